@@ -1,0 +1,109 @@
+package io.nexo.core.transport;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Supplier;
+
+/**
+ * The socket transport nexo runs on: Linux epoll when the native library loads, Java NIO otherwise.
+ * Everything that creates event loops or channels asks this class, so both halves of nexo use the
+ * same transport and the fallback happens in one place.
+ */
+public final class Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+
+    private static final Transport EPOLL = new Transport("epoll", EpollIoHandler::newFactory,
+            EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
+    private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
+            NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
+
+    private static volatile Transport best;
+
+    private final String name;
+    private final Supplier<IoHandlerFactory> ioHandlerFactory;
+    private final Class<? extends ServerChannel> serverChannelClass;
+    private final Class<? extends SocketChannel> socketChannelClass;
+    private final Class<? extends DatagramChannel> datagramChannelClass;
+
+    private Transport(String name, Supplier<IoHandlerFactory> ioHandlerFactory,
+                      Class<? extends ServerChannel> serverChannelClass,
+                      Class<? extends SocketChannel> socketChannelClass,
+                      Class<? extends DatagramChannel> datagramChannelClass) {
+        this.name = name;
+        this.ioHandlerFactory = ioHandlerFactory;
+        this.serverChannelClass = serverChannelClass;
+        this.socketChannelClass = socketChannelClass;
+        this.datagramChannelClass = datagramChannelClass;
+    }
+
+    /** Epoll where available, else NIO (logged once, with the reason). */
+    public static Transport best() {
+        Transport t = best;
+        if (t == null) {
+            synchronized (Transport.class) {
+                t = best;
+                if (t == null) {
+                    if (Epoll.isAvailable()) {
+                        t = EPOLL;
+                    } else {
+                        log.info("native epoll transport unavailable ({}); using NIO",
+                                Epoll.unavailabilityCause().toString());
+                        t = NIO;
+                    }
+                    best = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The portable NIO transport, for tests that must not depend on the native one. */
+    public static Transport nio() {
+        return NIO;
+    }
+
+    /** A new event loop group of {@code threads} threads (0 = Netty's default, 2 x cores). */
+    public EventLoopGroup newEventLoopGroup(int threads, String threadNamePrefix) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix),
+                ioHandlerFactory.get());
+    }
+
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return serverChannelClass;
+    }
+
+    public Class<? extends SocketChannel> socketChannelClass() {
+        return socketChannelClass;
+    }
+
+    public Class<? extends DatagramChannel> datagramChannelClass() {
+        return datagramChannelClass;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,45 @@
+package io.nexo.core.net;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class HostAndPortTest {
+
+    @Test
+    void parsesIpv4NameAndIpv6() {
+        assertThat(HostAndPort.parse("127.0.0.1:8000")).isEqualTo(new HostAndPort("127.0.0.1", 8000));
+        assertThat(HostAndPort.parse(" example.org:80 ")).isEqualTo(new HostAndPort("example.org", 80));
+        assertThat(HostAndPort.parse("[::1]:5000")).isEqualTo(new HostAndPort("::1", 5000));
+    }
+
+    @Test
+    void printsIpv6InBrackets() {
+        assertThat(new HostAndPort("::1", 5000)).hasToString("[::1]:5000");
+        assertThat(new HostAndPort("10.0.0.1", 1)).hasToString("10.0.0.1:1");
+    }
+
+    @Test
+    void parsesCommaSeparatedLists() {
+        assertThat(HostAndPort.parseList("a:1, b:2,,c:3"))
+                .containsExactly(new HostAndPort("a", 1), new HostAndPort("b", 2), new HostAndPort("c", 3));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "8000", ":8000", "host:", "host:abc", "host:-1", "::1:80", "[::1]80",
+            "[::1]", "host:123456"})
+    void rejectsMalformedAddressesWithTheInputInTheMessage(String text) {
+        assertThatThrownBy(() -> HostAndPort.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'" + text + "'");
+    }
+
+    @Test
+    void rejectsOutOfRangePort() {
+        assertThatThrownBy(() -> HostAndPort.parse("h:70000"))
+                .hasMessageContaining("out of range");
+    }
+}
