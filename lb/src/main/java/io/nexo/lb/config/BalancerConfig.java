@@ -1,0 +1,65 @@
+package io.nexo.lb.config;
+
+import io.nexo.core.net.HostAndPort;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything one {@code nexo lb} runs: its listeners, the pools they feed, and process-wide
+ * settings. Built from a YAML file by {@link ConfigLoader} or from flags; immutable, so a reload
+ * swaps a whole new instance in.
+ *
+ * @param admin        where the admin API listens, empty = off
+ * @param accessLog    one log line per closed connection
+ * @param drainTimeout how long a graceful stop waits for open connections
+ */
+public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolConfig> pools,
+                             Optional<HostAndPort> admin, boolean accessLog, Duration drainTimeout) {
+
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    public BalancerConfig {
+        listeners = List.copyOf(listeners);
+        pools = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("listeners: none (expected: at least one)");
+        }
+        Set<String> names = new HashSet<>();
+        Set<HostAndPort> addresses = new HashSet<>();
+        for (ListenerConfig l : listeners) {
+            if (!names.add(l.name())) {
+                throw new IllegalArgumentException("listener name '" + l.name() + "' appears twice (expected: unique names)");
+            }
+            if (l.listen().port() != 0 && !addresses.add(l.listen())) {
+                throw new IllegalArgumentException("listen address " + l.listen() + " is used by two listeners");
+            }
+            if (!pools.containsKey(l.pool())) {
+                throw new IllegalArgumentException("listener " + l.name() + ": pool '" + l.pool()
+                        + "' is not defined (expected one of: " + String.join(", ", pools.keySet()) + ")");
+            }
+        }
+        for (Map.Entry<String, PoolConfig> e : pools.entrySet()) {
+            if (!e.getKey().equals(e.getValue().name())) {
+                throw new IllegalArgumentException("pool key '" + e.getKey() + "' differs from its name '"
+                        + e.getValue().name() + "'");
+            }
+        }
+        if (drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drain-timeout: " + drainTimeout + " (expected: >= 0)");
+        }
+    }
+
+    /** The quick form of flags: one listener named {@code default} over one pool named {@code default}. */
+    public static BalancerConfig single(ListenerConfig listener, PoolConfig pool, Optional<HostAndPort> admin,
+                                        boolean accessLog, Duration drainTimeout) {
+        return new BalancerConfig(List.of(listener), Map.of(pool.name(), pool), admin, accessLog, drainTimeout);
+    }
+}

@@ -1,0 +1,274 @@
+package io.nexo.lb.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.lb.config.YamlNode.Mapping;
+import io.nexo.lb.config.YamlNode.Scalar;
+import io.nexo.lb.config.YamlNode.Sequence;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Reads a {@code nexo lb} YAML file (format in docs/lb-config.md) into a {@link BalancerConfig}.
+ * Every problem becomes a {@link ConfigException} naming the file, the line and what was expected;
+ * unknown keys are errors, because a misspelt {@code wieght:} silently ignored is worse.
+ */
+public final class ConfigLoader {
+
+    /** Config files are small; a bigger one is a mistake (wrong file) or an attack on the parser. */
+    static final long MAX_FILE_BYTES = 1 << 20;
+
+    private static final YAMLFactory YAML = new YAMLFactory();
+
+    private final Path file;
+
+    private ConfigLoader(Path file) {
+        this.file = file;
+    }
+
+    /** Loads and validates {@code file}. */
+    public static BalancerConfig load(Path file) {
+        return new ConfigLoader(file).load();
+    }
+
+    private BalancerConfig load() {
+        byte[] bytes;
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new ConfigException(file, 0, "file is larger than " + MAX_FILE_BYTES
+                        + " bytes (expected: a small YAML file)");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file, 0, "no such file");
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, "cannot read: " + e.getMessage(), e);
+        }
+        return balancer(tree(bytes));
+    }
+
+    private YamlNode tree(byte[] bytes) {
+        YamlNode root;
+        try (JsonParser parser = YAML.createParser(bytes)) {
+            if (parser.nextToken() == null) {
+                throw new ConfigException(file, 0, "empty file (expected: a map with 'listeners' and 'pools')");
+            }
+            root = YamlNode.read(parser);
+            if (parser.nextToken() != null) {
+                throw new ConfigException(file, parser.currentTokenLocation().getLineNr(),
+                        "more than one YAML document (expected: one)");
+            }
+        } catch (YamlNode.DuplicateKeyException e) {
+            throw new ConfigException(file, e.line, e.getMessage());
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw new ConfigException(file, line, "not valid YAML: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, "cannot read: " + e.getMessage(), e);
+        }
+        return root;
+    }
+
+    // ---- one method per record; each knows the keys it accepts ----
+
+    private BalancerConfig balancer(YamlNode node) {
+        Mapping m = mapping(node, "the top level");
+        keys(m, "listeners", "pools", "admin", "access-log", "drain-timeout");
+        Map<String, PoolConfig> pools = new LinkedHashMap<>();
+        Mapping poolsNode = mapping(required(m, "pools"), "pools");
+        for (Map.Entry<String, YamlNode> e : poolsNode.entries().entrySet()) {
+            pools.put(e.getKey(), pool(e.getKey(), e.getValue(), poolsNode.keyLines().get(e.getKey())));
+        }
+        List<ListenerConfig> listeners = new ArrayList<>();
+        for (YamlNode item : sequence(required(m, "listeners"), "listeners").items()) {
+            listeners.add(listener(item));
+        }
+        Optional<HostAndPort> admin = optional(m, "admin").map(n -> address(n, "admin"));
+        boolean accessLog = optional(m, "access-log").map(n -> bool(n, "access-log")).orElse(false);
+        Duration drain = optional(m, "drain-timeout").map(n -> duration(n, "drain-timeout"))
+                .orElse(BalancerConfig.DEFAULT_DRAIN_TIMEOUT);
+        return build(m, () -> new BalancerConfig(listeners, pools, admin, accessLog, drain));
+    }
+
+    private ListenerConfig listener(YamlNode node) {
+        Mapping m = mapping(node, "a listener");
+        keys(m, "name", "listen", "pool", "max-connections");
+        String name = optional(m, "name").map(n -> text(n, "name")).orElse(null);
+        HostAndPort listen = address(required(m, "listen"), "listen");
+        String pool = text(required(m, "pool"), "pool");
+        int max = optional(m, "max-connections").map(n -> integer(n, "max-connections")).orElse(0);
+        return build(m, () -> new ListenerConfig(name, listen, pool, max));
+    }
+
+    private PoolConfig pool(String name, YamlNode node, int keyLine) {
+        Mapping m = mapping(node, "pool " + name);
+        keys(m, "policy", "backends", "health-check", "connect-timeout", "idle-timeout", "proxy-protocol");
+        String policy = optional(m, "policy").map(n -> text(n, "policy")).orElse(PoolConfig.DEFAULT_POLICY);
+        List<BackendConfig> backends = new ArrayList<>();
+        for (YamlNode item : sequence(required(m, "backends"), "backends").items()) {
+            backends.add(backend(item));
+        }
+        HealthCheckConfig health = optional(m, "health-check").map(this::healthCheck).orElse(HealthCheckConfig.DEFAULT);
+        Duration connect = optional(m, "connect-timeout").map(n -> duration(n, "connect-timeout"))
+                .orElse(PoolConfig.DEFAULT_CONNECT_TIMEOUT);
+        Duration idle = optional(m, "idle-timeout").map(n -> duration(n, "idle-timeout"))
+                .orElse(PoolConfig.DEFAULT_IDLE_TIMEOUT);
+        ProxyProtocol proxy = optional(m, "proxy-protocol")
+                .map(n -> convert(n, "proxy-protocol", () -> ProxyProtocol.parse(text(n, "proxy-protocol"))))
+                .orElse(ProxyProtocol.NONE);
+        return build(keyLine, () -> new PoolConfig(name, policy, backends, health, connect, idle, proxy));
+    }
+
+    private BackendConfig backend(YamlNode node) {
+        if (node instanceof Scalar) {
+            // shorthand: "- 127.0.0.1:8001"
+            return build(node.line(), () -> BackendConfig.of(address(node, "backend")));
+        }
+        Mapping m = mapping(node, "a backend (a map or HOST:PORT)");
+        keys(m, "name", "address", "weight", "backup", "max-connections");
+        String name = optional(m, "name").map(n -> text(n, "name")).orElse(null);
+        HostAndPort address = address(required(m, "address"), "address");
+        int weight = optional(m, "weight").map(n -> integer(n, "weight")).orElse(BackendConfig.DEFAULT_WEIGHT);
+        boolean backup = optional(m, "backup").map(n -> bool(n, "backup")).orElse(false);
+        int max = optional(m, "max-connections").map(n -> integer(n, "max-connections")).orElse(0);
+        return build(m, () -> new BackendConfig(name, address, weight, backup, max));
+    }
+
+    private HealthCheckConfig healthCheck(YamlNode node) {
+        Mapping m = mapping(node, "health-check");
+        keys(m, "enabled", "interval", "timeout", "rise", "fall");
+        HealthCheckConfig d = HealthCheckConfig.DEFAULT;
+        boolean enabled = optional(m, "enabled").map(n -> bool(n, "enabled")).orElse(d.enabled());
+        Duration interval = optional(m, "interval").map(n -> duration(n, "interval")).orElse(d.interval());
+        Duration timeout = optional(m, "timeout").map(n -> duration(n, "timeout")).orElse(d.timeout());
+        int rise = optional(m, "rise").map(n -> integer(n, "rise")).orElse(d.rise());
+        int fall = optional(m, "fall").map(n -> integer(n, "fall")).orElse(d.fall());
+        return build(m, () -> new HealthCheckConfig(enabled, interval, timeout, rise, fall));
+    }
+
+    // ---- typed access with line-precise errors ----
+
+    private Mapping mapping(YamlNode node, String what) {
+        if (node instanceof Mapping m) {
+            return m;
+        }
+        throw new ConfigException(file, node.line(), what + ": found " + node.kind() + " (expected: a map)");
+    }
+
+    private Sequence sequence(YamlNode node, String what) {
+        if (node instanceof Sequence s) {
+            return s;
+        }
+        throw new ConfigException(file, node.line(), what + ": found " + node.kind() + " (expected: a list)");
+    }
+
+    private String text(YamlNode node, String key) {
+        if (node instanceof Scalar s && !s.isNull()) {
+            return s.text();
+        }
+        throw new ConfigException(file, node.line(), key + ": found " + node.kind() + " (expected: a value)");
+    }
+
+    private int integer(YamlNode node, String key) {
+        String t = text(node, key);
+        try {
+            return Integer.parseInt(t.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(file, node.line(), key + ": '" + t + "' (expected: a whole number)");
+        }
+    }
+
+    private boolean bool(YamlNode node, String key) {
+        String t = text(node, key).trim();
+        return switch (t) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new ConfigException(file, node.line(), key + ": '" + t + "' (expected: true or false)");
+        };
+    }
+
+    private Duration duration(YamlNode node, String key) {
+        return convert(node, key, () -> Durations.parse(key, text(node, key)));
+    }
+
+    private HostAndPort address(YamlNode node, String key) {
+        return convert(node, key, () -> HostAndPort.parse(text(node, key)));
+    }
+
+    /** Runs a conversion that reports bad input with IllegalArgumentException, adding the line. */
+    private <T> T convert(YamlNode node, String key, Supplier<T> conversion) {
+        try {
+            return conversion.get();
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            throw new ConfigException(file, node.line(), message.startsWith(key) ? message : key + ": " + message);
+        }
+    }
+
+    /**
+     * Builds a record from map {@code m}. Its constructor's validation message ("weight: 0
+     * (expected: 1-256)") gets the line of the key it starts with, else the line of the map.
+     */
+    private <T> T build(Mapping m, Supplier<T> constructor) {
+        try {
+            return constructor.get();
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            int line = m.line();
+            for (Map.Entry<String, Integer> key : m.keyLines().entrySet()) {
+                if (e.getMessage().startsWith(key.getKey() + ":")) {
+                    line = key.getValue();
+                }
+            }
+            throw new ConfigException(file, line, e.getMessage());
+        }
+    }
+
+    private <T> T build(int line, Supplier<T> constructor) {
+        try {
+            return constructor.get();
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file, line, e.getMessage());
+        }
+    }
+
+    private YamlNode required(Mapping m, String key) {
+        YamlNode node = m.entries().get(key);
+        if (node == null) {
+            throw new ConfigException(file, m.line(), "missing key '" + key + "'");
+        }
+        return node;
+    }
+
+    private static Optional<YamlNode> optional(Mapping m, String key) {
+        YamlNode node = m.entries().get(key);
+        return node instanceof Scalar s && s.isNull() ? Optional.empty() : Optional.ofNullable(node);
+    }
+
+    private void keys(Mapping m, String... allowed) {
+        Set<String> known = Set.of(allowed);
+        for (Map.Entry<String, Integer> e : m.keyLines().entrySet()) {
+            if (!known.contains(e.getKey())) {
+                throw new ConfigException(file, e.getValue(), "unknown key '" + e.getKey() + "' (expected one of: "
+                        + String.join(", ", allowed) + ")");
+            }
+        }
+    }
+}

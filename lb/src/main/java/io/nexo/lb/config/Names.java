@@ -1,0 +1,19 @@
+package io.nexo.lb.config;
+
+import java.util.regex.Pattern;
+
+/** Names of listeners, pools and backends: safe in URLs, metric labels and logs. */
+final class Names {
+
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:\\[\\]-]{0,63}");
+
+    private Names() {
+    }
+
+    static void check(String what, String name) {
+        if (name == null || !VALID.matcher(name).matches()) {
+            throw new IllegalArgumentException(what + ": '" + name
+                    + "' (expected: 1-64 letters, digits, '.', '_', ':', '-', starting with a letter or digit)");
+        }
+    }
+}

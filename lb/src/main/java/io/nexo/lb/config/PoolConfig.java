@@ -1,0 +1,66 @@
+package io.nexo.lb.config;
+
+import io.nexo.lb.policy.Policies;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A named group of backends and how connections are spread over them.
+ *
+ * @param policy         a name from {@link Policies#names()}
+ * @param connectTimeout how long a connect to a backend may take before the next one is tried
+ * @param idleTimeout    a connection with no traffic either way for this long is closed; 0 = never
+ * @param proxyProtocol  whether backends get a PROXY protocol header first
+ */
+public record PoolConfig(String name, String policy, List<BackendConfig> backends, HealthCheckConfig healthCheck,
+                         Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol) {
+
+    public static final String DEFAULT_POLICY = "round-robin";
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+
+    public PoolConfig {
+        Names.check("pool name", name);
+        Objects.requireNonNull(policy, "policy");
+        if (!Policies.exists(policy)) {
+            throw new IllegalArgumentException("policy: '" + policy + "' (expected one of: "
+                    + String.join(", ", Policies.names()) + ")");
+        }
+        backends = List.copyOf(backends);
+        if (backends.isEmpty()) {
+            throw new IllegalArgumentException("pool " + name + ": no backends (expected: at least one)");
+        }
+        if (backends.stream().allMatch(BackendConfig::backup)) {
+            throw new IllegalArgumentException("pool " + name + ": every backend is a backup (expected: at least one primary)");
+        }
+        Set<String> names = new HashSet<>();
+        for (BackendConfig b : backends) {
+            if (!names.add(b.name())) {
+                throw new IllegalArgumentException("pool " + name + ": backend name '" + b.name()
+                        + "' appears twice (expected: unique names)");
+            }
+        }
+        Objects.requireNonNull(healthCheck, "healthCheck");
+        Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+        if (connectTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("connect timeout: " + Durations.format(connectTimeout)
+                    + " (expected: >= 1ms)");
+        }
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idle timeout: " + idleTimeout + " (expected: >= 0, 0 = none)");
+        }
+    }
+
+    /** The backend named {@code backendName}, or {@code null}. */
+    public BackendConfig backend(String backendName) {
+        for (BackendConfig b : backends) {
+            if (b.name().equals(backendName)) {
+                return b;
+            }
+        }
+        return null;
+    }
+}
