@@ -1,0 +1,74 @@
+package io.nexo.lb.stats;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Live counters of one backend. Written on the proxy's event loops, read by scrapes and the status
+ * API: every update is one uncontended add on a {@link LongAdder} cell (striped per thread), never a
+ * lock. Counters survive a reload as long as the backend keeps its pool and name.
+ */
+public final class BackendStats {
+
+    private final AtomicInteger active = new AtomicInteger();
+    private final LongAdder total = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder connectFailures = new LongAdder();
+    private volatile long lastCheckNanos = -1;
+
+    /** A connection to this backend was established. */
+    public void connectionOpened() {
+        active.incrementAndGet();
+        total.increment();
+    }
+
+    public void connectionClosed() {
+        active.decrementAndGet();
+    }
+
+    /** Bytes read from the client and sent to this backend. */
+    public void addBytesIn(long n) {
+        bytesIn.add(n);
+    }
+
+    /** Bytes read from this backend and sent to the client. */
+    public void addBytesOut(long n) {
+        bytesOut.add(n);
+    }
+
+    public void connectFailed() {
+        connectFailures.increment();
+    }
+
+    /** Duration of the last successful health check's connect. */
+    public void checkSucceeded(long nanos) {
+        lastCheckNanos = nanos;
+    }
+
+    public int active() {
+        return active.get();
+    }
+
+    public long total() {
+        return total.sum();
+    }
+
+    public long bytesIn() {
+        return bytesIn.sum();
+    }
+
+    public long bytesOut() {
+        return bytesOut.sum();
+    }
+
+    public long connectFailures() {
+        return connectFailures.sum();
+    }
+
+    /** Seconds the last successful check took, or {@code -1} before the first one. */
+    public double lastCheckSeconds() {
+        long n = lastCheckNanos;
+        return n < 0 ? -1 : n / 1e9;
+    }
+}
