@@ -12,6 +12,10 @@ import picocli.CommandLine.Command;
         description = "Peer-to-peer network and TCP load balancer.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                DemoCommand.class,
+                LbCommand.class,
+                BackendCommand.class,
+                RequestCommand.class,
         })
 public final class Nexo implements Runnable {
 
@@ -28,6 +32,7 @@ public final class Nexo implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Nexo());
         cl.registerConverter(io.nexo.core.net.HostAndPort.class, new HostAndPortConverter());
+        cl.registerConverter(java.time.Duration.class, new DurationConverter());
         cl.setParameterExceptionHandler(new OneLineErrorHandler());
         cl.setExecutionExceptionHandler(new OneLineErrorHandler());
         return cl;

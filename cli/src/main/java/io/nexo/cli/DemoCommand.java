@@ -1,0 +1,27 @@
+package io.nexo.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
+
+/** {@code nexo demo}: shows what nexo does, with no set-up, and exits. */
+@Command(name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Shows nexo at work in one process, with no set-up: starts three demo backends and a "
+                        + "round-robin load balancer (on 127.0.0.1:8000-8003 when free, else on free ports), "
+                        + "sends six requests through it, prints which server answered each and how many each "
+                        + "served, and exits.",
+                ""})
+final class DemoCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.quietUnlessAsked();
+        return new LbDemo(spec.commandLine().getOut()).run();
+    }
+}

@@ -1,0 +1,24 @@
+package io.nexo.cli;
+
+import ch.qos.logback.classic.Level;
+import org.slf4j.LoggerFactory;
+
+/** Log level adjustments a command makes for its audience. */
+final class Logging {
+
+    private Logging() {
+    }
+
+    /**
+     * For commands whose output is the story (the demo): per-connection INFO logs would drown it, so
+     * only warnings show, unless the user chose a level with {@code NEXO_LOG_LEVEL}.
+     */
+    static void quietUnlessAsked() {
+        if (System.getenv("NEXO_LOG_LEVEL") == null
+                && LoggerFactory.getLogger("io.nexo") instanceof ch.qos.logback.classic.Logger logger) {
+            if (!logger.isEnabledFor(Level.WARN) || logger.isInfoEnabled()) {
+                logger.setLevel(Level.WARN);
+            }
+        }
+    }
+}

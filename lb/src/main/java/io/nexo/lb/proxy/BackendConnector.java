@@ -1,0 +1,111 @@
+package io.nexo.lb.proxy;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketChannelConfig;
+import io.nexo.lb.backend.Backend;
+import io.nexo.lb.backend.BackendPool;
+import io.nexo.lb.health.HealthChecker;
+import io.nexo.lb.policy.Endpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Opens the backend side of a client connection with failover: asks the pool for a backend, connects
+ * (on the client's own event loop, so both channels share one thread and no handoff is needed), and on
+ * a refusal or a connect timeout reports the backend and tries the next one not yet tried. When none
+ * is left the client is closed at once.
+ */
+public final class BackendConnector {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendConnector.class);
+    private static final Predicate<Endpoint> ANY = e -> true;
+
+    private final BackendPool pool;
+    private final ChannelFactory<? extends SocketChannel> channelFactory;
+    private final int connectTimeoutMillis;
+    private final ByteBufAllocator allocator;
+    private final WriteBufferWaterMark waterMark;
+
+    public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
+                            int connectTimeoutMillis, ByteBufAllocator allocator,
+                            WriteBufferWaterMark waterMark) {
+        this.pool = pool;
+        this.channelFactory = new ReflectiveChannelFactory<>(channelClass);
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.allocator = allocator;
+        this.waterMark = waterMark;
+    }
+
+    /** Starts connecting {@code frontend} to a backend; the handler hears of the outcome. */
+    void connect(Channel frontend, FrontendHandler handler) {
+        attempt(frontend, handler, null);
+    }
+
+    private void attempt(Channel frontend, FrontendHandler handler, List<Backend> tried) {
+        InetSocketAddress client = (InetSocketAddress) frontend.remoteAddress();
+        Backend backend = pool.pick(client, tried == null ? ANY : e -> !tried.contains(e));
+        if (backend == null) {
+            handler.noBackend(tried);
+            return;
+        }
+        BackendHandler backendHandler = new BackendHandler(frontend, backend);
+        SocketChannel channel = newChannel(backendHandler);
+        backend.connectionOpened();
+        channel.closeFuture().addListener(f -> backend.connectionClosed());
+        // registering from the loop itself completes at once; connect follows on the same thread
+        frontend.eventLoop().register(channel).addListener((ChannelFuture registered) -> {
+            if (!registered.isSuccess()) {
+                failed(frontend, handler, tried, backend, registered.cause());
+                return;
+            }
+            channel.connect(backend.socketAddress()).addListener((ChannelFuture connected) -> {
+                if (connected.isSuccess()) {
+                    handler.backendConnected(channel, backendHandler);
+                } else {
+                    channel.close();
+                    failed(frontend, handler, tried, backend, connected.cause());
+                }
+            });
+        });
+    }
+
+    private void failed(Channel frontend, FrontendHandler handler, List<Backend> tried, Backend backend,
+                        Throwable cause) {
+        String why = HealthChecker.describe(cause);
+        log.warn("client {}: backend {} unreachable ({}); trying the next one", frontend.remoteAddress(),
+                backend, why);
+        pool.recordConnectFailure(backend, why);
+        if (!frontend.isActive()) {
+            return; // the client gave up meanwhile
+        }
+        List<Backend> next = tried != null ? tried : new ArrayList<>(4);
+        next.add(backend);
+        attempt(frontend, handler, next);
+    }
+
+    private SocketChannel newChannel(BackendHandler handler) {
+        SocketChannel channel = channelFactory.newChannel();
+        SocketChannelConfig config = channel.config();
+        config.setAutoRead(false);
+        config.setTcpNoDelay(true);
+        config.setAllowHalfClosure(true);
+        config.setConnectTimeoutMillis(connectTimeoutMillis);
+        config.setAllocator(allocator);
+        config.setWriteBufferWaterMark(waterMark);
+        config.setOption(ChannelOption.SO_KEEPALIVE, true);
+        channel.pipeline().addLast(handler);
+        return channel;
+    }
+}

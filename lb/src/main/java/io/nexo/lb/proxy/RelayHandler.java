@@ -1,0 +1,130 @@
+package io.nexo.lb.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/**
+ * Moves bytes from its own channel to its peer, one direction of a proxied connection; the
+ * {@link FrontendHandler} and {@link BackendHandler} each hold one and point it at the other side.
+ *
+ * <p>Backpressure (as Netty's HexDumpProxy, batched): channels run with {@code AUTO_READ} off. After a
+ * read batch the bytes are written to the peer and flushed once, and the next read is asked only while
+ * the peer is writable, i.e. holds less than the write buffer's high water mark unsent; otherwise the
+ * peer's {@code channelWritabilityChanged} asks it once the peer drained to the low mark. So one
+ * direction buffers at most the high water mark plus one read batch, whatever the speed of the reader.
+ *
+ * <p>Half-close: when this side sends FIN, everything read before it is flushed to the peer and then
+ * the peer's output is shut down (FIN forwarded); once both directions are shut, both channels close.
+ */
+abstract class RelayHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
+
+    /** The other side; set once both channels exist, used only on the shared event loop. */
+    protected Channel peer;
+    /** {@link System#nanoTime()} of the last read batch, for the idle timeout. */
+    long lastReadNanos = System.nanoTime();
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // void promise: no per-write allocation; a failed write fires exceptionCaught on the peer
+        peer.write(msg, peer.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        lastReadNanos = System.nanoTime();
+        Channel p = peer;
+        if (p != null) {
+            p.flush();
+            if (p.isWritable()) {
+                ctx.read();
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // our own unsent data drained below the low water mark: the peer may read again
+        if (ctx.channel().isWritable() && peer != null) {
+            peer.read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            forwardFin(ctx.channel());
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** Our side sent FIN: flush what it sent before, then shut the peer's output. */
+    private void forwardFin(Channel self) {
+        Channel p = peer;
+        if (p == null || !p.isActive()) {
+            self.close();
+            return;
+        }
+        p.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture flushed) -> {
+            if (!flushed.isSuccess()) {
+                closeBoth(self, p);
+                return;
+            }
+            ((DuplexChannel) p).shutdownOutput().addListener((ChannelFuture shut) -> {
+                // the other direction already forwarded its FIN to us: the conversation is over
+                if (!shut.isSuccess() || ((DuplexChannel) self).isOutputShutdown()) {
+                    closeBoth(self, p);
+                }
+            });
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (peer != null) {
+            closeOnFlush(peer);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            // resets and broken pipes are the normal end of many TCP conversations
+            log.debug("{}: {}", describe(ctx.channel()), cause.toString());
+        } else {
+            log.warn("{}: closing after an unexpected error", describe(ctx.channel()), cause);
+        }
+        ctx.close();
+        if (peer != null) {
+            closeOnFlush(peer);
+        }
+    }
+
+    /** Who this handler serves, for logs: "client 127.0.0.1:5123". */
+    abstract String describe(Channel self);
+
+    static void closeBoth(Channel a, Channel b) {
+        a.close();
+        b.close();
+    }
+
+    /** Closes {@code ch} after everything already written to it is flushed. */
+    static void closeOnFlush(Channel ch) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}
