@@ -52,8 +52,8 @@ public final class LoadBalancer implements AutoCloseable {
     private final ConnectionTracker tracker;
 
     private EventLoopGroup group;
-    private Channel serverChannel;
-    private HealthChecker healthChecker;
+    private volatile Channel serverChannel;
+    private volatile HealthChecker healthChecker;
     private boolean stopped;
 
     /** A balancer on the best transport (epoll, else NIO) with pooled direct buffers. */
@@ -134,7 +134,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** The health checker, when checks are enabled and the balancer started. */
-    public synchronized Optional<HealthChecker> healthChecker() {
+    public Optional<HealthChecker> healthChecker() {
         return Optional.ofNullable(healthChecker);
     }
 
@@ -149,9 +149,9 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** The listening address, or empty before start and after stop. */
-    public synchronized Optional<InetSocketAddress> address() {
-        return serverChannel != null && serverChannel.isOpen()
-                ? Optional.of((InetSocketAddress) serverChannel.localAddress()) : Optional.empty();
+    public Optional<InetSocketAddress> address() {
+        Channel ch = serverChannel;
+        return ch != null && ch.isOpen() ? Optional.of((InetSocketAddress) ch.localAddress()) : Optional.empty();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.nexo.lb.health;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -46,7 +47,13 @@ public final class HealthChecker implements AutoCloseable {
                 .channel(channelClass)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
                 .option(ChannelOption.SO_LINGER, 0) // close with RST: no TIME_WAIT left per check
-                .handler(new ChannelInboundHandlerAdapter());
+                .handler(NoOp.INSTANCE);
+    }
+
+    /** A probe only connects; it never reads or writes. */
+    @ChannelHandler.Sharable
+    private static final class NoOp extends ChannelInboundHandlerAdapter {
+        static final NoOp INSTANCE = new NoOp();
     }
 
     /** Checks every {@code interval} from now on. */

@@ -2,10 +2,13 @@ package io.nexo.lb.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
 import io.nexo.lb.backend.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +25,13 @@ final class FrontendHandler extends RelayHandler {
     private final long idleNanos;
     private Channel frontend;
     private BackendHandler backendHandler;
+    /**
+     * Bytes (and a FIN) that arrived before the backend was connected. We ask for no read until then,
+     * but epoll reads anyway when the client half-closes (EPOLLRDHUP), so a request and its FIN can
+     * both be here already: at most one read batch.
+     */
+    private ArrayDeque<Object> early;
+    private boolean earlyFin;
 
     FrontendHandler(BackendConnector connector, long idleNanos) {
         this.connector = connector;
@@ -49,8 +59,41 @@ final class FrontendHandler extends RelayHandler {
         if (idleNanos > 0) {
             scheduleIdleCheck(idleNanos);
         }
-        frontend.read();
+        if (early != null) {
+            Object msg;
+            while ((msg = early.poll()) != null) {
+                backendChannel.write(msg, backendChannel.voidPromise());
+            }
+            backendChannel.flush();
+            early = null;
+        }
+        if (earlyFin) {
+            forwardFin(frontend);
+        } else {
+            readMore(frontend);
+        }
         backendChannel.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (peer != null) {
+            super.channelRead(ctx, msg);
+        } else {
+            if (early == null) {
+                early = new ArrayDeque<>(4);
+            }
+            early.add(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (peer == null && evt instanceof ChannelInputShutdownEvent) {
+            earlyFin = true;
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
     }
 
     /** Called when no backend could be reached: close the client at once rather than leave it hanging. */
@@ -85,11 +128,22 @@ final class FrontendHandler extends RelayHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseEarly();
         if (log.isDebugEnabled()) {
             log.debug("client {} closed{}", ctx.channel().remoteAddress(),
                     backendHandler != null ? " (backend " + backendHandler.backend() + ")" : "");
         }
         super.channelInactive(ctx);
+    }
+
+    private void releaseEarly() {
+        if (early != null) {
+            Object msg;
+            while ((msg = early.poll()) != null) {
+                ReferenceCountUtil.release(msg);
+            }
+            early = null;
+        }
     }
 
     @Override

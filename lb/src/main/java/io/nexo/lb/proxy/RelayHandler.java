@@ -48,7 +48,7 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
         if (p != null) {
             p.flush();
             if (p.isWritable()) {
-                ctx.read();
+                readMore(ctx.channel());
             }
         }
     }
@@ -57,7 +57,7 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // our own unsent data drained below the low water mark: the peer may read again
         if (ctx.channel().isWritable() && peer != null) {
-            peer.read();
+            readMore(peer);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -72,7 +72,7 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Our side sent FIN: flush what it sent before, then shut the peer's output. */
-    private void forwardFin(Channel self) {
+    void forwardFin(Channel self) {
         Channel p = peer;
         if (p == null || !p.isActive()) {
             self.close();
@@ -115,6 +115,16 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
 
     /** Who this handler serves, for logs: "client 127.0.0.1:5123". */
     abstract String describe(Channel self);
+
+    /**
+     * Asks {@code ch} for its next read batch, unless its input already ended (epoll would fail to
+     * re-arm a descriptor that reached EOF).
+     */
+    static void readMore(Channel ch) {
+        if (!((DuplexChannel) ch).isInputShutdown()) {
+            ch.read();
+        }
+    }
 
     static void closeBoth(Channel a, Channel b) {
         a.close();

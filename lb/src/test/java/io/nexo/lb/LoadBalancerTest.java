@@ -1,0 +1,169 @@
+package io.nexo.lb;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.lb.demo.DemoBackend;
+import io.nexo.lb.demo.RequestClient;
+import io.nexo.lb.testing.Lbs;
+import io.nexo.lb.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class LoadBalancerTest {
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T resource) {
+        toClose.add(resource);
+        return resource;
+    }
+
+    private HostAndPort startLb(LbConfig config) throws ListenException {
+        LoadBalancer lb = closing(new LoadBalancer(config));
+        return HostAndPort.of(lb.start());
+    }
+
+    /** A backend that echoes every byte until the client closes. */
+    private static void echo(Socket s) throws IOException {
+        s.getInputStream().transferTo(s.getOutputStream());
+    }
+
+    @Test
+    void seedScenarioSixRequestsGoToServers123123() throws Exception {
+        List<HostAndPort> backends = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            DemoBackend b = closing(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
+            backends.add(HostAndPort.of(b.start()));
+        }
+        HostAndPort lb = startLb(LbConfig.defaults(new HostAndPort("127.0.0.1", 0), backends));
+        RequestClient client = new RequestClient(lb, Duration.ofSeconds(5));
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            answers.add(client.send(RequestClient.DEFAULT_MESSAGE));
+        }
+        assertThat(answers).containsExactly("Response from Server 1\n", "Response from Server 2\n",
+                "Response from Server 3\n", "Response from Server 1\n", "Response from Server 2\n",
+                "Response from Server 3\n");
+    }
+
+    @Test
+    void aListenAddressInUseFailsStartAndLeavesNothingRunning() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            LoadBalancer lb = new LoadBalancer(Lbs.noChecks(List.of(new HostAndPort("127.0.0.1", 1)))
+                    .withListen(new HostAndPort("127.0.0.1", taken.getLocalPort())));
+            assertThatThrownBy(lb::start)
+                    .isInstanceOf(ListenException.class)
+                    .hasMessageStartingWith("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+                    .hasMessageContaining("in use");
+            assertThat(lb.address()).isEmpty();
+            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("nexo-lb-io"));
+        }
+    }
+
+    @Test
+    void anUnresolvableBackendIsRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> new LoadBalancer(Lbs.noChecks(List.of(new HostAndPort("no-such-host.invalid", 80)))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no-such-host.invalid");
+    }
+
+    @Test
+    void connectionsAboveTheLimitAreClosedAtOnceAndCounted() throws Exception {
+        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address())).withMaxConnections(1)));
+        HostAndPort at = HostAndPort.of(lb.start());
+        try (Socket first = connect(at); Socket second = connect(at)) {
+            assertEcho(first, "one");
+            second.setSoTimeout(5000);
+            assertThat(second.getInputStream().read()).isEqualTo(-1);
+            assertThat(lb.refusedConnections()).isEqualTo(1);
+            assertEcho(first, "still served");
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))
+                .withIdleTimeout(Duration.ofMillis(300))));
+        HostAndPort at = HostAndPort.of(lb.start());
+        try (Socket client = connect(at)) {
+            assertEcho(client, "hello");
+            client.setSoTimeout(10_000); // far above the idle timeout: a read that ends is the balancer's close
+            assertThat(client.getInputStream().read()).isEqualTo(-1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.openConnections() == 0);
+    }
+
+    @Test
+    void stopDrainsOpenConnectionsAndRefusesNewOnes() throws Exception {
+        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
+        HostAndPort at = HostAndPort.of(lb.start());
+        try (Socket client = connect(at)) {
+            assertEcho(client, "before stop");
+            CompletableFuture<Integer> stopped = CompletableFuture.supplyAsync(() -> lb.stop(Duration.ofSeconds(30)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.address().isEmpty());
+            assertThatThrownBy(() -> connect(at)).isInstanceOf(ConnectException.class);
+            assertEcho(client, "while draining");
+            assertThat(stopped).isNotDone();
+            client.shutdownOutput();
+            assertThat(client.getInputStream().read()).isEqualTo(-1);
+            assertThat(stopped.get(10, TimeUnit.SECONDS)).isZero(); // nothing had to be cut
+        }
+    }
+
+    @Test
+    void stopClosesWhatIsStillOpenWhenTheDrainTimeRunsOut() throws Exception {
+        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
+        HostAndPort at = HostAndPort.of(lb.start());
+        try (Socket client = connect(at)) {
+            assertEcho(client, "hello");
+            assertThat(lb.stop(Duration.ofMillis(200))).isEqualTo(1);
+            client.setSoTimeout(5000);
+            assertThat(client.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    static Socket connect(HostAndPort at) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(at.host(), at.port()), 5000);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    static void assertEcho(Socket s, String text) throws IOException {
+        byte[] sent = text.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = s.getOutputStream();
+        out.write(sent);
+        out.flush();
+        InputStream in = s.getInputStream();
+        byte[] got = in.readNBytes(sent.length);
+        assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo(text);
+    }
+}

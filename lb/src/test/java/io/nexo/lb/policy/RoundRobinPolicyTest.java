@@ -1,0 +1,135 @@
+package io.nexo.lb.policy;
+
+import io.nexo.core.net.HostAndPort;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RoundRobinPolicyTest {
+
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
+
+    record TestEndpoint(String name) implements Endpoint {
+        @Override
+        public HostAndPort address() {
+            return new HostAndPort("127.0.0.1", 1);
+        }
+
+        @Override
+        public int weight() {
+            return 1;
+        }
+
+        @Override
+        public int activeConnections() {
+            return 0;
+        }
+    }
+
+    private static final Endpoint S1 = new TestEndpoint("s1");
+    private static final Endpoint S2 = new TestEndpoint("s2");
+    private static final Endpoint S3 = new TestEndpoint("s3");
+    private static final Endpoint S4 = new TestEndpoint("s4");
+
+    private static List<String> picks(LoadBalancingPolicy policy, int n) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Endpoint e = policy.pick(CLIENT, x -> true);
+            names.add(e == null ? null : e.name());
+        }
+        return names;
+    }
+
+    @Test
+    void rotatesInStrictOrderLikeHaproxyBalanceRr() {
+        LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
+        policy.setEndpoints(List.of(S1, S2, S3, S4));
+        assertThat(picks(policy, 9)).containsExactly("s1", "s2", "s3", "s4", "s1", "s2", "s3", "s4", "s1");
+    }
+
+    @Test
+    void noEndpointsMeansNull() {
+        LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
+        assertThat(policy.pick(CLIENT, x -> true)).isNull();
+        policy.setEndpoints(List.of(S1));
+        policy.setEndpoints(List.of());
+        assertThat(policy.pick(CLIENT, x -> true)).isNull();
+    }
+
+    @Test
+    void skipsEndpointsTheConnectionMayNotUseAndGivesUpWhenNoneIsLeft() {
+        LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
+        policy.setEndpoints(List.of(S1, S2, S3));
+        assertThat(policy.pick(CLIENT, x -> true)).isSameAs(S1);
+        // the next connection's first choice would be s2; it already failed there, so s3
+        assertThat(policy.pick(CLIENT, x -> x != S2)).isSameAs(S3);
+        assertThat(policy.pick(CLIENT, x -> false)).isNull();
+    }
+
+    @Test
+    void rotationContinuesWhenAnEndpointGoesAndComesBack() {
+        LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
+        policy.setEndpoints(List.of(S1, S2, S3));
+        assertThat(picks(policy, 1)).containsExactly("s1");
+        policy.setEndpoints(List.of(S1, S3)); // s2 went DOWN
+        assertThat(picks(policy, 4)).containsExactly("s3", "s1", "s3", "s1");
+        policy.setEndpoints(List.of(S1, S2, S3)); // s2 is back
+        assertThat(picks(policy, 3)).containsExactly("s3", "s1", "s2");
+    }
+
+    @Test
+    void concurrentPicksAreExactlyEven() throws Exception {
+        LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
+        policy.setEndpoints(List.of(S1, S2, S3));
+        int threads = 8;
+        int perThread = 30_000;
+        Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < perThread; i++) {
+                        counts.computeIfAbsent(policy.pick(CLIENT, x -> true).name(), k -> new LongAdder())
+                                .increment();
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(counts).hasSize(3);
+        assertThat(counts.get("s1").sum()).isEqualTo(80_000);
+        assertThat(counts.get("s2").sum()).isEqualTo(80_000);
+        assertThat(counts.get("s3").sum()).isEqualTo(80_000);
+    }
+
+    @Test
+    void knownByItsFlagName() {
+        assertThat(LoadBalancingPolicy.byName("round-robin").name()).isEqualTo("round-robin");
+        assertThat(LoadBalancingPolicy.NAMES).contains("round-robin");
+        assertThatThrownBy(() -> LoadBalancingPolicy.byName("random-ish"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("policy: 'random-ish' (expected one of: round-robin)");
+    }
+}

@@ -1,0 +1,184 @@
+package io.nexo.lb.proxy;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.lb.LbConfig;
+import io.nexo.lb.LoadBalancer;
+import io.nexo.lb.demo.DemoBackend;
+import io.nexo.lb.demo.RequestClient;
+import io.nexo.lb.health.HealthChecker;
+import io.nexo.lb.testing.Lbs;
+import io.nexo.lb.testing.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Dead, slow and returning backends: the client never sees a dead one while a live one exists. */
+class FailoverTest {
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T resource) {
+        toClose.add(resource);
+        return resource;
+    }
+
+    private HostAndPort demoBackend(String name) throws Exception {
+        return HostAndPort.of(closing(new DemoBackend(name, new HostAndPort("127.0.0.1", 0))).start());
+    }
+
+    private static List<String> send(HostAndPort lb, int n) throws IOException {
+        RequestClient client = new RequestClient(lb, Duration.ofSeconds(10));
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            servers.add(client.send("hi").replace("Response from ", "").trim());
+        }
+        return servers;
+    }
+
+    @Test
+    void aDeadBackendIsSkippedAndUsedAgainWhenItReturns() throws Exception {
+        HostAndPort s1 = demoBackend("Server 1");
+        int deadPort = TestBackend.closedPort();
+        HostAndPort s3 = demoBackend("Server 3");
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.manualChecks(
+                List.of(s1, new HostAndPort("127.0.0.1", deadPort), s3))));
+        HostAndPort at = HostAndPort.of(lb.start());
+        HealthChecker checker = lb.healthChecker().orElseThrow();
+
+        List<String> whileDown = send(at, 6);
+        assertThat(whileDown).hasSize(6).doesNotContain("Server 2").contains("Server 1", "Server 3");
+        assertThat(lb.backends().all().get(1).isUp()).as("marked down by the failed connect").isFalse();
+
+        DemoBackend s2 = closing(new DemoBackend("Server 2", new HostAndPort("127.0.0.1", deadPort)));
+        s2.start();
+        checker.checkNow().get(5, TimeUnit.SECONDS); // rise 1
+        assertThat(lb.backends().all().get(1).isUp()).isTrue();
+        assertThat(send(at, 3)).containsExactlyInAnyOrder("Server 1", "Server 2", "Server 3");
+    }
+
+    @Test
+    void withoutHealthChecksEveryConnectionStillFailsOver() throws Exception {
+        HostAndPort s1 = demoBackend("Server 1");
+        HostAndPort dead = new HostAndPort("127.0.0.1", TestBackend.closedPort());
+        HostAndPort s3 = demoBackend("Server 3");
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(s1, dead, s3))));
+        HostAndPort at = HostAndPort.of(lb.start());
+        List<String> servers = send(at, 9);
+        assertThat(servers).hasSize(9).doesNotContain("Server 2");
+        assertThat(lb.backends().all().get(1).isUp()).as("no passive marking without checks").isTrue();
+    }
+
+    @Test
+    void whenAllBackendsRefuseTheClientIsClosedAtOnce() throws Exception {
+        List<HostAndPort> dead = List.of(new HostAndPort("127.0.0.1", TestBackend.closedPort()),
+                new HostAndPort("127.0.0.1", TestBackend.closedPort()));
+        LbConfig config = Lbs.noChecks(dead).withConnectTimeout(Duration.ofSeconds(2));
+        LoadBalancer lb = closing(new LoadBalancer(config));
+        HostAndPort at = HostAndPort.of(lb.start());
+        assertClosedWithin(at, config.connectTimeout());
+    }
+
+    @Test
+    void whenAllBackendsAreMarkedDownTheClientIsClosedWithoutTryingThem() throws Exception {
+        TestBackend dead = closing(TestBackend.start(s -> { }));
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.manualChecks(List.of(dead.address()))));
+        HostAndPort at = HostAndPort.of(lb.start());
+        dead.close();
+        lb.healthChecker().orElseThrow().checkNow().get(5, TimeUnit.SECONDS); // fall 1
+        assertThat(lb.backends().up()).isEmpty();
+        assertClosedWithin(at, Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aBackendThatDoesNotAnswerWithinTheConnectTimeoutIsSkipped() throws Exception {
+        BlackHole hole = closing(BlackHole.open());
+        HostAndPort live = demoBackend("Server 2");
+        LbConfig config = Lbs.noChecks(List.of(hole.address(), live)).withConnectTimeout(Duration.ofMillis(300));
+        LoadBalancer lb = closing(new LoadBalancer(config));
+        HostAndPort at = HostAndPort.of(lb.start());
+        assertThat(send(at, 2)).containsExactly("Server 2", "Server 2");
+    }
+
+    @Test
+    void whenTheOnlyBackendTimesOutTheClientIsClosedWithinTheConnectTimeout() throws Exception {
+        BlackHole hole = closing(BlackHole.open());
+        LbConfig config = Lbs.noChecks(List.of(hole.address())).withConnectTimeout(Duration.ofMillis(500));
+        LoadBalancer lb = closing(new LoadBalancer(config));
+        HostAndPort at = HostAndPort.of(lb.start());
+        assertClosedWithin(at, config.connectTimeout().plusSeconds(1));
+    }
+
+    /** The balancer must close the client (EOF or reset) before {@code limit} passes. */
+    private static void assertClosedWithin(HostAndPort at, Duration limit) throws IOException {
+        try (Socket client = new Socket()) {
+            client.connect(new InetSocketAddress(at.host(), at.port()), 2000);
+            client.setSoTimeout((int) limit.toMillis());
+            try {
+                assertThat(client.getInputStream().read()).isEqualTo(-1);
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the client was left hanging for " + limit.toMillis() + " ms", e);
+            } catch (IOException reset) {
+                // a reset is a close too
+            }
+        }
+    }
+
+    /**
+     * A listening port whose accept queue is full, so new connects get no answer at all (Linux drops
+     * the SYN): a backend that times out rather than refuses.
+     */
+    static final class BlackHole implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<Socket> fillers = new ArrayList<>();
+
+        private BlackHole(ServerSocket server) {
+            this.server = server;
+        }
+
+        static BlackHole open() throws IOException {
+            BlackHole h = new BlackHole(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            for (int i = 0; i < 16; i++) {
+                Socket s = new Socket();
+                h.fillers.add(s);
+                try {
+                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), h.server.getLocalPort()), 200);
+                } catch (SocketTimeoutException full) {
+                    return h;
+                }
+            }
+            h.close();
+            throw new IllegalStateException("could not fill the accept queue of a listening socket");
+        }
+
+        HostAndPort address() {
+            return new HostAndPort("127.0.0.1", server.getLocalPort());
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Socket s : fillers) {
+                s.close();
+            }
+            server.close();
+        }
+    }
+}
