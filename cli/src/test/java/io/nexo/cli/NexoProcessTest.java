@@ -1,0 +1,176 @@
+package io.nexo.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Runs nexo as a user does, in its own JVM, and stops it with real signals. */
+class NexoProcessTest {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+    private final List<Process> processes = new ArrayList<>();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+
+    /** A started nexo process, its stderr collected in the background. */
+    private final class Nexo {
+        final Process process;
+        final StringBuffer err = new StringBuffer();
+        final BufferedReader out;
+
+        Nexo(String... args) throws IOException {
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx128m", "-XX:TieredStopAtLevel=1",
+                    // the production logging set-up (logs to stderr), not the tests' quiet one
+                    "-Dlogback.configurationFile=logback.xml",
+                    "-cp", System.getProperty("java.class.path"),
+                    "io.nexo.cli.Nexo"));
+            command.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().put("NEXO_LOG_LEVEL", "INFO");
+            process = pb.start();
+            processes.add(process);
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            Thread collector = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(
+                        new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        err.append(line).append('\n');
+                    }
+                } catch (IOException ignored) {
+                    // process gone
+                }
+            }, "nexo-stderr");
+            collector.setDaemon(true);
+            collector.start();
+        }
+
+        /** Reads stdout until the "listening on HOST:PORT" line and returns the port. */
+        int awaitListeningPort() throws IOException {
+            String line;
+            while ((line = out.readLine()) != null) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+            throw new AssertionError("nexo exited before listening; stderr:\n" + err);
+        }
+
+        void signal(String name) throws Exception {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(kill.exitValue()).isZero();
+        }
+    }
+
+    /** An echo server on a free port; each connection echoes until the client's FIN. */
+    private int echoServer() throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        toClose.add(server);
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    toClose.add(s);
+                    Thread h = new Thread(() -> {
+                        try (s) {
+                            s.getInputStream().transferTo(s.getOutputStream());
+                        } catch (IOException ignored) {
+                            // client went away
+                        }
+                    });
+                    h.setDaemon(true);
+                    h.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "echo-accept");
+        t.setDaemon(true);
+        t.start();
+        return server.getLocalPort();
+    }
+
+    private static void assertEcho(Socket s, String text) throws IOException {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        s.getOutputStream().flush();
+        byte[] got = s.getInputStream().readNBytes(text.length());
+        assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo(text);
+    }
+
+    @Test
+    void sigtermStopsAcceptingDrainsTheOpenConnectionThenExitsZero() throws Exception {
+        int backend = echoServer();
+        Nexo lb = new Nexo("lb", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:" + backend,
+                "--check-interval", "0", "--io-threads", "1", "--drain-timeout", "30s");
+        int port = lb.awaitListeningPort();
+        try (Socket client = new Socket()) {
+            client.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            client.setSoTimeout(10_000);
+            assertEcho(client, "before SIGTERM");
+
+            lb.signal("TERM");
+            await().atMost(Duration.ofSeconds(15)).until(() -> lb.err.toString().contains("draining 1 open connection"));
+            assertThat(lb.process.isAlive()).isTrue();
+            assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
+            assertEcho(client, "during the drain");
+
+            client.shutdownOutput(); // the conversation ends normally
+            assertThat(client.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(lb.process.waitFor(15, TimeUnit.SECONDS)).as("exited; stderr:\n%s", lb.err).isTrue();
+        assertThat(lb.process.exitValue()).as(lb.err.toString()).isZero();
+        assertThat(lb.err.toString()).contains("SIGTERM: stopping gracefully").contains("stopped");
+    }
+
+    @Test
+    void backendAnswersLikeTheSeedAndStopsOnSigint() throws Exception {
+        Nexo backend = new Nexo("backend", "--port", "0", "--name", "Server 9");
+        int port = backend.awaitListeningPort();
+        CliRun run = CliRun.of("request", "--to", "127.0.0.1:" + port, "--count", "3");
+        assertThat(run.out()).isEqualTo(("Received: Response from Server 9\n".repeat(3))
+                .replace("\n", System.lineSeparator()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> stderrOf(backend).contains("[Server 9] connection from"));
+        backend.signal("INT");
+        assertThat(backend.process.waitFor(15, TimeUnit.SECONDS)).as("exited; stderr:\n%s", backend.err).isTrue();
+        assertThat(backend.process.exitValue()).isZero();
+    }
+
+    private static String stderrOf(Nexo n) {
+        return n.err.toString();
+    }
+}
