@@ -4,6 +4,7 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LbConfig;
 import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
+import io.nexo.lb.policy.Policies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -47,7 +48,8 @@ final class LbCommand implements Callable<Integer> {
     List<HostAndPort> backends;
 
     @Option(names = "--policy", paramLabel = "NAME", defaultValue = LbConfig.DEFAULT_POLICY,
-            description = "Load-balancing policy (default: ${DEFAULT-VALUE}).")
+            completionCandidates = PolicyNames.class,
+            description = "Load-balancing policy, one of: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String policy;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "3s",
@@ -86,6 +88,14 @@ final class LbCommand implements Callable<Integer> {
     @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
             description = "Event loop threads; 0 = one per available CPU (default: ${DEFAULT-VALUE}).")
     int ioThreads;
+
+    /** The policy names, for help. */
+    static final class PolicyNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Policies.names().iterator();
+        }
+    }
 
     @Override
     public Integer call() throws Exception {

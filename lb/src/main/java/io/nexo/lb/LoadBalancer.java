@@ -12,6 +12,7 @@ import io.nexo.core.transport.Transport;
 import io.nexo.lb.backend.BackendPool;
 import io.nexo.lb.health.HealthChecker;
 import io.nexo.lb.policy.LoadBalancingPolicy;
+import io.nexo.lb.policy.Policies;
 import io.nexo.lb.proxy.BackendConnector;
 import io.nexo.lb.proxy.ConnectionTracker;
 import io.nexo.lb.proxy.FrontendInitializer;
@@ -68,7 +69,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.config = config;
         this.transport = transport;
         this.allocator = allocator;
-        LoadBalancingPolicy policy = LoadBalancingPolicy.byName(config.policy());
+        LoadBalancingPolicy policy = Policies.byName(config.policy());
         this.pool = new BackendPool(config.backends(), config.rise(), config.fall(), policy,
                 config.healthChecksEnabled());
         this.tracker = new ConnectionTracker(config.maxConnections());

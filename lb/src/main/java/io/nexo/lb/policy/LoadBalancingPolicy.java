@@ -2,7 +2,6 @@ package io.nexo.lb.policy;
 
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
@@ -32,26 +31,8 @@ public interface LoadBalancingPolicy {
      */
     Endpoint pick(InetSocketAddress client, Predicate<? super Endpoint> allowed);
 
-    /** Names accepted by {@link #byName(String)}, in the order help texts list them. */
-    List<String> NAMES = List.of(RoundRobinPolicy.NAME);
-
-    /** Strict rotation across new connections: s1 s2 s3 s1 s2 s3 ... */
+    /** Strict rotation across new connections: s1 s2 s3 s1 s2 s3 ... (see {@link Policies} for all). */
     static LoadBalancingPolicy roundRobin() {
         return new RoundRobinPolicy();
-    }
-
-    /**
-     * A new policy by its flag name.
-     *
-     * @throws IllegalArgumentException naming the accepted policies when {@code name} is unknown
-     */
-    static LoadBalancingPolicy byName(String name) {
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case RoundRobinPolicy.NAME:
-                return roundRobin();
-            default:
-                throw new IllegalArgumentException("policy: '" + name + "' (expected one of: "
-                        + String.join(", ", NAMES) + ")");
-        }
     }
 }

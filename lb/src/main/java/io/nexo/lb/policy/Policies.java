@@ -14,6 +14,7 @@ public final class Policies {
     private static final Map<String, Supplier<LoadBalancingPolicy>> BY_NAME = new LinkedHashMap<>();
 
     static {
+        BY_NAME.put(RoundRobinPolicy.NAME, RoundRobinPolicy::new);
         BY_NAME.put("weighted-round-robin", WeightedRoundRobinPolicy::new);
         BY_NAME.put("least-connections", LeastConnectionsPolicy::new);
         BY_NAME.put("random-two-choices", RandomTwoChoicesPolicy::new);

@@ -42,7 +42,7 @@ class HealthCheckerTest {
                 Duration.ofHours(1), Duration.ofSeconds(2))) {
             checker.checkNow().get(5, TimeUnit.SECONDS);
             assertThat(backend.isUp()).isTrue();
-            assertThat(server.accepted()).isEqualTo(1);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.accepted() == 1);
 
             server.close();
             checker.checkNow().get(5, TimeUnit.SECONDS);
