@@ -1,0 +1,100 @@
+package io.nexo.lb.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexo.core.admin.AdminRequest;
+import io.nexo.core.admin.AdminResponse;
+import io.nexo.core.admin.AdminRouter;
+import io.nexo.core.metrics.MetricsRegistry;
+import java.io.IOException;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The balancer's admin routes (reference in docs/admin-api.md):
+ *
+ * <pre>
+ * GET  /                                   stats page (HTML, refreshes itself from /api/status)
+ * GET  /metrics                            Prometheus text format
+ * GET  /api/status                         JSON: listeners, pools, backends, counters
+ * POST /api/reload                         re-read the config file, apply without dropping connections
+ * POST /api/backends/{pool}/{name}/drain   no new connections, existing ones finish
+ * POST /api/backends/{pool}/{name}/disable maintenance: like drain, and health checks pause
+ * POST /api/backends/{pool}/{name}/enable  back into rotation
+ * POST /api/backends/{pool}/{name}/weight  body {"weight": N} or ?value=N
+ * </pre>
+ */
+public final class LbAdminApi {
+
+    private static final Logger log = LoggerFactory.getLogger(LbAdminApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LbAdminApi() {
+    }
+
+    public static AdminRouter router(LbControl control, MetricsRegistry metrics) {
+        AdminResponse statsPage = AdminResponse.resource(LbAdminApi.class, "stats.html", "text/html; charset=utf-8");
+        return new AdminRouter()
+                .get("/", req -> statsPage)
+                .get("/metrics", req -> new AdminResponse(200, MetricsRegistry.CONTENT_TYPE, metrics.scrape()))
+                .get("/api/status", req -> AdminResponse.ok(control.status()))
+                .post("/api/reload", req -> reload(control))
+                .post("/api/backends/{pool}/{name}/{action}", req -> backendAction(control, req));
+    }
+
+    private static AdminResponse reload(LbControl control) {
+        try {
+            return AdminResponse.ok(Map.of("reloaded", true, "changes", control.reload()));
+        } catch (IllegalArgumentException e) {
+            // invalid file: the old configuration keeps running
+            return AdminResponse.error(400, e.getMessage());
+        } catch (IllegalStateException e) {
+            return AdminResponse.error(409, e.getMessage());
+        }
+    }
+
+    private static AdminResponse backendAction(LbControl control, AdminRequest req) throws IOException {
+        String pool = req.param("pool");
+        String name = req.param("name");
+        String action = req.param("action");
+        try {
+            if (action.equals("weight")) {
+                int weight = weightOf(req);
+                log.info("admin: weight of {}/{} set to {}", pool, name, weight);
+                return AdminResponse.ok(control.setWeight(pool, name, weight));
+            }
+            AdminState state = AdminState.fromAction(action);
+            log.info("admin: {}/{} set to {}", pool, name, state.lowerName());
+            return AdminResponse.ok(control.setAdminState(pool, name, state));
+        } catch (NoSuchElementException e) {
+            return AdminResponse.error(404, e.getMessage());
+        }
+    }
+
+    private static int weightOf(AdminRequest req) throws IOException {
+        String text = req.queryParam("value");
+        if (text == null) {
+            if (req.body().length == 0) {
+                throw new IllegalArgumentException("weight: missing (expected: body {\"weight\": N} or ?value=N)");
+            }
+            JsonNode body;
+            try {
+                body = JSON.readTree(req.body());
+            } catch (IOException e) {
+                throw new IllegalArgumentException("body: not JSON (expected: {\"weight\": N})");
+            }
+            JsonNode w = body == null ? null : body.get("weight");
+            if (w == null || !w.canConvertToInt() || !w.isIntegralNumber()) {
+                throw new IllegalArgumentException("weight: " + w + " (expected: a whole number)");
+            }
+            return w.intValue();
+        }
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("weight: '" + text + "' (expected: a whole number)");
+        }
+    }
+}
