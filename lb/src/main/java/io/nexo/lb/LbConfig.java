@@ -1,11 +1,18 @@
 package io.nexo.lb;
 
 import io.nexo.core.net.HostAndPort;
+import io.nexo.lb.config.BackendConfig;
+import io.nexo.lb.config.BalancerConfig;
+import io.nexo.lb.config.HealthCheckConfig;
+import io.nexo.lb.config.ListenerConfig;
+import io.nexo.lb.config.PoolConfig;
+import io.nexo.lb.config.ProxyProtocol;
 
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -101,6 +108,21 @@ public record LbConfig(HostAndPort listen,
         return new LbConfig(listen, backends, DEFAULT_POLICY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_CHECK_INTERVAL,
                 DEFAULT_RISE, DEFAULT_FALL, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_DRAIN_TIMEOUT,
                 DEFAULT_IO_THREADS);
+    }
+
+    /**
+     * The same balancer as a one-listener, one-pool {@link BalancerConfig} (listener named after its
+     * address, pool {@code default}, backends named after their addresses), which is what runs.
+     * Health checks time out after the connect timeout or the interval, whichever is shorter.
+     */
+    public BalancerConfig toBalancerConfig() {
+        Duration interval = healthChecksEnabled() ? checkInterval : DEFAULT_CHECK_INTERVAL;
+        Duration checkTimeout = connectTimeout.compareTo(interval) < 0 ? connectTimeout : interval;
+        HealthCheckConfig health = new HealthCheckConfig(healthChecksEnabled(), interval, checkTimeout, rise, fall);
+        PoolConfig pool = new PoolConfig("default", policy, backends.stream().map(BackendConfig::of).toList(),
+                health, connectTimeout, idleTimeout, ProxyProtocol.NONE);
+        ListenerConfig listener = new ListenerConfig(null, listen, pool.name(), maxConnections);
+        return BalancerConfig.single(listener, pool, Optional.empty(), false, drainTimeout);
     }
 
     /** Whether active health checks (and with them passive marking) run. */

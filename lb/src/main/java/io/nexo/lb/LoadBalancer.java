@@ -8,32 +8,52 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
+import io.nexo.lb.backend.AdminState;
+import io.nexo.lb.backend.Backend;
 import io.nexo.lb.backend.BackendPool;
+import io.nexo.lb.config.BackendConfig;
+import io.nexo.lb.config.BalancerConfig;
+import io.nexo.lb.config.ConfigDiff;
+import io.nexo.lb.config.ListenerConfig;
+import io.nexo.lb.config.PoolConfig;
 import io.nexo.lb.health.HealthChecker;
-import io.nexo.lb.policy.LoadBalancingPolicy;
 import io.nexo.lb.policy.Policies;
 import io.nexo.lb.proxy.BackendConnector;
 import io.nexo.lb.proxy.ConnectionTracker;
 import io.nexo.lb.proxy.FrontendInitializer;
+import io.nexo.lb.proxy.ListenerState;
+import io.nexo.lb.stats.LbStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The load balancer: binds the listener, owns the event loops, the backend pool and the health
- * checker, and stops gracefully. The proxying itself lives in {@code lb.proxy}.
+ * The load balancer: binds its listeners, owns the event loops, the backend pools and their health
+ * checkers, reloads a new configuration without dropping a connection, and stops gracefully. The
+ * proxying itself lives in {@code lb.proxy}.
  *
  * <pre>
- * LoadBalancer lb = new LoadBalancer(LbConfig.defaults(listen, backends));
+ * LoadBalancer lb = new LoadBalancer(LbConfig.defaults(listen, backends));   // flags: one pool
+ * LoadBalancer lb = new LoadBalancer(ConfigLoader.load(file), 0);            // file: many
  * InetSocketAddress bound = lb.start();   // port 0 in the config: a free port, returned here
- * ...
- * lb.stop(Duration.ofSeconds(30));         // stop accepting, drain, close
+ * lb.reload(ConfigLoader.load(file));     // bind new listeners, swap pools, close removed listeners
+ * lb.stop(Duration.ofSeconds(30));        // stop accepting, drain, close
  * </pre>
+ *
+ * <p>Reload keeps every established connection on its backend (connections hold their backend, not
+ * the pool) and refuses none: new listeners are bound before removed ones close, a listener whose
+ * address stays keeps its socket and only switches the route new connections take.
  */
 public final class LoadBalancer implements AutoCloseable {
 
@@ -46,15 +66,60 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
-    private final LbConfig config;
+    /** A pool at runtime: its backends and policy, how to connect to them, who checks them. */
+    private final class PoolRuntime {
+        final PoolConfig config;
+        final BackendPool pool;
+        final BackendConnector connector;
+        HealthChecker checker;
+
+        PoolRuntime(PoolConfig config, BackendPool pool) {
+            this.config = config;
+            this.pool = pool;
+            this.connector = new BackendConnector(pool, transport.socketChannelClass(),
+                    (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), allocator, WATER_MARK,
+                    config.proxyProtocol());
+        }
+
+        void startChecks() {
+            if (config.healthCheck().enabled() && checker == null) {
+                checker = new HealthChecker(pool, group.next(), transport.socketChannelClass(),
+                        config.healthCheck().interval(), config.healthCheck().timeout());
+                checker.start();
+            }
+        }
+
+        void stopChecks() {
+            if (checker != null) {
+                checker.close();
+            }
+        }
+    }
+
+    /** A listening socket and the route its new connections take. */
+    private static final class ListenerRuntime {
+        ListenerConfig config;
+        final ListenerState state;
+        Channel channel;
+
+        ListenerRuntime(ListenerConfig config, ListenerState state) {
+            this.config = config;
+            this.state = state;
+        }
+    }
+
+    private final int ioThreads;
     private final Transport transport;
     private final ByteBufAllocator allocator;
-    private final BackendPool pool;
-    private final ConnectionTracker tracker;
+    private final ConnectionTracker tracker = new ConnectionTracker();
+    private final long createdNanos = System.nanoTime();
+
+    private volatile BalancerConfig config;
+    private volatile Map<String, PoolRuntime> pools;
+    /** By {@link ConfigDiff#key}; guarded by {@code this}, read by status() through a copy. */
+    private volatile Map<String, ListenerRuntime> listeners = Map.of();
 
     private EventLoopGroup group;
-    private volatile Channel serverChannel;
-    private volatile HealthChecker healthChecker;
     private boolean stopped;
 
     /** A balancer on the best transport (epoll, else NIO) with pooled direct buffers. */
@@ -66,29 +131,75 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown policy or a backend name that does not resolve
      */
     public LoadBalancer(LbConfig config, Transport transport, ByteBufAllocator allocator) {
-        this.config = config;
-        this.transport = transport;
-        this.allocator = allocator;
-        LoadBalancingPolicy policy = Policies.byName(config.policy());
-        this.pool = new BackendPool(config.backends(), config.rise(), config.fall(), policy,
-                config.healthChecksEnabled());
-        this.tracker = new ConnectionTracker(config.maxConnections());
+        this(config.toBalancerConfig(), config.effectiveIoThreads(), transport, allocator);
+    }
+
+    /** @param ioThreads event loop threads, 0 = one per CPU */
+    public LoadBalancer(BalancerConfig config, int ioThreads) {
+        this(config, ioThreads, Transport.best(), PooledByteBufAllocator.DEFAULT);
     }
 
     /**
-     * Binds and starts accepting (and health checking). On failure nothing is left running.
+     * @throws IllegalArgumentException for a backend name that does not resolve
+     */
+    public LoadBalancer(BalancerConfig config, int ioThreads, Transport transport, ByteBufAllocator allocator) {
+        if (ioThreads < 0) {
+            throw new IllegalArgumentException("io-threads: " + ioThreads + " (expected: >= 0, 0 = one per CPU)");
+        }
+        this.ioThreads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
+        this.transport = transport;
+        this.allocator = allocator;
+        this.config = config;
+        Map<String, PoolRuntime> built = new LinkedHashMap<>();
+        for (PoolConfig pc : config.pools().values()) {
+            built.put(pc.name(), buildPool(pc, null));
+        }
+        this.pools = built;
+    }
+
+    /**
+     * Binds every listener and starts accepting (and health checking). On failure nothing is left
+     * running.
      *
-     * @return the bound address (the real port when the config asked for port 0)
-     * @throws ListenException when the listen address cannot be bound
+     * @return the bound address of the first listener (the real port when the config asked for 0)
+     * @throws ListenException when a listen address cannot be bound
      */
     public synchronized InetSocketAddress start() throws ListenException {
         if (group != null || stopped) {
             throw new IllegalStateException("start() may be called once");
         }
-        int threads = config.effectiveIoThreads();
-        group = transport.newEventLoopGroup(threads, "nexo-lb-io");
-        BackendConnector connector = new BackendConnector(pool, transport.socketChannelClass(),
-                (int) config.connectTimeout().toMillis(), allocator, WATER_MARK);
+        group = transport.newEventLoopGroup(ioThreads, "nexo-lb-io");
+        Map<String, ListenerRuntime> bound = new LinkedHashMap<>();
+        try {
+            for (ListenerConfig lc : config.listeners()) {
+                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(route(lc, pools)));
+                bind(lr);
+                bound.put(ConfigDiff.key(lc), lr);
+            }
+        } catch (ListenException e) {
+            bound.values().forEach(lr -> lr.channel.close().awaitUninterruptibly());
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
+            group = null;
+            stopped = true;
+            throw e;
+        }
+        listeners = bound;
+        pools.values().forEach(PoolRuntime::startChecks);
+        for (ListenerRuntime lr : bound.values()) {
+            PoolRuntime p = pools.get(lr.config.pool());
+            log.info("listening on {} ({}, {} io thread{}): listener {}, pool {}: {} over {}",
+                    HostAndPort.of((InetSocketAddress) lr.channel.localAddress()), transport, ioThreads,
+                    ioThreads == 1 ? "" : "s", lr.config.name(), p.pool.name(), p.pool.policy().name(), p.pool.all());
+        }
+        return (InetSocketAddress) bound.values().iterator().next().channel.localAddress();
+    }
+
+    private ListenerState.Route route(ListenerConfig lc, Map<String, PoolRuntime> poolMap) {
+        PoolRuntime p = poolMap.get(lc.pool());
+        return new ListenerState.Route(lc.name(), p.connector, p.config.idleTimeout().toNanos(), lc.maxConnections());
+    }
+
+    private void bind(ListenerRuntime lr) throws ListenException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
@@ -101,58 +212,216 @@ public final class LoadBalancer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new FrontendInitializer(connector, tracker, config.idleTimeout().toNanos()));
-        InetSocketAddress wanted = config.listen().toSocketAddress();
-        ChannelFuture bind = bootstrap.bind(wanted).awaitUninterruptibly();
+                .childHandler(new FrontendInitializer(lr.state, tracker, config.accessLog()));
+        ChannelFuture bind = bootstrap.bind(lr.config.listen().toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
-            group = null;
-            stopped = true;
-            throw new ListenException("cannot listen on " + config.listen() + ": "
+            throw new ListenException("cannot listen on " + lr.config.listen() + ": "
                     + HealthChecker.describe(bind.cause()), bind.cause());
         }
-        serverChannel = bind.channel();
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        if (config.healthChecksEnabled()) {
-            Duration checkTimeout = config.connectTimeout().compareTo(config.checkInterval()) < 0
-                    ? config.connectTimeout() : config.checkInterval();
-            healthChecker = new HealthChecker(pool, group.next(), transport.socketChannelClass(),
-                    config.checkInterval(), checkTimeout);
-            healthChecker.start();
-        }
-        log.info("listening on {} ({}, {} io thread{}): {} over {}", io.nexo.core.net.HostAndPort.of(bound), transport, threads,
-                threads == 1 ? "" : "s", pool.policy().name(), pool.all());
-        return bound;
+        lr.channel = bind.channel();
     }
 
-    public LbConfig config() {
+    /**
+     * A pool for {@code pc}. Backends of {@code old} with the same name and address are reused (their
+     * counters and open connections carry over) but not changed yet: {@link #commit} applies the new
+     * settings once nothing can fail any more.
+     */
+    private PoolRuntime buildPool(PoolConfig pc, PoolRuntime old) {
+        List<Backend> backends = new ArrayList<>();
+        for (BackendConfig bc : pc.backends()) {
+            Backend reused = null;
+            if (old != null) {
+                for (Backend b : old.pool.all()) {
+                    if (b.name().equals(bc.name()) && b.address().equals(bc.address())) {
+                        reused = b;
+                    }
+                }
+            }
+            backends.add(reused != null ? reused
+                    : new Backend(bc, pc.healthCheck().rise(), pc.healthCheck().fall()));
+        }
+        BackendPool pool = new BackendPool(pc.name(), backends, Policies.byName(pc.policy()),
+                pc.healthCheck().enabled());
+        return new PoolRuntime(pc, pool);
+    }
+
+    /**
+     * Applies {@code next} without dropping or refusing a connection. Validation, name resolution and
+     * the binding of new listeners happen first; if any fails, this throws and the running
+     * configuration is untouched.
+     *
+     * @return one line per change applied
+     * @throws ListenException when a new listener cannot bind
+     * @throws IllegalArgumentException when a new backend's name does not resolve
+     */
+    public synchronized List<String> reload(BalancerConfig next) throws ListenException {
+        if (group == null || stopped) {
+            throw new IllegalStateException("the balancer is not running");
+        }
+        BalancerConfig current = config;
+        ConfigDiff diff = ConfigDiff.between(current, next);
+        Map<String, PoolRuntime> oldPools = pools;
+        Map<String, PoolRuntime> newPools = new LinkedHashMap<>();
+        for (PoolConfig pc : next.pools().values()) {
+            PoolRuntime old = oldPools.get(pc.name());
+            newPools.put(pc.name(), old != null && old.config.equals(pc) ? old : buildPool(pc, old));
+        }
+        Map<String, ListenerRuntime> oldListeners = listeners;
+        List<ListenerRuntime> added = new ArrayList<>();
+        try {
+            for (ListenerConfig lc : diff.bind()) {
+                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(route(lc, newPools)));
+                bind(lr);
+                added.add(lr);
+            }
+        } catch (ListenException e) {
+            added.forEach(lr -> lr.channel.close().awaitUninterruptibly());
+            throw e;
+        }
+        commit(next, newPools, oldPools);
+        Map<String, ListenerRuntime> nextListeners = new LinkedHashMap<>();
+        for (ListenerConfig lc : next.listeners()) {
+            String key = ConfigDiff.key(lc);
+            ListenerRuntime lr = oldListeners.get(key);
+            if (lr != null) {
+                lr.config = lc;
+                lr.state.route(route(lc, newPools)); // the socket stays; new connections take the new route
+            } else {
+                lr = added.stream().filter(a -> ConfigDiff.key(a.config).equals(key)).findFirst().orElseThrow();
+            }
+            nextListeners.put(key, lr);
+        }
+        listeners = nextListeners;
+        for (ListenerConfig lc : diff.close()) {
+            // closing the server socket leaves its accepted connections running (tracked until they end)
+            oldListeners.get(ConfigDiff.key(lc)).channel.close().awaitUninterruptibly();
+        }
+        for (String line : diff.changes()) {
+            log.info("reload: {}", line);
+        }
+        log.info("reload: done, {} change{}", diff.changes().size(), diff.changes().size() == 1 ? "" : "s");
+        return diff.changes();
+    }
+
+    /** Switches to the new pools: backend settings, health thresholds, checkers. Cannot fail. */
+    private void commit(BalancerConfig next, Map<String, PoolRuntime> newPools, Map<String, PoolRuntime> oldPools) {
+        for (PoolRuntime p : newPools.values()) {
+            // also for an unchanged pool: a reload restores the file's weights after runtime changes
+            PoolRuntime old = oldPools.get(p.config.name());
+            for (BackendConfig bc : p.config.backends()) {
+                Backend b = p.pool.backend(bc.name());
+                b.apply(bc);
+                if (old != null && !old.config.healthCheck().equals(p.config.healthCheck())
+                        && old.pool.all().contains(b)) {
+                    b.setHealthThresholds(p.config.healthCheck().rise(), p.config.healthCheck().fall());
+                }
+            }
+            p.pool.refresh();
+        }
+        pools = newPools;
+        config = next;
+        for (PoolRuntime p : newPools.values()) {
+            p.startChecks();
+        }
+        for (PoolRuntime old : oldPools.values()) {
+            if (newPools.get(old.config.name()) != old) {
+                old.stopChecks();
+            }
+        }
+    }
+
+    /** The configuration running now. */
+    public BalancerConfig balancerConfig() {
         return config;
     }
 
-    /** The backends and their state. */
+    /** The backends and their state of the first pool (the only one when started from flags). */
     public BackendPool backends() {
-        return pool;
+        return pools.values().iterator().next().pool;
     }
 
-    /** The health checker, when checks are enabled and the balancer started. */
+    /** The pool called {@code name}. */
+    public BackendPool pool(String name) {
+        PoolRuntime p = pools.get(name);
+        if (p == null) {
+            throw new NoSuchElementException("no pool '" + name + "' (pools: " + String.join(", ", pools.keySet()) + ")");
+        }
+        return p.pool;
+    }
+
+    /** The health checker of the first pool, when checks are enabled and the balancer started. */
     public Optional<HealthChecker> healthChecker() {
-        return Optional.ofNullable(healthChecker);
+        return Optional.ofNullable(pools.values().iterator().next().checker);
     }
 
-    /** Client connections open now. */
+    /** The health checker of pool {@code name}, when its checks are enabled and the balancer started. */
+    public Optional<HealthChecker> healthChecker(String poolName) {
+        PoolRuntime p = pools.get(poolName);
+        return p == null ? Optional.empty() : Optional.ofNullable(p.checker);
+    }
+
+    /** Drains, disables or enables a backend. */
+    public Backend setAdminState(String poolName, String backendName, AdminState state) {
+        return pool(poolName).setAdminState(backendName, state);
+    }
+
+    /** Changes a backend's weight until the next reload. */
+    public Backend setWeight(String poolName, String backendName, int weight) {
+        return pool(poolName).setWeight(backendName, weight);
+    }
+
+    /** Client connections open now, on all listeners. */
     public int openConnections() {
         return tracker.open();
     }
 
-    /** Client connections refused so far because of {@code maxConnections}. */
+    /** Client connections refused so far because a listener was at its {@code maxConnections}. */
     public long refusedConnections() {
-        return tracker.refused();
+        return listeners.values().stream().mapToLong(l -> l.state.stats().refused()).sum();
     }
 
-    /** The listening address, or empty before start and after stop. */
+    /** The first listener's address, or empty before start and after stop. */
     public Optional<InetSocketAddress> address() {
-        Channel ch = serverChannel;
-        return ch != null && ch.isOpen() ? Optional.of((InetSocketAddress) ch.localAddress()) : Optional.empty();
+        return listeners.values().stream().findFirst()
+                .filter(l -> l.channel != null && l.channel.isOpen())
+                .map(l -> (InetSocketAddress) l.channel.localAddress());
+    }
+
+    /** Bound addresses by listener name, in configuration order. */
+    public Map<String, InetSocketAddress> addresses() {
+        Map<String, InetSocketAddress> map = new LinkedHashMap<>();
+        for (ListenerRuntime l : listeners.values()) {
+            if (l.channel != null && l.channel.isOpen()) {
+                map.put(l.config.name(), (InetSocketAddress) l.channel.localAddress());
+            }
+        }
+        return map;
+    }
+
+    /** Listeners, pools, backends and their counters now. */
+    public LbStatus status() {
+        List<LbStatus.Listener> ls = new ArrayList<>();
+        for (ListenerRuntime l : listeners.values()) {
+            Channel ch = l.channel;
+            String listen = ch != null ? HostAndPort.of((InetSocketAddress) ch.localAddress()).toString()
+                    : l.config.listen().toString();
+            ls.add(new LbStatus.Listener(l.config.name(), listen, l.config.pool(), l.config.maxConnections(),
+                    l.state.stats().active(), l.state.stats().accepted(), l.state.stats().refused()));
+        }
+        List<LbStatus.Pool> ps = new ArrayList<>();
+        for (PoolRuntime p : pools.values()) {
+            List<LbStatus.Backend> bs = new ArrayList<>();
+            for (Backend b : p.pool.all()) {
+                double check = b.stats().lastCheckSeconds();
+                bs.add(new LbStatus.Backend(b.name(), b.address().toString(), b.weight(), b.backup(),
+                        b.maxConnections(), b.state(), b.isUp() ? "up" : "down", b.activeConnections(),
+                        b.stats().total(), b.stats().bytesIn(), b.stats().bytesOut(), b.stats().connectFailures(),
+                        check < 0 ? null : check * 1000));
+            }
+            ps.add(new LbStatus.Pool(p.config.name(), p.pool.policy().name(), p.config.proxyProtocol().configName(),
+                    bs));
+        }
+        return new LbStatus(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - createdNanos), ls, ps);
     }
 
     /**
@@ -169,10 +438,10 @@ public final class LoadBalancer implements AutoCloseable {
         if (group == null) {
             return 0;
         }
-        serverChannel.close().awaitUninterruptibly();
-        if (healthChecker != null) {
-            healthChecker.close();
+        for (ListenerRuntime l : listeners.values()) {
+            l.channel.close().awaitUninterruptibly();
         }
+        pools.values().forEach(PoolRuntime::stopChecks);
         int forced = 0;
         int open = tracker.open();
         if (open > 0) {

@@ -6,6 +6,7 @@ import io.nexo.core.admin.AdminRequest;
 import io.nexo.core.admin.AdminResponse;
 import io.nexo.core.admin.AdminRouter;
 import io.nexo.core.metrics.MetricsRegistry;
+import io.nexo.lb.backend.AdminState;
 import java.io.IOException;
 import java.util.Map;
 import java.util.NoSuchElementException;

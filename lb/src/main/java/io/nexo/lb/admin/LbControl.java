@@ -1,5 +1,6 @@
 package io.nexo.lb.admin;
 
+import io.nexo.lb.backend.AdminState;
 import io.nexo.lb.stats.LbStatus;
 import java.util.List;
 

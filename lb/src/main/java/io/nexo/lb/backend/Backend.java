@@ -1,28 +1,44 @@
 package io.nexo.lb.backend;
 
 import io.nexo.core.net.HostAndPort;
+import io.nexo.lb.config.BackendConfig;
 import io.nexo.lb.health.HealthState;
 import io.nexo.lb.policy.Endpoint;
+import io.nexo.lb.stats.BackendStats;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One backend server: its address (resolved once, at start, as HAProxy does), its health and the
- * connections it carries. The proxy and the health checker update it; policies only read it.
+ * One backend server: its name and address (resolved once, at start or reload, as HAProxy does), its
+ * health, what an operator set on it, and its counters. The proxy and the health checker update it;
+ * policies only read it. A reload that keeps a backend's pool, name and address keeps this object,
+ * so its counters and open connections carry over; weight, backup and max-connections are updated.
  */
 public final class Backend implements Endpoint {
 
+    private final String name;
     private final HostAndPort address;
     private final InetSocketAddress socketAddress;
-    private final HealthState health;
-    private final AtomicInteger active = new AtomicInteger();
+    private final BackendStats stats = new BackendStats();
+    private volatile HealthState health;
+    private volatile int weight;
+    private volatile boolean backup;
+    private volatile int maxConnections;
+    private volatile AdminState adminState = AdminState.ENABLED;
 
     /**
      * @throws IllegalArgumentException when the host name does not resolve
      */
     public Backend(HostAndPort address, int rise, int fall) {
-        this.address = address;
+        this(BackendConfig.of(address), rise, fall);
+    }
+
+    /**
+     * @throws IllegalArgumentException when the host name does not resolve
+     */
+    public Backend(BackendConfig config, int rise, int fall) {
+        this.name = config.name();
+        this.address = config.address();
         InetSocketAddress resolved = address.toSocketAddress();
         if (resolved.isUnresolved()) {
             throw new IllegalArgumentException("backend " + address + ": host '" + address.host()
@@ -30,11 +46,28 @@ public final class Backend implements Endpoint {
         }
         this.socketAddress = resolved;
         this.health = new HealthState(rise, fall);
+        apply(config);
+    }
+
+    /** Takes the weight, backup flag and connection limit of a reloaded config. */
+    public void apply(BackendConfig config) {
+        if (!config.name().equals(name) || !config.address().equals(address)) {
+            throw new IllegalArgumentException("backend " + name + " (" + address + ") cannot become "
+                    + config.name() + " (" + config.address() + ")");
+        }
+        this.weight = config.weight();
+        this.backup = config.backup();
+        this.maxConnections = config.maxConnections();
+    }
+
+    /** New rise/fall thresholds, keeping whether the backend is up now. */
+    public void setHealthThresholds(int rise, int fall) {
+        this.health = new HealthState(rise, fall, health.isUp());
     }
 
     @Override
     public String name() {
-        return address.toString();
+        return name;
     }
 
     @Override
@@ -48,12 +81,34 @@ public final class Backend implements Endpoint {
 
     @Override
     public int weight() {
-        return 1;
+        return weight;
+    }
+
+    /** Changes the weight at runtime; the pool must republish its endpoints afterwards. */
+    void setWeight(int newWeight) {
+        if (newWeight < 1 || newWeight > BackendConfig.MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight: " + newWeight + " (expected: 1-" + BackendConfig.MAX_WEIGHT + ")");
+        }
+        this.weight = newWeight;
+    }
+
+    public boolean backup() {
+        return backup;
+    }
+
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Whether one more connection fits under {@code max-connections}. */
+    public boolean hasCapacity() {
+        int max = maxConnections;
+        return max == 0 || stats.active() < max;
     }
 
     @Override
     public int activeConnections() {
-        return active.get();
+        return stats.active();
     }
 
     public boolean isUp() {
@@ -64,17 +119,48 @@ public final class Backend implements Endpoint {
         return health;
     }
 
+    public AdminState adminState() {
+        return adminState;
+    }
+
+    void setAdminState(AdminState state) {
+        this.adminState = state;
+    }
+
+    /** Up and enabled: may be handed new connections (capacity permitting). */
+    public boolean isUsable() {
+        return adminState == AdminState.ENABLED && isUp();
+    }
+
+    /** What the balancer does with it, as the status API and stats page show it. */
+    public String state() {
+        return switch (adminState) {
+            case DISABLED -> "disabled";
+            case DRAIN -> "drain";
+            case ENABLED -> isUp() ? "up" : "down";
+        };
+    }
+
+    public BackendStats stats() {
+        return stats;
+    }
+
     /** A proxied connection to this backend started (counted from the connect attempt on). */
     public void connectionOpened() {
-        active.incrementAndGet();
+        stats.connectionStarted();
+    }
+
+    /** The backend accepted a connection counted by {@link #connectionOpened()}. */
+    public void connectionEstablished() {
+        stats.connectionEstablished();
     }
 
     public void connectionClosed() {
-        active.decrementAndGet();
+        stats.connectionClosed();
     }
 
     @Override
     public String toString() {
-        return name();
+        return name.equals(address.toString()) ? name : name + " (" + address + ")";
     }
 }

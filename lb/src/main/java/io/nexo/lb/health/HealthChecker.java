@@ -70,7 +70,9 @@ public final class HealthChecker implements AutoCloseable {
         loop.execute(() -> {
             PromiseCombiner combiner = new PromiseCombiner(loop);
             for (Backend backend : pool.all()) {
-                combiner.add(probe(backend));
+                if (backend.adminState() != io.nexo.lb.backend.AdminState.DISABLED) {
+                    combiner.add(probe(backend)); // a disabled backend is in maintenance: not probed
+                }
             }
             combiner.finish(all);
         });
@@ -79,9 +81,11 @@ public final class HealthChecker implements AutoCloseable {
 
     private Future<Void> probe(Backend backend) {
         Promise<Void> done = loop.newPromise();
+        long started = System.nanoTime();
         ChannelFuture connect = bootstrap.connect(backend.socketAddress());
         connect.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
+                backend.stats().checkSucceeded(System.nanoTime() - started);
                 f.channel().close();
                 pool.recordCheck(backend, true, null);
             } else {

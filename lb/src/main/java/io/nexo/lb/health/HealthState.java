@@ -27,6 +27,12 @@ public final class HealthState {
     private int consecutiveFailed;
 
     public HealthState(int rise, int fall) {
+        this(rise, fall, true);
+    }
+
+    /** Starting {@code up} or down, e.g. to carry a backend's state over new thresholds on reload. */
+    public HealthState(int rise, int fall, boolean up) {
+        this.up = up;
         if (rise < 1) {
             throw new IllegalArgumentException("rise: " + rise + " (expected: >= 1)");
         }

@@ -2,6 +2,7 @@ package io.nexo.lb.policy;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -31,7 +32,7 @@ public final class Policies {
 
     /** Whether {@code name} names a policy. */
     public static boolean exists(String name) {
-        return BY_NAME.containsKey(name);
+        return BY_NAME.containsKey(name.toLowerCase(Locale.ROOT));
     }
 
     /**
@@ -40,7 +41,7 @@ public final class Policies {
      * @throws IllegalArgumentException naming the accepted values when the name is unknown
      */
     public static LoadBalancingPolicy byName(String name) {
-        Supplier<LoadBalancingPolicy> factory = BY_NAME.get(name);
+        Supplier<LoadBalancingPolicy> factory = BY_NAME.get(name.toLowerCase(Locale.ROOT));
         if (factory == null) {
             throw new IllegalArgumentException("policy: '" + name + "' (expected one of: "
                     + String.join(", ", BY_NAME.keySet()) + ")");

@@ -9,7 +9,10 @@ import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.nexo.lb.backend.Backend;
+import io.nexo.lb.config.ProxyProtocol;
+import io.nexo.lb.haproxy.ProxyProtocolHeaders;
 import io.nexo.lb.backend.BackendPool;
 import io.nexo.lb.health.HealthChecker;
 import io.nexo.lb.policy.Endpoint;
@@ -38,9 +41,19 @@ public final class BackendConnector {
     private final ByteBufAllocator allocator;
     private final WriteBufferWaterMark waterMark;
 
+    private final ProxyProtocol proxyProtocol;
+
     public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
                             int connectTimeoutMillis, ByteBufAllocator allocator,
                             WriteBufferWaterMark waterMark) {
+        this(pool, channelClass, connectTimeoutMillis, allocator, waterMark, ProxyProtocol.NONE);
+    }
+
+    /** @param proxyProtocol whether each backend connection starts with a PROXY protocol header */
+    public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
+                            int connectTimeoutMillis, ByteBufAllocator allocator,
+                            WriteBufferWaterMark waterMark, ProxyProtocol proxyProtocol) {
+        this.proxyProtocol = proxyProtocol;
         this.pool = pool;
         this.channelFactory = new ReflectiveChannelFactory<>(channelClass);
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -60,7 +73,7 @@ public final class BackendConnector {
             handler.noBackend(tried);
             return;
         }
-        BackendHandler backendHandler = new BackendHandler(frontend, backend);
+        BackendHandler backendHandler = new BackendHandler(frontend, backend, handler.record);
         SocketChannel channel = newChannel(backendHandler);
         backend.connectionOpened();
         channel.closeFuture().addListener(f -> backend.connectionClosed());
@@ -72,6 +85,10 @@ public final class BackendConnector {
             }
             channel.connect(backend.socketAddress()).addListener((ChannelFuture connected) -> {
                 if (connected.isSuccess()) {
+                    backend.connectionEstablished();
+                    if (proxyProtocol != ProxyProtocol.NONE) {
+                        sendProxyHeader(frontend, channel);
+                    }
                     handler.backendConnected(channel, backendHandler);
                 } else {
                     channel.close();
@@ -79,6 +96,18 @@ public final class BackendConnector {
                 }
             });
         });
+    }
+
+    /**
+     * Writes the PROXY protocol header first on the backend connection. We are on the event loop, so
+     * the encoder has turned the message into bytes by the time write() returns and can go at once.
+     */
+    private void sendProxyHeader(Channel frontend, Channel backendChannel) {
+        backendChannel.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
+        backendChannel.write(ProxyProtocolHeaders.forConnection(proxyProtocol,
+                (InetSocketAddress) frontend.remoteAddress(), (InetSocketAddress) frontend.localAddress()),
+                backendChannel.voidPromise());
+        backendChannel.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
     }
 
     private void failed(Channel frontend, FrontendHandler handler, List<Backend> tried, Backend backend,

@@ -8,9 +8,20 @@ final class BackendHandler extends RelayHandler {
 
     private final Backend backend;
 
-    BackendHandler(Channel frontend, Backend backend) {
+    BackendHandler(Channel frontend, Backend backend, ConnectionRecord record) {
+        super(record);
         this.peer = frontend;
         this.backend = backend;
+    }
+
+    @Override
+    void countBytes(long n) {
+        backend.stats().addBytesOut(n);
+    }
+
+    @Override
+    String side() {
+        return "backend";
     }
 
     Backend backend() {

@@ -4,47 +4,25 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counts the open client connections, refuses those above {@code --max-connections} and lets a
- * stopping balancer wait for the rest to finish (drain) or close them.
+ * Knows every open client connection of a balancer, across all its listeners (also those a reload
+ * removed), so a stopping balancer can wait for them to finish (drain) or close them. Limits are
+ * per listener ({@link io.nexo.lb.stats.ListenerStats#tryAccept}).
  */
 public final class ConnectionTracker {
 
-    private static final Logger log = LoggerFactory.getLogger(ConnectionTracker.class);
-    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-    private final int max;
     private final AtomicInteger open = new AtomicInteger();
     private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-    private final AtomicLong refused = new AtomicLong();
-    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
     private final Object drained = new Object();
 
-    public ConnectionTracker(int max) {
-        this.max = max;
-    }
-
-    /** Admits {@code client}, or returns false (and logs, at most once a second) when full. */
-    boolean tryAdmit(Channel client) {
-        if (open.incrementAndGet() > max) {
-            open.decrementAndGet();
-            long total = refused.incrementAndGet();
-            long now = System.nanoTime();
-            long last = lastRefusalLog.get();
-            if (now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLog.compareAndSet(last, now)) {
-                log.warn("refusing client {}: {} connections open, the limit (--max-connections); "
-                        + "{} refused so far", client.remoteAddress(), max, total);
-            }
-            return false;
-        }
+    /** Tracks {@code client} until it closes. */
+    void track(Channel client) {
+        open.incrementAndGet();
         channels.add(client);
         client.closeFuture().addListener(f -> {
             if (open.decrementAndGet() == 0) {
@@ -53,15 +31,10 @@ public final class ConnectionTracker {
                 }
             }
         });
-        return true;
     }
 
     public int open() {
         return open.get();
-    }
-
-    public long refused() {
-        return refused.get();
     }
 
     /** Waits until no connection is open or {@code timeout} passed; returns whether all finished. */

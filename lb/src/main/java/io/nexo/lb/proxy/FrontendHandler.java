@@ -33,9 +33,23 @@ final class FrontendHandler extends RelayHandler {
     private ArrayDeque<Object> early;
     private boolean earlyFin;
 
-    FrontendHandler(BackendConnector connector, long idleNanos) {
+    private final boolean accessLog;
+
+    FrontendHandler(BackendConnector connector, long idleNanos, ConnectionRecord record, boolean accessLog) {
+        super(record);
         this.connector = connector;
         this.idleNanos = idleNanos;
+        this.accessLog = accessLog;
+    }
+
+    @Override
+    void countBytes(long n) {
+        backendHandler.backend().stats().addBytesIn(n);
+    }
+
+    @Override
+    String side() {
+        return "client";
     }
 
     @Override
@@ -52,6 +66,7 @@ final class FrontendHandler extends RelayHandler {
         }
         peer = backendChannel;
         backendHandler = handler;
+        record.backend(handler.backend());
         if (log.isDebugEnabled()) {
             log.debug("client {} -> backend {} via {}", frontend.remoteAddress(), handler.backend(),
                     backendChannel.localAddress());
@@ -67,6 +82,7 @@ final class FrontendHandler extends RelayHandler {
             backendChannel.flush();
             early = null;
         }
+        countPending(); // bytes that arrived before the backend was known
         if (earlyFin) {
             forwardFin(frontend);
         } else {
@@ -84,6 +100,9 @@ final class FrontendHandler extends RelayHandler {
                 early = new ArrayDeque<>(4);
             }
             early.add(msg);
+            if (msg instanceof io.netty.buffer.ByteBuf buf) {
+                pendingBytes += buf.readableBytes();
+            }
         }
     }
 
@@ -98,6 +117,7 @@ final class FrontendHandler extends RelayHandler {
 
     /** Called when no backend could be reached: close the client at once rather than leave it hanging. */
     void noBackend(List<Backend> tried) {
+        record.end("no backend");
         if (tried == null || tried.isEmpty()) {
             log.warn("client {}: no backend is up; closing the connection", frontend.remoteAddress());
         } else {
@@ -118,6 +138,7 @@ final class FrontendHandler extends RelayHandler {
         long last = Math.max(lastReadNanos, backendHandler.lastReadNanos);
         long quiet = System.nanoTime() - last;
         if (quiet >= idleNanos) {
+            record.end("idle timeout");
             log.info("client {} <-> backend {}: closing after {} ms without traffic (idle timeout)",
                     frontend.remoteAddress(), backendHandler.backend(), TimeUnit.NANOSECONDS.toMillis(quiet));
             closeBoth(frontend, peer);
@@ -129,6 +150,13 @@ final class FrontendHandler extends RelayHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseEarly();
+        if (accessLog) {
+            // the backend side's bytes are final too: it is closed on the same loop before or after,
+            // and what it read so far has been counted per batch
+            record.end("client closed");
+            record.log(totalBytes + pendingBytes, backendHandler == null ? 0
+                    : backendHandler.totalBytes + backendHandler.pendingBytes);
+        }
         if (log.isDebugEnabled()) {
             log.debug("client {} closed{}", ctx.channel().remoteAddress(),
                     backendHandler != null ? " (backend " + backendHandler.backend() + ")" : "");

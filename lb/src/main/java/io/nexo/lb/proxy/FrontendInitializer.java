@@ -2,27 +2,49 @@ package io.nexo.lb.proxy;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Builds the pipeline of each accepted client connection: one {@link FrontendHandler}. */
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Builds the pipeline of each accepted client connection: admits it under the listener's
+ * {@code max-connections} and adds one {@link FrontendHandler} bound to the listener's current route.
+ */
 public final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final BackendConnector connector;
-    private final ConnectionTracker tracker;
-    private final long idleNanos;
+    private static final Logger log = LoggerFactory.getLogger(FrontendInitializer.class);
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** @param idleNanos idle timeout in nanoseconds, 0 for none */
-    public FrontendInitializer(BackendConnector connector, ConnectionTracker tracker, long idleNanos) {
-        this.connector = connector;
+    private final ListenerState listener;
+    private final ConnectionTracker tracker;
+    private final boolean accessLog;
+    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
+
+    public FrontendInitializer(ListenerState listener, ConnectionTracker tracker, boolean accessLog) {
+        this.listener = listener;
         this.tracker = tracker;
-        this.idleNanos = idleNanos;
+        this.accessLog = accessLog;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        if (!tracker.tryAdmit(ch)) {
+        ListenerState.Route route = listener.route();
+        if (!listener.stats().tryAccept(route.maxConnections())) {
+            long now = System.nanoTime();
+            long last = lastRefusalLog.get();
+            if (now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLog.compareAndSet(last, now)) {
+                log.warn("listener {}: refusing client {}: {} connections open, the limit (max-connections); "
+                        + "{} refused so far", route.listenerName(), ch.remoteAddress(), route.maxConnections(),
+                        listener.stats().refused());
+            }
             ch.close();
             return;
         }
-        ch.pipeline().addLast(new FrontendHandler(connector, idleNanos));
+        ch.closeFuture().addListener(f -> listener.stats().closed());
+        tracker.track(ch);
+        ch.pipeline().addLast(new FrontendHandler(route.connector(), route.idleNanos(),
+                new ConnectionRecord(route.listenerName(), ch.remoteAddress()), accessLog));
     }
 }

@@ -1,5 +1,6 @@
 package io.nexo.lb.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -32,20 +33,52 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
 
     /** The other side; set once both channels exist, used only on the shared event loop. */
     protected Channel peer;
+    /** What the connection did, for the access log; shared by both sides. */
+    final ConnectionRecord record;
     /** {@link System#nanoTime()} of the last read batch, for the idle timeout. */
     long lastReadNanos = System.nanoTime();
+    /**
+     * Bytes read in the current batch, added to the backend's counters once per batch (one striped
+     * add per read batch rather than per buffer), and the connection's total for the access log.
+     */
+    long pendingBytes;
+    long totalBytes;
+
+    RelayHandler(ConnectionRecord record) {
+        this.record = record;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            pendingBytes += buf.readableBytes();
+        }
         // void promise: no per-write allocation; a failed write fires exceptionCaught on the peer
         peer.write(msg, peer.voidPromise());
     }
+
+    /** Adds the bytes of the last batch to the counters; only once the backend is known. */
+    final void countPending() {
+        long n = pendingBytes;
+        if (n > 0) {
+            pendingBytes = 0;
+            totalBytes += n;
+            countBytes(n);
+        }
+    }
+
+    /** Adds {@code n} bytes read on this side to the backend's counters. */
+    abstract void countBytes(long n);
+
+    /** "client" or "backend", for close reasons. */
+    abstract String side();
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         lastReadNanos = System.nanoTime();
         Channel p = peer;
         if (p != null) {
+            countPending();
             p.flush();
             if (p.isWritable()) {
                 readMore(ctx.channel());
@@ -65,6 +98,7 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            record.end(side() + " closed");
             forwardFin(ctx.channel());
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -94,13 +128,16 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        record.end(side() + " closed");
         if (peer != null) {
+            countPending();
             closeOnFlush(peer);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        record.end(side() + " error: " + cause.getMessage());
         if (cause instanceof IOException) {
             // resets and broken pipes are the normal end of many TCP conversations
             log.debug("{}: {}", describe(ctx.channel()), cause.toString());

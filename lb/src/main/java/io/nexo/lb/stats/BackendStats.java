@@ -17,12 +17,20 @@ public final class BackendStats {
     private final LongAdder connectFailures = new LongAdder();
     private volatile long lastCheckNanos = -1;
 
-    /** A connection to this backend was established. */
-    public void connectionOpened() {
+    /**
+     * A connection to this backend is being attempted: it counts as active from now on, so that
+     * least-connections and max-connections see it before the connect completes.
+     */
+    public void connectionStarted() {
         active.incrementAndGet();
+    }
+
+    /** The backend accepted the connection. */
+    public void connectionEstablished() {
         total.increment();
     }
 
+    /** A connection counted by {@link #connectionStarted()} ended (or its connect failed). */
     public void connectionClosed() {
         active.decrementAndGet();
     }

@@ -9,7 +9,7 @@ class PoliciesTest {
 
     @Test
     void everyNameBuildsAFreshPolicyOfThatName() {
-        assertThat(Policies.names()).contains("weighted-round-robin", "least-connections",
+        assertThat(Policies.names()).containsExactly("round-robin", "weighted-round-robin", "least-connections",
                 "random-two-choices", "source-hash");
         for (String name : Policies.names()) {
             LoadBalancingPolicy policy = Policies.byName(name);

@@ -24,15 +24,19 @@ class StatsTest {
     void backendCountsConnectionsBytesAndFailures() {
         BackendStats b = new BackendStats();
         assertThat(b.lastCheckSeconds()).isEqualTo(-1);
-        b.connectionOpened();
-        b.connectionOpened();
+        b.connectionStarted();
+        b.connectionEstablished();
+        b.connectionStarted();
+        b.connectionEstablished();
+        b.connectionStarted(); // this one fails to connect
+        b.connectionClosed();
         b.connectionClosed();
         b.addBytesIn(10);
         b.addBytesOut(25);
         b.connectFailed();
         b.checkSucceeded(1_500_000);
         assertThat(b.active()).isEqualTo(1);
-        assertThat(b.total()).isEqualTo(2);
+        assertThat(b.total()).isEqualTo(2); // established only
         assertThat(b.bytesIn()).isEqualTo(10);
         assertThat(b.bytesOut()).isEqualTo(25);
         assertThat(b.connectFailures()).isEqualTo(1);

@@ -1,4 +1,4 @@
-package io.nexo.lb.admin;
+package io.nexo.lb.backend;
 
 import java.util.Locale;
 

@@ -1,0 +1,40 @@
+package io.nexo.lb.proxy;
+
+import io.nexo.lb.stats.ListenerStats;
+
+/**
+ * The live settings of one listening socket, swapped whole on reload while the socket stays open:
+ * new connections read the current {@link Route} once, when accepted, and keep it for their life.
+ */
+public final class ListenerState {
+
+    /**
+     * Where a new connection goes.
+     *
+     * @param listenerName   for logs and the access log
+     * @param connector      the pool's connector (policy, failover, PROXY protocol)
+     * @param idleNanos      idle timeout, 0 = none
+     * @param maxConnections client connections at once on this listener, 0 = unlimited
+     */
+    public record Route(String listenerName, BackendConnector connector, long idleNanos, int maxConnections) {
+    }
+
+    private final ListenerStats stats = new ListenerStats();
+    private volatile Route route;
+
+    public ListenerState(Route route) {
+        this.route = route;
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    public void route(Route newRoute) {
+        this.route = newRoute;
+    }
+
+    public ListenerStats stats() {
+        return stats;
+    }
+}
