@@ -1,0 +1,196 @@
+package io.nexo.p2p.discovery;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.identity.PeerId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The peers this node knows of: id, nickname, addresses, when last connected, and reconnect
+ * bookkeeping. Persisted to {@code DATA_DIR/peers.tsv} (one peer a line:
+ * {@code id TAB name TAB addr,addr TAB lastSeenMillis}) so a restarted node rejoins by itself.
+ * Not thread-safe: used on the node's control thread.
+ */
+public final class AddressBook {
+
+    private static final Logger log = LoggerFactory.getLogger(AddressBook.class);
+    static final String FILE = "peers.tsv";
+
+    /** What is known about one peer. */
+    public static final class Entry {
+        private final PeerId id;
+        private String name;
+        private final LinkedHashSet<HostAndPort> addrs = new LinkedHashSet<>();
+        private long lastSeenMillis;
+        int failures;
+        long nextAttemptMillis;
+
+        Entry(PeerId id, String name, long lastSeenMillis) {
+            this.id = id;
+            this.name = name;
+            this.lastSeenMillis = lastSeenMillis;
+        }
+
+        public PeerId id() {
+            return id;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public List<HostAndPort> addrs() {
+            return List.copyOf(addrs);
+        }
+
+        public long lastSeenMillis() {
+            return lastSeenMillis;
+        }
+    }
+
+    private final Optional<Path> file;
+    private final int capacity;
+    private final Map<PeerId, Entry> entries = new HashMap<>();
+
+    public AddressBook(Optional<Path> dataDir, int capacity) {
+        this.file = dataDir.map(d -> d.resolve(FILE));
+        this.capacity = capacity;
+        file.ifPresent(this::load);
+    }
+
+    private void load(Path f) {
+        if (!Files.exists(f)) {
+            return;
+        }
+        try {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                String[] parts = line.split("\t", -1);
+                if (parts.length < 4 || line.startsWith("#")) {
+                    continue;
+                }
+                try {
+                    Entry e = new Entry(PeerId.parse(parts[0]), parts[1], Long.parseLong(parts[3]));
+                    for (String a : parts[2].split(",")) {
+                        if (!a.isBlank()) {
+                            e.addrs.add(HostAndPort.parse(a));
+                        }
+                    }
+                    entries.put(e.id, e);
+                } catch (IllegalArgumentException bad) {
+                    log.warn("address book {}: skipping bad line '{}': {}", f, line, bad.getMessage());
+                }
+            }
+            log.debug("address book {}: {} peers", f, entries.size());
+        } catch (IOException e) {
+            log.warn("cannot read address book {}: {}", f, e.toString());
+        }
+    }
+
+    /** Writes the book (atomically: temporary file, then rename). */
+    public void save() {
+        if (file.isEmpty()) {
+            return;
+        }
+        Path f = file.get();
+        StringBuilder sb = new StringBuilder("# nexo address book: peer id, name, addresses, last seen (ms)\n");
+        for (Entry e : entries.values()) {
+            if (e.addrs.isEmpty()) {
+                continue;
+            }
+            sb.append(e.id).append('\t').append(e.name.replace('\t', ' ').replace('\n', ' ')).append('\t');
+            sb.append(String.join(",", e.addrs.stream().map(HostAndPort::toString).toList()));
+            sb.append('\t').append(e.lastSeenMillis).append('\n');
+        }
+        try {
+            Files.createDirectories(f.getParent());
+            Path tmp = f.resolveSibling(FILE + ".tmp");
+            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warn("cannot write address book {}: {}", f, e.toString());
+        }
+    }
+
+    /** Records (or refreshes) a peer and addresses where it can be dialled. */
+    public Entry learn(PeerId id, String name, List<HostAndPort> addrs, long seenMillis) {
+        Entry e = entries.computeIfAbsent(id, k -> new Entry(k, name, 0));
+        if (name != null && !name.isBlank()) {
+            e.name = name;
+        }
+        for (HostAndPort a : addrs) {
+            if (a.port() != 0 && !isWildcard(a.host())) {
+                e.addrs.add(a);
+            }
+        }
+        while (e.addrs.size() > 8) {
+            e.addrs.remove(e.addrs.iterator().next());
+        }
+        e.lastSeenMillis = Math.max(e.lastSeenMillis, seenMillis);
+        if (entries.size() > capacity) {
+            entries.values().stream().min(Comparator.comparingLong(Entry::lastSeenMillis))
+                    .ifPresent(old -> entries.remove(old.id));
+        }
+        return e;
+    }
+
+    static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+    }
+
+    public Optional<Entry> get(PeerId id) {
+        return Optional.ofNullable(entries.get(id));
+    }
+
+    /** Entries whose nickname equals {@code name}. */
+    public List<Entry> byName(String name) {
+        return entries.values().stream().filter(e -> e.name.equals(name)).toList();
+    }
+
+    public List<Entry> all() {
+        return new ArrayList<>(entries.values());
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /** A connection attempt failed: back off. */
+    public void failed(PeerId id, Backoff backoff, java.util.Random random, long nowMillis) {
+        Entry e = entries.get(id);
+        if (e != null) {
+            e.failures++;
+            e.nextAttemptMillis = nowMillis + backoff.delay(e.failures, random).toMillis();
+        }
+    }
+
+    /** Connected: reset the backoff. */
+    public void succeeded(PeerId id) {
+        Entry e = entries.get(id);
+        if (e != null) {
+            e.failures = 0;
+            e.nextAttemptMillis = 0;
+        }
+    }
+
+    /** True when the backoff of {@code e} allows a dial now. */
+    public static boolean dialable(Entry e, long nowMillis) {
+        return !e.addrs.isEmpty() && nowMillis >= e.nextAttemptMillis;
+    }
+
+    public static int failures(Entry e) {
+        return e.failures;
+    }
+}

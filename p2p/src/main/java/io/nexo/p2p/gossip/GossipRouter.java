@@ -1,0 +1,235 @@
+package io.nexo.p2p.gossip;
+
+import com.google.protobuf.ByteString;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.wire.proto.Envelope;
+import io.nexo.p2p.wire.proto.Gossip;
+import io.nexo.p2p.wire.proto.Graft;
+import io.nexo.p2p.wire.proto.IHave;
+import io.nexo.p2p.wire.proto.Prune;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Broadcast over the neighbour graph, delivering each message once per node. Confined to one
+ * thread: every method, and every timer it schedules, runs on the given scheduler's thread.
+ *
+ * <p>Plumtree (Leitão, Pereira, Rodrigues: "Epidemic Broadcast Trees", 2007): all neighbours start
+ * in the eager set. A new message is pushed whole to the eager set and announced by id (IHave) to
+ * the lazy set. A copy that arrives twice makes its sender lazy (Prune), so the eager links settle
+ * into a spanning tree and copies stop. If a node hears an IHave for a message that does not reach
+ * it within {@code graftTimeout} (a tree link died), it asks the announcer (Graft), which sends the
+ * message and becomes eager again: the tree heals itself. Example on a triangle A-B-C, A sends:
+ * <pre>
+ *   A -> B, A -> C (eager)        B -> C, C -> B (eager, copies)
+ *   C gets B's copy: duplicate -> Prune to B;  B gets C's copy: duplicate -> Prune to C
+ *   next message from A: A -> B, A -> C whole; B and C send each other IHave only
+ * </pre>
+ * In {@link GossipParams.Mode#FLOOD} mode every new message goes whole to every neighbour but its
+ * sender: the baseline the benchmark compares with.
+ */
+public final class GossipRouter {
+
+    /** Sends an envelope to a connected neighbour; false if it could not. */
+    public interface Network {
+        boolean send(PeerId to, Envelope envelope);
+    }
+
+    /** Receives each broadcast message exactly once. */
+    public interface Delivery {
+        void deliver(Gossip message, PeerId from);
+    }
+
+    /** Counters for tests and the benchmark. */
+    public record Stats(long published, long delivered, long duplicates, long grafts, long prunes) {
+    }
+
+    private final GossipParams params;
+    private final Network network;
+    private final Delivery delivery;
+    private final ScheduledExecutorService scheduler;
+    private final Random random;
+    private final Set<PeerId> eager = new LinkedHashSet<>();
+    private final Set<PeerId> lazy = new LinkedHashSet<>();
+    private final ExpiringIdCache<ByteString, Boolean> seen;
+    private final ExpiringIdCache<ByteString, Gossip> cache;
+    private final Map<ByteString, Missing> missing = new HashMap<>();
+    private final Map<PeerId, List<ByteString>> pendingIHave = new HashMap<>();
+    private ScheduledFuture<?> ihaveFlush;
+    private long published;
+    private long delivered;
+    private long duplicates;
+    private long grafts;
+    private long prunes;
+
+    private static final class Missing {
+        final ArrayDeque<PeerId> announcers = new ArrayDeque<>();
+        ScheduledFuture<?> timer;
+    }
+
+    public GossipRouter(GossipParams params, Network network, Delivery delivery,
+                        ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime) {
+        this.params = params;
+        this.network = network;
+        this.delivery = delivery;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.seen = new ExpiringIdCache<>(params.seenTtl().toNanos(), params.seenCapacity(), nanoTime);
+        this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(), nanoTime);
+    }
+
+    public void peerUp(PeerId peer) {
+        lazy.remove(peer);
+        eager.add(peer);
+    }
+
+    public void peerDown(PeerId peer) {
+        eager.remove(peer);
+        lazy.remove(peer);
+        pendingIHave.remove(peer);
+        for (Missing m : missing.values()) {
+            m.announcers.remove(peer);
+        }
+    }
+
+    /** Starts a broadcast from this node; returns the message id. */
+    public ByteString publish(PeerId self, String selfName, String topic, ByteString payload, long nowMillis) {
+        byte[] id = new byte[16];
+        random.nextBytes(id);
+        Gossip g = Gossip.newBuilder().setId(ByteString.copyFrom(id)).setOriginId(self.value())
+                .setOriginName(selfName).setHops(0).setTopic(topic).setPayload(payload)
+                .setOriginTimeMillis(nowMillis).build();
+        seen.putIfAbsent(g.getId(), Boolean.TRUE);
+        cache.putIfAbsent(g.getId(), g);
+        published++;
+        forward(g, null);
+        return g.getId();
+    }
+
+    public void onGossip(PeerId from, Gossip g) {
+        if (seen.putIfAbsent(g.getId(), Boolean.TRUE)) {
+            cache.putIfAbsent(g.getId(), g);
+            Missing m = missing.remove(g.getId());
+            if (m != null && m.timer != null) {
+                m.timer.cancel(false);
+            }
+            delivered++;
+            delivery.deliver(g, from);
+            if (params.mode() == GossipParams.Mode.PLUMTREE) {
+                lazy.remove(from);
+                eager.add(from);
+            }
+            forward(g, from);
+        } else {
+            duplicates++;
+            if (params.mode() == GossipParams.Mode.PLUMTREE && eager.remove(from)) {
+                lazy.add(from);
+                prunes++;
+                network.send(from, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
+            }
+        }
+    }
+
+    public void onPrune(PeerId from) {
+        if (eager.remove(from)) {
+            lazy.add(from);
+        }
+    }
+
+    public void onIHave(PeerId from, IHave ihave) {
+        for (ByteString id : ihave.getIdsList()) {
+            if (seen.contains(id)) {
+                continue;
+            }
+            Missing m = missing.computeIfAbsent(id, k -> new Missing());
+            if (!m.announcers.contains(from)) {
+                m.announcers.add(from);
+            }
+            if (m.timer == null) {
+                m.timer = scheduler.schedule(() -> graftMissing(id), params.graftTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    public void onGraft(PeerId from, Graft graft) {
+        lazy.remove(from);
+        eager.add(from);
+        for (ByteString id : graft.getIdsList()) {
+            Gossip g = cache.get(id);
+            if (g != null && g.getHops() < params.hopLimit()) {
+                network.send(from, Envelope.newBuilder().setGossip(g.toBuilder().setHops(g.getHops() + 1)).build());
+            }
+        }
+    }
+
+    private void graftMissing(ByteString id) {
+        Missing m = missing.get(id);
+        if (m == null) {
+            return;
+        }
+        if (seen.contains(id) || m.announcers.isEmpty()) {
+            missing.remove(id);
+            return;
+        }
+        PeerId announcer = m.announcers.poll();
+        lazy.remove(announcer);
+        eager.add(announcer);
+        grafts++;
+        network.send(announcer, Envelope.newBuilder().setGraft(Graft.newBuilder().addIds(id)).build());
+        m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void forward(Gossip g, PeerId from) {
+        if (g.getHops() + 1 > params.hopLimit()) {
+            return;
+        }
+        Gossip next = g.toBuilder().setHops(g.getHops() + 1).build();
+        Envelope whole = Envelope.newBuilder().setGossip(next).build();
+        for (PeerId p : new ArrayList<>(eager)) {
+            if (!p.equals(from)) {
+                network.send(p, whole);
+            }
+        }
+        if (params.mode() == GossipParams.Mode.PLUMTREE) {
+            for (PeerId p : lazy) {
+                if (!p.equals(from)) {
+                    pendingIHave.computeIfAbsent(p, k -> new ArrayList<>()).add(g.getId());
+                }
+            }
+            if (!pendingIHave.isEmpty() && ihaveFlush == null) {
+                ihaveFlush = scheduler.schedule(this::flushIHave, params.ihaveInterval().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void flushIHave() {
+        ihaveFlush = null;
+        for (Map.Entry<PeerId, List<ByteString>> e : pendingIHave.entrySet()) {
+            network.send(e.getKey(), Envelope.newBuilder()
+                    .setIhave(IHave.newBuilder().addAllIds(e.getValue())).build());
+        }
+        pendingIHave.clear();
+    }
+
+    public Stats stats() {
+        return new Stats(published, delivered, duplicates, grafts, prunes);
+    }
+
+    /** Neighbours that currently get whole messages (Plumtree's tree links). */
+    public Set<PeerId> eagerPeers() {
+        return Set.copyOf(eager);
+    }
+}

@@ -1,0 +1,36 @@
+package io.nexo.p2p.node;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.identity.PeerId;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** What a {@link PeerNode} tells its {@link PeerListener}. */
+public sealed interface PeerEvent {
+
+    /** The node listens and is ready. */
+    record Ready(PeerId peerId, String name, HostAndPort listen, List<HostAndPort> advertised) implements PeerEvent {
+    }
+
+    record PeerConnected(PeerInfo peer) implements PeerEvent {
+    }
+
+    record PeerDisconnected(PeerInfo peer, String reason) implements PeerEvent {
+    }
+
+    /**
+     * A broadcast message, delivered once per node. {@code via} is the neighbour it came from,
+     * {@code hops} how many links it crossed.
+     */
+    record MessageReceived(String messageId, PeerId originId, String originName, String topic,
+                           byte[] payload, PeerId via, int hops, long originTimeMillis) implements PeerEvent {
+        public String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A direct message from a connected peer (authenticated by its session). */
+    record DirectReceived(PeerId fromId, String fromName, String text) implements PeerEvent {
+    }
+}

@@ -1,0 +1,83 @@
+package io.nexo.p2p.node;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.gossip.GossipParams;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.session.SessionLimits;
+import io.nexo.p2p.tls.NetworkKey;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a {@link PeerNode} is built from.
+ *
+ * @param identity   key pair and id
+ * @param name       nickname shown to others (1-32 printable characters)
+ * @param listen     where to accept connections ({@code 0.0.0.0:PORT} for every interface, port 0 = any)
+ * @param advertise  addresses announced to others; empty = derived from {@code listen}
+ * @param bootstrap  peers dialled at start and redialled when lost
+ * @param dataDir    where the address book is kept; empty = in memory only
+ * @param networkKey closed network secret; empty = open network
+ * @param limits     per-session limits
+ * @param gossip     broadcast parameters
+ * @param discovery  degree, exchange and reconnection parameters
+ */
+public record PeerNodeConfig(NodeIdentity identity, String name, HostAndPort listen, List<HostAndPort> advertise,
+                             List<DialTarget> bootstrap, Optional<Path> dataDir, Optional<NetworkKey> networkKey,
+                             SessionLimits limits, GossipParams gossip, DiscoveryParams discovery) {
+
+    public PeerNodeConfig {
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank() || name.length() > 32 || name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("name: '" + name + "' (expected: 1-32 printable characters)");
+        }
+        Objects.requireNonNull(listen, "listen");
+        advertise = List.copyOf(advertise);
+        bootstrap = List.copyOf(bootstrap);
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(networkKey, "networkKey");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(gossip, "gossip");
+        Objects.requireNonNull(discovery, "discovery");
+    }
+
+    /** Defaults for everything but identity, name and listen address. */
+    public static PeerNodeConfig of(NodeIdentity identity, String name, HostAndPort listen) {
+        return new PeerNodeConfig(identity, name, listen, List.of(), List.of(), Optional.empty(),
+                Optional.empty(), SessionLimits.defaults(), GossipParams.defaults(), DiscoveryParams.defaults());
+    }
+
+    public PeerNodeConfig withBootstrap(List<DialTarget> targets) {
+        return new PeerNodeConfig(identity, name, listen, advertise, targets, dataDir, networkKey, limits, gossip, discovery);
+    }
+
+    public PeerNodeConfig withDataDir(Path dir) {
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, Optional.of(dir), networkKey, limits, gossip, discovery);
+    }
+
+    public PeerNodeConfig withNetworkKey(NetworkKey key) {
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, Optional.of(key), limits, gossip, discovery);
+    }
+
+    public PeerNodeConfig withLimits(SessionLimits l) {
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, l, gossip, discovery);
+    }
+
+    public PeerNodeConfig withGossip(GossipParams g) {
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, g, discovery);
+    }
+
+    public PeerNodeConfig withDiscovery(DiscoveryParams d) {
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, d);
+    }
+
+    public PeerNodeConfig withAdvertise(List<HostAndPort> a) {
+        return new PeerNodeConfig(identity, name, listen, a, bootstrap, dataDir, networkKey, limits, gossip, discovery);
+    }
+}

@@ -1,0 +1,139 @@
+package io.nexo.p2p.session;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.wire.BinaryFrame;
+import io.nexo.p2p.wire.proto.Envelope;
+import io.nexo.p2p.wire.proto.Goodbye;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * An authenticated connection with one peer, after TLS and the hello exchange. Thread-safe: sends
+ * go straight to the Netty channel.
+ */
+public final class PeerSession {
+
+    private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
+
+    private final Channel channel;
+    private final PeerId peerId;
+    private final String name;
+    private final List<HostAndPort> listenAddrs;
+    private final boolean outbound;
+    private final HostAndPort remote;
+    private final long maxOutboundQueueBytes;
+    private volatile String closeReason;
+
+    PeerSession(Channel channel, PeerId peerId, String name, List<HostAndPort> listenAddrs,
+                boolean outbound, long maxOutboundQueueBytes) {
+        this.channel = channel;
+        this.peerId = peerId;
+        this.name = name;
+        this.listenAddrs = List.copyOf(listenAddrs);
+        this.outbound = outbound;
+        this.remote = HostAndPort.of((java.net.InetSocketAddress) channel.remoteAddress());
+        this.maxOutboundQueueBytes = maxOutboundQueueBytes;
+    }
+
+    public PeerId peerId() {
+        return peerId;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Where the peer says it accepts connections. */
+    public List<HostAndPort> listenAddrs() {
+        return listenAddrs;
+    }
+
+    /** True when this node dialled the peer. */
+    public boolean outbound() {
+        return outbound;
+    }
+
+    /** The remote end of the TCP connection. */
+    public HostAndPort remote() {
+        return remote;
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** True while the outbound buffer is under its low-water mark: bulk senders wait for this. */
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    /** The Netty channel, for protocols that need flow control (writability events). */
+    public Channel channel() {
+        return channel;
+    }
+
+    /**
+     * Queues {@code envelope}. A peer whose outbound queue is over the limit is not reading: it is
+     * disconnected (and logged) instead of letting memory grow. Returns false if not sent.
+     */
+    public boolean send(Envelope envelope) {
+        if (!channel.isActive()) {
+            return false;
+        }
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() > maxOutboundQueueBytes) {
+            log.warn("dropping peer {} ({}): outbound queue over {} bytes, the peer is not reading",
+                    peerId.shortId(), remote, maxOutboundQueueBytes);
+            close("outbound queue over " + maxOutboundQueueBytes + " bytes");
+            return false;
+        }
+        channel.writeAndFlush(envelope).addListener(f -> {
+            if (!f.isSuccess()) {
+                log.warn("write to {} failed: {}", this, f.cause().toString(), f.cause());
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Sends a binary frame. No queue check: bulk senders must watch {@link #isWritable()} (or the
+     * channel's writability events) and write only while it is true. The frame is released.
+     */
+    public ChannelFuture sendBinary(BinaryFrame frame) {
+        return channel.writeAndFlush(frame);
+    }
+
+    /** Says goodbye with {@code reason} and closes. */
+    public void close(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        if (channel.isActive()) {
+            channel.writeAndFlush(Envelope.newBuilder().setGoodbye(Goodbye.newBuilder().setReason(reason)).build())
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Why the session ended (null while open, or when the peer went away unannounced). */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    void setCloseReasonIfAbsent(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + peerId.shortId() + ")@" + remote;
+    }
+}

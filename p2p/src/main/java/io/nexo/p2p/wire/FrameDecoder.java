@@ -1,0 +1,67 @@
+package io.nexo.p2p.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.nexo.p2p.wire.proto.Envelope;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Bytes to {@link Envelope}s and {@link BinaryFrame}s. A frame longer than the limit is refused as
+ * soon as its length prefix is read (fail fast, nothing allocated for it); an unknown kind or an
+ * unparseable body raises a {@link CorruptedFrameException}. Either way the session handler closes
+ * that one connection.
+ */
+public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
+
+    private final int maxFrameBytes;
+
+    /** @param maxFrameBytes the largest {@code length} value accepted (kind byte plus body) */
+    public FrameDecoder(int maxFrameBytes) {
+        super(maxFrameBytes + WireFormat.LENGTH_BYTES, 0, WireFormat.LENGTH_BYTES, 0,
+                WireFormat.LENGTH_BYTES, true);
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    @Override
+    protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
+        ByteBuf frame = (ByteBuf) super.decode(ctx, in);
+        if (frame == null) {
+            return null;
+        }
+        try {
+            if (!frame.isReadable()) {
+                throw new CorruptedFrameException("empty frame");
+            }
+            byte kind = frame.readByte();
+            switch (kind) {
+                case WireFormat.KIND_ENVELOPE:
+                    try (ByteBufInputStream stream = new ByteBufInputStream(frame)) {
+                        return Envelope.parseFrom(stream);
+                    } catch (IOException e) {
+                        throw new CorruptedFrameException("unparseable envelope: " + e.getMessage(), e);
+                    }
+                case WireFormat.KIND_BINARY:
+                    int protocolLength = frame.isReadable() ? frame.readUnsignedByte() : 0;
+                    if (protocolLength == 0 || protocolLength > BinaryFrame.MAX_PROTOCOL_LENGTH
+                            || frame.readableBytes() < protocolLength) {
+                        throw new CorruptedFrameException("bad binary frame header");
+                    }
+                    String protocol = frame.readCharSequence(protocolLength, StandardCharsets.US_ASCII).toString();
+                    return new BinaryFrame(protocol, frame.retainedSlice());
+                default:
+                    throw new CorruptedFrameException("unknown frame kind " + kind);
+            }
+        } finally {
+            frame.release();
+        }
+    }
+}
