@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 LbCommand.class,
                 BackendCommand.class,
                 RequestCommand.class,
+                io.nexo.cli.peer.PeerCommand.class,
         })
 public final class Nexo implements Runnable {
 

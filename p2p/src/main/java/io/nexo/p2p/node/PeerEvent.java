@@ -30,6 +30,10 @@ public sealed interface PeerEvent {
         }
     }
 
+    /** Something went wrong that the user should hear about (a bootstrap peer unreachable...). */
+    record Error(String message) implements PeerEvent {
+    }
+
     /** A direct message from a connected peer (authenticated by its session). */
     record DirectReceived(PeerId fromId, String fromName, String text) implements PeerEvent {
     }

@@ -478,6 +478,9 @@ public final class PeerNode implements AutoCloseable {
         });
         BootstrapState bs = bootstrap.get(d.target.address());
         if (bs != null) {
+            if (bs.failures == 0 && !d.user) {
+                emit(new PeerEvent.Error(reason + " (will retry with backoff)"));
+            }
             bs.failures++;
             bs.nextAttemptMillis = clock.millis() + config.discovery().backoff().delay(bs.failures, random).toMillis();
         }

@@ -96,7 +96,8 @@ public final class PeerSession {
         }
         channel.writeAndFlush(envelope).addListener(f -> {
             if (!f.isSuccess()) {
-                log.warn("write to {} failed: {}", this, f.cause().toString(), f.cause());
+                // a session closing under a write is normal; the close itself is reported elsewhere
+                log.debug("write to {} failed: {}", this, f.cause().toString());
             }
         });
         return true;

@@ -1,0 +1,105 @@
+package io.nexo.cli.peer;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.node.PeerEvent;
+import io.nexo.p2p.node.PeerInfo;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns node events and console notices into lines: for people, or one JSON object each. */
+final class EventFormat {
+
+    private final boolean json;
+
+    EventFormat(boolean json) {
+        this.json = json;
+    }
+
+    boolean json() {
+        return json;
+    }
+
+    String event(PeerEvent e) {
+        if (e instanceof PeerEvent.Ready r) {
+            return json ? Json.object(map("event", "ready", "peerId", r.peerId().value(), "name", r.name(),
+                    "listen", r.listen().toString(), "advertised", r.advertised().stream().map(HostAndPort::toString).toList()))
+                    : "nexo peer " + r.name() + " (" + r.peerId() + ") listening on " + r.listen()
+                    + "; type a line to send it to everyone, /help for commands";
+        }
+        if (e instanceof PeerEvent.PeerConnected c) {
+            PeerInfo p = c.peer();
+            return json ? Json.object(map("event", "peer-connected", "peerId", p.id().value(), "name", p.name(),
+                    "address", p.remote().toString(), "direction", p.outbound() ? "outbound" : "inbound"))
+                    : "* connected: " + p.label() + " at " + p.remote() + (p.outbound() ? " (outbound)" : " (inbound)");
+        }
+        if (e instanceof PeerEvent.PeerDisconnected d) {
+            PeerInfo p = d.peer();
+            return json ? Json.object(map("event", "peer-disconnected", "peerId", p.id().value(), "name", p.name(),
+                    "reason", d.reason()))
+                    : "* lost connection with " + p.label() + ": " + d.reason();
+        }
+        if (e instanceof PeerEvent.MessageReceived m) {
+            return json ? Json.object(map("event", "message", "peerId", m.originId().value(), "name", m.originName(),
+                    "text", m.text(), "id", m.messageId(), "hops", m.hops()))
+                    : "[" + m.originName() + "] " + m.text();
+        }
+        if (e instanceof PeerEvent.DirectReceived d) {
+            return json ? Json.object(map("event", "direct", "peerId", d.fromId().value(), "name", d.fromName(),
+                    "text", d.text()))
+                    : "[" + d.fromName() + " -> you] " + d.text();
+        }
+        if (e instanceof PeerEvent.Error err) {
+            return error(err.message());
+        }
+        return json ? Json.object(map("event", "unknown", "type", e.getClass().getSimpleName())) : e.toString();
+    }
+
+    String error(String message) {
+        return json ? Json.object(map("event", "error", "message", message)) : "! " + message;
+    }
+
+    String info(String message) {
+        return json ? Json.object(map("event", "info", "message", message)) : message;
+    }
+
+    String sent(String kind, String id, String toName, String toId, int peers) {
+        if (json) {
+            Map<String, Object> m = map("event", "sent", "kind", kind, "id", id);
+            if (toId != null) {
+                m.put("peerId", toId);
+                m.put("name", toName);
+            } else {
+                m.put("peers", peers);
+            }
+            return Json.object(m);
+        }
+        return toId != null ? "(to " + toName + ") sent" : null;
+    }
+
+    String peers(List<PeerInfo> peers) {
+        if (json) {
+            return Json.object(map("event", "peers", "peers", peers.stream().map(p -> (Object) map(
+                    "peerId", p.id().value(), "name", p.name(), "address", p.remote().toString(),
+                    "direction", p.outbound() ? "outbound" : "inbound")).toList()));
+        }
+        if (peers.isEmpty()) {
+            return "no peers connected";
+        }
+        StringBuilder sb = new StringBuilder(peers.size() + " peer(s):");
+        for (PeerInfo p : peers) {
+            sb.append("\n  ").append(p.name()).append("  ").append(p.id()).append("  ").append(p.remote())
+                    .append(p.outbound() ? "  outbound" : "  inbound");
+        }
+        return sb.toString();
+    }
+
+    static Map<String, Object> map(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,307 @@
+package io.nexo.cli.peer;
+
+import io.nexo.cli.ExitCodes;
+import io.nexo.cli.UsageException;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.gossip.GossipParams;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.node.DataDirLock;
+import io.nexo.p2p.node.PeerException;
+import io.nexo.p2p.node.PeerNode;
+import io.nexo.p2p.node.PeerNodeConfig;
+import io.nexo.p2p.plaintext.PlaintextChat;
+import io.nexo.p2p.session.SessionLimits;
+import io.nexo.p2p.tls.NetworkKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code nexo peer}: a node of the peer-to-peer network, with a chat console. With no flags at all
+ * it asks, like the seed program, whether to listen ({@code s}) or connect ({@code c}).
+ */
+@Command(name = "peer",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+                "Runs a node of the nexo peer-to-peer network: every line typed goes to every node,",
+                "/msg reaches one. Sessions are mutual TLS 1.3; the identity is kept in --data-dir.",
+                "With no options at all it asks: (s) listen on 127.0.0.1:5000, or (c) connect to IP:PORT.",
+                "",
+                "Console commands: TEXT, /msg NAME-or-PEERID TEXT, /peers, /connect HOST:PORT,",
+                "/help, /quit (or exit)."})
+public final class PeerCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(PeerCommand.class);
+    static final HostAndPort SEED_ADDRESS = new HostAndPort("127.0.0.1", 5000);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:5000",
+            description = "Accept peers here (default: ${DEFAULT-VALUE}); 0.0.0.0:PORT for every interface, port 0 for any free port.")
+    HostAndPort listen;
+
+    @Option(names = "--join", paramLabel = "[PEERID@]HOST:PORT", converter = DialTargetConverter.class,
+            description = "Dial this peer at start and whenever it is lost (repeatable). PEERID@ refuses any other identity.")
+    List<DialTarget> join = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Nickname shown to others (default: the start of the peer id).")
+    String name;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:user.home}/.nexo",
+            description = "Keeps the node key and the address book (default: ~/.nexo).")
+    Path dataDir;
+
+    @Option(names = "--network-key", paramLabel = "FILE",
+            description = "Closed network: only nodes with the same key file can connect (e.g. head -c 32 /dev/urandom > FILE).")
+    Path networkKey;
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT",
+            description = "Address(es) other peers should dial (repeatable; default: derived from --listen).")
+    List<HostAndPort> advertise = new ArrayList<>();
+
+    @Option(names = "--target-peers", paramLabel = "N", defaultValue = "6",
+            description = "Outbound peers to keep, dialled from the address book (default: ${DEFAULT-VALUE}).")
+    int targetPeers;
+
+    @Option(names = "--max-peers", paramLabel = "N", defaultValue = "50",
+            description = "Peers in total, inbound and outbound (default: ${DEFAULT-VALUE}).")
+    int maxPeers;
+
+    @Option(names = "--lan", description = "Find peers on the local network by UDP multicast (239.255.77.77:5077).")
+    boolean lan;
+
+    @Option(names = "--json", description = "Print one JSON object per event; commands are still read from stdin.")
+    boolean json;
+
+    @Option(names = "--no-console",
+            description = "Do not read commands from stdin; run until stopped (SIGTERM, Ctrl-C). For services.")
+    boolean noConsole;
+
+    @Option(names = "--plaintext",
+            description = "INSECURE: raw text lines over plain TCP, as the seed's chat (nc can join). No encryption, no identity, no gossip.")
+    boolean plaintext;
+
+    @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "1048576",
+            description = "Largest frame accepted; a bigger one closes that connection (default: ${DEFAULT-VALUE}).")
+    int maxMessageSize;
+
+    @Option(names = "--rate-limit", paramLabel = "MSGS", defaultValue = "500",
+            description = "Messages per second accepted from one peer; the excess is dropped and logged (default: ${DEFAULT-VALUE}).")
+    int rateLimit;
+
+    @Option(names = "--max-outbound-queue", paramLabel = "BYTES", defaultValue = "8388608",
+            description = "Bytes queued to one peer before it is dropped as not reading (default: ${DEFAULT-VALUE}).")
+    long maxOutboundQueue;
+
+    @Option(names = "--max-conns-per-ip", paramLabel = "N", defaultValue = "16",
+            description = "Inbound connections from one IP address (default: ${DEFAULT-VALUE}).")
+    int maxConnsPerIp;
+
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "TLS and hello must finish within this (default: ${DEFAULT-VALUE}).")
+    int handshakeTimeout;
+
+    @Option(names = "--gossip", paramLabel = "MODE", defaultValue = "plumtree",
+            description = "Broadcast: plumtree (tree push, lazy repair) or flood (default: ${DEFAULT-VALUE}).")
+    String gossip;
+
+    /** Where commands come from; tests replace it. */
+    InputStream in = System.in;
+    /** Whether stdin is a terminal (then the console is JLine's); tests replace it. */
+    boolean terminal = System.console() != null;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean ask = spec.commandLine().getParseResult().expandedArgs().isEmpty();
+        try (ConsoleIO io = terminal && !json && !noConsole ? ConsoleIO.terminal() : ConsoleIO.plain(in, out)) {
+            EventFormat format = new EventFormat(json);
+            HostAndPort listenAt = listen;
+            List<DialTarget> connectNow = new ArrayList<>();
+            if (ask) {
+                Optional<DialTarget> choice = askSeedQuestions(io);
+                if (choice == null) {
+                    return ExitCodes.OK; // end of input before an answer
+                }
+                if (choice.isPresent()) {
+                    connectNow.add(choice.get());
+                    listenAt = new HostAndPort("127.0.0.1", 0);
+                }
+            }
+            if (plaintext) {
+                return runPlaintext(io, format, listenAt, connectNow);
+            }
+            return runNode(io, format, listenAt, connectNow);
+        }
+    }
+
+    /**
+     * The seed's questions. Returns empty for "server", the target for "connect", null at end of input.
+     */
+    private Optional<DialTarget> askSeedQuestions(ConsoleIO io) throws IOException {
+        while (true) {
+            String answer = io.readLine("Start as server (s) or connect to a peer (c)? ");
+            if (answer == null) {
+                return null;
+            }
+            answer = answer.strip().toLowerCase();
+            if (answer.equals("s")) {
+                return Optional.empty();
+            }
+            if (answer.equals("c")) {
+                String ip = io.readLine("Peer IP [127.0.0.1]: ");
+                String port = ip == null ? null : io.readLine("Peer port [5000]: ");
+                if (port == null) {
+                    return null;
+                }
+                String host = ip.isBlank() ? "127.0.0.1" : ip.strip();
+                String portText = port.isBlank() ? "5000" : port.strip();
+                try {
+                    return Optional.of(DialTarget.parse(host.contains(":") && !host.startsWith("[")
+                            ? "[" + host + "]:" + portText : host + ":" + portText));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+            }
+            io.println("please answer s or c");
+        }
+    }
+
+    private int runNode(ConsoleIO io, EventFormat format, HostAndPort listenAt, List<DialTarget> connectNow)
+            throws IOException, InterruptedException {
+        Optional<NetworkKey> key = Optional.ofNullable(networkKey).map(NetworkKey::fromFile);
+        Optional<DataDirLock> lock = DataDirLock.tryLock(dataDir);
+        NodeIdentity identity;
+        if (lock.isPresent()) {
+            identity = NodeIdentity.loadOrCreate(dataDir);
+        } else {
+            identity = NodeIdentity.generate();
+            io.println(format.error("data dir " + dataDir + " is in use by another nexo peer; running with a "
+                    + "temporary identity and no address book (use --data-dir for a second node)"));
+        }
+        PeerNodeConfig config = buildConfig(identity, listenAt, key, lock.isPresent());
+        PeerConsole console = new PeerConsole(io, format);
+        PeerNode node = new PeerNode(config, console);
+        console.attach(node);
+        try {
+            node.start();
+        } catch (PeerException e) {
+            closeQuietly(lock);
+            throw new UsageException(e.getMessage(), e);
+        }
+        Thread hook = new Thread(() -> {
+            node.close();
+            closeQuietly(lock);
+        }, "nexo-peer-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            for (DialTarget t : connectNow) {
+                node.connect(t).whenComplete((info, err) -> {
+                    if (err != null) {
+                        io.println(format.error(PeerConsole.unwrap(err)));
+                    }
+                });
+            }
+            if (noConsole) {
+                new CountDownLatch(1).await(); // until a signal runs the shutdown hook
+            } else {
+                console.run(); // until /quit, exit or end of input
+            }
+        } finally {
+            node.close();
+            closeQuietly(lock);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running already
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private PeerNodeConfig buildConfig(NodeIdentity identity, HostAndPort listenAt, Optional<NetworkKey> key,
+                                       boolean persistent) {
+        GossipParams.Mode mode;
+        try {
+            mode = GossipParams.Mode.valueOf(gossip.toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--gossip: '" + gossip + "' (expected: plumtree or flood)");
+        }
+        SessionLimits limits = SessionLimits.defaults()
+                .withMaxFrameBytes(maxMessageSize)
+                .withMaxOutboundQueueBytes(maxOutboundQueue)
+                .withRate(rateLimit, Math.max(rateLimit * 2, 1))
+                .withHandshakeTimeout(Duration.ofSeconds(positive("--handshake-timeout", handshakeTimeout)));
+        DiscoveryParams discovery = DiscoveryParams.defaults().withDegree(targetPeers, maxPeers)
+                .withMaxConnectionsPerIp(maxConnsPerIp)
+                .withLan(lan, DiscoveryParams.DEFAULT_LAN_GROUP, DiscoveryParams.defaults().lanInterval());
+        PeerNodeConfig config = new PeerNodeConfig(identity, name != null ? name : identity.peerId().shortId(),
+                listenAt, advertise, join, persistent ? Optional.of(dataDir) : Optional.empty(), key, limits,
+                GossipParams.defaults().withMode(mode), discovery);
+        return config;
+    }
+
+    private static int positive(String flag, int v) {
+        if (v <= 0) {
+            throw new UsageException(flag + ": " + v + " (expected: > 0)");
+        }
+        return v;
+    }
+
+    private int runPlaintext(ConsoleIO io, EventFormat format, HostAndPort listenAt, List<DialTarget> connectNow)
+            throws IOException {
+        io.println(format.error("WARNING: --plaintext: messages travel unencrypted and unauthenticated; "
+                + "anyone on the network can read and forge them"));
+        PlaintextConsole console = new PlaintextConsole(io, format);
+        try (PlaintextChat chat = new PlaintextChat(listenAt, maxMessageSize, console)) {
+            console.attach(chat);
+            HostAndPort bound;
+            try {
+                bound = chat.start();
+            } catch (PeerException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+            io.println(format.json() ? Json.object(EventFormat.map("event", "ready", "peerId", null,
+                    "listen", bound.toString(), "plaintext", true))
+                    : "plaintext chat listening on " + bound + "; type lines to send them");
+            List<DialTarget> all = new ArrayList<>(connectNow);
+            all.addAll(join);
+            for (DialTarget t : all) {
+                chat.connect(t.address()).whenComplete((p, err) -> {
+                    if (err != null) {
+                        io.println(format.error(PeerConsole.unwrap(err)));
+                    }
+                });
+            }
+            console.run();
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void closeQuietly(Optional<DataDirLock> lock) {
+        lock.ifPresent(l -> {
+            try {
+                l.close();
+            } catch (IOException | RuntimeException e) {
+                log.debug("releasing the data dir lock: {}", e.toString());
+            }
+        });
+    }
+}

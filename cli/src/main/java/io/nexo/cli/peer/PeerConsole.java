@@ -1,0 +1,122 @@
+package io.nexo.cli.peer;
+
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.node.PeerEvent;
+import io.nexo.p2p.node.PeerListener;
+import io.nexo.p2p.node.PeerNode;
+
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The interactive side of {@code nexo peer}: reads lines (chat or commands), prints node events.
+ * A plain line is broadcast to the whole network; commands start with '/'.
+ */
+final class PeerConsole implements PeerListener {
+
+    static final String HELP = String.join("\n",
+            "commands:",
+            "  TEXT                         send TEXT to every node of the network",
+            "  /msg NAME-or-PEERID TEXT     send TEXT to one node only (dials it if needed)",
+            "  /peers                       list connected peers",
+            "  /connect HOST:PORT           dial a peer (PEERID@HOST:PORT pins its identity)",
+            "  /help                        this list",
+            "  /quit or exit                leave the network and stop");
+
+    private final ConsoleIO io;
+    private final EventFormat format;
+    private volatile PeerNode node;
+
+    PeerConsole(ConsoleIO io, EventFormat format) {
+        this.io = io;
+        this.format = format;
+    }
+
+    void attach(PeerNode n) {
+        this.node = n;
+    }
+
+    @Override
+    public void onEvent(PeerEvent event) {
+        io.println(format.event(event));
+    }
+
+    /** Reads commands until /quit, exit or end of input. */
+    void run() throws IOException {
+        while (true) {
+            String line = io.readLine(io.interactive() ? "> " : "");
+            if (line == null) {
+                return;
+            }
+            line = line.strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (line.equals("exit") || line.equals("/quit") || line.equals("/exit")) {
+                return;
+            }
+            handle(line);
+        }
+    }
+
+    void handle(String line) {
+        if (!line.startsWith("/")) {
+            if (node.peers().isEmpty()) {
+                io.println(format.error("nobody is connected; message not sent"));
+                return;
+            }
+            int peers = node.peers().size();
+            String id = node.broadcast(line);
+            print(format.sent("broadcast", id, null, null, peers));
+            return;
+        }
+        String[] parts = line.split("\\s+", 3);
+        switch (parts[0]) {
+            case "/help" -> io.println(format.json() ? format.info(HELP) : HELP);
+            case "/peers" -> io.println(format.peers(node.peers()));
+            case "/connect" -> {
+                if (parts.length < 2) {
+                    io.println(format.error("usage: /connect HOST:PORT or /connect PEERID@HOST:PORT"));
+                    return;
+                }
+                DialTarget target;
+                try {
+                    target = DialTarget.parse(parts[1]);
+                } catch (IllegalArgumentException e) {
+                    io.println(format.error(e.getMessage()));
+                    return;
+                }
+                node.connect(target).whenComplete((info, err) -> {
+                    if (err != null) {
+                        io.println(format.error(unwrap(err)));
+                    }
+                });
+            }
+            case "/msg" -> {
+                if (parts.length < 3) {
+                    io.println(format.error("usage: /msg NAME-or-PEERID TEXT"));
+                    return;
+                }
+                node.sendDirect(parts[1], parts[2]).whenComplete((info, err) -> {
+                    if (err != null) {
+                        io.println(format.error(unwrap(err)));
+                    } else {
+                        print(format.sent("direct", null, info.name(), info.id().value(), 1));
+                    }
+                });
+            }
+            default -> io.println(format.error("unknown command " + parts[0] + " (see /help)"));
+        }
+    }
+
+    private void print(String line) {
+        if (line != null) {
+            io.println(line);
+        }
+    }
+
+    static String unwrap(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c.getMessage() != null ? c.getMessage() : c.toString();
+    }
+}
