@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
                 "Shows nexo at work in one process, with no set-up: starts three demo backends and a "
                         + "round-robin load balancer (on 127.0.0.1:8000-8003 when free, else on free ports), "
                         + "sends six requests through it, prints which server answered each and how many each "
-                        + "served, and exits.",
+                        + "served; then starts three P2P peers on free ports that form a network, one "
+                        + "broadcasts, one sends a direct message, prints who received what, and exits.",
                 ""})
 final class DemoCommand implements Callable<Integer> {
 
@@ -22,6 +23,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Logging.quietUnlessAsked();
-        return new LbDemo(spec.commandLine().getOut()).run();
+        int lb = new LbDemo(spec.commandLine().getOut()).run();
+        int peer = new io.nexo.cli.peer.PeerDemo(spec.commandLine().getOut()).run();
+        return lb != ExitCodes.OK ? lb : peer;
     }
 }

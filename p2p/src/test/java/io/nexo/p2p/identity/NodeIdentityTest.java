@@ -1,0 +1,48 @@
+package io.nexo.p2p.identity;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NodeIdentityTest {
+
+    @Test
+    void createdOnFirstStartAndKeptAcrossRestarts(@TempDir Path dir) throws Exception {
+        NodeIdentity first = NodeIdentity.loadOrCreate(dir);
+        NodeIdentity second = NodeIdentity.loadOrCreate(dir);
+        assertThat(second.peerId()).isEqualTo(first.peerId());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("identity.key"))))
+                .isEqualTo("rw-------");
+        assertThat(NodeIdentity.loadOrCreate(dir.resolve("other")).peerId()).isNotEqualTo(first.peerId());
+    }
+
+    @Test
+    void peerIdIsBase32OfTheSha256OfThePublicKey() throws Exception {
+        NodeIdentity id = NodeIdentity.generate();
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.publicKey().getEncoded());
+        assertThat(id.peerId().value()).hasSize(52).isEqualTo(PeerId.base32(digest));
+        assertThat(PeerId.of(id.certificate().getPublicKey())).isEqualTo(id.peerId());
+        assertThat(id.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=" + id.peerId());
+        id.certificate().verify(id.publicKey()); // self-signed
+    }
+
+    @Test
+    void base32MatchesRfc4648Vectors() {
+        assertThat(PeerId.base32("foobar".getBytes())).isEqualTo("mzxw6ytboi");
+        assertThat(PeerId.base32("f".getBytes())).isEqualTo("my");
+    }
+
+    @Test
+    void parsingRejectsWhatIsNotAPeerId() {
+        assertThatThrownBy(() -> PeerId.parse("abc")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("invalid peer id 'abc'");
+        assertThat(PeerId.parse(" " + NodeIdentity.generate().peerId().value().toUpperCase() + " ").value()).hasSize(52);
+    }
+}
