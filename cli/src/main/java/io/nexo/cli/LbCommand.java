@@ -4,6 +4,13 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LbConfig;
 import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
+import io.nexo.core.admin.AdminServer;
+import io.nexo.lb.admin.LbAdmin;
+import io.nexo.lb.admin.LbController;
+import io.nexo.lb.config.BalancerConfig;
+import io.nexo.lb.config.ConfigLoader;
+import io.nexo.lb.config.PoolConfig;
+import io.nexo.lb.config.ProxyProtocol;
 import io.nexo.lb.policy.Policies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,9 +19,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code nexo lb}: the layer-4 TCP load balancer, in the foreground until SIGTERM or SIGINT. */
@@ -28,6 +36,9 @@ import java.util.concurrent.Callable;
                         + "times out is skipped (the connection is retried on the next one); active TCP health "
                         + "checks take failing backends out and bring them back.",
                 "SIGTERM/SIGINT: stop accepting, let open connections finish (up to --drain-timeout), exit 0.",
+                "--config FILE: several listeners and pools from a YAML file (docs/lb-config.md); SIGHUP reloads "
+                        + "it without dropping or refusing a connection; an invalid file is refused and the old "
+                        + "configuration keeps running.",
                 "Durations: 500ms, 3s, 2m, 1h, 0.",
                 ""})
 final class LbCommand implements Callable<Integer> {
@@ -89,6 +100,41 @@ final class LbCommand implements Callable<Integer> {
             description = "Event loop threads; 0 = one per available CPU (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Run the listeners and pools of this YAML file (format: docs/lb-config.md) instead of "
+                    + "the one-pool flags above; SIGHUP or POST /api/reload re-reads it. Only --admin and "
+                    + "--io-threads may be combined with it.")
+    Path configFile;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+            description = "Serve the admin API, Prometheus /metrics and the stats page on this address "
+                    + "(off by default; overrides the file's 'admin'). Give a loopback address unless you "
+                    + "mean to expose it: it has no authentication.")
+    HostAndPort admin;
+
+    @Option(names = "--access-log",
+            description = "Log one line per closed connection: listener, client, backend, bytes each way, "
+                    + "duration, close reason (logger io.nexo.lb.access).")
+    boolean accessLog;
+
+    @Option(names = "--proxy-protocol", paramLabel = "none|v1|v2", defaultValue = "none",
+            converter = ProxyProtocolConverter.class,
+            description = "Send each backend a PROXY protocol header with the client's address first "
+                    + "(default: ${DEFAULT-VALUE}).")
+    ProxyProtocol proxyProtocol;
+
+    /** Flags that describe the one pool of the flags form, so cannot be mixed with --config. */
+    private static final List<String> POOL_FLAGS = List.of("--listen", "--backend", "--policy", "--connect-timeout",
+            "--check-interval", "--rise", "--fall", "--idle-timeout", "--max-connections", "--drain-timeout",
+            "--access-log", "--proxy-protocol");
+
+    static final class ProxyProtocolConverter implements CommandLine.ITypeConverter<ProxyProtocol> {
+        @Override
+        public ProxyProtocol convert(String value) {
+            return ProxyProtocol.parse(value);
+        }
+    }
+
     /** The policy names, for help. */
     static final class PolicyNames implements Iterable<String> {
         @Override
@@ -99,25 +145,77 @@ final class LbCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LbConfig config = new LbConfig(listen, backends, policy, connectTimeout, checkInterval, rise, fall,
-                idleTimeout, maxConnections, drainTimeout, ioThreads);
-        LoadBalancer lb = new LoadBalancer(config);
+        BalancerConfig config = configFile != null ? fromFile() : fromFlags();
+        LoadBalancer lb = new LoadBalancer(config, ioThreads);
         PrintWriter out = spec.commandLine().getOut();
         try (StopSignals signals = StopSignals.install()) {
-            InetSocketAddress bound;
             try {
-                bound = lb.start();
+                lb.start();
             } catch (ListenException e) {
                 throw new UsageException(e.getMessage(), e);
             }
-            out.println("nexo lb listening on " + HostAndPort.of(bound) + ", " + config.policy() + " over "
-                    + String.join(", ", config.backends().stream().map(HostAndPort::toString).toList()));
-            out.flush();
-            String signal = signals.await();
-            log.info("{}: stopping gracefully (drain timeout {})", signal, DurationConverter.format(drainTimeout));
-            signals.onSecondSignal(lb::closeAllConnections);
-            lb.stop(drainTimeout);
+            LbController controller = new LbController(lb, Optional.ofNullable(configFile));
+            AdminServer adminServer = null;
+            try (ReloadSignal reload = ReloadSignal.install(() -> reloadQuietly(controller))) {
+                if (config.admin().isPresent()) {
+                    try {
+                        adminServer = LbAdmin.start(config.admin().get(), controller);
+                    } catch (IllegalStateException e) {
+                        lb.stop(Duration.ZERO);
+                        throw new UsageException(e.getMessage(), e);
+                    }
+                }
+                lb.addresses().forEach((name, address) -> {
+                    var listener = config.listeners().stream().filter(l -> l.name().equals(name)).findFirst()
+                            .orElseThrow();
+                    var pool = config.pools().get(listener.pool());
+                    out.println("nexo lb listening on " + HostAndPort.of(address) + ", " + pool.policy() + " over "
+                            + String.join(", ", pool.backends().stream().map(b -> b.address().toString()).toList()));
+                });
+                if (adminServer != null) {
+                    out.println("admin API and stats page on http://" + adminServer.address() + "/");
+                }
+                out.flush();
+                String signal = signals.await();
+                log.info("{}: stopping gracefully (drain timeout {})", signal,
+                        DurationConverter.format(config.drainTimeout()));
+                signals.onSecondSignal(lb::closeAllConnections);
+                lb.stop(config.drainTimeout());
+            } finally {
+                if (adminServer != null) {
+                    adminServer.close();
+                }
+            }
         }
         return ExitCodes.OK;
+    }
+
+    private static void reloadQuietly(LbController controller) {
+        try {
+            controller.reload();
+        } catch (RuntimeException e) {
+            // LbController logged why; the old configuration keeps running
+        }
+    }
+
+    private BalancerConfig fromFile() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (String flag : POOL_FLAGS) {
+            if (parsed.hasMatchedOption(flag)) {
+                throw new UsageException("--config cannot be combined with " + flag
+                        + " (the file describes listeners and pools; only --admin and --io-threads may be added)");
+            }
+        }
+        BalancerConfig fileConfig = ConfigLoader.load(configFile);
+        return admin != null ? fileConfig.withAdmin(Optional.of(admin)) : fileConfig;
+    }
+
+    private BalancerConfig fromFlags() {
+        LbConfig flags = new LbConfig(listen, backends, policy, connectTimeout, checkInterval, rise, fall,
+                idleTimeout, maxConnections, drainTimeout, ioThreads);
+        BalancerConfig single = flags.toBalancerConfig();
+        PoolConfig pool = single.pools().values().iterator().next().withProxyProtocol(proxyProtocol);
+        return BalancerConfig.single(single.listeners().get(0), pool, Optional.ofNullable(admin), accessLog,
+                drainTimeout);
     }
 }

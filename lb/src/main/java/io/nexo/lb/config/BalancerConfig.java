@@ -57,6 +57,15 @@ public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolCon
         }
     }
 
+    /** The same configuration with the admin API on {@code address} (a flag overriding the file). */
+    public BalancerConfig withAdmin(Optional<HostAndPort> address) {
+        return new BalancerConfig(listeners, pools, address, accessLog, drainTimeout);
+    }
+
+    public BalancerConfig withAccessLog(boolean enabled) {
+        return new BalancerConfig(listeners, pools, admin, enabled, drainTimeout);
+    }
+
     /** The quick form of flags: one listener named {@code default} over one pool named {@code default}. */
     public static BalancerConfig single(ListenerConfig listener, PoolConfig pool, Optional<HostAndPort> admin,
                                         boolean accessLog, Duration drainTimeout) {

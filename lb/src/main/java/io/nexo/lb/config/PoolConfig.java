@@ -54,6 +54,10 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
         }
     }
 
+    public PoolConfig withProxyProtocol(ProxyProtocol value) {
+        return new PoolConfig(name, policy, backends, healthCheck, connectTimeout, idleTimeout, value);
+    }
+
     /** The backend named {@code backendName}, or {@code null}. */
     public BackendConfig backend(String backendName) {
         for (BackendConfig b : backends) {
