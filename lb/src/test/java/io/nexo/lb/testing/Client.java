@@ -17,11 +17,24 @@ public final class Client implements AutoCloseable {
     /** The name the backend greeted with, or {@code null} if the balancer closed the connection. */
     public final String backend;
 
-    private Client(Socket socket) throws IOException {
+    private Client(Socket socket, boolean greeted) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
-        this.backend = readLine();
+        this.backend = greeted ? readLine() : null;
+    }
+
+    /** Connects to a backend that says nothing first (e.g. an echo server); {@link #backend} is null. */
+    public static Client connectSilent(InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(address, 5_000);
+            s.setSoTimeout(5_000);
+            return new Client(s, false);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** Connects to {@code address} and reads the greeting (5 s timeout for every read). */
@@ -30,7 +43,7 @@ public final class Client implements AutoCloseable {
         try {
             s.connect(address, 5_000);
             s.setSoTimeout(5_000);
-            return new Client(s);
+            return new Client(s, true);
         } catch (IOException e) {
             s.close();
             throw e;
