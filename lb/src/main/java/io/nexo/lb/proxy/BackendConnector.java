@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
@@ -133,7 +132,6 @@ public final class BackendConnector {
         config.setConnectTimeoutMillis(connectTimeoutMillis);
         config.setAllocator(allocator);
         config.setWriteBufferWaterMark(waterMark);
-        config.setOption(ChannelOption.SO_KEEPALIVE, true);
         channel.pipeline().addLast(handler);
         return channel;
     }

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,6 +33,8 @@ final class FrontendHandler extends RelayHandler {
      */
     private ArrayDeque<Object> early;
     private boolean earlyFin;
+    /** The pending idle check, cancelled on close so closed connections leave no timer behind. */
+    private ScheduledFuture<?> idleCheck;
 
     private final boolean accessLog;
 
@@ -128,10 +131,11 @@ final class FrontendHandler extends RelayHandler {
     }
 
     private void scheduleIdleCheck(long delayNanos) {
-        frontend.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+        idleCheck = frontend.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void checkIdle() {
+        idleCheck = null;
         if (!frontend.isActive()) {
             return;
         }
@@ -156,6 +160,10 @@ final class FrontendHandler extends RelayHandler {
             record.end("client closed");
             record.log(totalBytes + pendingBytes, backendHandler == null ? 0
                     : backendHandler.totalBytes + backendHandler.pendingBytes);
+        }
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
         }
         if (log.isDebugEnabled()) {
             log.debug("client {} closed{}", ctx.channel().remoteAddress(),
