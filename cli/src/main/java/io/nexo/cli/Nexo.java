@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 BackendCommand.class,
                 RequestCommand.class,
                 io.nexo.cli.peer.PeerCommand.class,
+                BenchCommand.class,
         })
 public final class Nexo implements Runnable {
 

@@ -24,7 +24,13 @@ final class NexoProcess implements AutoCloseable {
     final List<String> err = new CopyOnWriteArrayList<>();
 
     NexoProcess(Path home, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
+        this(List.of(), home, args);
+    }
+
+    /** Runs the JVM under {@code prefix} (e.g. {@code ip netns exec NS}). */
+    NexoProcess(List<String> prefix, Path home, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Duser.home=" + home, "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "io.nexo.cli.Nexo"));

@@ -146,7 +146,8 @@ public final class AddressBook {
         return e;
     }
 
-    static boolean isWildcard(String host) {
+    /** True for 0.0.0.0 and ::, which are bind addresses, never dialable ones. */
+    public static boolean isWildcard(String host) {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
     }
 

@@ -180,7 +180,9 @@ public final class PeerNode implements AutoCloseable {
                     + (c instanceof BindException ? "address in use or not local" : String.valueOf(c.getMessage())));
         }
         serverChannel = bind.channel();
-        listenAddress = HostAndPort.of((InetSocketAddress) serverChannel.localAddress());
+        HostAndPort bound = HostAndPort.of((InetSocketAddress) serverChannel.localAddress());
+        // a wildcard bind reads back as [::] on a dual-stack socket: say what the user asked for
+        listenAddress = AddressBook.isWildcard(config.listen().host()) ? config.listen().withPort(bound.port()) : bound;
         advertised = computeAdvertised();
         log.info("peer {} ({}) listening on {} (TLS {}, advertising {})", config.name(), self, listenAddress,
                 tls.providerName(), advertised);

@@ -1,0 +1,252 @@
+package io.nexo.p2p.bench;
+
+import io.netty.channel.EventLoopGroup;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.core.transport.Transport;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.gossip.GossipParams;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.node.PeerEvent;
+import io.nexo.p2p.node.PeerNode;
+import io.nexo.p2p.node.PeerNodeConfig;
+import io.nexo.p2p.session.SessionLimits;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
+
+/**
+ * The gossip benchmark behind {@code nexo bench gossip}: N nodes in one JVM over real loopback TLS,
+ * each dialling D/2 random others (so the mean degree is D), M messages of a given size published at
+ * a fixed rate from random live nodes. Measures delivery ratio to live nodes, propagation latency
+ * (publish to delivery, one clock since all nodes share the JVM) and duplicate copies per delivery.
+ */
+public final class GossipBench {
+
+    /** What to run. {@code killFraction} of the nodes are stopped halfway through. */
+    public record Params(int nodes, int degree, int messages, int size, int ratePerSecond,
+                         GossipParams.Mode mode, double killFraction, int warmup, long seed) {
+        public Params {
+            if (nodes < 2) {
+                throw new IllegalArgumentException("nodes: " + nodes + " (expected: >= 2)");
+            }
+            if (degree < 2 || degree >= nodes) {
+                throw new IllegalArgumentException("degree: " + degree + " (expected: 2 to nodes-1)");
+            }
+            if (messages < 1) {
+                throw new IllegalArgumentException("messages: " + messages + " (expected: > 0)");
+            }
+            if (size < 16 || size > 512 * 1024) {
+                throw new IllegalArgumentException("size: " + size + " (expected: 16-524288 bytes)");
+            }
+            if (ratePerSecond < 1) {
+                throw new IllegalArgumentException("rate: " + ratePerSecond + " (expected: > 0)");
+            }
+            if (killFraction < 0 || killFraction >= 1) {
+                throw new IllegalArgumentException("kill: " + killFraction + " (expected: 0 <= kill < 1)");
+            }
+        }
+    }
+
+    /** What was measured. */
+    public record Result(Params params, int liveNodes, long expected, long delivered, double deliveryRatio,
+                         double p50Millis, double p99Millis, double maxMillis, double duplicatesPerDelivery,
+                         double meanDegree, String tls) {
+    }
+
+    private final Params p;
+    private final Consumer<String> progress;
+
+    public GossipBench(Params params, Consumer<String> progress) {
+        this.p = params;
+        this.progress = progress;
+    }
+
+    public Result run() throws Exception {
+        Random random = new Random(p.seed());
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        EventLoopGroup group = Transport.best().newEventLoopGroup(threads, "bench-gossip");
+        List<PeerNode> nodes = new ArrayList<>();
+        int total = p.warmup() + p.messages();
+        AtomicLongArray deliveredPerMessage = new AtomicLongArray(total);
+        long[] latenciesNanos = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) p.messages() * p.nodes())];
+        AtomicLong latencyCount = new AtomicLong();
+        AtomicLongArray deliveredPerNode = new AtomicLongArray(p.nodes());
+        int[] originOf = new int[total];
+        long[] dupStart = new long[p.nodes()];
+        boolean[] alive = new boolean[p.nodes()];
+        try {
+            for (int i = 0; i < p.nodes(); i++) {
+                final int index = i;
+                PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), "n" + i, new HostAndPort("127.0.0.1", 0))
+                        .withGossip(GossipParams.defaults().withMode(p.mode()))
+                        .withLimits(SessionLimits.defaults().withRate(1_000_000, 1_000_000)
+                                .withMaxOutboundQueueBytes(64L << 20))
+                        // the topology is built below; no dialling of its own
+                        .withDiscovery(DiscoveryParams.defaults().withDegree(0, p.nodes())
+                                .withMaxConnectionsPerIp(p.nodes() * 4));
+                PeerNode node = new PeerNode(config, e -> {
+                    if (e instanceof PeerEvent.MessageReceived m && m.topic().equals("bench")) {
+                        long now = System.nanoTime();
+                        ByteBuffer b = ByteBuffer.wrap(m.payload());
+                        int seq = b.getInt();
+                        long sent = b.getLong();
+                        deliveredPerMessage.incrementAndGet(seq);
+                        if (seq >= p.warmup() && alive[index]) {
+                            deliveredPerNode.incrementAndGet(index);
+                            long k = latencyCount.getAndIncrement();
+                            if (k < latenciesNanos.length) {
+                                latenciesNanos[(int) k] = now - sent;
+                            }
+                        }
+                    }
+                }, Clock.systemUTC(), new java.security.SecureRandom(), group);
+                node.start();
+                nodes.add(node);
+                alive[i] = true;
+            }
+            progress.accept(p.nodes() + " nodes listening; connecting each to " + (p.degree() / 2) + " random others");
+            List<CompletableFuture<?>> dials = new ArrayList<>();
+            for (int i = 0; i < p.nodes(); i++) {
+                Set<Integer> targets = new HashSet<>();
+                while (targets.size() < p.degree() / 2) {
+                    int t = random.nextInt(p.nodes());
+                    if (t != i) {
+                        targets.add(t);
+                    }
+                }
+                for (int t : targets) {
+                    dials.add(nodes.get(i).connect(DialTarget.of(nodes.get(t).peerId(), nodes.get(t).listenAddress())));
+                }
+            }
+            for (CompletableFuture<?> f : dials) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            double meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
+            progress.accept(String.format("connected: mean degree %.1f; warming up with %d messages", meanDegree, p.warmup()));
+
+            long intervalNanos = TimeUnit.SECONDS.toNanos(1) / p.ratePerSecond();
+            byte[] filler = new byte[p.size()];
+            random.nextBytes(filler);
+            long killAt = p.killFraction() > 0 ? p.warmup() + p.messages() / 2 : -1;
+            long start = System.nanoTime();
+            for (int seq = 0; seq < total; seq++) {
+                if (seq == p.warmup()) {
+                    awaitQuiet(deliveredPerMessage, p.warmup(), p.nodes() - 1);
+                    for (int i = 0; i < p.nodes(); i++) {
+                        dupStart[i] = nodes.get(i).gossipStats().duplicates();
+                    }
+                    progress.accept("measuring " + p.messages() + " messages of " + p.size() + " bytes at "
+                            + p.ratePerSecond() + "/s (" + p.mode().name().toLowerCase() + ")");
+                    start = System.nanoTime() - (long) seq * intervalNanos;
+                }
+                if (seq == killAt) {
+                    List<Integer> order = new ArrayList<>();
+                    for (int i = 0; i < p.nodes(); i++) {
+                        order.add(i);
+                    }
+                    java.util.Collections.shuffle(order, random);
+                    int kill = (int) Math.round(p.nodes() * p.killFraction());
+                    for (int i = 0; i < kill; i++) {
+                        alive[order.get(i)] = false;
+                    }
+                    progress.accept("killing " + kill + " nodes");
+                    List<Integer> victims = order.subList(0, kill);
+                    victims.parallelStream().forEach(v -> nodes.get(v).close());
+                }
+                long due = start + seq * intervalNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                int origin;
+                do {
+                    origin = random.nextInt(p.nodes());
+                } while (!alive[origin]);
+                ByteBuffer payload = ByteBuffer.wrap(filler.clone());
+                originOf[seq] = origin;
+                payload.putInt(seq).putLong(System.nanoTime());
+                nodes.get(origin).publish("bench", payload.array());
+            }
+            int live = 0;
+            for (boolean a : alive) {
+                live += a ? 1 : 0;
+            }
+            // wait for stragglers: up to 5 s after the last message, less once everything arrived
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            // every live node but the origin should get each message (all of them if the origin died since)
+            long expected = 0;
+            for (int seq = p.warmup(); seq < total; seq++) {
+                expected += live - (alive[originOf[seq]] ? 1 : 0);
+            }
+            while (System.nanoTime() < deadline && liveDeliveries(deliveredPerNode, alive) < expected) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(200); // late duplicates still count as cost
+            long duplicates = 0;
+            for (int i = 0; i < p.nodes(); i++) {
+                if (alive[i]) {
+                    duplicates += nodes.get(i).gossipStats().duplicates() - dupStart[i];
+                }
+            }
+            long delivered = liveDeliveries(deliveredPerNode, alive);
+            long[] lat = Arrays.copyOf(latenciesNanos, (int) Math.min(latencyCount.get(), latenciesNanos.length));
+            Arrays.sort(lat);
+            int firstLive = 0;
+            while (!alive[firstLive]) {
+                firstLive++;
+            }
+            return new Result(p, live, expected, delivered, expected == 0 ? 1 : (double) delivered / expected,
+                    pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
+                    delivered == 0 ? 0 : (double) duplicates / delivered,
+                    meanDegree, nodes.get(firstLive).tlsProvider());
+        } finally {
+            nodes.parallelStream().forEach(PeerNode::close);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long liveDeliveries(AtomicLongArray perNode, boolean[] alive) {
+        long sum = 0;
+        for (int i = 0; i < alive.length; i++) {
+            if (alive[i]) {
+                sum += perNode.get(i);
+            }
+        }
+        return sum;
+    }
+
+    private static void awaitQuiet(AtomicLongArray delivered, int upTo, int perMessage) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            boolean all = true;
+            for (int i = 0; i < upTo && all; i++) {
+                all = delivered.get(i) >= perMessage;
+            }
+            if (all) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static double pct(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+        return sorted[Math.max(0, i)] / 1e6;
+    }
+}
