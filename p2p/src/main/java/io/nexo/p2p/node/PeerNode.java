@@ -176,8 +176,7 @@ public final class PeerNode implements AutoCloseable {
         if (!bind.isSuccess()) {
             Throwable c = bind.cause();
             shutdownGroup();
-            throw new PeerException("cannot listen on " + config.listen() + ": "
-                    + (c instanceof BindException ? "address in use or not local" : String.valueOf(c.getMessage())));
+            throw new PeerException("cannot listen on " + config.listen() + ": " + bindFailure(c));
         }
         serverChannel = bind.channel();
         HostAndPort bound = HostAndPort.of((InetSocketAddress) serverChannel.localAddress());
@@ -817,6 +816,18 @@ public final class PeerNode implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             throw new PeerException("node is stopped");
         }
+    }
+
+    /** "address in use" and "not a local address" in words, whatever the transport's exception. */
+    static String bindFailure(Throwable c) {
+        String m = String.valueOf(c.getMessage());
+        if (m.contains("in use")) {
+            return "address in use";
+        }
+        if (m.contains("assign requested address")) {
+            return "not an address of this machine";
+        }
+        return c instanceof BindException ? "address in use or not local" : m;
     }
 
     static String message(Throwable t) {

@@ -66,7 +66,8 @@ public final class PlaintextChat implements AutoCloseable {
                 .childHandler(new Init(false)).bind(listen.toSocketAddress()).awaitUninterruptibly();
         if (!f.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new PeerException("cannot listen on " + listen + ": " + f.cause().getMessage());
+            throw new PeerException("cannot listen on " + listen + ": "
+                    + (String.valueOf(f.cause().getMessage()).contains("in use") ? "address in use" : f.cause().getMessage()));
         }
         server = f.channel();
         log.warn("PLAINTEXT mode on {}: no encryption, no authentication; anyone can read and forge messages",

@@ -21,6 +21,7 @@ import java.util.List;
 public final class PeerSession {
 
     private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
+    private static final long GOODBYE_GRACE_MS = 1000;
 
     private final Channel channel;
     private final PeerId peerId;
@@ -89,9 +90,12 @@ public final class PeerSession {
         }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
         if (out != null && out.totalPendingWriteBytes() > maxOutboundQueueBytes) {
-            log.warn("dropping peer {} ({}): outbound queue over {} bytes, the peer is not reading",
-                    peerId.shortId(), remote, maxOutboundQueueBytes);
-            close("outbound queue over " + maxOutboundQueueBytes + " bytes");
+            if (closeReason == null) {
+                log.warn("dropping peer {} ({}): outbound queue over {} bytes, the peer is not reading",
+                        peerId.shortId(), remote, maxOutboundQueueBytes);
+                closeReason = "outbound queue over " + maxOutboundQueueBytes + " bytes (not reading)";
+            }
+            channel.close(); // no goodbye: it would only queue behind what the peer does not read
             return false;
         }
         channel.writeAndFlush(envelope).addListener(f -> {
@@ -119,6 +123,10 @@ public final class PeerSession {
         if (channel.isActive()) {
             channel.writeAndFlush(Envelope.newBuilder().setGoodbye(Goodbye.newBuilder().setReason(reason)).build())
                     .addListener(ChannelFutureListener.CLOSE);
+            // a peer that does not read would keep the goodbye (and the connection) pending forever
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, GOODBYE_GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 

@@ -5,7 +5,6 @@ import io.nexo.p2p.identity.PeerId;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,8 @@ public final class NetworkKey {
             }
             return new NetworkKey(bytes);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read network key " + file + ": " + e, e);
+            throw new IllegalArgumentException("cannot read network key " + file + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()), e);
         }
     }
 

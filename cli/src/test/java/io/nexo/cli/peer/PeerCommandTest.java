@@ -1,0 +1,156 @@
+package io.nexo.cli.peer;
+
+import io.nexo.cli.Nexo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code nexo peer} in-process: flags, errors, help, plaintext mode with a raw socket as nc would. */
+class PeerCommandTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private PipedOutputStream stdin;
+    private CompletableFuture<Integer> running;
+
+    private CommandLine cli() throws IOException {
+        CommandLine cl = Nexo.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        PeerCommand peer = cl.getSubcommands().get("peer").getCommand();
+        stdin = new PipedOutputStream();
+        peer.in = new PipedInputStream(stdin, 64 * 1024);
+        peer.terminal = false;
+        return cl;
+    }
+
+    private int run(String... args) throws IOException {
+        CommandLine cl = cli();
+        stdin.close();
+        return cl.execute(args);
+    }
+
+    private void start(String... args) throws IOException {
+        CommandLine cl = cli();
+        running = CompletableFuture.supplyAsync(() -> cl.execute(args));
+    }
+
+    private void type(String line) throws IOException {
+        stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (running != null && !running.isDone()) {
+            stdin.close();
+            running.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void badAddressIsOneLineAndExit2() throws IOException {
+        assertThat(run("peer", "--listen", "nonsense")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("nexo peer: Invalid value for option '--listen'")
+                .contains("invalid address 'nonsense'").doesNotContain("\n");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void badPinnedIdIsOneLineAndExit2() throws IOException {
+        assertThat(run("peer", "--join", "abc@127.0.0.1:5000")).isEqualTo(2);
+        assertThat(err.toString().strip()).contains("invalid peer id 'abc'").doesNotContain("\n");
+    }
+
+    @Test
+    void portInUseIsOneLineAndExit2(@TempDir Path data) throws IOException {
+        try (ServerSocket busy = new ServerSocket()) {
+            busy.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = busy.getLocalPort();
+            assertThat(run("peer", "--listen", "127.0.0.1:" + port, "--data-dir", data.toString())).isEqualTo(2);
+            assertThat(err.toString().strip()).isEqualTo("nexo peer: cannot listen on 127.0.0.1:" + port
+                    + ": address in use");
+        }
+    }
+
+    @Test
+    void missingOrShortNetworkKeyIsOneLineAndExit2(@TempDir Path data) throws IOException {
+        Path missing = data.resolve("nope.key");
+        assertThat(run("peer", "--network-key", missing.toString(), "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("nexo peer: cannot read network key " + missing);
+        Path shortKey = Files.writeString(data.resolve("short.key"), "tiny");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--network-key", shortKey.toString(), "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: network key " + shortKey
+                + ": 4 bytes (expected: at least 16, e.g. head -c 32 /dev/urandom > " + shortKey + ")");
+    }
+
+    @Test
+    void helpListsEveryFlag() throws IOException {
+        assertThat(run("peer", "--help")).isZero();
+        assertThat(out.toString()).contains("--listen", "--join", "--name", "--data-dir", "--network-key",
+                "--advertise", "--target-peers", "--max-peers", "--lan", "--json", "--no-console", "--plaintext",
+                "--max-message-size", "--rate-limit", "--max-outbound-queue", "--max-conns-per-ip",
+                "--handshake-timeout", "--gossip", "/msg", "/peers", "/connect", "/quit");
+    }
+
+    @Test
+    void sendingWithNobodyConnectedSaysSoAndExitLeaves(@TempDir Path data) throws Exception {
+        start("peer", "--listen", "127.0.0.1:0", "--data-dir", data.toString(), "--name", "solo");
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on 127.0.0.1:"));
+        type("hello?");
+        type("/peers");
+        type("/bogus");
+        type("/msg");
+        await().atMost(Duration.ofSeconds(5)).until(() -> out.toString().contains("! usage: /msg"));
+        assertThat(out.toString()).contains("! nobody is connected; message not sent", "no peers connected",
+                "! unknown command /bogus (see /help)", "! usage: /msg NAME-or-PEERID TEXT");
+        type("exit");
+        assertThat(running.get(10, TimeUnit.SECONDS)).isZero();
+        // the identity is now in the data dir
+        assertThat(data.resolve("identity.key")).exists();
+    }
+
+    @Test
+    void plaintextModeTalksToARawSocketLikeNc() throws Exception {
+        start("peer", "--plaintext", "--listen", "127.0.0.1:0");
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("plaintext chat listening on"));
+        assertThat(out.toString()).contains("! WARNING: --plaintext: messages travel unencrypted");
+        int port = Integer.parseInt(out.toString().replaceAll("(?s).*plaintext chat listening on 127\\.0\\.0\\.1:(\\d+).*", "$1"));
+        try (Socket nc = new Socket("127.0.0.1", port)) {
+            nc.setSoTimeout(10_000);
+            OutputStream o = nc.getOutputStream();
+            o.write("hola desde nc\n".getBytes(StandardCharsets.UTF_8));
+            o.flush();
+            await().atMost(Duration.ofSeconds(5)).until(() -> out.toString().contains("] hola desde nc"));
+            type("hola nc");
+            BufferedReader r = new BufferedReader(new InputStreamReader(nc.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(r.readLine()).isEqualTo("hola nc");
+            type("exit");
+            assertThat(running.get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(r.readLine()).isNull(); // closed on exit
+        }
+    }
+}
