@@ -84,6 +84,7 @@ public final class PeerNode implements AutoCloseable {
     /** Topic of console chat lines. */
     public static final String CHAT_TOPIC = "chat";
     private static final int PEX_MAX = 32;
+    private static final String DUPLICATE = "duplicate connection";
 
     private final PeerNodeConfig config;
     private final PeerListener listener;
@@ -104,6 +105,8 @@ public final class PeerNode implements AutoCloseable {
     private final Map<PeerId, PeerSession> sessions = new LinkedHashMap<>();
     private final Map<Channel, Dial> dials = new HashMap<>();
     private final Map<HostAndPort, BootstrapState> bootstrap = new LinkedHashMap<>();
+    /** Peers whose session the other side closed as a duplicate: the surviving one is on its way. */
+    private final Map<PeerId, PeerInfo> replacedByPeer = new HashMap<>();
     private boolean bookDirty;
     private long ticks;
 
@@ -501,7 +504,7 @@ public final class PeerNode implements AutoCloseable {
             log.debug("duplicate session with {}: keeping {} one", s.peerId().shortId(),
                     keep.outbound() ? "outbound" : "inbound");
             sessions.put(s.peerId(), keep);
-            drop.close("duplicate connection");
+            drop.close(DUPLICATE);
             if (dial != null) {
                 dial.result.complete(PeerInfo.of(keep));
             }
@@ -528,8 +531,12 @@ public final class PeerNode implements AutoCloseable {
             }
         }
         router.peerUp(s.peerId());
-        log.info("connected to {} ({}, {})", s, s.outbound() ? "outbound" : "inbound", s.peerId());
-        emit(new PeerEvent.PeerConnected(PeerInfo.of(s)));
+        if (replacedByPeer.remove(s.peerId()) != null) {
+            log.debug("{}: the surviving duplicate session is up", s);
+        } else {
+            log.info("connected to {} ({}, {})", s, s.outbound() ? "outbound" : "inbound", s.peerId());
+            emit(new PeerEvent.PeerConnected(PeerInfo.of(s)));
+        }
         if (dial != null) {
             dial.result.complete(PeerInfo.of(s));
         }
@@ -537,15 +544,15 @@ public final class PeerNode implements AutoCloseable {
     }
 
     /**
-     * Of two sessions with the same peer, both sides keep the one dialled by the smaller peer id
-     * (each side computes the same answer, so exactly one survives). If both were dialled by the
-     * same side, the newer wins: the older one is likely stale.
+     * Of two sessions with the same peer, both sides keep the one dialled by the smaller peer id;
+     * if the same side dialled both, the one with the smaller dialer nonce. Both ends see the same
+     * ids and nonces, so they compute the same answer and exactly one connection survives.
      */
     private PeerSession duplicateWinner(PeerSession a, PeerSession b) {
         PeerId dialerA = a.outbound() ? self : a.peerId();
         PeerId dialerB = b.outbound() ? self : b.peerId();
         if (dialerA.equals(dialerB)) {
-            return b;
+            return a.dialerNonce().compareTo(b.dialerNonce()) <= 0 ? a : b;
         }
         return dialerA.compareTo(dialerB) < 0 ? a : b;
     }
@@ -556,6 +563,18 @@ public final class PeerNode implements AutoCloseable {
         }
         sessions.remove(s.peerId());
         router.peerDown(s.peerId());
+        if (reason.endsWith(DUPLICATE)) {
+            // the peer kept our other connection, whose handshake is not done here yet: report
+            // nothing unless it fails to arrive
+            replacedByPeer.put(s.peerId(), PeerInfo.of(s));
+            control.schedule(() -> {
+                PeerInfo gone = replacedByPeer.remove(s.peerId());
+                if (gone != null && !sessions.containsKey(s.peerId())) {
+                    emit(new PeerEvent.PeerDisconnected(gone, reason));
+                }
+            }, config.limits().handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
         book.learn(s.peerId(), s.name(), List.of(), clock.millis());
         // do not redial at once: the peer may just have stopped
         book.failed(s.peerId(), config.discovery().backoff(), random, clock.millis());

@@ -30,10 +30,12 @@ public final class PeerSession {
     private final boolean outbound;
     private final HostAndPort remote;
     private final long maxOutboundQueueBytes;
+    private final String dialerNonce;
     private volatile String closeReason;
 
     PeerSession(Channel channel, PeerId peerId, String name, List<HostAndPort> listenAddrs,
-                boolean outbound, long maxOutboundQueueBytes) {
+                boolean outbound, long maxOutboundQueueBytes, String dialerNonce) {
+        this.dialerNonce = dialerNonce;
         this.channel = channel;
         this.peerId = peerId;
         this.name = name;
@@ -59,6 +61,14 @@ public final class PeerSession {
     /** True when this node dialled the peer. */
     public boolean outbound() {
         return outbound;
+    }
+
+    /**
+     * The dialling side's hello nonce (hex): the same value on both ends of the connection, so two
+     * nodes that must pick one of two connections dialled by the same side pick the same one.
+     */
+    public String dialerNonce() {
+        return dialerNonce;
     }
 
     /** The remote end of the TCP connection. */

@@ -217,8 +217,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             }
         }
         String name = sanitizeName(peerHello.getName(), certifiedId);
+        byte[] dialerNonce = outbound ? nonce : peerHello.getNonce().toByteArray();
         PeerSession s = new PeerSession(ctx.channel(), certifiedId, name, addrs, outbound,
-                limits.maxOutboundQueueBytes());
+                limits.maxOutboundQueueBytes(), java.util.HexFormat.of().formatHex(dialerNonce));
         state = State.ESTABLISHED;
         handshakeTimer.cancel(false);
         session = s;
