@@ -6,7 +6,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -30,7 +29,7 @@ public final class Transport {
 
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
-    private static final Transport EPOLL = new Transport("epoll", EpollIoHandler::newFactory,
+    private static final Transport EPOLL = new Transport("epoll", EpollStayRegisteredIoHandler::newFactory,
             EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
     private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
             NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
