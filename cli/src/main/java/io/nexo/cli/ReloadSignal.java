@@ -15,18 +15,24 @@ final class ReloadSignal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReloadSignal.class);
 
     private final Signal signal = new Signal("HUP");
-    private final SignalHandler previous;
+    private SignalHandler previous;
 
     private ReloadSignal(Runnable reload) {
-        previous = Signal.handle(signal, s -> {
-            log.info("SIGHUP: reloading the configuration");
-            try {
-                reload.run();
-            } catch (RuntimeException e) {
-                // the action logs why; the balancer keeps running on its old configuration
-                log.debug("reload after SIGHUP failed", e);
-            }
-        });
+        try {
+            previous = Signal.handle(signal, s -> onHangUp(reload));
+        } catch (IllegalArgumentException e) {
+            log.debug("cannot handle SIGHUP here: {}", e.getMessage()); // not a Unix JVM
+        }
+    }
+
+    private static void onHangUp(Runnable reload) {
+        log.info("SIGHUP: reloading the configuration");
+        try {
+            reload.run();
+        } catch (RuntimeException e) {
+            // the action logs why; the balancer keeps running on its old configuration
+            log.debug("reload after SIGHUP failed", e);
+        }
     }
 
     /** Takes over SIGHUP until {@link #close()}. */
@@ -36,6 +42,8 @@ final class ReloadSignal implements AutoCloseable {
 
     @Override
     public void close() {
-        Signal.handle(signal, previous);
+        if (previous != null) {
+            Signal.handle(signal, previous);
+        }
     }
 }

@@ -58,8 +58,11 @@ public final class LbController implements LbControl {
 
     @Override
     public synchronized List<String> reload() {
-        Path file = configFile.orElseThrow(() -> new IllegalStateException(
-                "nothing to reload: nexo lb was started from flags, not --config FILE"));
+        if (configFile.isEmpty()) {
+            log.warn("reload asked for, but nexo lb was started from flags: nothing to reload");
+            throw new IllegalStateException("nothing to reload: nexo lb was started from flags, not --config FILE");
+        }
+        Path file = configFile.get();
         log.info("reload: reading {}", file);
         BalancerConfig next;
         try {
