@@ -23,6 +23,7 @@ import io.nexo.lb.policy.Policies;
 import io.nexo.lb.proxy.BackendConnector;
 import io.nexo.lb.proxy.ConnectionTracker;
 import io.nexo.lb.proxy.FrontendInitializer;
+import io.nexo.lb.proxy.RelayTuning;
 import io.nexo.lb.proxy.ListenerState;
 import io.nexo.lb.stats.LbStatus;
 import org.slf4j.Logger;
@@ -59,12 +60,8 @@ public final class LoadBalancer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
 
-    /**
-     * Per-direction buffering bound: a direction stops reading once this much is unsent to the slower
-     * side (and resumes below the low mark). 64 KiB, Netty's default, is enough to keep a loopback or
-     * LAN socket busy while keeping thousands of stalled connections cheap.
-     */
-    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    /** Per-direction buffering bound; see {@link RelayTuning#WATER_MARK}. */
+    public static final WriteBufferWaterMark WATER_MARK = RelayTuning.WATER_MARK;
 
     /** A pool at runtime: its backends and policy, how to connect to them, who checks them. */
     private final class PoolRuntime {
@@ -207,7 +204,9 @@ public final class LoadBalancer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RelayTuning.READ_BUFFERS)
+                // TCP_NODELAY: Netty turns it on for every socket it creates (epoll and NIO); setting it
+                // again would cost one more setsockopt per connection
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)

@@ -127,11 +127,12 @@ public final class BackendConnector {
         SocketChannel channel = channelFactory.newChannel();
         SocketChannelConfig config = channel.config();
         config.setAutoRead(false);
-        config.setTcpNoDelay(true);
+        // TCP_NODELAY is already on: Netty enables it when it creates the socket
         config.setAllowHalfClosure(true);
         config.setConnectTimeoutMillis(connectTimeoutMillis);
         config.setAllocator(allocator);
         config.setWriteBufferWaterMark(waterMark);
+        config.setRecvByteBufAllocator(RelayTuning.READ_BUFFERS);
         channel.pipeline().addLast(handler);
         return channel;
     }

@@ -140,7 +140,7 @@ class ProxyDataPathTest {
     /**
      * A client that stops reading must not make the balancer buffer what the backend sends. Bound: with
      * backpressure the balancer holds at most the write buffer high water mark (64 KiB) plus one read
-     * batch (at most 16 reads of at most 64 KiB) per direction, about 1.1 MiB, which the pooled
+     * batch (16 reads of 32 KiB, see RelayTuning) per direction, under 0.6 MiB, which the pooled
      * allocator serves from one 4 MiB chunk; 8 MiB leaves room for a second chunk. Without backpressure it
      * would read everything the backend can send (64 MiB) into memory.
      */
