@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import org.slf4j.LoggerFactory;
 
 /** Log level adjustments a command makes for its audience. */
-final class Logging {
+public final class Logging {
 
     private Logging() {
     }
@@ -13,7 +13,7 @@ final class Logging {
      * For commands whose output is the story (the demo): per-connection INFO logs would drown it, so
      * only warnings show, unless the user chose a level with {@code NEXO_LOG_LEVEL}.
      */
-    static void quietUnlessAsked() {
+    public static void quietUnlessAsked() {
         if (System.getenv("NEXO_LOG_LEVEL") == null
                 && LoggerFactory.getLogger("io.nexo") instanceof ch.qos.logback.classic.Logger logger) {
             if (!logger.isEnabledFor(Level.WARN) || logger.isInfoEnabled()) {

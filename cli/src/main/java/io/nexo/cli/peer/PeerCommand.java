@@ -130,6 +130,11 @@ public final class PeerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (!noConsole) {
+            // the console prints every event already; per-connection INFO logs on the same screen
+            // would only repeat them (NEXO_LOG_LEVEL=INFO brings them back)
+            io.nexo.cli.Logging.quietUnlessAsked();
+        }
         boolean ask = spec.commandLine().getParseResult().expandedArgs().isEmpty();
         try (ConsoleIO io = terminal && !json && !noConsole ? ConsoleIO.terminal() : ConsoleIO.plain(in, out)) {
             EventFormat format = new EventFormat(json);

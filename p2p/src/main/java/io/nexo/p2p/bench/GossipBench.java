@@ -184,8 +184,8 @@ public final class GossipBench {
             for (boolean a : alive) {
                 live += a ? 1 : 0;
             }
-            // wait for stragglers: up to 5 s after the last message, less once everything arrived
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            // wait for stragglers: up to 10 s after the last message, less once everything arrived
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             // every live node but the origin should get each message (all of them if the origin died since)
             long expected = 0;
             for (int seq = p.warmup(); seq < total; seq++) {

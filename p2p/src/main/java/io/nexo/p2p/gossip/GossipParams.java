@@ -53,7 +53,7 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
 
     public static GossipParams defaults() {
         return new GossipParams(Mode.PLUMTREE, 32, Duration.ofSeconds(120), 100_000,
-                Duration.ofSeconds(30), 10_000, Duration.ofMillis(150), Duration.ofMillis(100),
+                Duration.ofSeconds(30), 10_000, Duration.ofMillis(400), Duration.ofMillis(200),
                 Duration.ofMillis(20));
     }
 

@@ -44,6 +44,13 @@ public final class GossipRouter {
     /** Sends an envelope to a connected neighbour; false if it could not. */
     public interface Network {
         boolean send(PeerId to, Envelope envelope);
+
+        /** Sends the same envelope to several neighbours (an implementation may encode it once). */
+        default void sendToAll(List<PeerId> to, Envelope envelope) {
+            for (PeerId p : to) {
+                send(p, envelope);
+            }
+        }
     }
 
     /** Receives each broadcast message exactly once. */
@@ -197,11 +204,13 @@ public final class GossipRouter {
         }
         Gossip next = g.toBuilder().setHops(g.getHops() + 1).build();
         Envelope whole = Envelope.newBuilder().setGossip(next).build();
-        for (PeerId p : new ArrayList<>(eager)) {
+        List<PeerId> targets = new ArrayList<>(eager.size());
+        for (PeerId p : eager) {
             if (!p.equals(from)) {
-                network.send(p, whole);
+                targets.add(p);
             }
         }
+        network.sendToAll(targets, whole);
         if (params.mode() == GossipParams.Mode.PLUMTREE) {
             for (PeerId p : lazy) {
                 if (!p.equals(from)) {

@@ -24,6 +24,7 @@ import io.nexo.p2p.session.SessionHandler;
 import io.nexo.p2p.session.SessionListener;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
+import io.nexo.p2p.wire.FrameEncoder;
 import io.nexo.p2p.wire.proto.AppMessage;
 import io.nexo.p2p.wire.proto.Direct;
 import io.nexo.p2p.wire.proto.Envelope;
@@ -93,6 +94,7 @@ public final class PeerNode implements AutoCloseable {
     private final boolean ownsGroup;
     private final EventLoopGroup group;
     private final EventLoop control;
+    private final EventLoopGroup ioGroup;
     private final PeerTls tls;
     private final PeerId self;
     private final AddressBook book;
@@ -148,10 +150,23 @@ public final class PeerNode implements AutoCloseable {
         this.ownsGroup = group == null;
         this.group = group != null ? group : Transport.best().newEventLoopGroup(2, "nexo-peer");
         this.control = this.group.next();
+        // many nodes on one shared group (the benchmark): each node's channels live on its control
+        // loop, so a message crosses no thread between arrival and forwarding
+        this.ioGroup = ownsGroup ? this.group : this.control;
         this.tls = new PeerTls(config.identity());
         this.self = config.identity().peerId();
         this.book = new AddressBook(config.dataDir(), config.discovery().addressBookCapacity());
-        this.router = new GossipRouter(config.gossip(), this::sendTo, this::deliver, control, random, System::nanoTime);
+        this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
+            @Override
+            public boolean send(PeerId to, Envelope envelope) {
+                return sendTo(to, envelope);
+            }
+
+            @Override
+            public void sendToAll(List<PeerId> to, Envelope envelope) {
+                fanOut(to, envelope);
+            }
+        }, this::deliver, control, random, System::nanoTime);
         for (DialTarget t : config.bootstrap()) {
             bootstrap.put(t.address(), new BootstrapState(t));
         }
@@ -170,7 +185,7 @@ public final class PeerNode implements AutoCloseable {
         }
         started = true;
         ServerBootstrap sb = new ServerBootstrap()
-                .group(group)
+                .group(ioGroup)
                 .channel(Transport.best().serverChannelClass())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
@@ -417,6 +432,30 @@ public final class PeerNode implements AutoCloseable {
         return s != null && s.send(env);
     }
 
+    /** Encodes {@code env} once and writes the same bytes to every session in {@code to}. */
+    private void fanOut(List<PeerId> to, Envelope env) {
+        if (to.size() < 2) {
+            to.forEach(p -> sendTo(p, env));
+            return;
+        }
+        io.netty.buffer.ByteBuf frame;
+        try {
+            frame = FrameEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, env);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        try {
+            for (PeerId p : to) {
+                PeerSession s = sessions.get(p);
+                if (s != null) {
+                    s.sendFrame(frame.retainedDuplicate());
+                }
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
     private void deliver(Gossip g, PeerId from) {
         PeerId origin;
         try {
@@ -451,7 +490,7 @@ public final class PeerNode implements AutoCloseable {
             return;
         }
         Bootstrap b = new Bootstrap()
-                .group(group)
+                .group(ioGroup)
                 .channel(Transport.best().socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())

@@ -95,6 +95,22 @@ public final class PeerSession {
      * disconnected (and logged) instead of letting memory grow. Returns false if not sent.
      */
     public boolean send(Envelope envelope) {
+        return write(envelope);
+    }
+
+    /**
+     * Queues an already encoded frame (see {@code FrameEncoder.encode}), with the same queue bound;
+     * the buffer is released in every case.
+     */
+    public boolean sendFrame(io.netty.buffer.ByteBuf frame) {
+        if (!write(frame)) {
+            frame.release();
+            return false;
+        }
+        return true;
+    }
+
+    private boolean write(Object envelope) {
         if (!channel.isActive()) {
             return false;
         }

@@ -1,6 +1,7 @@
 package io.nexo.p2p.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,19 +30,27 @@ public final class FrameEncoder extends MessageToMessageEncoder<Object> {
         return msg instanceof Envelope || msg instanceof BinaryFrame;
     }
 
+    /**
+     * One frame holding {@code env}. Used directly to encode a message once and write it to many
+     * peers (gossip fan-out): frames that are already {@code ByteBuf}s pass this encoder untouched.
+     */
+    public static ByteBuf encode(ByteBufAllocator alloc, Envelope env) throws IOException {
+        int size = env.getSerializedSize();
+        ByteBuf buf = alloc.buffer(WireFormat.LENGTH_BYTES + 1 + size);
+        buf.writeInt(1 + size).writeByte(WireFormat.KIND_ENVELOPE);
+        try (ByteBufOutputStream stream = new ByteBufOutputStream(buf)) {
+            env.writeTo(stream);
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+        return buf;
+    }
+
     @Override
     protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws IOException {
         if (msg instanceof Envelope env) {
-            int size = env.getSerializedSize();
-            ByteBuf buf = ctx.alloc().buffer(WireFormat.LENGTH_BYTES + 1 + size);
-            buf.writeInt(1 + size).writeByte(WireFormat.KIND_ENVELOPE);
-            try (ByteBufOutputStream stream = new ByteBufOutputStream(buf)) {
-                env.writeTo(stream);
-            } catch (IOException | RuntimeException e) {
-                buf.release();
-                throw e;
-            }
-            out.add(buf);
+            out.add(encode(ctx.alloc(), env));
         } else if (msg instanceof BinaryFrame frame) {
             byte[] protocol = frame.protocol().getBytes(StandardCharsets.US_ASCII);
             long length = 2L + protocol.length + frame.content().readableBytes();
