@@ -146,7 +146,13 @@ final class LbCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BalancerConfig config = configFile != null ? fromFile() : fromFlags();
-        LoadBalancer lb = new LoadBalancer(config, ioThreads);
+        LoadBalancer lb;
+        try {
+            lb = new LoadBalancer(config, ioThreads);
+        } catch (IllegalArgumentException e) {
+            // e.g. a backend name that does not resolve: say which file it came from
+            throw configFile != null ? new UsageException(configFile + ": " + e.getMessage(), e) : e;
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (StopSignals signals = StopSignals.install()) {
             try {

@@ -95,7 +95,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** A listening socket and the route its new connections take. */
     private static final class ListenerRuntime {
-        ListenerConfig config;
+        volatile ListenerConfig config;
         final ListenerState state;
         Channel channel;
 
@@ -311,7 +311,9 @@ public final class LoadBalancer implements AutoCloseable {
                 b.apply(bc);
                 if (old != null && !old.config.healthCheck().equals(p.config.healthCheck())
                         && old.pool.all().contains(b)) {
-                    b.setHealthThresholds(p.config.healthCheck().rise(), p.config.healthCheck().fall());
+                    // without checks nothing would ever bring a DOWN backend back: start it UP
+                    b.setHealthThresholds(p.config.healthCheck().rise(), p.config.healthCheck().fall(),
+                            !p.config.healthCheck().enabled() || b.isUp());
                 }
             }
             p.pool.refresh();

@@ -77,8 +77,10 @@ public final class LbController implements LbControl {
             log.error("reload refused, the running configuration stays: {}", e.getMessage());
             throw new IllegalStateException("reload refused: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            log.error("reload refused, the running configuration stays: {}", e.getMessage());
-            throw e;
+            // e.g. a new backend name that does not resolve
+            String message = file + ": " + e.getMessage();
+            log.error("reload refused, the running configuration stays: {}", message);
+            throw new IllegalArgumentException(message, e);
         }
     }
 

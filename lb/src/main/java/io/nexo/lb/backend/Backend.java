@@ -60,9 +60,9 @@ public final class Backend implements Endpoint {
         this.maxConnections = config.maxConnections();
     }
 
-    /** New rise/fall thresholds, keeping whether the backend is up now. */
-    public void setHealthThresholds(int rise, int fall) {
-        this.health = new HealthState(rise, fall, health.isUp());
+    /** New rise/fall thresholds, starting {@code up} or down. */
+    public void setHealthThresholds(int rise, int fall, boolean up) {
+        this.health = new HealthState(rise, fall, up);
     }
 
     @Override

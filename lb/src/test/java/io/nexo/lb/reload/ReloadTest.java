@@ -180,4 +180,22 @@ class ReloadTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("started from flags");
     }
+
+    @Test
+    void turningHealthChecksOffBringsABackendThatChecksHadTakenDownBack() throws Exception {
+        LoadBalancer lb = start(config(List.of(listener("web", "p")),
+                pool("p", "round-robin", List.of(backend(a), backend(b)))));
+        a.stop();
+        lb.healthChecker("p").orElseThrow().checkNow().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(lb.pool("p").backend("a").isUp()).isFalse();
+        a.restart();
+
+        lb.reload(config(List.of(listener("web", "p")), pool("p", "round-robin", List.of(backend(a), backend(b)),
+                io.nexo.lb.testing.Configs.NO_CHECKS, io.nexo.lb.config.ProxyProtocol.NONE)));
+
+        // no checker would ever bring it back, so the reload starts it UP
+        assertThat(lb.pool("p").backend("a").isUp()).isTrue();
+        InetSocketAddress web = lb.addresses().get("web");
+        assertThat(List.of(Client.whoAnswers(web), Client.whoAnswers(web))).containsExactlyInAnyOrder("a", "b");
+    }
 }
