@@ -1,15 +1,19 @@
 package io.nexo.lb.stats;
 
 import io.nexo.core.metrics.MetricsRegistry;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import java.util.function.Function;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The balancer's Prometheus metrics. They are callback metrics: nothing is updated on the proxy's
- * hot path beyond {@link BackendStats}/{@link ListenerStats}; a scrape reads one {@link LbStatus}.
+ * The balancer's Prometheus metrics. Nothing is updated on the proxy's hot path beyond
+ * {@link BackendStats}/{@link ListenerStats}: a scrape takes one {@link LbStatus} and renders every
+ * family from it, so all series of one scrape describe the same instant.
  *
  * <pre>
  * nexo_lb_backend_active_connections{pool,backend}      gauge
@@ -26,98 +30,103 @@ import java.util.function.ToDoubleFunction;
  * nexo_lb_listener_active_connections{listener}         gauge
  * </pre>
  */
-public final class LbMetrics {
+public final class LbMetrics implements MultiCollector {
 
     static final String[] STATES = {"up", "down", "drain", "disabled"};
 
-    private LbMetrics() {
+    private final Supplier<LbStatus> status;
+
+    private LbMetrics(Supplier<LbStatus> status) {
+        this.status = Objects.requireNonNull(status, "status");
     }
 
-    /** Registers every metric in {@code registry}, each reading {@code status} at scrape time. */
+    /** Registers the balancer's metrics in {@code registry}, reading {@code status} once per scrape. */
     public static void register(MetricsRegistry registry, Supplier<LbStatus> status) {
-        backendGauge(registry, status, "nexo_lb_backend_active_connections",
-                "Connections open to the backend now.", b -> b.active());
-        backendCounter(registry, status, "nexo_lb_backend_connections_total",
-                "Connections established to the backend.", b -> b.total());
-        backendCounter(registry, status, "nexo_lb_backend_bytes_in_total",
-                "Bytes sent from clients to the backend.", b -> b.bytesIn());
-        backendCounter(registry, status, "nexo_lb_backend_bytes_out_total",
-                "Bytes sent from the backend to clients.", b -> b.bytesOut());
-        backendCounter(registry, status, "nexo_lb_backend_connect_failures_total",
-                "Connection attempts to the backend that failed or timed out.", b -> b.connectFailures());
-        backendGauge(registry, status, "nexo_lb_backend_up",
-                "1 when the backend passes its health checks, else 0.", b -> b.health().equals("up") ? 1 : 0);
-        backendGauge(registry, status, "nexo_lb_backend_weight", "Current weight.", b -> b.weight());
-        registry.register(GaugeWithCallback.builder()
-                .name("nexo_lb_backend_check_latency_seconds")
-                .help("Connect time of the last successful health check.")
-                .labelNames("pool", "backend")
-                .callback(cb -> {
-                    for (LbStatus.Pool p : status.get().pools()) {
-                        for (LbStatus.Backend b : p.backends()) {
-                            if (b.checkLatencyMillis() != null) {
-                                cb.call(b.checkLatencyMillis() / 1000.0, p.name(), b.name());
-                            }
-                        }
-                    }
-                })
-                .build());
-        registry.register(GaugeWithCallback.builder()
-                .name("nexo_lb_backend_state")
-                .help("1 for the backend's current state (up, down, drain, disabled), 0 for the others.")
-                .labelNames("pool", "backend", "state")
-                .callback(cb -> {
-                    for (LbStatus.Pool p : status.get().pools()) {
-                        for (LbStatus.Backend b : p.backends()) {
-                            for (String state : STATES) {
-                                cb.call(b.state().equals(state) ? 1 : 0, p.name(), b.name(), state);
-                            }
-                        }
-                    }
-                })
-                .build());
-        listenerCounter(registry, status, "nexo_lb_listener_accepted_total",
-                "Client connections accepted.", LbStatus.Listener::accepted);
-        listenerCounter(registry, status, "nexo_lb_listener_refused_total",
-                "Client connections refused because the listener was at max-connections.", LbStatus.Listener::refused);
-        registry.register(GaugeWithCallback.builder()
-                .name("nexo_lb_listener_active_connections")
-                .help("Client connections open now.")
-                .labelNames("listener")
-                .callback(cb -> status.get().listeners().forEach(l -> cb.call(l.active(), l.name())))
-                .build());
+        registry.register(new LbMetrics(status));
     }
 
-    private static void backendCounter(MetricsRegistry registry, Supplier<LbStatus> status, String name, String help,
-                                       ToDoubleFunction<LbStatus.Backend> value) {
-        registry.register(CounterWithCallback.builder()
-                .name(name).help(help).labelNames("pool", "backend")
-                .callback(cb -> forEachBackend(status, (p, b) -> cb.call(value.applyAsDouble(b), p, b.name())))
-                .build());
-    }
+    @Override
+    public MetricSnapshots collect() {
+        LbStatus s = status.get();
+        MetricSnapshots.Builder out = MetricSnapshots.builder();
+        out.metricSnapshot(backendGauge(s, "nexo_lb_backend_active_connections",
+                "Connections open to the backend now.", LbStatus.Backend::active));
+        out.metricSnapshot(backendCounter(s, "nexo_lb_backend_connections",
+                "Connections established to the backend.", LbStatus.Backend::total));
+        out.metricSnapshot(backendCounter(s, "nexo_lb_backend_bytes_in",
+                "Bytes sent from clients to the backend.", LbStatus.Backend::bytesIn));
+        out.metricSnapshot(backendCounter(s, "nexo_lb_backend_bytes_out",
+                "Bytes sent from the backend to clients.", LbStatus.Backend::bytesOut));
+        out.metricSnapshot(backendCounter(s, "nexo_lb_backend_connect_failures",
+                "Connection attempts to the backend that failed or timed out.", LbStatus.Backend::connectFailures));
+        out.metricSnapshot(backendGauge(s, "nexo_lb_backend_up",
+                "1 when the backend passes its health checks, else 0.", b -> b.health().equals("up") ? 1 : 0));
+        out.metricSnapshot(backendGauge(s, "nexo_lb_backend_weight", "Current weight.", LbStatus.Backend::weight));
 
-    private static void backendGauge(MetricsRegistry registry, Supplier<LbStatus> status, String name, String help,
-                                     ToDoubleFunction<LbStatus.Backend> value) {
-        registry.register(GaugeWithCallback.builder()
-                .name(name).help(help).labelNames("pool", "backend")
-                .callback(cb -> forEachBackend(status, (p, b) -> cb.call(value.applyAsDouble(b), p, b.name())))
-                .build());
-    }
-
-    private static void listenerCounter(MetricsRegistry registry, Supplier<LbStatus> status, String name, String help,
-                                        Function<LbStatus.Listener, Long> value) {
-        registry.register(CounterWithCallback.builder()
-                .name(name).help(help).labelNames("listener")
-                .callback(cb -> status.get().listeners().forEach(l -> cb.call(value.apply(l), l.name())))
-                .build());
-    }
-
-    private static void forEachBackend(Supplier<LbStatus> status,
-                                       java.util.function.BiConsumer<String, LbStatus.Backend> action) {
-        for (LbStatus.Pool p : status.get().pools()) {
+        GaugeSnapshot.Builder latency = GaugeSnapshot.builder().name("nexo_lb_backend_check_latency_seconds")
+                .help("Connect time of the last successful health check.");
+        GaugeSnapshot.Builder state = GaugeSnapshot.builder().name("nexo_lb_backend_state")
+                .help("1 for the backend's current state (up, down, drain, disabled), 0 for the others.");
+        for (LbStatus.Pool p : s.pools()) {
             for (LbStatus.Backend b : p.backends()) {
-                action.accept(p.name(), b);
+                if (b.checkLatencyMillis() != null) {
+                    latency.dataPoint(gauge(b.checkLatencyMillis() / 1000.0,
+                            Labels.of("pool", p.name(), "backend", b.name())));
+                }
+                for (String st : STATES) {
+                    state.dataPoint(gauge(b.state().equals(st) ? 1 : 0,
+                            Labels.of("pool", p.name(), "backend", b.name(), "state", st)));
+                }
             }
         }
+        out.metricSnapshot(latency.build());
+        out.metricSnapshot(state.build());
+
+        CounterSnapshot.Builder accepted = CounterSnapshot.builder().name("nexo_lb_listener_accepted")
+                .help("Client connections accepted.");
+        CounterSnapshot.Builder refused = CounterSnapshot.builder().name("nexo_lb_listener_refused")
+                .help("Client connections refused because the listener was at max-connections.");
+        GaugeSnapshot.Builder active = GaugeSnapshot.builder().name("nexo_lb_listener_active_connections")
+                .help("Client connections open now.");
+        for (LbStatus.Listener l : s.listeners()) {
+            Labels labels = Labels.of("listener", l.name());
+            accepted.dataPoint(counter(l.accepted(), labels));
+            refused.dataPoint(counter(l.refused(), labels));
+            active.dataPoint(gauge(l.active(), labels));
+        }
+        out.metricSnapshot(accepted.build());
+        out.metricSnapshot(refused.build());
+        out.metricSnapshot(active.build());
+        return out.build();
+    }
+
+    private static CounterSnapshot backendCounter(LbStatus s, String name, String help,
+                                                  ToDoubleFunction<LbStatus.Backend> value) {
+        CounterSnapshot.Builder family = CounterSnapshot.builder().name(name).help(help);
+        for (LbStatus.Pool p : s.pools()) {
+            for (LbStatus.Backend b : p.backends()) {
+                family.dataPoint(counter(value.applyAsDouble(b), Labels.of("pool", p.name(), "backend", b.name())));
+            }
+        }
+        return family.build();
+    }
+
+    private static GaugeSnapshot backendGauge(LbStatus s, String name, String help,
+                                              ToDoubleFunction<LbStatus.Backend> value) {
+        GaugeSnapshot.Builder family = GaugeSnapshot.builder().name(name).help(help);
+        for (LbStatus.Pool p : s.pools()) {
+            for (LbStatus.Backend b : p.backends()) {
+                family.dataPoint(gauge(value.applyAsDouble(b), Labels.of("pool", p.name(), "backend", b.name())));
+            }
+        }
+        return family.build();
+    }
+
+    private static CounterSnapshot.CounterDataPointSnapshot counter(double value, Labels labels) {
+        return CounterSnapshot.CounterDataPointSnapshot.builder().value(value).labels(labels).build();
+    }
+
+    private static GaugeSnapshot.GaugeDataPointSnapshot gauge(double value, Labels labels) {
+        return GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).labels(labels).build();
     }
 }
