@@ -121,10 +121,11 @@ public final class DownloadSession<P> {
     }
 
     /**
-     * {@code peer} delivered {@code data} (its remaining bytes) as chunk {@code chunk}. The data
-     * is verified and written before this returns; the buffer is not retained.
+     * {@code peer} delivered {@code data} (the remaining bytes of the parts, in order) as chunk
+     * {@code chunk}. The data is verified and written before this returns; the buffers are not
+     * retained.
      */
-    public void onChunk(P peer, int chunk, ByteBuffer data) {
+    public void onChunk(P peer, int chunk, ByteBuffer... data) {
         if (chunk < 0 || chunk >= manifest.chunkCount()) {
             log.warn("Peer {} sent chunk {} of {}, which has only {} chunks: dropped from this download",
                     peer, chunk, manifest.name(), manifest.chunkCount());
@@ -136,8 +137,8 @@ public final class DownloadSession<P> {
             return;
         }
         synchronized (this) {
-            if (state != State.RUNNING) {
-                return;
+            if (state != State.RUNNING || scheduler.isDropped(peer)) {
+                return; // chunks still in the pipe from a peer already dropped are not even hashed
             }
         }
         PartialFile.WriteResult result;
@@ -179,6 +180,29 @@ public final class DownloadSession<P> {
         if (finishNow) {
             finish();
         }
+    }
+
+    /** Drops {@code peer} from this download for good (it broke the protocol), saying why in the log. */
+    public void dropPeer(P peer, String reason) {
+        log.warn("Peer {} dropped from download of {}: {}", peer, manifest.name(), reason);
+        List<ChunkScheduler.Request<P>> cancels;
+        List<ChunkScheduler.Request<P>> send;
+        synchronized (this) {
+            cancels = scheduler.drop(peer);
+            send = state == State.RUNNING ? scheduler.schedule() : List.of();
+        }
+        sendCancels(cancels);
+        sendRequests(send);
+    }
+
+    /** True when {@code peer} was dropped from this download (bad data, protocol error, timeouts). */
+    public synchronized boolean isDropped(P peer) {
+        return scheduler.isDropped(peer);
+    }
+
+    /** True when {@code peer} serves this download now. */
+    public synchronized boolean hasSource(P peer) {
+        return scheduler.peers().contains(peer);
     }
 
     /** {@code peer} refused {@code chunk} (does not hold it, or is busy). */

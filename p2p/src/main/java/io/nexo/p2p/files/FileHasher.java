@@ -19,9 +19,9 @@ public final class FileHasher {
     private FileHasher() {
     }
 
-    /** Hashes {@code file} with the default chunk size; the manifest takes the file's own name. */
+    /** Hashes {@code file} with the chunk size for its size; the manifest takes the file's own name. */
     public static FileManifest hash(Path file) throws IOException {
-        return hash(file, file.getFileName().toString(), FileManifest.DEFAULT_CHUNK_SIZE);
+        return hash(file, file.getFileName().toString(), FileManifest.chunkSizeFor(java.nio.file.Files.size(file)));
     }
 
     /** Hashes {@code file} under {@code name} with the given chunk size. */

@@ -38,6 +38,8 @@ public final class FileManifest {
     public static final int MAX_CHUNK_SIZE = 16 << 20;
     /** Largest file accepted: 1 TiB, so a manifest stays below 32 MiB of hashes at 1 MiB chunks. */
     public static final long MAX_SIZE = 1L << 40;
+    /** Above this many chunks, {@link #chunkSizeFor} picks a larger chunk size (16 GiB at 1 MiB). */
+    public static final int MAX_CHUNKS_AT_DEFAULT = 16_384;
     /** Length of one chunk hash. */
     public static final int HASH_BYTES = 32;
 
@@ -138,17 +140,37 @@ public final class FileManifest {
     }
 
     /**
-     * True when {@code data} (its remaining bytes; position unchanged) is exactly chunk {@code index}.
+     * True when {@code parts} (their remaining bytes, in order; positions unchanged) are exactly
+     * chunk {@code index}.
      */
-    public boolean verifyChunk(int index, ByteBuffer data) {
+    public boolean verifyChunk(int index, ByteBuffer... parts) {
         checkIndex(index);
-        if (data.remaining() != chunkLength(index)) {
+        long total = 0;
+        for (ByteBuffer p : parts) {
+            total += p.remaining();
+        }
+        if (total != chunkLength(index)) {
             return false;
         }
         MessageDigest sha = sha256();
-        sha.update(data.duplicate());
-        byte[] digest = sha.digest();
-        return Arrays.equals(digest, 0, HASH_BYTES, chunkHashes, index * HASH_BYTES, (index + 1) * HASH_BYTES);
+        for (ByteBuffer p : parts) {
+            sha.update(p.duplicate());
+        }
+        return chunkHashEquals(index, sha.digest());
+    }
+
+    /**
+     * The chunk size nexo uses for a file of {@code size} bytes: {@link #DEFAULT_CHUNK_SIZE}, doubled
+     * while the file would have more than {@value #MAX_CHUNKS_AT_DEFAULT} chunks (so the manifest
+     * stays under 512 KiB, one message), up to {@link #MAX_CHUNK_SIZE}. Syncthing scales its blocks
+     * the same way.
+     */
+    public static int chunkSizeFor(long size) {
+        int chunk = DEFAULT_CHUNK_SIZE;
+        while (chunk < MAX_CHUNK_SIZE && chunkCount(size, chunk) > MAX_CHUNKS_AT_DEFAULT) {
+            chunk <<= 1;
+        }
+        return chunk;
     }
 
     /** True when the digest of chunk {@code index} equals {@code digest}. */

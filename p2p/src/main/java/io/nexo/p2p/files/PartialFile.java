@@ -171,12 +171,13 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
     }
 
     /**
-     * Verifies {@code chunk} (its remaining bytes; position unchanged) as chunk {@code index} and
-     * writes it when it is correct and new.
+     * Verifies {@code parts} (their remaining bytes in order; positions unchanged) as chunk
+     * {@code index} and writes them when they are correct and new. Several parts let a chunk that
+     * arrived in blocks be written without first copying it into one buffer.
      *
      * @throws DiskFullException when the disk is full (the chunk is not marked; state is kept)
      */
-    public WriteResult write(int index, ByteBuffer chunk) throws IOException {
+    public WriteResult write(int index, ByteBuffer... parts) throws IOException {
         Objects.checkIndex(index, manifest.chunkCount());
         synchronized (this) {
             ensureOpen();
@@ -184,11 +185,15 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
                 return WriteResult.DUPLICATE;
             }
         }
-        if (!manifest.verifyChunk(index, chunk)) {
+        if (!manifest.verifyChunk(index, parts)) {
             return WriteResult.CORRUPT;
         }
         try {
-            writeFully(data, chunk.duplicate(), manifest.chunkOffset(index));
+            long pos = manifest.chunkOffset(index);
+            for (ByteBuffer part : parts) {
+                pos += part.remaining();
+                writeFully(data, part.duplicate(), pos - part.remaining());
+            }
         } catch (IOException e) {
             throw diskFullOr(e, "writing chunk " + index + " of " + manifest.name() + " to " + partPath);
         }

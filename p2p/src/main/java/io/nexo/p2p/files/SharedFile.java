@@ -34,7 +34,7 @@ public final class SharedFile implements ChunkSource, AutoCloseable {
             throw new IOException("not a regular file: " + p);
         }
         FileManifest m = FileHasher.hash(p, SafeFileName.sanitize(p.getFileName().toString()),
-                FileManifest.DEFAULT_CHUNK_SIZE);
+                FileManifest.chunkSizeFor(before.size()));
         BasicFileAttributes after = Files.readAttributes(p, BasicFileAttributes.class);
         if (after.size() != m.size() || !after.lastModifiedTime().equals(before.lastModifiedTime())) {
             throw new IOException("file changed while it was being hashed: " + p);
@@ -43,7 +43,7 @@ public final class SharedFile implements ChunkSource, AutoCloseable {
     }
 
     /** A file whose manifest is already known (a finished download: verified as it was written). */
-    static SharedFile ofVerified(Path file, FileManifest manifest) throws IOException {
+    public static SharedFile openVerified(Path file, FileManifest manifest) throws IOException {
         Path p = file.toAbsolutePath().normalize();
         return new SharedFile(p, manifest, Files.getLastModifiedTime(p));
     }

@@ -1,0 +1,275 @@
+package io.nexo.p2p.files.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nexo.p2p.files.ChannelOpener;
+import io.nexo.p2p.files.DownloadSession;
+import io.nexo.p2p.files.FileId;
+import io.nexo.p2p.files.PartialFile;
+import io.nexo.p2p.files.SharedFile;
+import io.nexo.p2p.identity.PeerId;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * File exchange between real nodes over loopback TLS: real files, real sessions, the SHA-256 of
+ * what arrives compared with the source.
+ */
+class FileExchangeTest {
+
+    private static final int MIB = 1 << 20;
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    private FileNodes nodes;
+
+    @BeforeEach
+    void setUp() {
+        nodes = new FileNodes(tmp.resolve("nodes"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        nodes.close();
+    }
+
+    private Path bigFile(String name, int mib, long seed) throws IOException {
+        Path p = tmp.resolve("src").resolve(name);
+        Files.createDirectories(p.getParent());
+        Random r = new Random(seed);
+        byte[] buf = new byte[MIB];
+        try (OutputStream out = Files.newOutputStream(p)) {
+            for (int i = 0; i < mib; i++) {
+                r.nextBytes(buf);
+                out.write(buf);
+            }
+            out.write(buf, 0, 12345); // a short last chunk
+        }
+        return p;
+    }
+
+    private static byte[] sha256(Path p) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (FileChannel ch = FileChannel.open(p)) {
+            ByteBuffer buf = ByteBuffer.allocate(MIB);
+            while (ch.read(buf.clear()) > 0) {
+                sha.update(buf.flip());
+            }
+        }
+        return sha.digest();
+    }
+
+    private static FileId shareOn(FileNodes.FileNode n, Path file) throws IOException {
+        return n.files().share(file).get(0).manifest().id();
+    }
+
+    private static void awaitOffer(FileNodes.FileNode n, FileId id, int peers) {
+        await().atMost(TIMEOUT).until(() -> n.files().files().stream()
+                .anyMatch(o -> o.id().equals(id) && o.peers() >= peers));
+    }
+
+    private static Path awaitComplete(FileNodes.FileNode n, FileId id) {
+        await().atMost(TIMEOUT).until(() -> n.events().completed.containsKey(id) || n.events().failed.containsKey(id));
+        assertThat(n.events().failed).doesNotContainKey(id);
+        return n.events().completed.get(id);
+    }
+
+    @Test
+    void aFileSharedByAReachesANodeThatWasNotConnectedToA() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 0);
+        FileNodes.FileNode b = nodes.start("B", 0, a);
+        FileNodes.FileNode c = nodes.start("C", 0, b);
+        await().atMost(TIMEOUT).until(() -> c.node().peers().size() == 1 && b.node().peers().size() == 2);
+        Path source = bigFile("video.mp4", 50, 1);
+
+        FileId id = shareOn(a, source);
+        awaitOffer(c, id, 1); // learned through B's gossip
+        assertThat(c.node().session(a.node().peerId())).isEmpty();
+        FileExchange.Offer offer = c.files().files().get(0);
+        assertThat(offer.name()).isEqualTo("video.mp4");
+        assertThat(offer.size()).isEqualTo(50L * MIB + 12345);
+        assertThat(c.files().resolve(id.hex().substring(0, 8))).isEqualTo(id);
+
+        c.files().get(id, Optional.empty()).get();
+        Path got = awaitComplete(c, id);
+
+        assertThat(got).isEqualTo(c.dataDir().resolve("downloads/video.mp4"));
+        assertThat(sha256(got)).isEqualTo(sha256(source));
+        assertThat(c.files().download(id).orElseThrow().chunksByPeer()).containsOnlyKeys(a.node().peerId());
+        try (var parts = Files.list(got.getParent())) {
+            assertThat(parts.map(p -> p.getFileName().toString())).containsExactly("video.mp4");
+        }
+        // the downloader now offers it too
+        awaitOffer(b, id, 2);
+    }
+
+    @Test
+    void chunksComeFromAllThreeSeeders() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 20L * MIB);
+        FileNodes.FileNode b = nodes.start("B", 20L * MIB, a);
+        FileNodes.FileNode d = nodes.start("D", 20L * MIB, a);
+        Path source = bigFile("dataset.bin", 50, 2);
+        FileId id = shareOn(a, source);
+        assertThat(shareOn(b, source)).isEqualTo(id);
+        assertThat(shareOn(d, source)).isEqualTo(id);
+        FileNodes.FileNode c = nodes.start("C", 0, a);
+        awaitOffer(c, id, 3);
+
+        c.files().get(id, Optional.empty()).get();
+        Path got = awaitComplete(c, id);
+
+        assertThat(sha256(got)).isEqualTo(sha256(source));
+        Map<PeerId, Long> byPeer = c.files().download(id).orElseThrow().chunksByPeer();
+        assertThat(byPeer).containsOnlyKeys(a.node().peerId(), b.node().peerId(), d.node().peerId());
+        assertThat(byPeer.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(5));
+        assertThat(byPeer.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(51);
+    }
+
+    @Test
+    void aSeederKilledMidTransferIsReplacedByTheOthers() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 10L * MIB);
+        FileNodes.FileNode b = nodes.start("B", 10L * MIB, a);
+        FileNodes.FileNode d = nodes.start("D", 10L * MIB, a);
+        Path source = bigFile("backup.tar", 50, 3);
+        FileId id = shareOn(a, source);
+        shareOn(b, source);
+        shareOn(d, source);
+        FileNodes.FileNode c = nodes.start("C", 0, a);
+        awaitOffer(c, id, 3);
+
+        DownloadSession<PeerId> download = c.files().get(id, Optional.empty()).get();
+        await().atMost(TIMEOUT).until(() -> download.chunksByPeer().getOrDefault(b.node().peerId(), 0L) >= 2
+                && download.progress().chunksDone() >= 10);
+        assertThat(download.state()).isEqualTo(DownloadSession.State.RUNNING);
+        b.stop();
+        Path got = awaitComplete(c, id);
+
+        assertThat(sha256(got)).isEqualTo(sha256(source));
+        Map<PeerId, Long> byPeer = download.chunksByPeer();
+        long fromB = byPeer.get(b.node().peerId());
+        assertThat(fromB).isBetween(2L, 40L);
+        assertThat(byPeer.getOrDefault(a.node().peerId(), 0L) + byPeer.getOrDefault(d.node().peerId(), 0L))
+                .isEqualTo(51 - fromB);
+    }
+
+    @Test
+    void aSeederServingCorruptedBytesIsDroppedAndTheFileIsStillCorrect() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 20L * MIB);
+        FileNodes.FileNode evil = nodes.start("Evil", 0, a);
+        Path source = bigFile("album.flac", 20, 4);
+        Path copy = Files.copy(source, tmp.resolve("src/album-copy.flac"));
+        FileId id = shareOn(a, source);
+        assertThat(shareOn(evil, copy)).isEqualTo(id);
+        // bit rot behind the sharer's back: same size, same modification time, one byte off per MiB
+        FileTime mtime = Files.getLastModifiedTime(copy);
+        try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            for (long pos = 100; pos < ch.size(); pos += MIB) {
+                ByteBuffer one = ByteBuffer.allocate(1);
+                ch.read(one, pos);
+                one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
+                ch.write(one, pos);
+            }
+        }
+        Files.setLastModifiedTime(copy, mtime);
+        FileNodes.FileNode c = nodes.start("C", 0, a);
+        awaitOffer(c, id, 2);
+
+        DownloadSession<PeerId> download = c.files().get(id, Optional.empty()).get();
+        Path got = awaitComplete(c, id);
+
+        assertThat(sha256(got)).isEqualTo(sha256(source));
+        assertThat(download.isDropped(evil.node().peerId())).isTrue();
+        assertThat(download.chunksByPeer()).containsOnlyKeys(a.node().peerId());
+    }
+
+    @Test
+    void aRestartedDownloaderResumesWithoutRefetchingVerifiedChunks() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 10L * MIB);
+        Path source = bigFile("image.iso", 40, 5);
+        FileId id = shareOn(a, source);
+        Path cData = tmp.resolve("nodes/C");
+        FileNodes.FileNode c = nodes.start("C", cData, 0, a);
+        awaitOffer(c, id, 1);
+        DownloadSession<PeerId> first = c.files().get(id, Optional.empty()).get();
+        await().atMost(TIMEOUT).until(() -> first.progress().chunksDone() >= 12);
+        PeerId cId = c.node().peerId();
+        c.stop();
+        int held;
+        Path state = PartialFile.stateFile(cData.resolve("transfers"), id);
+        try (PartialFile part = PartialFile.resume(state, ChannelOpener.DEFAULT)) {
+            held = part.chunksHeld();
+        }
+        assertThat(held).isBetween(12, 40);
+        long uploadedBefore = a.files().chunksUploaded();
+
+        FileNodes.FileNode c2 = nodes.start("C", cData, 0, a); // same data dir: same identity, same state
+        assertThat(c2.node().peerId()).isEqualTo(cId);
+        Path got = awaitComplete(c2, id);
+
+        assertThat(sha256(got)).isEqualTo(sha256(source));
+        long uploadedAfter = a.files().chunksUploaded() - uploadedBefore;
+        assertThat(uploadedAfter).isBetween(41L - held, 41L - held + 2); // endgame may double the last one
+        assertThat(c2.files().download(id).orElseThrow().chunksByPeer().get(a.node().peerId())).isEqualTo(41L - held);
+    }
+
+    @Test
+    void offersWithHostileNamesOrIdsAreIgnored() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 0);
+        FileNodes.FileNode c = nodes.start("C", 0, a);
+        await().atMost(TIMEOUT).until(() -> c.node().peers().size() == 1);
+        io.nexo.p2p.files.proto.FileAnnounce.Builder hostile = io.nexo.p2p.files.proto.FileAnnounce.newBuilder()
+                .setHolderId(a.node().peerId().value());
+        byte[] id = new byte[32];
+        for (String name : new String[] {"../../.ssh/authorized_keys", "/etc/passwd", "CON", "a\\b", ".bashrc", "x\0y"}) {
+            id[0]++;
+            hostile.addOffers(io.nexo.p2p.files.proto.FileOffer.newBuilder()
+                    .setId(com.google.protobuf.ByteString.copyFrom(id)).setName(name).setSize(10).setComplete(true));
+        }
+        hostile.addOffers(io.nexo.p2p.files.proto.FileOffer.newBuilder()
+                .setId(com.google.protobuf.ByteString.copyFrom(new byte[31])).setName("short-id.txt").setSize(10));
+        id[0]++;
+        hostile.addOffers(io.nexo.p2p.files.proto.FileOffer.newBuilder()
+                .setId(com.google.protobuf.ByteString.copyFrom(id)).setName("fine.txt").setSize(10).setComplete(true));
+        a.node().publish(FileFrames.PROTOCOL, hostile.build().toByteArray());
+
+        await().atMost(TIMEOUT).until(() -> !c.files().files().isEmpty());
+        assertThat(c.files().files()).extracting(FileExchange.Offer::name).containsExactly("fine.txt");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.files().resolve("../../etc/passwd"))
+                .hasMessageContaining("expected: 64 hex digits");
+        // the offer is a lie (A has no such file): the download fails cleanly, nothing is written
+        FileId fine = c.files().files().get(0).id();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.files().get(fine, Optional.empty()).get())
+                .hasMessageContaining("no holder of " + fine.shortForm() + " answered");
+        try (var s = Files.list(c.dataDir().resolve("downloads"))) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void onlySharedFilesCanBeRead() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 0);
+        Path secret = Files.writeString(tmp.resolve("secret.txt"), "not shared");
+        SharedFile unshared = SharedFile.open(secret);
+        FileId secretId = unshared.manifest().id();
+        unshared.close();
+        assertThat(a.files().registry().source(secretId)).isEmpty();
+    }
+}
