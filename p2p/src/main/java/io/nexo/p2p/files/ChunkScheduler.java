@@ -63,7 +63,13 @@ public final class ChunkScheduler<P> {
         /** chunk -> nanoTime the request was sent, oldest first. */
         final LinkedHashMap<Integer, Long> inFlight = new LinkedHashMap<>();
         int timeouts;
+        /** nanoTime before which the peer said it is busy: no requests until then. */
+        long busyUntil;
+        boolean busy;
     }
+
+    /** How long a peer that answered "busy" is left alone. */
+    public static final long BUSY_BACKOFF_NANOS = 500_000_000L;
 
     private final int chunkCount;
     private final SchedulerConfig config;
@@ -169,6 +175,12 @@ public final class ChunkScheduler<P> {
         List<Request<P>> out = new ArrayList<>();
         List<P> order = new ArrayList<>(peers.keySet());
         Collections.shuffle(order, random);
+        long now = nanoTime.getAsLong();
+        order.removeIf(p -> {
+            PeerState s = peers.get(p);
+            s.busy = s.busy && s.busyUntil - now > 0;
+            return s.busy;
+        });
         boolean progress = true;
         while (progress) {
             progress = false;
@@ -242,6 +254,23 @@ public final class ChunkScheduler<P> {
             s.has.clear(chunk);
             availability[chunk]--;
         }
+    }
+
+    /**
+     * {@code peer} has no upload slot free for {@code chunk} now: the chunk goes back to the pool
+     * and the peer gets no request for {@link #BUSY_BACKOFF_NANOS}. It still holds the chunk.
+     */
+    public void onBusy(P peer, int chunk) {
+        Objects.checkIndex(chunk, chunkCount);
+        PeerState s = peers.get(peer);
+        if (s == null) {
+            return;
+        }
+        if (s.inFlight.remove(chunk) != null) {
+            release(peer, chunk);
+        }
+        s.busyUntil = nanoTime.getAsLong() + BUSY_BACKOFF_NANOS;
+        s.busy = true;
     }
 
     /**

@@ -221,6 +221,22 @@ public final class DownloadSession<P> {
         sendRequests(send);
     }
 
+    /** {@code peer} is busy (no upload slot): asked again after a short pause, or others meanwhile. */
+    public void onBusy(P peer, int chunk) {
+        if (chunk < 0 || chunk >= manifest.chunkCount()) {
+            return;
+        }
+        List<ChunkScheduler.Request<P>> send;
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                return;
+            }
+            scheduler.onBusy(peer, chunk);
+            send = scheduler.schedule();
+        }
+        sendRequests(send);
+    }
+
     /** {@code peer} disconnected or stopped offering the file: its requests go to others. */
     public void onPeerGone(P peer) {
         List<ChunkScheduler.Request<P>> send;

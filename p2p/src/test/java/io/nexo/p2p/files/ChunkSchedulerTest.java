@@ -261,6 +261,20 @@ class ChunkSchedulerTest {
     }
 
     @Test
+    void aBusyPeerIsLeftAloneBrieflyButKeepsItsChunks() {
+        ChunkScheduler<String> s = scheduler(2, 1, 1, 1);
+        s.addPeer("A", all(2));
+        ChunkScheduler.Request<String> r = s.schedule().get(0);
+
+        s.onBusy("A", r.chunk());
+
+        assertThat(s.availability(r.chunk())).isEqualTo(1);
+        assertThat(s.schedule()).isEmpty(); // backing off
+        clock.addAndGet(ChunkScheduler.BUSY_BACKOFF_NANOS);
+        assertThat(s.schedule()).hasSize(1).allMatch(q -> q.peer().equals("A"));
+    }
+
+    @Test
     void chunksHeldBeforeARestartAreNeverRequested() {
         BitSet held = chunks(0, 1, 2, 5);
         ChunkScheduler<String> s = new ChunkScheduler<>(8, held,

@@ -433,7 +433,6 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     }
 
     private void onGetChunk(PeerSession from, FileId id, int index) {
-        log.debug("{} asks chunk {} of {}", from, index, id.shortForm());
         PeerId peer = from.peerId();
         Optional<ChunkSource> src = registry.source(id);
         Refuse.Reason refusal = null;
@@ -463,7 +462,6 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
 
     /** Reads the chunk straight from the file into a direct buffer and sends it as blocks. */
     private void upload(PeerSession to, UploadKey key, ChunkSource source) {
-        log.debug("Uploading chunk {} to {} (pending {}, open {})", key.index(), to, pendingUploads.contains(key), to.isOpen());
         if (!pendingUploads.remove(key) || !to.isOpen()) {
             uploadSlots.release(key.peer());
             return;
@@ -520,7 +518,6 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
             uploadSlots.release(key.peer());
             return;
         }
-        log.debug("Sending chunk {} to {}", key.index(), to);
         ChannelFuture last = null;
         for (BinaryFrame f : frames) {
             last = to.sendBinary(f);
@@ -549,6 +546,8 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
             if (r.getReason() == Refuse.Reason.NOT_SHARED) {
                 catalog.withdraw(from, id);
                 onWriters(() -> d.session.onPeerGone(from));
+            } else if (r.getReason() == Refuse.Reason.BUSY) {
+                onWriters(() -> d.session.onBusy(from, r.getIndex()));
             } else {
                 onWriters(() -> d.session.onRefused(from, r.getIndex()));
             }
@@ -793,7 +792,6 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         @Override
         public void request(PeerId peer, FileId file, int chunk) {
             PeerSession s = liveSession(peer);
-            log.debug("Requesting chunk {} of {} from {} (session {})", chunk, file.shortForm(), peer.shortId(), s);
             if (s == null) {
                 Download d = downloads.get(file);
                 if (d != null) {
