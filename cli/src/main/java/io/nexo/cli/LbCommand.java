@@ -106,6 +106,11 @@ final class LbCommand implements Callable<Integer> {
                     + "--io-threads may be combined with it.")
     Path configFile;
 
+    @Option(names = "--check",
+            description = "With --config: validate the file (syntax, values, backend names resolve), print a "
+                    + "summary and exit 0, or the error with file and line and exit 2; nothing is started.")
+    boolean check;
+
     @Option(names = "--admin", paramLabel = "HOST:PORT",
             description = "Serve the admin API, Prometheus /metrics and the stats page on this address "
                     + "(off by default; overrides the file's 'admin'). Give a loopback address unless you "
@@ -145,6 +150,9 @@ final class LbCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (check && configFile == null) {
+            throw new UsageException("--check needs --config FILE (it validates a configuration file)");
+        }
         BalancerConfig config = configFile != null ? fromFile() : fromFlags();
         LoadBalancer lb;
         try {
@@ -154,6 +162,13 @@ final class LbCommand implements Callable<Integer> {
             throw configFile != null ? new UsageException(configFile + ": " + e.getMessage(), e) : e;
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (check) {
+            int backendCount = config.pools().values().stream().mapToInt(p -> p.backends().size()).sum();
+            out.println(configFile + ": ok (" + config.listeners().size() + " listener(s), " + config.pools().size()
+                    + " pool(s), " + backendCount + " backend(s))");
+            out.flush();
+            return ExitCodes.OK;
+        }
         try (StopSignals signals = StopSignals.install()) {
             try {
                 lb.start();

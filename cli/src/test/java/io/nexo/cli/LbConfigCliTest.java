@@ -66,6 +66,19 @@ class LbConfigCliTest {
     }
 
     @Test
+    void checkValidatesTheExampleFileWithoutStartingAnything() {
+        Path example = Path.of("..", "docs", "nexo-lb.example.yaml");
+        CliRun run = CliRun.of("lb", "--config", example.toString(), "--check");
+        assertThat(run.exit()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out().trim()).isEqualTo(example + ": ok (2 listener(s), 2 pool(s), 6 backend(s))");
+
+        CliRun withoutFile = CliRun.of("lb", "--check");
+        assertThat(withoutFile.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(withoutFile.errLines()).containsExactly(
+                "nexo lb: --check needs --config FILE (it validates a configuration file)");
+    }
+
+    @Test
     void aMissingFileAndMixingTheFileWithPoolFlagsExitTwo() {
         CliRun missing = CliRun.of("lb", "--config", dir.resolve("nope.yaml").toString());
         assertThat(missing.exit()).isEqualTo(ExitCodes.USAGE);
