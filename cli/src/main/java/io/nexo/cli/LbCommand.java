@@ -176,39 +176,50 @@ final class LbCommand implements Callable<Integer> {
                 throw new UsageException(e.getMessage(), e);
             }
             LbController controller = new LbController(lb, Optional.ofNullable(configFile));
-            AdminServer adminServer = null;
-            try (ReloadSignal reload = ReloadSignal.install(() -> reloadQuietly(controller))) {
-                if (config.admin().isPresent()) {
-                    try {
-                        adminServer = LbAdmin.start(config.admin().get(), controller);
-                    } catch (IllegalStateException e) {
-                        lb.stop(Duration.ZERO);
-                        throw new UsageException(e.getMessage(), e);
-                    }
-                }
-                lb.addresses().forEach((name, address) -> {
-                    var listener = config.listeners().stream().filter(l -> l.name().equals(name)).findFirst()
-                            .orElseThrow();
-                    var pool = config.pools().get(listener.pool());
-                    out.println("nexo lb listening on " + HostAndPort.of(address) + ", " + pool.policy() + " over "
-                            + String.join(", ", pool.backends().stream().map(b -> b.address().toString()).toList()));
-                });
-                if (adminServer != null) {
-                    out.println("admin API and stats page on http://" + adminServer.address() + "/");
-                }
-                out.flush();
+            AdminServer adminServer = startAdmin(config, lb, controller);
+            ReloadSignal reload = ReloadSignal.install(() -> reloadQuietly(controller));
+            try {
+                printListening(out, lb, config, adminServer);
                 String signal = signals.await();
                 log.info("{}: stopping gracefully (drain timeout {})", signal,
                         DurationConverter.format(config.drainTimeout()));
                 signals.onSecondSignal(lb::closeAllConnections);
                 lb.stop(config.drainTimeout());
             } finally {
+                reload.close();
                 if (adminServer != null) {
                     adminServer.close();
                 }
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** The admin server when the config asks for one; a bind failure stops the balancer and exits 2. */
+    private static AdminServer startAdmin(BalancerConfig config, LoadBalancer lb, LbController controller) {
+        if (config.admin().isEmpty()) {
+            return null;
+        }
+        try {
+            return LbAdmin.start(config.admin().get(), controller);
+        } catch (IllegalStateException e) {
+            lb.stop(Duration.ZERO);
+            throw new UsageException(e.getMessage(), e);
+        }
+    }
+
+    private static void printListening(PrintWriter out, LoadBalancer lb, BalancerConfig config,
+                                       AdminServer adminServer) {
+        lb.addresses().forEach((name, address) -> {
+            var listener = config.listeners().stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow();
+            var pool = config.pools().get(listener.pool());
+            out.println("nexo lb listening on " + HostAndPort.of(address) + ", " + pool.policy() + " over "
+                    + String.join(", ", pool.backends().stream().map(b -> b.address().toString()).toList()));
+        });
+        if (adminServer != null) {
+            out.println("admin API and stats page on http://" + adminServer.address() + "/");
+        }
+        out.flush();
     }
 
     private static void reloadQuietly(LbController controller) {
