@@ -48,6 +48,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
+    /**
+     * A peer over its message rate is throttled (excess dropped); one whose own messages (see
+     * {@link #authoredByPeer}) keep being dropped, never more than {@link #FLOOD_GAP_NANOS} apart, for
+     * this long is flooding and is disconnected. Long enough that a burst (a paste, a reconnect's
+     * backlog) only costs dropped messages.
+     */
+    static final long FLOOD_TOLERANCE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long FLOOD_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     /** What this node says about itself in Hello. */
     public record LocalInfo(PeerId peerId, String name, List<HostAndPort> listenAddrs,
                             Optional<NetworkKey> networkKey) {
@@ -71,6 +80,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private long pingSeq;
     private long lastRateLog;
     private long dropped;
+    /** When the current run of drops began and when the last drop was: see {@link #FLOOD_TOLERANCE_NANOS}. */
+    private long floodSince;
+    private long lastDrop;
 
     public SessionHandler(LocalInfo local, SessionLimits limits, SessionListener listener,
                           boolean outbound, Optional<PeerId> expectedPeer, byte[] nonce) {
@@ -248,6 +260,21 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 if (!rate.tryAcquire()) {
                     dropped++;
                     long now = System.nanoTime();
+                    if (authoredByPeer(env)) {
+                        if (lastDrop == 0 || now - lastDrop > FLOOD_GAP_NANOS) {
+                            floodSince = now;
+                        }
+                        lastDrop = now;
+                    }
+                    if (lastDrop != 0 && now - floodSince >= FLOOD_TOLERANCE_NANOS) {
+                        String reason = "flooding: over " + limits.messagesPerSecond() + " messages/s for "
+                                + TimeUnit.NANOSECONDS.toSeconds(now - floodSince) + " s (" + dropped
+                                + " messages dropped)";
+                        log.warn("closing session with {}: {}", who(ctx), reason);
+                        session.setCloseReasonIfAbsent(reason);
+                        ctx.close();
+                        return;
+                    }
                     if (now - lastRateLog > TimeUnit.SECONDS.toNanos(1)) {
                         log.warn("peer {} exceeds {} messages/s: dropped {} messages so far",
                                 who(ctx), limits.messagesPerSecond(), dropped);
@@ -258,6 +285,20 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 listener.onEnvelope(session, env);
             }
         }
+    }
+
+    /**
+     * Whether the peer itself wrote this message, rather than relaying others' (gossip from another
+     * origin, IHave, Graft, Prune). Only its own messages count towards disconnecting it as a
+     * flooder: an honest node relaying a flood from elsewhere is throttled, never cut off, or a
+     * flood would disconnect the honest mesh around it.
+     */
+    private boolean authoredByPeer(Envelope env) {
+        return switch (env.getBodyCase()) {
+            case GOSSIP -> env.getGossip().getOriginId().equals(certifiedId.value());
+            case IHAVE, GRAFT, PRUNE -> false;
+            default -> true;
+        };
     }
 
     @Override
