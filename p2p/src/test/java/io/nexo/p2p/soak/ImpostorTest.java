@@ -236,14 +236,18 @@ class ImpostorTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             server.close();
             for (Socket s : new Socket[] {client, upstream}) {
                 if (s != null) {
                     s.close();
                 }
             }
-            acceptor.join(5_000);
+            try {
+                acceptor.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
