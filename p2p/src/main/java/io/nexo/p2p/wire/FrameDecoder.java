@@ -2,6 +2,7 @@ package io.nexo.p2p.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
@@ -54,6 +55,10 @@ public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                     if (protocolLength == 0 || protocolLength > BinaryFrame.MAX_PROTOCOL_LENGTH
                             || frame.readableBytes() < protocolLength) {
                         throw new CorruptedFrameException("bad binary frame header");
+                    }
+                    // checked before the payload is retained: a name BinaryFrame refuses would leak it
+                    if (!ByteBufUtil.isText(frame, frame.readerIndex(), protocolLength, StandardCharsets.US_ASCII)) {
+                        throw new CorruptedFrameException("binary frame protocol name is not US-ASCII");
                     }
                     String protocol = frame.readCharSequence(protocolLength, StandardCharsets.US_ASCII).toString();
                     return new BinaryFrame(protocol, frame.retainedSlice());
