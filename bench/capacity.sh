@@ -24,7 +24,7 @@ if ! ulimit -n "$want" 2>/dev/null; then
   fi
 fi
 
-for tool in haproxy python3 jcmd; do
+for tool in haproxy python3 jcmd ss; do
   command -v "$tool" >/dev/null || { echo "capacity: $tool is needed (apt-get install -y haproxy)" >&2; exit 2; }
 done
 ./nexo --version >/dev/null   # builds the jar when stale
@@ -32,9 +32,11 @@ done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-heap_used_kib() {  # heap in use after a full GC, from jcmd GC.heap_info ("used NNNK")
+heap_used_kib() {  # heap in use after a full GC: the "total ..., used NK" lines of the heap's generations
   jcmd "$1" GC.run >/dev/null
-  jcmd "$1" GC.heap_info | awk '/total/ && /used/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K", "", v); print v; exit } }'
+  jcmd "$1" GC.heap_info | awk '/total [0-9]+K, used [0-9]+K/ && !/Metaspace|class space/ {
+      for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub("K.*", "", v); sum += v } }
+    END { printf "%d\n", sum }'
 }
 
 work=$(mktemp -d)

@@ -145,7 +145,9 @@ class HostileClientsTest {
                 .as("hostile connections still held open (none was dropped)")
                 .isEqualTo(SLOWLORIS + NON_READERS);
         // Backpressure: per non-reader the balancer holds at most the high water mark (64 KiB) plus one
-        // read batch (at most 16 reads of 64 KiB); without it, it would buffer the 32 MiB each asked for.
+        // read batch (RelayTuning: at most 16 reads of 32 KiB; counted here as 64 KiB reads so that a
+        // retuning stays inside) plus 32 MiB of pool chunk granularity; without backpressure it would
+        // buffer most of the 32 MiB each asked for, 1.6 GiB in all.
         long bound = NON_READERS * (64L * 1024 + 16 * 64 * 1024) + (32L << 20);
         assertThat(maxDirect.get() - directBefore).as("pooled direct memory growth (bound %d)", bound)
                 .isLessThan(bound);
