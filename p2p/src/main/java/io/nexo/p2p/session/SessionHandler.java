@@ -83,6 +83,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     /** When the current run of drops began and when the last drop was: see {@link #FLOOD_TOLERANCE_NANOS}. */
     private long floodSince;
     private long lastDrop;
+    private boolean flooded;
 
     public SessionHandler(LocalInfo local, SessionLimits limits, SessionListener listener,
                           boolean outbound, Optional<PeerId> expectedPeer, byte[] nonce) {
@@ -257,6 +258,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             case HELLO, WELCOME -> fail(ctx, "second " + env.getBodyCase());
             case BODY_NOT_SET -> log.debug("{}: ignoring a message of a newer protocol version", who(ctx));
             default -> {
+                if (flooded) {
+                    return; // the rest of the read batch that brought the flood verdict
+                }
                 if (!rate.tryAcquire()) {
                     dropped++;
                     long now = System.nanoTime();
@@ -270,6 +274,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                         String reason = "flooding: over " + limits.messagesPerSecond() + " messages/s for "
                                 + TimeUnit.NANOSECONDS.toSeconds(now - floodSince) + " s (" + dropped
                                 + " messages dropped)";
+                        flooded = true;
                         log.warn("closing session with {}: {}", who(ctx), reason);
                         session.setCloseReasonIfAbsent(reason);
                         ctx.close();
