@@ -23,7 +23,7 @@ http { access_log off; keepalive_requests 10000000; default_type text/plain;
   server { listen 127.0.0.1:$B3; location / { return 200 "Response from Server 3\n"; } } }
 NG
 taskset -c 0 nginx -c "$W/nginx.conf" -p "$W" >/dev/null 2>&1 & NGINX=$!
-( for i in $(seq 1 3600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:$ADMIN/metrics; sleep 1; done ) & SCRAPER=$!
+( for i in $(seq 1 3600); do taskset -c 0 curl -s -o /dev/null --max-time 1 http://127.0.0.1:$ADMIN/metrics; sleep 1; done ) & SCRAPER=$!   # scraper on the load CPU, not the balancer's
 trap 'kill $NGINX $SCRAPER 2>/dev/null; rm -rf $W' EXIT
 sleep 1
 wait_port() { for i in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
