@@ -93,7 +93,9 @@ public final class GossipBench {
                 PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), "n" + i, new HostAndPort("127.0.0.1", 0))
                         .withGossip(GossipParams.defaults().withMode(p.mode()))
                         .withLimits(SessionLimits.defaults().withRate(1_000_000, 1_000_000)
-                                .withMaxOutboundQueueBytes(64L << 20))
+                                .withMaxOutboundQueueBytes(64L << 20)
+                                // hundreds of handshakes at once on a shared machine take a while
+                                .withHandshakeTimeout(Duration.ofSeconds(60)))
                         // the topology is built below; no dialling of its own
                         .withDiscovery(DiscoveryParams.defaults().withDegree(0, p.nodes())
                                 .withMaxConnectionsPerIp(p.nodes() * 4));
@@ -130,9 +132,15 @@ public final class GossipBench {
                 for (int t : targets) {
                     dials.add(nodes.get(i).connect(DialTarget.of(nodes.get(t).peerId(), nodes.get(t).listenAddress())));
                 }
+                if (dials.size() >= 64) { // in batches, so handshakes do not pile up
+                    for (CompletableFuture<?> f : dials) {
+                        f.get(120, TimeUnit.SECONDS);
+                    }
+                    dials.clear();
+                }
             }
             for (CompletableFuture<?> f : dials) {
-                f.get(60, TimeUnit.SECONDS);
+                f.get(120, TimeUnit.SECONDS);
             }
             double meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
             progress.accept(String.format("connected: mean degree %.1f; warming up with %d messages", meanDegree, p.warmup()));

@@ -16,10 +16,15 @@ import java.util.Objects;
  *                       through the tree before asking the announcer (Graft)
  * @param graftRetry     Plumtree: then ask the next announcer after this much longer
  * @param ihaveInterval  Plumtree: lazy announcements are batched for at most this long (gossipsub heartbeat: 1 s)
+ * @param eagerFloor     Plumtree: a node keeps at least this many eager links (like gossipsub's D_low):
+ *                       it does not prune below it, and grafts lazy peers back up to it. Pure
+ *                       Plumtree (0) prunes to a single spanning tree, which concurrent messages
+ *                       from many origins keep cutting into pieces that only timers repair; a
+ *                       floor of 3 keeps the eager graph connected at about one duplicate per delivery
  */
 public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCapacity,
                            Duration cacheTtl, int cacheCapacity, Duration graftTimeout,
-                           Duration graftRetry, Duration ihaveInterval) {
+                           Duration graftRetry, Duration ihaveInterval, int eagerFloor) {
 
     /** How a message is pushed. */
     public enum Mode {
@@ -46,6 +51,9 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
                 throw new IllegalArgumentException("gossip durations must be > 0, got " + d);
             }
         }
+        if (eagerFloor < 0 || eagerFloor > 64) {
+            throw new IllegalArgumentException("eagerFloor: " + eagerFloor + " (expected: 0-64)");
+        }
         if (cacheTtl.compareTo(seenTtl) > 0) {
             throw new IllegalArgumentException("cacheTtl: " + cacheTtl + " (expected: <= seenTtl " + seenTtl + ")");
         }
@@ -54,11 +62,16 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
     public static GossipParams defaults() {
         return new GossipParams(Mode.PLUMTREE, 32, Duration.ofSeconds(120), 100_000,
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(400), Duration.ofMillis(200),
-                Duration.ofMillis(20));
+                Duration.ofMillis(250), 3);
+    }
+
+    public GossipParams withEagerFloor(int floor) {
+        return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
+                graftTimeout, graftRetry, ihaveInterval, floor);
     }
 
     public GossipParams withMode(Mode m) {
         return new GossipParams(m, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor);
     }
 }

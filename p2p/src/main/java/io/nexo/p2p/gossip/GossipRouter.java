@@ -82,8 +82,20 @@ public final class GossipRouter {
 
     private static final class Missing {
         final ArrayDeque<PeerId> announcers = new ArrayDeque<>();
+        final long announcedAtNanos;
         ScheduledFuture<?> timer;
+        boolean grafted;
+
+        Missing(long announcedAtNanos) {
+            this.announcedAtNanos = announcedAtNanos;
+        }
     }
+
+    /** Longest wait before a Graft, however slow the tree path has been. */
+    private static final long MAX_GRAFT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private final LongSupplier nanoTime;
+    /** Moving average of how much later than its IHave a message came through the tree. */
+    private double lateNanos;
 
     public GossipRouter(GossipParams params, Network network, Delivery delivery,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime) {
@@ -92,6 +104,7 @@ public final class GossipRouter {
         this.delivery = delivery;
         this.scheduler = scheduler;
         this.random = random;
+        this.nanoTime = nanoTime;
         this.seen = new ExpiringIdCache<>(params.seenTtl().toNanos(), params.seenCapacity(), nanoTime);
         this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(), nanoTime);
     }
@@ -128,20 +141,34 @@ public final class GossipRouter {
         if (seen.putIfAbsent(g.getId(), Boolean.TRUE)) {
             cache.putIfAbsent(g.getId(), g);
             Missing m = missing.remove(g.getId());
-            if (m != null && m.timer != null) {
-                m.timer.cancel(false);
+            if (m != null) {
+                if (m.timer != null) {
+                    m.timer.cancel(false);
+                }
+                if (!m.grafted) {
+                    // the tree delivered after a lazy announcement: learn how late it runs, so a
+                    // loaded network is not flooded with needless Grafts (which add eager links)
+                    long late = nanoTime.getAsLong() - m.announcedAtNanos;
+                    lateNanos = lateNanos == 0 ? late : 0.9 * lateNanos + 0.1 * late;
+                }
             }
             delivered++;
             delivery.deliver(g, from);
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
+                // the link that brought it first is on the fastest path: keep it in the tree
                 lazy.remove(from);
                 eager.add(from);
             }
             forward(g, from);
         } else {
             duplicates++;
-            if (params.mode() == GossipParams.Mode.PLUMTREE && eager.remove(from)) {
-                lazy.add(from);
+            boolean isEager = eager.contains(from);
+            if (params.mode() == GossipParams.Mode.PLUMTREE && (!isEager || eager.size() > params.eagerFloor())) {
+                // Prune even when the sender is already lazy here: it pushed the whole message, so
+                // on its side this link is still eager and it must hear that it is not
+                if (eager.remove(from)) {
+                    lazy.add(from);
+                }
                 prunes++;
                 network.send(from, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
             }
@@ -159,14 +186,34 @@ public final class GossipRouter {
             if (seen.contains(id)) {
                 continue;
             }
-            Missing m = missing.computeIfAbsent(id, k -> new Missing());
+            Missing m = missing.computeIfAbsent(id, k -> new Missing(nanoTime.getAsLong()));
             if (!m.announcers.contains(from)) {
                 m.announcers.add(from);
             }
             if (m.timer == null) {
-                m.timer = scheduler.schedule(() -> graftMissing(id), params.graftTimeout().toMillis(),
-                        TimeUnit.MILLISECONDS);
+                m.timer = scheduler.schedule(() -> graftMissing(id), graftWaitNanos(), TimeUnit.NANOSECONDS);
             }
+        }
+    }
+
+    /**
+     * Periodic upkeep (the node calls it every second): below {@code eagerFloor} eager links,
+     * lazy peers are grafted back at random (an empty Graft means "push to me").
+     */
+    public void heartbeat() {
+        if (params.mode() != GossipParams.Mode.PLUMTREE) {
+            return;
+        }
+        List<PeerId> candidates = new ArrayList<>(lazy);
+        java.util.Collections.shuffle(candidates, random);
+        for (PeerId p : candidates) {
+            if (eager.size() >= params.eagerFloor()) {
+                break;
+            }
+            lazy.remove(p);
+            eager.add(p);
+            grafts++;
+            network.send(p, Envelope.newBuilder().setGraft(Graft.getDefaultInstance()).build());
         }
     }
 
@@ -191,11 +238,17 @@ public final class GossipRouter {
             return;
         }
         PeerId announcer = m.announcers.poll();
+        m.grafted = true;
         lazy.remove(announcer);
         eager.add(announcer);
         grafts++;
         network.send(announcer, Envelope.newBuilder().setGraft(Graft.newBuilder().addIds(id)).build());
         m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The configured graft timeout, or twice the tree's recent lateness if that is longer (capped). */
+    long graftWaitNanos() {
+        return Math.min(MAX_GRAFT_WAIT_NANOS, Math.max(params.graftTimeout().toNanos(), (long) (2 * lateNanos)));
     }
 
     private void forward(Gossip g, PeerId from) {

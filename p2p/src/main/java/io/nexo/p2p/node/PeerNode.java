@@ -712,6 +712,7 @@ public final class PeerNode implements AutoCloseable {
             }
         }
         fillDegree();
+        router.heartbeat();
         long pexEvery = Math.max(1, config.discovery().pexInterval().toMillis()
                 / config.discovery().maintenanceInterval().toMillis());
         if (ticks % pexEvery == 0 && !sessions.isEmpty()) {

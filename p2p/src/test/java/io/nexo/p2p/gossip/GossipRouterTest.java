@@ -33,6 +33,9 @@ class GossipRouterTest {
     private final List<Sent> sent = new ArrayList<>();
     private final List<String> delivered = new ArrayList<>();
 
+    /** Pure Plumtree (no eager floor), as in the paper. */
+    private static final GossipParams PURE = GossipParams.defaults().withEagerFloor(0);
+
     private GossipRouter router(GossipParams params) {
         GossipRouter r = new GossipRouter(params, (to, env) -> sent.add(new Sent(to, env)),
                 (g, from) -> delivered.add(g.getPayload().toStringUtf8()), scheduler, new Random(1),
@@ -56,7 +59,7 @@ class GossipRouterTest {
 
     @Test
     void newMessageIsDeliveredOnceAndPushedToEveryOtherEagerPeer() {
-        GossipRouter r = router(GossipParams.defaults());
+        GossipRouter r = router(PURE);
         r.onGossip(A, msg(1, "hi", 1));
         assertThat(delivered).containsExactly("hi");
         assertThat(sentLog()).containsExactly("B:GOSSIP(hops=2)", "C:GOSSIP(hops=2)");
@@ -64,7 +67,7 @@ class GossipRouterTest {
 
     @Test
     void duplicateIsNotDeliveredAndItsSenderIsPrunedToLazy() {
-        GossipRouter r = router(GossipParams.defaults());
+        GossipRouter r = router(PURE);
         r.onGossip(A, msg(1, "hi", 1));
         sentLog();
         r.onGossip(B, msg(1, "hi", 2));
@@ -81,8 +84,35 @@ class GossipRouterTest {
     }
 
     @Test
+    void theEagerFloorStopsPruningAndGraftsBackUpToIt() {
+        GossipRouter r = router(GossipParams.defaults().withEagerFloor(2));
+        r.onGossip(A, msg(1, "one", 1));
+        r.onGossip(B, msg(1, "one", 2)); // 3 eager > floor 2: B pruned
+        assertThat(sentLog()).endsWith("B:PRUNE");
+        r.onGossip(C, msg(1, "one", 2)); // 2 eager = floor: C kept
+        assertThat(sentLog()).isEmpty();
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
+        r.onPrune(C); // C leaves the tree on its own
+        r.heartbeat();
+        assertThat(sentLog()).containsExactly("B:GRAFT");
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B);
+    }
+
+    @Test
+    void aDuplicateFromALazyPeerIsPrunedAgain() {
+        GossipRouter r = router(PURE);
+        r.onGossip(A, msg(1, "one", 1));
+        r.onGossip(B, msg(1, "one", 2)); // B pruned
+        sentLog();
+        // B still pushed a whole copy, so on its side the link is eager: tell it again
+        r.onGossip(B, msg(1, "one", 2));
+        assertThat(sentLog()).containsExactly("B:PRUNE");
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
+    }
+
+    @Test
     void missingMessageAnnouncedByIHaveIsGraftedAfterTheTimeout() {
-        GossipRouter r = router(GossipParams.defaults());
+        GossipRouter r = router(PURE);
         ByteString id = ByteString.copyFrom(new byte[] {9});
         r.onIHave(B, IHave.newBuilder().addIds(id).build());
         r.onIHave(C, IHave.newBuilder().addIds(id).build());
@@ -100,8 +130,32 @@ class GossipRouterTest {
     }
 
     @Test
+    void graftWaitGrowsWhenTheTreeRunsLateAndNeverPastTheCap() {
+        GossipParams p = PURE;
+        GossipRouter r = router(p);
+        assertThat(r.graftWaitNanos()).isEqualTo(p.graftTimeout().toNanos());
+        // ten messages announced lazily that each came through the tree 300 ms later
+        for (int i = 10; i < 20; i++) {
+            r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {(byte) i})).build());
+            scheduler.advance(300);
+            r.onGossip(A, msg(i, "m" + i, 1));
+        }
+        // the moving average is 300 ms: twice that beats the 400 ms default
+        assertThat(r.graftWaitNanos()).isEqualTo(600_000_000L);
+        assertThat(r.stats().grafts()).isZero();
+        // later and later, each just inside the current wait: the wait follows, up to its cap
+        for (int i = 20; i < 100; i++) {
+            r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {(byte) i})).build());
+            scheduler.advance(r.graftWaitNanos() / 1_000_000 - 1);
+            r.onGossip(A, msg(i, "m" + i, 1));
+        }
+        assertThat(r.graftWaitNanos()).isEqualTo(3_000_000_000L);
+        assertThat(r.stats().grafts()).isZero();
+    }
+
+    @Test
     void messageArrivingBeforeTheTimeoutCancelsTheGraft() {
-        GossipRouter r = router(GossipParams.defaults());
+        GossipRouter r = router(PURE);
         r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {5})).build());
         r.onGossip(A, msg(5, "in time", 1));
         sentLog();
@@ -111,7 +165,7 @@ class GossipRouterTest {
 
     @Test
     void graftIsAnsweredFromTheCacheAndMakesThePeerEager() {
-        GossipRouter r = router(GossipParams.defaults());
+        GossipRouter r = router(PURE);
         r.onGossip(A, msg(1, "hi", 1));
         r.onGossip(B, msg(1, "hi", 2)); // B pruned
         sentLog();
@@ -122,7 +176,7 @@ class GossipRouterTest {
 
     @Test
     void messageAtTheHopLimitIsDeliveredButNotForwarded() {
-        GossipParams p = GossipParams.defaults();
+        GossipParams p = PURE;
         GossipRouter r = router(p);
         r.onGossip(A, msg(1, "far", p.hopLimit()));
         assertThat(delivered).containsExactly("far");
@@ -141,7 +195,7 @@ class GossipRouterTest {
 
     @Test
     void publishSendsToEveryPeerAndIgnoresItsOwnEcho() {
-        GossipRouter r = router(GossipParams.defaults());
+        GossipRouter r = router(PURE);
         ByteString id = r.publish(SELF, "me", "chat", ByteString.copyFromUtf8("mine"), 0);
         assertThat(sentLog()).containsExactly("A:GOSSIP(hops=1)", "B:GOSSIP(hops=1)", "C:GOSSIP(hops=1)");
         r.onGossip(A, msg(0, "mine", 2).toBuilder().setId(id).build());
