@@ -71,6 +71,37 @@ class LoadBalancerTest {
     }
 
     @Test
+    void concurrentClientsAreSpreadExactlyEvenly() throws Exception {
+        List<HostAndPort> backends = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            DemoBackend b = closing(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
+            backends.add(HostAndPort.of(b.start()));
+        }
+        LoadBalancer lb = closing(new LoadBalancer(LbConfig.defaults(new HostAndPort("127.0.0.1", 0), backends)
+                .withIoThreads(2)));
+        HostAndPort at = HostAndPort.of(lb.start());
+        RequestClient client = new RequestClient(at, Duration.ofSeconds(10));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(24);
+        java.util.Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                done.add(pool.submit(() -> {
+                    counts.merge(client.send("hi").trim(), 1, Integer::sum);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(counts).containsOnly(java.util.Map.entry("Response from Server 1", 100),
+                java.util.Map.entry("Response from Server 2", 100), java.util.Map.entry("Response from Server 3", 100));
+    }
+
+    @Test
     void aListenAddressInUseFailsStartAndLeavesNothingRunning() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             java.util.Set<Thread> before = ioThreads(); // other tests' balancers may still be winding down
