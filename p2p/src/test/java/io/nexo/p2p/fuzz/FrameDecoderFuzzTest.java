@@ -28,7 +28,7 @@ class FrameDecoderFuzzTest {
     /** Small, so that the fuzzer reaches the over-the-limit path with short inputs. */
     private static final int MAX_FRAME_BYTES = 4096;
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void decode(FuzzedDataProvider data) {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(MAX_FRAME_BYTES));
         List<ByteBuf> fed = new ArrayList<>();

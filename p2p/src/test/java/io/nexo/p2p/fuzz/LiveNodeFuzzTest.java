@@ -1,7 +1,5 @@
 package io.nexo.p2p.fuzz;
 
-import com.code_intelligence.jazzer.api.BugDetectors;
-import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
@@ -17,11 +15,15 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
+import io.nexo.p2p.files.net.FileEvents;
+import io.nexo.p2p.files.net.FileExchange;
+import io.nexo.p2p.files.net.FileExchangeConfig;
+import io.nexo.p2p.files.net.FileFrames;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
-import io.nexo.p2p.node.RecordingListener;
 import io.nexo.p2p.tls.PeerTls;
+import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.FrameDecoder;
 import io.nexo.p2p.wire.FrameEncoder;
 import io.nexo.p2p.wire.WireFormat;
@@ -33,11 +35,14 @@ import org.junit.jupiter.api.AfterAll;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,7 +55,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       the node expects Hello and Welcome: the hello parser and the handshake state machine;
  *   <li>{@link #established}: after a correct handshake, the fuzzer's bytes are one frame body
  *       (kind 1, a protobuf Envelope: Gossip, IHave, Graft, Prune, Direct, peer exchange, App...):
- *       every message parser behind the session.
+ *       every message parser behind the session;
+ *   <li>{@link #files}: the same for file exchange's {@code files/1} frames (its control messages
+ *       and chunk blocks).
  * </ul>
  *
  * After each input the harness sends a Ping and waits for the Pong (or for the node to close the
@@ -58,38 +65,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  * hung, a finding. The node must also still accept new connections.
  *
  * <p>{@code mvn verify} replays the corpus in {@code src/test/resources/io/nexo/p2p/fuzz/
- * LiveNodeFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes (see docs/security.md).
+ * LiveNodeFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes (see docs/security.md). The harness
+ * connects to its node on loopback on purpose: with Jazzer's hooks on, disable its SSRF detector
+ * ({@code -Djazzer.disabled_hooks=com.code_intelligence.jazzer.sanitizers.ServerSideRequestForgery}),
+ * whose allowance cannot cover the connects Netty makes on its own threads.
  */
 class LiveNodeFuzzTest {
 
     private static final Duration ANSWER = Duration.ofSeconds(5);
     private static final EventLoopGroup GROUP = Transport.best().newEventLoopGroup(1, "fuzz-client");
     private static PeerNode node;
+    private static FileExchange files;
     private static FuzzClient client;
-    private static SilentCloseable loopbackAllowed;
-
-    /**
-     * The harness talks to a node on loopback on purpose: tell Jazzer's SSRF detector so (once, from
-     * inside a fuzz test, where the detector is installed; without hooks there is nothing to tell).
-     */
-    private static void allowLoopback() {
-        if (loopbackAllowed == null) {
-            try {
-                loopbackAllowed = BugDetectors.allowNetworkConnections((host, port) ->
-                        host.equals("localhost") || host.startsWith("127.") || host.equals("::1"));
-            } catch (IllegalStateException noDetector) {
-                loopbackAllowed = () -> { };
-            }
-        }
-    }
-
+    private static FuzzClient filesClient;
     @AfterAll
     static void stop() {
-        if (loopbackAllowed != null) {
-            loopbackAllowed.close();
+        for (FuzzClient c : new FuzzClient[] {client, filesClient}) {
+            if (c != null) {
+                c.channel.close().awaitUninterruptibly();
+            }
         }
-        if (client != null) {
-            client.channel.close().awaitUninterruptibly();
+        if (files != null) {
+            files.close();
         }
         if (node != null) {
             node.close();
@@ -97,18 +94,30 @@ class LiveNodeFuzzTest {
         GROUP.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
-    private static PeerNode node() {
+    private static PeerNode node() throws IOException {
         if (node == null) {
+            // with file exchange (files/1) on, sharing one small file, so that its frames reach real code
+            Path dataDir = Files.createTempDirectory("nexo-fuzz-node");
+            AtomicReference<FileExchange> exchange = new AtomicReference<>();
             node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), "target", new HostAndPort("127.0.0.1", 0)),
-                    new RecordingListener());
+                    e -> {
+                        FileExchange f = exchange.get();
+                        if (f != null) {
+                            f.onEvent(e);
+                        }
+                    });
+            files = new FileExchange(node, FileExchangeConfig.defaults(dataDir), FileEvents.NONE);
+            exchange.set(files);
+            files.start();
             node.start();
+            Path shared = Files.writeString(dataDir.resolve("shared.txt"), "nexo fuzz target\n".repeat(1000));
+            files.share(shared);
         }
         return node;
     }
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void handshake(byte[] firstFrames) throws Exception {
-        allowLoopback();
         FuzzClient c = new FuzzClient(node(), false);
         try {
             c.established.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS); // TLS done
@@ -121,22 +130,39 @@ class LiveNodeFuzzTest {
         assertNodeAlive();
     }
 
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void established(byte[] envelopeBody) throws Exception {
-        allowLoopback();
         if (client == null || !client.channel.isActive()) {
             client = new FuzzClient(node(), true);
             client.established.get(ANSWER.toMillis() * 2, TimeUnit.MILLISECONDS);
         }
         ByteBuf frame = Unpooled.buffer(5 + envelopeBody.length).writeInt(1 + envelopeBody.length)
                 .writeByte(WireFormat.KIND_ENVELOPE).writeBytes(envelopeBody);
-        client.channel.write(frame);
-        long seq = client.nextSeq++;
-        client.channel.writeAndFlush(Envelope.newBuilder().setPing(Ping.newBuilder().setSeq(seq)).build());
-        // the node answers the Ping after it handled the fuzzed frame, or closes the session
+        sendThenPing(client, frame);
+    }
+
+    /**
+     * File exchange: the fuzzer's bytes are the payload of a {@code files/1} binary frame (a type
+     * byte, then a protobuf FileMessage or a block header and chunk data) sent to a node that shares
+     * a file. A malformed one closes the session; nothing may escape or hang.
+     */
+    @FuzzTest(maxDuration = "10s")
+    void files(byte[] payload) throws Exception {
+        if (filesClient == null || !filesClient.channel.isActive()) {
+            filesClient = new FuzzClient(node(), true);
+            filesClient.established.get(ANSWER.toMillis() * 2, TimeUnit.MILLISECONDS);
+        }
+        sendThenPing(filesClient, new BinaryFrame(FileFrames.PROTOCOL, Unpooled.wrappedBuffer(payload)));
+    }
+
+    /** Sends {@code frame}, then a Ping: the node answers it once it handled the frame, or closes. */
+    private static void sendThenPing(FuzzClient c, Object frame) throws Exception {
+        c.channel.write(frame);
+        long seq = c.nextSeq++;
+        c.channel.writeAndFlush(Envelope.newBuilder().setPing(Ping.newBuilder().setSeq(seq)).build());
         long deadline = System.nanoTime() + ANSWER.toNanos();
-        while (client.channel.isActive()) {
-            Envelope in = client.received.poll(50, TimeUnit.MILLISECONDS);
+        while (c.channel.isActive()) {
+            Envelope in = c.received.poll(50, TimeUnit.MILLISECONDS);
             if (in != null && in.hasPong() && in.getPong().getSeq() == seq) {
                 return;
             }
