@@ -21,11 +21,13 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-                "Runs N peer nodes in this JVM over loopback TLS, each dialling DEGREE/2 random others, and",
-                "broadcasts MESSAGES messages of SIZE bytes at RATE/s from random nodes: once with plain",
-                "flooding (the baseline), once with Plumtree, and once with Plumtree while KILL% of the nodes",
-                "are stopped halfway. Prints delivery ratio to live nodes, p50/p99 propagation latency and",
-                "duplicate copies per delivery."})
+                "Runs N peer nodes in this JVM over loopback TLS, each dialling D/2 random",
+                "others, and broadcasts M messages of BYTES bytes at MSGS/s from random nodes:",
+                "once with plain flooding (the baseline), once with Plumtree, and once with",
+                "Plumtree while PERCENT of the nodes are stopped halfway. Prints the delivery",
+                "ratio to live nodes, p50/p99 propagation latency and duplicate copies per",
+                "delivery.",
+                ""})
 public final class GossipBenchCommand implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -39,12 +39,14 @@ import java.util.concurrent.CountDownLatch;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-                "Runs a node of the nexo peer-to-peer network: every line typed goes to every node,",
-                "/msg reaches one. Sessions are mutual TLS 1.3; the identity is kept in --data-dir.",
-                "With no options at all it asks: (s) listen on 127.0.0.1:5000, or (c) connect to IP:PORT.",
+                "Runs a node of the nexo peer-to-peer network. A line typed goes to every node",
+                "of the network; /msg reaches one. Every session is mutual TLS 1.3; the node's",
+                "identity is kept in --data-dir. With no options at all it asks, as the seed",
+                "did: (s) listen on 127.0.0.1:5000, or (c) connect to IP:PORT.",
                 "",
-                "Console commands: TEXT, /msg NAME-or-PEERID TEXT, /peers, /connect HOST:PORT,",
-                "/help, /quit (or exit)."})
+                "Console commands: TEXT, /msg NAME-or-PEERID TEXT, /peers,",
+                "/connect [PEERID@]HOST:PORT, /help, /quit (or exit).",
+                ""})
 public final class PeerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(PeerCommand.class);
