@@ -1,5 +1,7 @@
 package io.nexo.cli;
 
+import io.nexo.cli.testing.NexoCommandLine;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -151,11 +153,9 @@ class LbConfigCliTest {
         }
         Path file = dir.resolve("lb.yaml");
         Files.writeString(file, config(listenPort, "      - {name: one, address: \"127.0.0.1:" + one + "\"}\n"));
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml",
-                "-cp", System.getProperty("java.class.path"), "io.nexo.cli.Nexo",
-                "lb", "--config", file.toString(), "--admin", "127.0.0.1:0", "--io-threads", "1"));
+        List<String> command = NexoCommandLine.javaNexo("-Xmx128m", "-XX:TieredStopAtLevel=1",
+                "-Dlogback.configurationFile=logback.xml");
+        command.addAll(List.of("lb", "--config", file.toString(), "--admin", "127.0.0.1:0", "--io-threads", "1"));
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("stderr.log").toFile());
         process = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -1,5 +1,7 @@
 package io.nexo.cli;
 
+import io.nexo.cli.testing.NexoCommandLine;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,13 +51,9 @@ class NexoProcessTest {
         final BufferedReader out;
 
         Nexo(String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx128m", "-XX:TieredStopAtLevel=1",
+            List<String> command = NexoCommandLine.javaNexo("-Xmx128m", "-XX:TieredStopAtLevel=1",
                     // the production logging set-up (logs to stderr), not the tests' quiet one
-                    "-Dlogback.configurationFile=logback.xml",
-                    "-cp", System.getProperty("java.class.path"),
-                    "io.nexo.cli.Nexo"));
+                    "-Dlogback.configurationFile=logback.xml");
             command.addAll(List.of(args));
             ProcessBuilder pb = new ProcessBuilder(command);
             pb.environment().put("NEXO_LOG_LEVEL", "INFO");

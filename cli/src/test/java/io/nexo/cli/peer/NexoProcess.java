@@ -1,5 +1,7 @@
 package io.nexo.cli.peer;
 
+import io.nexo.cli.testing.NexoCommandLine;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,10 +32,7 @@ final class NexoProcess implements AutoCloseable {
     /** Runs the JVM under {@code prefix} (e.g. {@code ip netns exec NS}). */
     NexoProcess(List<String> prefix, Path home, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.home=" + home, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), "io.nexo.cli.Nexo"));
+        cmd.addAll(NexoCommandLine.javaNexo("-Duser.home=" + home, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(List.of(args));
         process = new ProcessBuilder(cmd).start();
         stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
