@@ -5,9 +5,13 @@ import io.nexo.cli.UsageException;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.files.net.FileExchange;
+import io.nexo.p2p.files.net.FileExchangeConfig;
+import io.nexo.p2p.files.net.FileFrames;
 import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.node.DataDirLock;
+import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerException;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
@@ -23,6 +27,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +35,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code nexo peer}: a node of the peer-to-peer network, with a chat console. With no flags at all
@@ -45,7 +51,8 @@ import java.util.concurrent.CountDownLatch;
                 "did: (s) listen on 127.0.0.1:5000, or (c) connect to IP:PORT.",
                 "",
                 "Console commands: TEXT, /msg NAME-or-PEERID TEXT, /peers,",
-                "/connect [PEERID@]HOST:PORT, /help, /quit (or exit).",
+                "/connect [PEERID@]HOST:PORT, /share PATH, /files, /get ID [DEST],",
+                "/downloads, /cancel ID, /help, /quit (or exit).",
                 ""})
 public final class PeerCommand implements Callable<Integer> {
 
@@ -123,6 +130,26 @@ public final class PeerCommand implements Callable<Integer> {
     @Option(names = "--gossip", paramLabel = "MODE", defaultValue = "plumtree",
             description = "Broadcast: plumtree (tree push, lazy repair) or flood (default: ${DEFAULT-VALUE}).")
     String gossip;
+
+    @Option(names = "--share", paramLabel = "PATH",
+            description = "Share this file, or every file in this folder, at start (repeatable).")
+    List<Path> share = new ArrayList<>();
+
+    @Option(names = "--downloads", paramLabel = "DIR",
+            description = "Where /get puts finished files (default: DATA-DIR/downloads).")
+    Path downloads;
+
+    @Option(names = "--max-uploads", paramLabel = "N", defaultValue = "16",
+            description = "Chunks sent at once to all peers; further requests are answered busy (default: ${DEFAULT-VALUE}).")
+    int maxUploads;
+
+    @Option(names = "--max-uploads-per-peer", paramLabel = "N", defaultValue = "4",
+            description = "Chunks sent at once to one peer (default: ${DEFAULT-VALUE}).")
+    int maxUploadsPerPeer;
+
+    @Option(names = "--upload-rate", paramLabel = "BYTES", defaultValue = "0",
+            description = "Cap on upload bytes per second over all peers, 0 for none (default: ${DEFAULT-VALUE}).")
+    long uploadRate;
 
     /** Where commands come from; tests replace it. */
     InputStream in = System.in;
@@ -205,15 +232,36 @@ public final class PeerCommand implements Callable<Integer> {
         }
         PeerNodeConfig config = buildConfig(identity, listenAt, key, lock.isPresent());
         PeerConsole console = new PeerConsole(io, format);
-        PeerNode node = new PeerNode(config, console);
+        FileConsole fileConsole = new FileConsole(io, format);
+        AtomicReference<FileExchange> exchange = new AtomicReference<>();
+        PeerNode node = new PeerNode(config, event -> {
+            FileExchange f = exchange.get();
+            if (f != null) {
+                f.onEvent(event);
+            }
+            // file announcements travel as gossip too, but they are not chat
+            if (!(event instanceof PeerEvent.MessageReceived m && FileFrames.PROTOCOL.equals(m.topic()))) {
+                console.onEvent(event);
+            }
+        });
         console.attach(node);
+        FileExchange files = new FileExchange(node, fileConfig(lock.isPresent()), fileConsole);
+        exchange.set(files);
+        fileConsole.attach(files);
+        console.attachFiles(fileConsole);
         try {
+            files.start();
             node.start();
         } catch (PeerException e) {
+            files.close();
             closeQuietly(lock);
             throw new UsageException(e.getMessage(), e);
         }
+        for (Path p : share) {
+            fileConsole.share(p);
+        }
         Thread hook = new Thread(() -> {
+            files.close();
             node.close();
             closeQuietly(lock);
         }, "nexo-peer-shutdown");
@@ -232,6 +280,7 @@ public final class PeerCommand implements Callable<Integer> {
                 console.run(); // until /quit, exit or end of input
             }
         } finally {
+            files.close();
             node.close();
             closeQuietly(lock);
             try {
@@ -241,6 +290,31 @@ public final class PeerCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * File exchange settings from the flags. Unfinished downloads keep their state in the data dir
+     * (DATA-DIR/transfers); a node without the data dir lock keeps it in a temporary folder.
+     */
+    private FileExchangeConfig fileConfig(boolean persistent) throws IOException {
+        positive("--max-uploads", maxUploads);
+        if (maxUploadsPerPeer <= 0 || maxUploadsPerPeer > maxUploads) {
+            throw new UsageException("--max-uploads-per-peer: " + maxUploadsPerPeer + " (expected: 1-" + maxUploads + ")");
+        }
+        if (uploadRate < 0) {
+            throw new UsageException("--upload-rate: " + uploadRate + " (expected: >= 0, 0 = no cap)");
+        }
+        for (Path p : share) {
+            if (!Files.exists(p)) {
+                throw new UsageException("--share: " + p + " does not exist");
+            }
+        }
+        Path base = persistent ? dataDir : Files.createTempDirectory("nexo-peer-");
+        FileExchangeConfig c = FileExchangeConfig.defaults(base)
+                .withDownloadsDir(downloads != null ? downloads : dataDir.resolve("downloads"))
+                .withUploads(maxUploads, maxUploadsPerPeer)
+                .withUploadRate(uploadRate);
+        return c;
     }
 
     private PeerNodeConfig buildConfig(NodeIdentity identity, HostAndPort listenAt, Optional<NetworkKey> key,

@@ -20,12 +20,14 @@ final class PeerConsole implements PeerListener {
             "  /msg NAME-or-PEERID TEXT     send TEXT to one node only (dials it if needed)",
             "  /peers                       list connected peers",
             "  /connect HOST:PORT           dial a peer (PEERID@HOST:PORT pins its identity)",
+            FileConsole.HELP,
             "  /help                        this list",
             "  /quit or exit                leave the network and stop");
 
     private final ConsoleIO io;
     private final EventFormat format;
     private volatile PeerNode node;
+    private volatile FileConsole files;
 
     PeerConsole(ConsoleIO io, EventFormat format) {
         this.io = io;
@@ -34,6 +36,11 @@ final class PeerConsole implements PeerListener {
 
     void attach(PeerNode n) {
         this.node = n;
+    }
+
+    /** Adds the file commands (/share, /files, /get, /downloads, /cancel). */
+    void attachFiles(FileConsole f) {
+        this.files = f;
     }
 
     @Override
@@ -105,7 +112,11 @@ final class PeerConsole implements PeerListener {
                     }
                 });
             }
-            default -> io.println(format.error("unknown command " + parts[0] + " (see /help)"));
+            default -> {
+                if (files == null || !files.handle(line)) {
+                    io.println(format.error("unknown command " + parts[0] + " (see /help)"));
+                }
+            }
         }
     }
 
