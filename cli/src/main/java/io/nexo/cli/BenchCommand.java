@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks over real loopback sockets (see docs/benchmarks.md).",
         subcommands = {
                 GossipBenchCommand.class,
+                TransferBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
 

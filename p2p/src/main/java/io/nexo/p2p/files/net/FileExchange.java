@@ -518,12 +518,15 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
             uploadSlots.release(key.peer());
             return;
         }
-        ChannelFuture last = null;
-        for (BinaryFrame f : frames) {
-            last = to.sendBinary(f);
-        }
         chunksUploaded.incrementAndGet();
-        last.addListener(f -> uploadSlots.release(key.peer()));
+        io.netty.channel.Channel ch = to.channel();
+        // all blocks of the chunk in one event-loop task and one flush: fewer wake-ups and syscalls
+        ch.eventLoop().execute(() -> {
+            for (int i = 0; i < frames.size() - 1; i++) {
+                ch.write(frames.get(i), ch.voidPromise());
+            }
+            ch.writeAndFlush(frames.get(frames.size() - 1)).addListener(f -> uploadSlots.release(key.peer()));
+        });
     }
 
     /** Chunks this node has sent to peers since it started. */

@@ -1,0 +1,89 @@
+package io.nexo.cli;
+
+import io.nexo.p2p.files.bench.TransferBench;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nexo bench transfer}: the raw TCP ceiling and a nexo download over TLS, side by side. */
+@Command(name = "transfer",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+                "Copies SIZE bytes over loopback with a plain TCP socket (memory to memory: the ceiling),",
+                "then downloads a file of SIZE bytes with nexo over TLS from K seeders, every node in this",
+                "JVM, the file and the download on tmpfs. Prints both rates and their ratio."})
+public final class TransferBenchCommand implements Callable<Integer> {
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|K|M|G)?", Pattern.CASE_INSENSITIVE);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1GiB",
+            description = "Bytes to move, e.g. 512MiB or 1GiB (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--seeders", paramLabel = "K", defaultValue = "1",
+            description = "Peers sharing the file (default: ${DEFAULT-VALUE}).")
+    int seeders;
+
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "Scratch folder for the file and the download (default: /dev/shm when present, else the temp dir).")
+    Path dir;
+
+    @Option(names = "--upload-rate", paramLabel = "BYTES", defaultValue = "0",
+            description = "Cap each seeder's upload, to make the link the limit (default: ${DEFAULT-VALUE}, no cap).")
+    long uploadRate;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Logging.quietUnlessAsked();
+        long bytes = parseSize(size);
+        if (seeders < 1 || seeders > 16) {
+            throw new UsageException("--seeders: " + seeders + " (expected: 1-16)");
+        }
+        if (uploadRate < 0) {
+            throw new UsageException("--upload-rate: " + uploadRate + " (expected: >= 0)");
+        }
+        Path work = dir != null ? dir : Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
+                : Path.of(System.getProperty("java.io.tmpdir"));
+        out.println("== transfer of " + size + " (" + bytes + " bytes), " + seeders + " seeder(s), scratch in " + work);
+        out.flush();
+        TransferBench.Result r = new TransferBench(new TransferBench.Params(bytes, seeders, work, uploadRate), line -> {
+            out.println("   " + line);
+            out.flush();
+        }).run();
+        out.printf(Locale.ROOT, "raw TCP %.2f GiB/s | nexo (TLS %s, K=%d) %.2f GiB/s | ratio %.0f%% | chunks per seeder %s%n",
+                r.rawBytesPerSecond() / (1L << 30), r.tlsProvider(), r.seeders(), r.nexoBytesPerSecond() / (1L << 30),
+                r.ratio() * 100, r.chunksPerSeeder());
+        return ExitCodes.OK;
+    }
+
+    static long parseSize(String text) {
+        Matcher m = SIZE.matcher(text.strip());
+        if (!m.matches()) {
+            throw new UsageException("--size: '" + text + "' (expected: a number with an optional unit B, KiB, MiB or GiB)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+        long mult = switch (unit.charAt(0)) {
+            case 'K' -> 1L << 10;
+            case 'M' -> 1L << 20;
+            case 'G' -> 1L << 30;
+            default -> 1;
+        };
+        if (n <= 0 || n > (64L << 30) / mult) {
+            throw new UsageException("--size: '" + text + "' (expected: 1 byte to 64 GiB)");
+        }
+        return n * mult;
+    }
+}

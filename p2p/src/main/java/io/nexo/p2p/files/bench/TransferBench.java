@@ -1,0 +1,193 @@
+package io.nexo.p2p.files.bench;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.files.FileId;
+import io.nexo.p2p.files.net.FileEvents;
+import io.nexo.p2p.files.net.FileExchange;
+import io.nexo.p2p.files.net.FileExchangeConfig;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.node.PeerNode;
+import io.nexo.p2p.node.PeerNodeConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * {@code nexo bench transfer}: in one run, the raw TCP ceiling ({@link RawTcpCopy}, memory to memory)
+ * and a nexo download of the same number of bytes over TLS from K seeders, every node in this JVM on
+ * loopback, the shared file and the download both in {@code workDir} (tmpfs, so no disk on either
+ * side). The nexo time runs from {@code /get} to the verified, renamed file: it includes the manifest
+ * exchange, every chunk's SHA-256 and the final whole-file check.
+ */
+public final class TransferBench {
+
+    /** What to measure. */
+    public record Params(long size, int seeders, Path workDir, long uploadBytesPerSecond) {
+        public Params {
+            if (size <= 0) {
+                throw new IllegalArgumentException("size: " + size + " (expected: > 0)");
+            }
+            if (seeders < 1 || seeders > 16) {
+                throw new IllegalArgumentException("seeders: " + seeders + " (expected: 1-16)");
+            }
+        }
+    }
+
+    /** Measured rates, bytes per second. */
+    public record Result(long size, int seeders, double rawBytesPerSecond, double nexoBytesPerSecond,
+                         String tlsProvider, List<Long> chunksPerSeeder) {
+        public double ratio() {
+            return nexoBytesPerSecond / rawBytesPerSecond;
+        }
+    }
+
+    private final Params params;
+    private final Consumer<String> progress;
+
+    public TransferBench(Params params, Consumer<String> progress) {
+        this.params = params;
+        this.progress = progress;
+    }
+
+    public Result run() throws Exception {
+        Path dir = Files.createTempDirectory(params.workDir(), "nexo-bench-transfer-");
+        List<PeerNode> nodes = new ArrayList<>();
+        List<FileExchange> exchanges = new ArrayList<>();
+        try {
+            // warm up the JIT on the copy loop, then measure the ceiling
+            RawTcpCopy.run(Math.min(params.size(), 256L << 20), 120);
+            RawTcpCopy.Result raw = RawTcpCopy.run(params.size(), 600);
+            progress.accept(String.format("raw TCP copy: %.2f GiB/s", raw.bytesPerSecond() / (1L << 30)));
+
+            Path source = dir.resolve("source.bin");
+            writeFile(source, params.size());
+            List<FileExchange> seeders = new ArrayList<>();
+            FileId id = null;
+            for (int i = 0; i < params.seeders(); i++) {
+                FileExchange fx = start("seeder" + i, dir.resolve("seeder" + i), List.of(), nodes, exchanges);
+                id = fx.share(source).get(0).manifest().id();
+                seeders.add(fx);
+            }
+            List<DialTarget> join = nodes.stream().map(n -> DialTarget.of(n.listenAddress())).toList();
+            CompletableFuture<Path> done = new CompletableFuture<>();
+            FileId wanted = id;
+            FileExchange downloader = start("downloader", dir.resolve("downloader"), join, nodes, exchanges,
+                    new FileEvents() {
+                        @Override
+                        public void onComplete(FileId fid, String name, Path path) {
+                            if (fid.equals(wanted)) {
+                                done.complete(path);
+                            }
+                        }
+
+                        @Override
+                        public void onFailed(FileId fid, String name, String reason) {
+                            done.completeExceptionally(new IOException(reason));
+                        }
+                    });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (downloader.files().stream().noneMatch(o -> o.id().equals(wanted) && o.peers() >= params.seeders())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("the downloader did not learn of all " + params.seeders() + " seeders");
+                }
+                Thread.sleep(20); // polling a benchmark's setup, not synchronising a test
+            }
+            progress.accept("downloading " + params.size() + " bytes from " + params.seeders() + " seeder(s)");
+            long start = System.nanoTime();
+            downloader.get(id, Optional.empty()).get(30, TimeUnit.SECONDS);
+            Path got = done.get(600, TimeUnit.SECONDS);
+            long nanos = System.nanoTime() - start;
+            if (Files.size(got) != params.size()) {
+                throw new IOException("downloaded " + Files.size(got) + " bytes, expected " + params.size());
+            }
+            double rate = params.size() * 1e9 / nanos;
+            List<Long> perSeeder = new ArrayList<>();
+            var byPeer = downloader.download(id).orElseThrow().chunksByPeer();
+            for (int i = 0; i < params.seeders(); i++) {
+                perSeeder.add(byPeer.getOrDefault(nodes.get(i).peerId(), 0L));
+            }
+            progress.accept(String.format("nexo over TLS: %.2f GiB/s, chunks per seeder %s", rate / (1L << 30), perSeeder));
+            return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rate,
+                    nodes.get(0).tlsProvider(), perSeeder);
+        } finally {
+            exchanges.forEach(FileExchange::close);
+            nodes.forEach(PeerNode::close);
+            deleteTree(dir);
+        }
+    }
+
+    private FileExchange start(String name, Path dataDir, List<DialTarget> join, List<PeerNode> nodes,
+                               List<FileExchange> exchanges) throws IOException {
+        return start(name, dataDir, join, nodes, exchanges, FileEvents.NONE);
+    }
+
+    private FileExchange start(String name, Path dataDir, List<DialTarget> join, List<PeerNode> nodes,
+                               List<FileExchange> exchanges, FileEvents events) throws IOException {
+        Files.createDirectories(dataDir);
+        PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort("127.0.0.1", 0))
+                .withBootstrap(join)
+                .withDiscovery(DiscoveryParams.defaults().withDegree(Math.max(1, join.size()), 50));
+        AtomicReference<FileExchange> ref = new AtomicReference<>();
+        PeerNode node = new PeerNode(config, e -> {
+            FileExchange f = ref.get();
+            if (f != null) {
+                f.onEvent(e);
+            }
+        });
+        FileExchange fx = new FileExchange(node, FileExchangeConfig.defaults(dataDir)
+                .withUploadRate(params.uploadBytesPerSecond()), events);
+        ref.set(fx);
+        fx.start();
+        node.start();
+        nodes.add(node);
+        exchanges.add(fx);
+        return fx;
+    }
+
+    private static void writeFile(Path file, long size) throws IOException {
+        ByteBuffer block = ByteBuffer.allocateDirect(1 << 20);
+        byte[] random = new byte[1 << 20];
+        new Random(1).nextBytes(random);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long written = 0;
+            while (written < size) {
+                // vary each MiB so chunks differ (identical chunks would hash alike, which is fine, but unrealistic)
+                random[0] = (byte) (written >>> 20);
+                random[1] = (byte) (written >>> 28);
+                block.clear().put(random).flip().limit((int) Math.min(block.capacity(), size - written));
+                while (block.hasRemaining()) {
+                    written += ch.write(block);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a benchmark's scratch space
+                }
+            });
+        } catch (IOException e) {
+            // nothing to clean
+        }
+    }
+}
