@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
                         + "round-robin load balancer (on 127.0.0.1:8000-8003 when free, else on free ports), "
                         + "sends six requests through it, prints which server answered each and how many each "
                         + "served; then starts three P2P peers on free ports that form a network, one "
-                        + "broadcasts, one sends a direct message, prints who received what, and exits.",
+                        + "broadcasts, one sends a direct message, prints who received what; then one peer "
+                        + "shares a file that another, not connected to it, fetches and verifies by SHA-256.",
                 ""})
 final class DemoCommand implements Callable<Integer> {
 
@@ -25,6 +26,7 @@ final class DemoCommand implements Callable<Integer> {
         Logging.quietUnlessAsked();
         int lb = new LbDemo(spec.commandLine().getOut()).run();
         int peer = new io.nexo.cli.peer.PeerDemo(spec.commandLine().getOut()).run();
-        return lb != ExitCodes.OK ? lb : peer;
+        int files = new io.nexo.cli.peer.FileDemo(spec.commandLine().getOut()).run();
+        return lb != ExitCodes.OK ? lb : peer != ExitCodes.OK ? peer : files;
     }
 }
