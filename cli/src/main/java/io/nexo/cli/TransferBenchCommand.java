@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-                "Copies SIZE bytes over loopback with a plain TCP socket (memory to memory: the ceiling),",
-                "then downloads a file of SIZE bytes with nexo over TLS from K seeders, every node in this",
-                "JVM, the file and the download on tmpfs. Prints both rates and their ratio."})
+                "Copies SIZE bytes over loopback with a plain TCP socket, memory to memory",
+                "(the ceiling), then downloads a SIZE-byte file with nexo over TLS from K",
+                "seeders, every node in this JVM, file and download on tmpfs. Prints both",
+                "rates and their ratio."})
 public final class TransferBenchCommand implements Callable<Integer> {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|K|M|G)?", Pattern.CASE_INSENSITIVE);
