@@ -130,7 +130,7 @@ class LiveNodeFuzzTest {
         assertNodeAlive();
     }
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void established(byte[] envelopeBody) throws Exception {
         if (client == null || !client.channel.isActive()) {
             client = new FuzzClient(node(), true);
