@@ -112,7 +112,9 @@ class LoadBalancerTest {
                     .hasMessageStartingWith("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
                     .hasMessageContaining("in use");
             assertThat(lb.address()).isEmpty();
-            assertThat(ioThreads()).as("event loop threads left by the failed start").isSubsetOf(before);
+            // the group's termination future completes just before its threads have exited
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(ioThreads()).as("event loop threads left by the failed start").isSubsetOf(before));
         }
     }
 
