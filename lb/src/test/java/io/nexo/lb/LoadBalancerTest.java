@@ -1,12 +1,14 @@
 package io.nexo.lb;
 
+import io.nexo.lb.testing.Closer;
+
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.demo.DemoBackend;
 import io.nexo.lb.demo.RequestClient;
 import io.nexo.lb.testing.Lbs;
 import io.nexo.lb.testing.TestBackend;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,22 +30,11 @@ import static org.awaitility.Awaitility.await;
 
 class LoadBalancerTest {
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        toClose.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private HostAndPort startLb(LbConfig config) throws ListenException {
-        LoadBalancer lb = closing(new LoadBalancer(config));
+        LoadBalancer lb = closer.add(new LoadBalancer(config));
         return HostAndPort.of(lb.start());
     }
 
@@ -56,7 +47,7 @@ class LoadBalancerTest {
     void seedScenarioSixRequestsGoToServers123123() throws Exception {
         List<HostAndPort> backends = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            DemoBackend b = closing(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
+            DemoBackend b = closer.add(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
             backends.add(HostAndPort.of(b.start()));
         }
         HostAndPort lb = startLb(LbConfig.defaults(new HostAndPort("127.0.0.1", 0), backends));
@@ -74,10 +65,10 @@ class LoadBalancerTest {
     void concurrentClientsAreSpreadExactlyEvenly() throws Exception {
         List<HostAndPort> backends = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            DemoBackend b = closing(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
+            DemoBackend b = closer.add(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
             backends.add(HostAndPort.of(b.start()));
         }
-        LoadBalancer lb = closing(new LoadBalancer(LbConfig.defaults(new HostAndPort("127.0.0.1", 0), backends)
+        LoadBalancer lb = closer.add(new LoadBalancer(LbConfig.defaults(new HostAndPort("127.0.0.1", 0), backends)
                 .withIoThreads(2)));
         HostAndPort at = HostAndPort.of(lb.start());
         RequestClient client = new RequestClient(at, Duration.ofSeconds(10));
@@ -133,8 +124,8 @@ class LoadBalancerTest {
 
     @Test
     void connectionsAboveTheLimitAreClosedAtOnceAndCounted() throws Exception {
-        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address())).withMaxConnections(1)));
+        TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address())).withMaxConnections(1)));
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket first = connect(at); Socket second = connect(at)) {
             assertEcho(first, "one");
@@ -147,8 +138,8 @@ class LoadBalancerTest {
 
     @Test
     void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
-        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))
+        TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))
                 .withIdleTimeout(Duration.ofMillis(300))));
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
@@ -161,8 +152,8 @@ class LoadBalancerTest {
 
     @Test
     void stopDrainsOpenConnectionsAndRefusesNewOnes() throws Exception {
-        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
+        TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
             assertEcho(client, "before stop");
@@ -179,8 +170,8 @@ class LoadBalancerTest {
 
     @Test
     void stopClosesWhatIsStillOpenWhenTheDrainTimeRunsOut() throws Exception {
-        TestBackend backend = closing(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
+        TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
+        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
             assertEcho(client, "hello");

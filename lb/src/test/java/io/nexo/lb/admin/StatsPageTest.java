@@ -1,5 +1,7 @@
 package io.nexo.lb.admin;
 
+import io.nexo.lb.testing.Closer;
+
 import static io.nexo.lb.testing.Configs.config;
 import static io.nexo.lb.testing.Configs.listener;
 import static io.nexo.lb.testing.Configs.pool;
@@ -22,8 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 
@@ -33,36 +35,25 @@ import org.openqa.selenium.OutputType;
  */
 class StatsPageTest {
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        toClose.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @Test
     void showsTheLiveStateOfEveryPoolAndRefreshesByItself() throws Exception {
-        HeadlessChromium chromium = closing(HeadlessChromium.start());
-        NamedBackend s1 = closing(NamedBackend.start("s1"));
-        NamedBackend s2 = closing(NamedBackend.start("s2"));
-        NamedBackend s3 = closing(NamedBackend.start("s3"));
-        NamedBackend dead = closing(NamedBackend.start("dead"));
-        LoadBalancer lb = closing(new LoadBalancer(config(List.of(listener("web", "web"), listener("cache", "cache")),
+        HeadlessChromium chromium = closer.add(HeadlessChromium.start());
+        NamedBackend s1 = closer.add(NamedBackend.start("s1"));
+        NamedBackend s2 = closer.add(NamedBackend.start("s2"));
+        NamedBackend s3 = closer.add(NamedBackend.start("s3"));
+        NamedBackend dead = closer.add(NamedBackend.start("dead"));
+        LoadBalancer lb = closer.add(new LoadBalancer(config(List.of(listener("web", "web"), listener("cache", "cache")),
                 pool("web", "weighted-round-robin", List.of(new BackendConfig("s1", s1.address(), 3, false, 0),
                         Configs.backend(s2), new BackendConfig("spare", s3.address(), 1, true, 0))),
                 pool("cache", "source-hash", List.of(Configs.backend(dead)))), 1));
         lb.start();
-        AdminServer admin = closing(LbAdmin.start(new HostAndPort("127.0.0.1", 0),
+        AdminServer admin = closer.add(LbAdmin.start(new HostAndPort("127.0.0.1", 0),
                 new LbController(lb, Optional.empty())));
         // real traffic and real state: s2 drained, "dead" down after a failed check, one open connection
-        Client open = closing(Client.connect(lb.addresses().get("web")));
+        Client open = closer.add(Client.connect(lb.addresses().get("web")));
         assertThat(open.backend).isEqualTo("s1");
         lb.setAdminState("web", "s2", AdminState.DRAIN);
         dead.stop();
@@ -93,7 +84,7 @@ class StatsPageTest {
                 .containsEntry("cache/dead/bg", "rgb(242, 139, 130)");
 
         // live: a second connection shows up without reloading the page
-        Client second = closing(Client.connect(lb.addresses().get("web")));
+        Client second = closer.add(Client.connect(lb.addresses().get("web")));
         assertThat(second.backend).isEqualTo("s1"); // s2 is drained, spare is a backup
         await().atMost(Duration.ofSeconds(15)).until(() -> "2".equals(snapshot(driver).get("web/s1/active")));
         await().atMost(Duration.ofSeconds(15)).until(() ->

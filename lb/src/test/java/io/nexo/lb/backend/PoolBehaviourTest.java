@@ -1,5 +1,7 @@
 package io.nexo.lb.backend;
 
+import io.nexo.lb.testing.Closer;
+
 import static io.nexo.lb.testing.Configs.backend;
 import static io.nexo.lb.testing.Configs.config;
 import static io.nexo.lb.testing.Configs.listener;
@@ -16,28 +18,17 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Backups, drain, disable, max-connections and runtime weights, end to end through the balancer. */
 class PoolBehaviourTest {
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        toClose.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private LoadBalancer start(BalancerConfig config) throws Exception {
-        LoadBalancer lb = closing(new LoadBalancer(config, 1));
+        LoadBalancer lb = closer.add(new LoadBalancer(config, 1));
         lb.start();
         return lb;
     }
@@ -52,9 +43,9 @@ class PoolBehaviourTest {
 
     @Test
     void backupsServeOnlyWhileNoPrimaryIsUp() throws Exception {
-        NamedBackend p1 = closing(NamedBackend.start("p1"));
-        NamedBackend p2 = closing(NamedBackend.start("p2"));
-        NamedBackend spare = closing(NamedBackend.start("spare"));
+        NamedBackend p1 = closer.add(NamedBackend.start("p1"));
+        NamedBackend p2 = closer.add(NamedBackend.start("p2"));
+        NamedBackend spare = closer.add(NamedBackend.start("spare"));
         LoadBalancer lb = start(config(List.of(listener("web", "p")), pool("p", "round-robin", List.of(
                 backend(p1), backend(p2), new BackendConfig("spare", spare.address(), 1, true, 0)))));
         InetSocketAddress web = lb.addresses().get("web");
@@ -75,12 +66,12 @@ class PoolBehaviourTest {
 
     @Test
     void drainStopsNewConnectionsWhileOpenOnesKeepFlowing() throws Exception {
-        NamedBackend a = closing(NamedBackend.start("a"));
-        NamedBackend b = closing(NamedBackend.start("b"));
+        NamedBackend a = closer.add(NamedBackend.start("a"));
+        NamedBackend b = closer.add(NamedBackend.start("b"));
         LoadBalancer lb = start(config(List.of(listener("web", "p")),
                 pool("p", "round-robin", List.of(backend(a), backend(b)))));
         InetSocketAddress web = lb.addresses().get("web");
-        Client onA = closing(Client.connect(web));
+        Client onA = closer.add(Client.connect(web));
         assertThat(onA.backend).isEqualTo("a");
 
         lb.setAdminState("p", "a", AdminState.DRAIN);
@@ -99,8 +90,8 @@ class PoolBehaviourTest {
 
     @Test
     void disabledBackendGetsNothingAndIsNotHealthChecked() throws Exception {
-        NamedBackend a = closing(NamedBackend.start("a"));
-        NamedBackend b = closing(NamedBackend.start("b"));
+        NamedBackend a = closer.add(NamedBackend.start("a"));
+        NamedBackend b = closer.add(NamedBackend.start("b"));
         LoadBalancer lb = start(config(List.of(listener("web", "p")),
                 pool("p", "round-robin", List.of(backend(a), backend(b)))));
         lb.setAdminState("p", "a", AdminState.DISABLED);
@@ -115,17 +106,17 @@ class PoolBehaviourTest {
 
     @Test
     void aFullBackendIsSkippedUntilOneOfItsConnectionsCloses() throws Exception {
-        NamedBackend a = closing(NamedBackend.start("a"));
-        NamedBackend b = closing(NamedBackend.start("b"));
+        NamedBackend a = closer.add(NamedBackend.start("a"));
+        NamedBackend b = closer.add(NamedBackend.start("b"));
         LoadBalancer lb = start(config(List.of(listener("web", "p")), pool("p", "round-robin", List.of(
                 new BackendConfig("a", a.address(), 1, false, 1), backend(b)))));
         InetSocketAddress web = lb.addresses().get("web");
 
-        Client first = closing(Client.connect(web));
+        Client first = closer.add(Client.connect(web));
         assertThat(first.backend).isEqualTo("a");
         List<Client> more = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            more.add(closing(Client.connect(web)));
+            more.add(closer.add(Client.connect(web)));
         }
         assertThat(more).extracting(c -> c.backend).containsOnly("b");
 
@@ -136,8 +127,8 @@ class PoolBehaviourTest {
 
     @Test
     void weightsChangeAtRuntime() throws Exception {
-        NamedBackend a = closing(NamedBackend.start("a"));
-        NamedBackend b = closing(NamedBackend.start("b"));
+        NamedBackend a = closer.add(NamedBackend.start("a"));
+        NamedBackend b = closer.add(NamedBackend.start("b"));
         LoadBalancer lb = start(config(List.of(listener("web", "p")),
                 pool("p", "weighted-round-robin", List.of(backend(a), backend(b)))));
         InetSocketAddress web = lb.addresses().get("web");

@@ -1,5 +1,7 @@
 package io.nexo.lb.proxy;
 
+import io.nexo.lb.testing.Closer;
+
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LbConfig;
 import io.nexo.lb.LoadBalancer;
@@ -8,8 +10,8 @@ import io.nexo.lb.demo.RequestClient;
 import io.nexo.lb.health.HealthChecker;
 import io.nexo.lb.testing.Lbs;
 import io.nexo.lb.testing.TestBackend;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -27,22 +29,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Dead, slow and returning backends: the client never sees a dead one while a live one exists. */
 class FailoverTest {
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        toClose.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private HostAndPort demoBackend(String name) throws Exception {
-        return HostAndPort.of(closing(new DemoBackend(name, new HostAndPort("127.0.0.1", 0))).start());
+        return HostAndPort.of(closer.add(new DemoBackend(name, new HostAndPort("127.0.0.1", 0))).start());
     }
 
     private static List<String> send(HostAndPort lb, int n) throws IOException {
@@ -59,7 +50,7 @@ class FailoverTest {
         HostAndPort s1 = demoBackend("Server 1");
         int deadPort = TestBackend.closedPort();
         HostAndPort s3 = demoBackend("Server 3");
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.manualChecks(
+        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.manualChecks(
                 List.of(s1, new HostAndPort("127.0.0.1", deadPort), s3))));
         HostAndPort at = HostAndPort.of(lb.start());
         HealthChecker checker = lb.healthChecker().orElseThrow();
@@ -68,7 +59,7 @@ class FailoverTest {
         assertThat(whileDown).hasSize(6).doesNotContain("Server 2").contains("Server 1", "Server 3");
         assertThat(lb.backends().all().get(1).isUp()).as("marked down by the failed connect").isFalse();
 
-        DemoBackend s2 = closing(new DemoBackend("Server 2", new HostAndPort("127.0.0.1", deadPort)));
+        DemoBackend s2 = closer.add(new DemoBackend("Server 2", new HostAndPort("127.0.0.1", deadPort)));
         s2.start();
         checker.checkNow().get(5, TimeUnit.SECONDS); // rise 1
         assertThat(lb.backends().all().get(1).isUp()).isTrue();
@@ -80,7 +71,7 @@ class FailoverTest {
         HostAndPort s1 = demoBackend("Server 1");
         HostAndPort dead = new HostAndPort("127.0.0.1", TestBackend.closedPort());
         HostAndPort s3 = demoBackend("Server 3");
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(s1, dead, s3))));
+        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(s1, dead, s3))));
         HostAndPort at = HostAndPort.of(lb.start());
         List<String> servers = send(at, 9);
         assertThat(servers).hasSize(9).doesNotContain("Server 2");
@@ -92,15 +83,15 @@ class FailoverTest {
         List<HostAndPort> dead = List.of(new HostAndPort("127.0.0.1", TestBackend.closedPort()),
                 new HostAndPort("127.0.0.1", TestBackend.closedPort()));
         LbConfig config = Lbs.noChecks(dead).withConnectTimeout(Duration.ofSeconds(2));
-        LoadBalancer lb = closing(new LoadBalancer(config));
+        LoadBalancer lb = closer.add(new LoadBalancer(config));
         HostAndPort at = HostAndPort.of(lb.start());
         assertClosedWithin(at, config.connectTimeout());
     }
 
     @Test
     void whenAllBackendsAreMarkedDownTheClientIsClosedWithoutTryingThem() throws Exception {
-        TestBackend dead = closing(TestBackend.start(s -> { }));
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.manualChecks(List.of(dead.address()))));
+        TestBackend dead = closer.add(TestBackend.start(s -> { }));
+        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.manualChecks(List.of(dead.address()))));
         HostAndPort at = HostAndPort.of(lb.start());
         dead.close();
         lb.healthChecker().orElseThrow().checkNow().get(5, TimeUnit.SECONDS); // fall 1
@@ -110,19 +101,19 @@ class FailoverTest {
 
     @Test
     void aBackendThatDoesNotAnswerWithinTheConnectTimeoutIsSkipped() throws Exception {
-        BlackHole hole = closing(BlackHole.open());
+        BlackHole hole = closer.add(BlackHole.open());
         HostAndPort live = demoBackend("Server 2");
         LbConfig config = Lbs.noChecks(List.of(hole.address(), live)).withConnectTimeout(Duration.ofMillis(300));
-        LoadBalancer lb = closing(new LoadBalancer(config));
+        LoadBalancer lb = closer.add(new LoadBalancer(config));
         HostAndPort at = HostAndPort.of(lb.start());
         assertThat(send(at, 2)).containsExactly("Server 2", "Server 2");
     }
 
     @Test
     void whenTheOnlyBackendTimesOutTheClientIsClosedWithinTheConnectTimeout() throws Exception {
-        BlackHole hole = closing(BlackHole.open());
+        BlackHole hole = closer.add(BlackHole.open());
         LbConfig config = Lbs.noChecks(List.of(hole.address())).withConnectTimeout(Duration.ofMillis(500));
-        LoadBalancer lb = closing(new LoadBalancer(config));
+        LoadBalancer lb = closer.add(new LoadBalancer(config));
         HostAndPort at = HostAndPort.of(lb.start());
         assertClosedWithin(at, config.connectTimeout().plusSeconds(1));
     }
