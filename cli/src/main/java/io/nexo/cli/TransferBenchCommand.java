@@ -63,8 +63,8 @@ public final class TransferBenchCommand implements Callable<Integer> {
             out.println("   " + line);
             out.flush();
         }).run();
-        out.printf(Locale.ROOT, "raw TCP %.2f GiB/s | nexo (TLS %s, K=%d) %.2f GiB/s | ratio %.0f%% | chunks per seeder %s%n",
-                r.rawBytesPerSecond() / (1L << 30), r.tlsProvider(), r.seeders(), r.nexoBytesPerSecond() / (1L << 30),
+        out.printf(Locale.ROOT, "raw TCP %.0f MiB/s | nexo (TLS %s, K=%d) %.0f MiB/s | ratio %.1f%% | chunks per seeder %s%n",
+                r.rawBytesPerSecond() / (1L << 20), r.tlsProvider(), r.seeders(), r.nexoBytesPerSecond() / (1L << 20),
                 r.ratio() * 100, r.chunksPerSeeder());
         return ExitCodes.OK;
     }

@@ -41,12 +41,27 @@ public final class DownloadSession<P> {
     private final DownloadListener listener;
     private final ChunkScheduler<P> scheduler;
     private final TransferRate rate;
+    private final java.util.function.Predicate<Runnable> finisher;
     private State state = State.RUNNING;
     private Path completedPath;
     private Exception failure;
 
     public DownloadSession(PartialFile part, ChunkRequester<P> requester, DownloadListener listener,
                            SchedulerConfig config, LongSupplier nanoTime, Random random) {
+        this(part, requester, listener, config, nanoTime, random, task -> {
+            task.run();
+            return true;
+        });
+    }
+
+    /**
+     * @param finisher runs the final whole-file check (a full re-read of the file) off the thread
+     *                 that delivered the last chunk; returns false when it cannot (shutting down)
+     */
+    public DownloadSession(PartialFile part, ChunkRequester<P> requester, DownloadListener listener,
+                           SchedulerConfig config, LongSupplier nanoTime, Random random,
+                           java.util.function.Predicate<Runnable> finisher) {
+        this.finisher = Objects.requireNonNull(finisher, "finisher");
         this.part = Objects.requireNonNull(part, "part");
         this.manifest = part.manifest();
         this.requester = Objects.requireNonNull(requester, "requester");
@@ -177,8 +192,8 @@ public final class DownloadSession<P> {
         sendCancels(cancels);
         sendRequests(send);
         listener.onProgress(progress());
-        if (finishNow) {
-            finish();
+        if (finishNow && !finisher.test(this::finish)) {
+            log.info("Download of {} complete but not yet checked: the node is stopping", manifest.name());
         }
     }
 

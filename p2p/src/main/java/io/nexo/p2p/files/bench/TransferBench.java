@@ -72,7 +72,7 @@ public final class TransferBench {
             // warm up the JIT on the copy loop, then measure the ceiling
             RawTcpCopy.run(Math.min(params.size(), 256L << 20), 120);
             RawTcpCopy.Result raw = RawTcpCopy.run(params.size(), 600);
-            progress.accept(String.format("raw TCP copy: %.2f GiB/s", raw.bytesPerSecond() / (1L << 30)));
+            progress.accept(String.format("raw TCP copy: %.0f MiB/s", raw.bytesPerSecond() / (1L << 20)));
 
             Path source = dir.resolve("source.bin");
             writeFile(source, params.size());
@@ -121,7 +121,7 @@ public final class TransferBench {
             for (int i = 0; i < params.seeders(); i++) {
                 perSeeder.add(byPeer.getOrDefault(nodes.get(i).peerId(), 0L));
             }
-            progress.accept(String.format("nexo over TLS: %.2f GiB/s, chunks per seeder %s", rate / (1L << 30), perSeeder));
+            progress.accept(String.format("nexo over TLS: %.0f MiB/s, chunks per seeder %s", rate / (1L << 20), perSeeder));
             return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rate,
                     nodes.get(0).tlsProvider(), perSeeder);
         } finally {
