@@ -111,7 +111,8 @@ class PeerFilesCommandTest {
                 "--name", "bob", "--join", "127.0.0.1:" + port, "--downloads", downloads.toString());
         b.await("\"event\":\"peer-connected\"");
 
-        await().atMost(WAIT).until(() -> {
+        // typed from this thread: a PipedInputStream fails once a thread that wrote to it has ended
+        await().atMost(WAIT).pollInSameThread().until(() -> {
             b.type("/files");
             return b.out.toString().contains("\"event\":\"files\",\"files\":[{\"id\":\"" + id
                     + "\",\"name\":\"report.pdf\",\"size\":5242897,\"peers\":1,\"local\":false}]");
