@@ -29,6 +29,26 @@ interface ConsoleIO extends AutoCloseable {
     /** True for an interactive terminal (Ctrl-D means quit there). */
     boolean interactive();
 
+    /**
+     * The next command, stripped, skipping blank lines (with a {@code > } prompt on a terminal), or
+     * null when the user leaves: end of input, {@code exit}, {@code /quit} or {@code /exit}.
+     */
+    default String readCommand() throws IOException {
+        while (true) {
+            String line = readLine(interactive() ? "> " : "");
+            if (line == null) {
+                return null;
+            }
+            line = line.strip();
+            if (line.equals("exit") || line.equals("/quit") || line.equals("/exit")) {
+                return null;
+            }
+            if (!line.isEmpty()) {
+                return line;
+            }
+        }
+    }
+
     @Override
     void close();
 

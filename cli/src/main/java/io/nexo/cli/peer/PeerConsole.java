@@ -50,18 +50,8 @@ final class PeerConsole implements PeerListener {
 
     /** Reads commands until /quit, exit or end of input. */
     void run() throws IOException {
-        while (true) {
-            String line = io.readLine(io.interactive() ? "> " : "");
-            if (line == null) {
-                return;
-            }
-            line = line.strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            if (line.equals("exit") || line.equals("/quit") || line.equals("/exit")) {
-                return;
-            }
+        String line;
+        while ((line = io.readCommand()) != null) {
             handle(line);
         }
     }

@@ -45,18 +45,8 @@ final class PlaintextConsole implements PlaintextChat.Listener {
     }
 
     void run() throws IOException {
-        while (true) {
-            String line = io.readLine(io.interactive() ? "> " : "");
-            if (line == null) {
-                return;
-            }
-            line = line.strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            if (line.equals("exit") || line.equals("/quit") || line.equals("/exit")) {
-                return;
-            }
+        String line;
+        while ((line = io.readCommand()) != null) {
             if (line.equals("/peers")) {
                 io.println(chat.peers().isEmpty() ? "no peers connected" : "peers: " + chat.peers());
             } else if (line.startsWith("/connect ")) {

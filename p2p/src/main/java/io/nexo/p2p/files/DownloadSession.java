@@ -222,22 +222,16 @@ public final class DownloadSession<P> {
 
     /** {@code peer} refused {@code chunk} (does not hold it, or is busy). */
     public void onRefused(P peer, int chunk) {
-        if (chunk < 0 || chunk >= manifest.chunkCount()) {
-            return;
-        }
-        List<ChunkScheduler.Request<P>> send;
-        synchronized (this) {
-            if (state != State.RUNNING) {
-                return;
-            }
-            scheduler.onRefused(peer, chunk);
-            send = scheduler.schedule();
-        }
-        sendRequests(send);
+        rescheduleAfter(chunk, () -> scheduler.onRefused(peer, chunk));
     }
 
     /** {@code peer} is busy (no upload slot): asked again after a short pause, or others meanwhile. */
     public void onBusy(P peer, int chunk) {
+        rescheduleAfter(chunk, () -> scheduler.onBusy(peer, chunk));
+    }
+
+    /** Applies a peer's answer about {@code chunk} to the scheduler (while running) and sends what follows. */
+    private void rescheduleAfter(int chunk, Runnable answer) {
         if (chunk < 0 || chunk >= manifest.chunkCount()) {
             return;
         }
@@ -246,7 +240,7 @@ public final class DownloadSession<P> {
             if (state != State.RUNNING) {
                 return;
             }
-            scheduler.onBusy(peer, chunk);
+            answer.run();
             send = scheduler.schedule();
         }
         sendRequests(send);
