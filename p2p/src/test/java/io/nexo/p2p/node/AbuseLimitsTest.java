@@ -1,8 +1,5 @@
 package io.nexo.p2p.node;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -18,9 +15,8 @@ import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.proto.Envelope;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.Socket;
@@ -39,23 +35,17 @@ class AbuseLimitsTest {
 
     private final TestNodes net = new TestNodes();
     private final EventLoopGroup rawGroup = Transport.best().newEventLoopGroup(1, "lazy-peer");
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        ((Logger) LoggerFactory.getLogger("io.nexo.p2p")).addAppender(logs);
-    }
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("io.nexo.p2p");
 
     @AfterEach
     void close() {
-        ((Logger) LoggerFactory.getLogger("io.nexo.p2p")).detachAppender(logs);
         net.close();
         rawGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
     private boolean logged(String fragment) {
-        return logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains(fragment));
+        return logs.count(fragment) > 0;
     }
 
     @Test

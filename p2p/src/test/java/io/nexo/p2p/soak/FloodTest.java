@@ -1,18 +1,15 @@
 package io.nexo.p2p.soak;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.node.LogCapture;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.TestNodes;
 import io.nexo.p2p.session.SessionLimits;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,22 +38,16 @@ class FloodTest {
     private static final long PROMPT_MILLIS = 1_000;
 
     private final TestNodes net = new TestNodes();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        ((Logger) LoggerFactory.getLogger("io.nexo.p2p")).addAppender(logs);
-    }
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("io.nexo.p2p");
 
     @AfterEach
     void close() {
-        ((Logger) LoggerFactory.getLogger("io.nexo.p2p")).detachAppender(logs);
         net.close();
     }
 
     private long logged(String fragment) {
-        return logs.list.stream().filter(e -> e.getFormattedMessage().contains(fragment)).count();
+        return logs.count(fragment);
     }
 
     @Test

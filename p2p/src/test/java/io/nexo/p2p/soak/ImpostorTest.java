@@ -1,18 +1,15 @@
 package io.nexo.p2p.soak;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.node.LogCapture;
 import io.nexo.p2p.node.PeerInfo;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.TestNodes;
 import io.nexo.p2p.tls.NetworkKey;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,23 +42,17 @@ class ImpostorTest {
     private static final int FD_SLACK = 4;
 
     private final TestNodes net = new TestNodes();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-    @BeforeEach
-    void captureLogs() {
-        logs.start();
-        ((Logger) LoggerFactory.getLogger("io.nexo.p2p")).addAppender(logs);
-    }
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("io.nexo.p2p");
 
     @AfterEach
     void close() {
-        ((Logger) LoggerFactory.getLogger("io.nexo.p2p")).detachAppender(logs);
         net.close();
     }
 
     /** Rejection lines ("rejected inbound|outbound ...: reason") with {@code direction} and {@code fragment}. */
     private long rejections(String direction, String fragment) {
-        return logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+        return logs.messages().stream()
                 .filter(m -> m.startsWith("rejected " + direction) && m.contains(fragment)).count();
     }
 
