@@ -8,7 +8,7 @@
 #   the scenarios of ../shared/bench/lb-bench.sh. CANDIDATE_COMMAND may use $LB_PORT and $LB_BACKENDS:
 #   bench/lb-cpu-vs-haproxy.sh keepalive 5 -- './nexo lb --listen 127.0.0.1:$LB_PORT --backend $LB_BACKENDS'
 # Layout as lb-bench.sh: nginx backends and wrk on CPU 0, one proxy at a time on CPU 1, HAProxy 2.6
-# mode tcp roundrobin nbthread 1 first, then the candidate (warmed 4 s). Needs nginx haproxy wrk taskset.
+# mode tcp roundrobin nbthread 1 first, then the candidate (warmed $WARM s, default 4). Needs nginx haproxy wrk taskset.
 set -euo pipefail
 export PATH=$PATH:/usr/sbin
 SC=${1:?usage: $0 SCENARIO SECONDS -- COMMAND}; SECS=${2:?seconds}; shift 2
@@ -75,5 +75,5 @@ taskset -c 0 wrk -t1 -c16 -d2s "http://127.0.0.1:$HP/" >/dev/null 2>&1 || true
 measure haproxy $H $HP; kill $H; wait $H 2>/dev/null || true
 taskset -c 1 bash -c "exec $*" >"$W/candidate.log" 2>&1 & C=$!; PIDS+=($C)
 wait_port "$LB_PORT" || { tail -20 "$W/candidate.log" >&2; exit 1; }
-taskset -c 0 wrk -t1 -c32 -d4s "http://127.0.0.1:$LB_PORT/" >/dev/null 2>&1 || true
+taskset -c 0 wrk -t1 -c32 -d"${WARM:-4}"s "http://127.0.0.1:$LB_PORT/" >/dev/null 2>&1 || true
 measure candidate $C "$LB_PORT"

@@ -48,7 +48,8 @@ class FailoverTest {
     @Test
     void aDeadBackendIsSkippedAndUsedAgainWhenItReturns() throws Exception {
         HostAndPort s1 = demoBackend("Server 1");
-        int deadPort = TestBackend.closedPort();
+        TestBackend.ClosedPort dead = closer.add(TestBackend.ClosedPort.reserve());
+        int deadPort = dead.port();
         HostAndPort s3 = demoBackend("Server 3");
         LoadBalancer lb = closer.add(new LoadBalancer(Lbs.manualChecks(
                 List.of(s1, new HostAndPort("127.0.0.1", deadPort), s3))));
@@ -59,6 +60,7 @@ class FailoverTest {
         assertThat(whileDown).hasSize(6).doesNotContain("Server 2").contains("Server 1", "Server 3");
         assertThat(lb.backends().all().get(1).isUp()).as("marked down by the failed connect").isFalse();
 
+        dead.close(); // frees the port for the returning server
         DemoBackend s2 = closer.add(new DemoBackend("Server 2", new HostAndPort("127.0.0.1", deadPort)));
         s2.start();
         checker.checkNow().get(5, TimeUnit.SECONDS); // rise 1

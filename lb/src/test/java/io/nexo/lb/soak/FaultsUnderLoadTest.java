@@ -104,7 +104,7 @@ class FaultsUnderLoadTest {
             socket.getOutputStream().flush();
             socket.setSoLinger(true, 0);
         }));
-        int flapPort = TestBackend.closedPort();
+        int flapPort = TestBackend.freePort();
         Flapper flapper = closing(new Flapper(flapPort));
 
         List<HostAndPort> backends = List.of(healthy1.address(), healthy2.address(), silent.address(),

@@ -69,7 +69,7 @@ class RealProtocolsTest {
         assumeInstalled("redis-benchmark", "redis-tools");
         List<HostAndPort> backends = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            int port = TestBackend.closedPort();
+            int port = TestBackend.freePort();
             Path data = Files.createDirectories(dir.resolve("redis" + i));
             start(data.resolve("out.log"), "redis-server", "--bind", "127.0.0.1", "--port", String.valueOf(port),
                     "--save", "", "--appendonly", "no", "--dir", data.toString(), "--protected-mode", "no");
@@ -101,7 +101,7 @@ class RealProtocolsTest {
         List<HostAndPort> backends = new ArrayList<>();
         StringBuilder servers = new StringBuilder();
         for (int i = 1; i <= 3; i++) {
-            int port = TestBackend.closedPort();
+            int port = TestBackend.freePort();
             backends.add(new HostAndPort("127.0.0.1", port));
             servers.append("  server { listen 127.0.0.1:").append(port)
                     .append("; keepalive_requests 1000000; location / { return 200 \"nginx ").append(i)

@@ -7,8 +7,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -98,10 +100,61 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
-    /** A port on 127.0.0.1 where nothing listens (bound once, then released). */
+    /** Ports handed out by {@link #closedPort()}: held until the test JVM exits. */
+    private static final List<ClosedPort> HELD_FOREVER = new CopyOnWriteArrayList<>();
+
+    /**
+     * A port of 127.0.0.1 that refuses every connection for the rest of the test run: a dead
+     * backend. See {@link ClosedPort} for why it is held rather than bound and released.
+     */
     public static int closedPort() throws IOException {
+        ClosedPort p = ClosedPort.reserve();
+        HELD_FOREVER.add(p);
+        return p.port();
+    }
+
+    /**
+     * A port of 127.0.0.1 that was free a moment ago, for a server that another process (nginx,
+     * redis-server) or a later step binds. Not for a dead backend: use {@link #closedPort()}.
+     */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
+        }
+    }
+
+    /**
+     * A port of 127.0.0.1 held by a socket that is bound but never listens, so connections to it are
+     * refused (RST). A port merely bound and released could be taken meanwhile by another listener
+     * of the test run, or be picked as the source port of a connection to itself, which TCP then
+     * completes (simultaneous open): the kernel picks neither while this socket holds the port.
+     * Close it to let a server bind the port ("the backend comes back").
+     */
+    public static final class ClosedPort implements AutoCloseable {
+        private final Socket holder;
+
+        private ClosedPort(Socket holder) {
+            this.holder = holder;
+        }
+
+        public static ClosedPort reserve() throws IOException {
+            Socket s = new Socket();
+            try {
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            } catch (IOException e) {
+                s.close();
+                throw e;
+            }
+            return new ClosedPort(s);
+        }
+
+        public int port() {
+            return holder.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            holder.close();
         }
     }
 }
