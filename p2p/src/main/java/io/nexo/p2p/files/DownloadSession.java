@@ -55,8 +55,9 @@ public final class DownloadSession<P> {
     }
 
     /**
-     * @param finisher runs the final whole-file check (a full re-read of the file) off the thread
-     *                 that delivered the last chunk; returns false when it cannot (shutting down)
+     * @param finisher runs the final check (root hash from the chunk hashes, file length; a flush
+     *                 and a rename) off the thread that delivered the last chunk; returns false when
+     *                 it cannot (shutting down)
      */
     public DownloadSession(PartialFile part, ChunkRequester<P> requester, DownloadListener listener,
                            SchedulerConfig config, LongSupplier nanoTime, Random random,
@@ -342,7 +343,7 @@ public final class DownloadSession<P> {
             BitSet held = part.held();
             List<ChunkScheduler.Request<P>> send = List.of();
             if (!part.isComplete()) {
-                // the whole-file check found chunks that differ on disk: fetch them again
+                // the final check found chunks missing from the part file: fetch them again
                 log.warn("{}", e.getMessage());
                 synchronized (this) {
                     for (int c = held.nextClearBit(0); c < manifest.chunkCount(); c = held.nextClearBit(c + 1)) {

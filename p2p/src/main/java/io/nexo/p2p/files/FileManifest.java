@@ -144,19 +144,37 @@ public final class FileManifest {
      * chunk {@code index}.
      */
     public boolean verifyChunk(int index, ByteBuffer... parts) {
+        return verifiedDigest(index, parts) != null;
+    }
+
+    /**
+     * The SHA-256 computed over {@code parts} (their remaining bytes, in order; positions
+     * unchanged) when they are exactly chunk {@code index}, else null.
+     */
+    byte[] verifiedDigest(int index, ByteBuffer... parts) {
         checkIndex(index);
         long total = 0;
         for (ByteBuffer p : parts) {
             total += p.remaining();
         }
         if (total != chunkLength(index)) {
-            return false;
+            return null;
         }
         MessageDigest sha = sha256();
         for (ByteBuffer p : parts) {
             sha.update(p.duplicate());
         }
-        return chunkHashEquals(index, sha.digest());
+        byte[] digest = sha.digest();
+        return chunkHashEquals(index, digest) ? digest : null;
+    }
+
+    /**
+     * True when {@code computedHashes} (one SHA-256 per chunk, as computed over the bytes a
+     * download wrote) hash to this file's id together with its size and chunk size.
+     */
+    boolean rootMatches(byte[] computedHashes) {
+        return computedHashes.length == chunkHashes.length
+                && FileId.of(rootHash(size, chunkSize, computedHashes)).equals(id);
     }
 
     /**

@@ -133,18 +133,55 @@ class PartialFileTest {
     }
 
     @Test
-    void wholeFileCheckCatchesBytesThatChangedOnDiskAndMarksThemMissing() throws Exception {
+    void aResumeHashesTheHeldChunksFromDiskAndDropsThoseThatChanged() throws Exception {
+        PartialFile first = open();
+        for (int i : new int[] {0, 2, 3}) {
+            first.write(i, chunk(i));
+        }
+        first.close();
+        try (FileChannel ch = FileChannel.open(first.partPath(), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 2L * CHUNK + 10); // bit rot while stopped
+        }
+
+        PartialFile resumed = open();
+        assertThat(resumed.held().stream().toArray()).containsExactly(0, 3);
+        resumed.close();
+        try (PartialFile again = open()) { // the state file was corrected, not just the memory
+            assertThat(again.held().stream().toArray()).containsExactly(0, 3);
+            for (int i : new int[] {1, 2, 4}) {
+                assertThat(again.write(i, chunk(i))).isEqualTo(PartialFile.WriteResult.STORED);
+            }
+            assertThat(Files.readAllBytes(again.finish())).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void theFinalCheckDoesNotReadTheFileBackButChecksItsLength() throws Exception {
         PartialFile part = open();
         for (int i = 0; i < manifest.chunkCount(); i++) {
             part.write(i, chunk(i));
         }
         try (FileChannel ch = FileChannel.open(part.partPath(), java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 2L * CHUNK + 10); // bit rot
+            ch.truncate(3L * CHUNK + 5); // another program cut the file: chunks 3 and 4 are gone
         }
-        assertThatThrownBy(part::finish).hasMessageContaining("chunks [2] differ on disk");
-        assertThat(part.hasChunk(2)).isFalse();
+        assertThatThrownBy(part::finish).hasMessageContaining("chunks [3, 4] are not in the part file as verified");
+        assertThat(part.held().stream().toArray()).containsExactly(0, 1, 2);
         assertThat(Files.exists(downloads.resolve("video.bin"))).isFalse();
-        part.write(2, chunk(2));
+
+        part.write(3, chunk(3));
+        part.write(4, chunk(4));
+        assertThat(Files.readAllBytes(part.finish())).isEqualTo(content);
+    }
+
+    @Test
+    void theFinalCheckTrimsBytesWrittenPastTheEnd() throws Exception {
+        PartialFile part = open();
+        for (int i = 0; i < manifest.chunkCount(); i++) {
+            part.write(i, chunk(i));
+        }
+        try (FileChannel ch = FileChannel.open(part.partPath(), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {9, 9}), content.length);
+        }
         assertThat(Files.readAllBytes(part.finish())).isEqualTo(content);
     }
 

@@ -57,7 +57,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -71,9 +73,9 @@ import org.slf4j.LoggerFactory;
  * binding to the node's sessions ({@link AppProtocol} {@value FileFrames#PROTOCOL}).
  *
  * <p>Threads: frames arrive on session I/O threads, where requested chunks are also read and
- * received chunks verified and written (a hand-off costs more than the work, see
- * docs/architecture.md); the final whole-file check and peer bookkeeping run on a small pool; a
- * timer drives timeouts, progress and re-announcements once a second. The node's listener must pass events to
+ * received chunks assembled; each assembled chunk is hashed, written and marked on the verifier
+ * pool (one thread per core, bounded queue); the final check and peer bookkeeping run on a small
+ * pool; a timer drives timeouts, progress and re-announcements once a second. The node's listener must pass events to
  * {@link #onEvent}.
  */
 public final class FileExchange implements AppProtocol, AutoCloseable {
@@ -116,6 +118,7 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     /** Chunks read and waiting for the upload rate cap; released if the exchange closes first. */
     private final Set<List<BinaryFrame>> delayed = ConcurrentHashMap.newKeySet();
     private final ExecutorService diskWriters;
+    private final ThreadPoolExecutor verifiers = newVerifierPool();
     private final ScheduledExecutorService timer;
     private final ChunkRequester<PeerId> requester = new Requester();
     private final AtomicInteger ticks = new AtomicInteger();
@@ -247,7 +250,8 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         }
         List<FileCatalog.Holder<PeerId>> holders = new ArrayList<>(entry.holders());
         holders.sort((a, b) -> Boolean.compare(b.complete(), a.complete()));
-        return fetchManifest(id, holders, 0).thenApply(reply -> {
+        // opening may resume a partial download, which re-hashes its chunks: not on an I/O thread
+        return fetchManifest(id, holders, 0).thenApplyAsync(reply -> {
             Download d = downloads.get(id);
             if (d != null) {
                 return d.session;
@@ -263,7 +267,7 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
                 addHolder(d, h.peer(), h.addrs(), h.complete());
             }
             return d.session;
-        });
+        }, diskWriters);
     }
 
     /** Downloads in progress. */
@@ -601,16 +605,62 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
             onWriters(() -> d.session.dropPeer(peer, e.getMessage()));
             return;
         }
-        // verified and written right here on the session's thread: a 1 MiB SHA-256 and a write to
-        // the page cache take about a millisecond, and every hand-off to another thread costs more
-        // than that on a busy machine (measured: 3-10 ms per hop at load 10 on 2 cores)
-        chunk.ifPresent(c -> {
+        // hashed and written on the verifier pool, so the I/O thread goes back to decrypting and the
+        // SHA-256 of chunks runs on every core (profiled: on one thread, hash and write capped the
+        // download at ~290 MiB/s while the other core idled); see docs/benchmarks.md
+        chunk.ifPresent(c -> verifiers.execute(new VerifyChunk(d.session, peer, b.index(), c)));
+    }
+
+    /** Verifies, writes and marks one assembled chunk, then releases its buffer. */
+    private static final class VerifyChunk implements Runnable {
+        private final DownloadSession<PeerId> session;
+        private final PeerId peer;
+        private final int index;
+        private final ByteBuf chunk;
+
+        VerifyChunk(DownloadSession<PeerId> session, PeerId peer, int index, ByteBuf chunk) {
+            this.session = session;
+            this.peer = peer;
+            this.index = index;
+            this.chunk = chunk;
+        }
+
+        @Override
+        public void run() {
             try {
-                d.session.onChunk(peer, b.index(), c.nioBuffer());
+                session.onChunk(peer, index, chunk.nioBuffer());
+            } catch (RuntimeException e) {
+                log.warn("Storing chunk {} of {} from {} failed: {}", index, session.manifest().name(),
+                        peer.shortId(), e.toString(), e);
             } finally {
-                c.release();
+                chunk.release();
             }
-        });
+        }
+
+        /** The exchange is closing: the chunk is dropped (not marked, so a resume fetches it again). */
+        void discard() {
+            chunk.release();
+        }
+    }
+
+    /**
+     * Chunks waiting for the verifier pool: each holds one chunk buffer. The scheduler already bounds
+     * chunks in flight; this bound also holds against a peer that pushes chunks nobody asked for.
+     * When it is full the I/O thread verifies the chunk itself, which stops it reading (back-pressure).
+     */
+    static final int VERIFY_QUEUE = 32;
+
+    private static ThreadPoolExecutor newVerifierPool() {
+        // one per core (up to 4): SHA-256 runs at ~1.5 GiB/s per core with the SHA extensions
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(VERIFY_QUEUE), daemon("nexo-files-verify"), (task, pool) -> {
+                    if (pool.isShutdown()) {
+                        ((VerifyChunk) task).discard();
+                    } else {
+                        task.run();
+                    }
+                });
     }
 
     /** Runs {@code task} on the disk writers; false (task not run) once the exchange is closing. */
@@ -1003,6 +1053,15 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         }
         closed = true;
         timer.shutdownNow();
+        // chunks queued for verification are stored before the files close; later ones are dropped
+        verifiers.shutdown();
+        try {
+            if (!verifiers.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("Chunks still being verified after 5 s; pausing the downloads anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (Download d : downloads.values()) {
             d.session.pause();
         }
