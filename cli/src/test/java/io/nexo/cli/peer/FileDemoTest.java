@@ -14,9 +14,11 @@ class FileDemoTest {
         int exit = new FileDemo(new PrintWriter(text, true)).run();
         String out = text.toString();
         assertThat(exit).as(out).isZero();
-        assertThat(out).contains("alice  shares holiday-video.mp4 (8.0 MiB, 9 chunks of 1 MiB), id ",
+        // 8 MiB + 4321 bytes: eight full chunks and a short one, and the figures say so
+        assertThat(out).contains("alice  shares holiday-video.mp4 (8392929 bytes, 8.0 MiB; 9 chunks: 8 of 1.0 MiB"
+                        + " and one of 4321 bytes), id ",
                 "carol  /files: holiday-video.mp4, 8.0 MiB, 1 peer, learned through bob",
-                "identical: the file was verified chunk by chunk and as a whole");
+                "identical: every chunk was verified on arrival and the root hash of the chunks against the id");
         String got = out.replaceAll("(?s).*carol  got holiday-video\\.mp4: SHA-256 ([0-9a-f]{16}).*", "$1");
         String has = out.replaceAll("(?s).*alice  has          SHA-256 ([0-9a-f]{16}).*", "$1");
         assertThat(got).hasSize(16).isEqualTo(has);
