@@ -62,8 +62,11 @@ public final class PeerDemo {
                 return fail("the direct message did not arrive within " + WAIT_MS + " ms");
             }
             // a last broadcast from bob proves nothing else was in flight when we print
+            out.println("bob broadcasts \"that's all\" (once it is everywhere, nothing else is in flight)");
             bob.broadcast("that's all");
-            await(() -> messages("alice").size() == 1 && messages("carol").size() == 2);
+            if (!await(() -> messages("alice").size() == 1 && messages("carol").size() == 2)) {
+                return fail("bob's broadcast did not reach everyone within " + WAIT_MS + " ms");
+            }
 
             out.println("who received what:");
             for (PeerNode n : nodes) {

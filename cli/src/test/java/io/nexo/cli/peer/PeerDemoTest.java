@@ -20,6 +20,7 @@ class PeerDemoTest {
                 "  bob    broadcast from alice (1 hop): \"hello everyone, alice here\"",
                 "  carol  broadcast from alice (2 hops): \"hello everyone, alice here\"",
                 "  alice  direct from carol: \"hi alice, carol here (just for you)\"",
+                "bob broadcasts \"that's all\"",
                 "each node got each broadcast once; only alice got carol's direct message");
         // nobody but alice got the direct message, and alice never got her own broadcast
         assertThat(out.lines().filter(l -> l.contains("direct from"))).hasSize(1);
