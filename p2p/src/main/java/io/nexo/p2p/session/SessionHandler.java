@@ -19,6 +19,7 @@ import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.WireFormat;
 import io.nexo.p2p.wire.proto.Envelope;
+import io.nexo.p2p.wire.proto.Goodbye;
 import io.nexo.p2p.wire.proto.Hello;
 import io.nexo.p2p.wire.proto.Ping;
 import io.nexo.p2p.wire.proto.Pong;
@@ -39,10 +40,12 @@ import java.util.concurrent.TimeUnit;
  * failure takes the same path: log with who and why, close this channel only.
  *
  * <pre>
- *   TLS done -> check cert id (pinned? self?) -> send Hello
- *   Hello in -> check id matches cert         -> send Welcome(proof over peer's nonce)
+ *   TLS done -> check cert id (pinned? self?) -> send Hello(id, nonce)
+ *   Hello in -> check id matches cert         -> send Welcome(proof over peer's nonce, name, addresses)
  *   Welcome in -> verify proof                -> established: listener.onEstablished
  * </pre>
+ * In a closed network (network key) the accepting side sends its Welcome only after it verified the
+ * dialler's, so a stranger learns nothing beyond the certificate's peer id.
  */
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
@@ -61,6 +64,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     public record LocalInfo(PeerId peerId, String name, List<HostAndPort> listenAddrs,
                             Optional<NetworkKey> networkKey) {
     }
+
+    /** Goodbye reason of the accepting side of a closed network that refused the dialler's key. */
+    static final String KEY_REFUSED = "network key refused";
 
     private enum State { TLS, AWAIT_HELLO, AWAIT_WELCOME, ESTABLISHED, CLOSED }
 
@@ -136,10 +142,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             Hello.Builder hello = Hello.newBuilder()
                     .setProtocolVersion(WireFormat.PROTOCOL_VERSION)
                     .setPeerId(local.peerId().value())
-                    .setName(local.name())
-                    .setNonce(ByteString.copyFrom(nonce))
-                    .setStartedAtMillis(System.currentTimeMillis());
-            local.listenAddrs().forEach(a -> hello.addListenAddrs(a.toString()));
+                    .setNonce(ByteString.copyFrom(nonce));
             state = State.AWAIT_HELLO;
             ctx.writeAndFlush(Envelope.newBuilder().setHello(hello).build());
         } else if (evt instanceof IdleStateEvent idle) {
@@ -194,42 +197,85 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         peerHello = hello;
-        byte[] proof = local.networkKey()
-                .map(k -> k.proof(hello.getNonce().toByteArray(), local.peerId(), certifiedId))
-                .orElse(new byte[0]);
         state = State.AWAIT_WELCOME;
-        ctx.writeAndFlush(Envelope.newBuilder()
-                .setWelcome(Welcome.newBuilder().setNetworkProof(ByteString.copyFrom(proof))).build());
+        if (!welcomeAfterProof()) {
+            sendWelcome(ctx);
+        }
+    }
+
+    /**
+     * In a closed network the accepting side holds its Welcome (name, addresses) until the dialler
+     * proved the key: a stranger who connects learns the peer id of the certificate and nothing
+     * else. One side has to speak first, and the dialler chose whom it dials (and may have pinned
+     * the id), so it is the dialler. Open networks send both Welcomes at once.
+     */
+    private boolean welcomeAfterProof() {
+        return !outbound && local.networkKey().isPresent();
+    }
+
+    private void sendWelcome(ChannelHandlerContext ctx) {
+        byte[] proof = local.networkKey()
+                .map(k -> k.proof(peerHello.getNonce().toByteArray(), local.peerId(), certifiedId))
+                .orElse(new byte[0]);
+        Welcome.Builder welcome = Welcome.newBuilder()
+                .setNetworkProof(ByteString.copyFrom(proof))
+                .setName(local.name())
+                .setStartedAtMillis(System.currentTimeMillis());
+        local.listenAddrs().forEach(a -> welcome.addListenAddrs(a.toString()));
+        ctx.writeAndFlush(Envelope.newBuilder().setWelcome(welcome).build());
+    }
+
+    /**
+     * Refuses a dialler's network-key proof. The accepting side of a closed network has not said who
+     * it is yet and does not now; it only says why it closes, so the dialler can tell its user.
+     */
+    private void refuseKey(ChannelHandlerContext ctx, String reason) {
+        if (welcomeAfterProof()) {
+            ctx.writeAndFlush(Envelope.newBuilder()
+                    .setGoodbye(Goodbye.newBuilder().setReason(KEY_REFUSED)).build(), ctx.voidPromise());
+        }
+        fail(ctx, reason);
     }
 
     private void onWelcome(ChannelHandlerContext ctx, Envelope env) {
+        if (outbound && env.hasGoodbye()) {
+            String reason = env.getGoodbye().getReason();
+            fail(ctx, !KEY_REFUSED.equals(reason) ? "peer refused the connection: " + reason
+                    : local.networkKey().isPresent() ? "peer's network key differs"
+                    : "peer is in a closed network (it has a network key, this node has none)");
+            return;
+        }
         if (!env.hasWelcome()) {
             fail(ctx, "expected Welcome, got " + env.getBodyCase());
             return;
         }
-        byte[] proof = env.getWelcome().getNetworkProof().toByteArray();
+        Welcome welcome = env.getWelcome();
+        byte[] proof = welcome.getNetworkProof().toByteArray();
         if (local.networkKey().isPresent()) {
             if (proof.length == 0) {
-                fail(ctx, "peer has no network key (this node is in a closed network)");
+                refuseKey(ctx, "peer has no network key (this node is in a closed network)");
                 return;
             }
             if (!local.networkKey().get().verify(proof, nonce, local.peerId(), certifiedId)) {
-                fail(ctx, "peer's network key differs");
+                refuseKey(ctx, "peer's network key differs");
                 return;
             }
         } else if (proof.length != 0) {
             fail(ctx, "peer is in a closed network (it has a network key, this node has none)");
             return;
         }
+        if (welcomeAfterProof()) {
+            sendWelcome(ctx);
+        }
         List<HostAndPort> addrs = new ArrayList<>();
-        for (String a : peerHello.getListenAddrsList()) {
+        for (String a : welcome.getListenAddrsList()) {
             try {
                 addrs.add(HostAndPort.parse(a));
             } catch (IllegalArgumentException e) {
                 log.debug("{}: ignoring bad listen address '{}'", who(ctx), a);
             }
         }
-        String name = sanitizeName(peerHello.getName(), certifiedId);
+        String name = sanitizeName(welcome.getName(), certifiedId);
         byte[] dialerNonce = outbound ? nonce : peerHello.getNonce().toByteArray();
         PeerSession s = new PeerSession(ctx.channel(), certifiedId, name, addrs, outbound,
                 limits.maxOutboundQueueBytes(), java.util.HexFormat.of().formatHex(dialerNonce));

@@ -211,7 +211,7 @@ class LiveNodeFuzzTest {
                                                     byte[] nonce = new byte[32];
                                                     ctx.writeAndFlush(Envelope.newBuilder().setHello(Hello.newBuilder()
                                                             .setProtocolVersion(WireFormat.PROTOCOL_VERSION)
-                                                            .setPeerId(identity.peerId().value()).setName("fuzzer")
+                                                            .setPeerId(identity.peerId().value())
                                                             .setNonce(ByteString.copyFrom(nonce))).build());
                                                 }
                                             }
@@ -223,7 +223,7 @@ class LiveNodeFuzzTest {
                                             if (msg instanceof Envelope env) {
                                                 if (handshake && env.hasHello()) {
                                                     ctx.writeAndFlush(Envelope.newBuilder()
-                                                            .setWelcome(Welcome.getDefaultInstance()).build());
+                                                            .setWelcome(Welcome.newBuilder().setName("fuzzer")).build());
                                                 } else if (handshake && env.hasWelcome()) {
                                                     established.complete(null);
                                                 } else {
