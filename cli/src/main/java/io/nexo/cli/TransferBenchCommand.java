@@ -18,9 +18,10 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = {
                 "Copies SIZE bytes over loopback with a plain TCP socket, memory to memory",
-                "(the ceiling), then downloads a SIZE-byte file with nexo over TLS from K",
-                "seeders, every node in this JVM, file and download on tmpfs. Prints both",
-                "rates and their ratio."})
+                "(the ceiling), then a SIZE-byte file into a new file the same way, then",
+                "downloads the file with nexo over TLS from K seeders (after an unmeasured",
+                "warm-up download), every node in this JVM, file and download on tmpfs.",
+                "Prints the rates and the ratios."})
 public final class TransferBenchCommand implements Callable<Integer> {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|K|M|G)?", Pattern.CASE_INSENSITIVE);
@@ -66,6 +67,13 @@ public final class TransferBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "raw TCP %.0f MiB/s | nexo (TLS %s, K=%d) %.0f MiB/s | ratio %.1f%% | chunks per seeder %s%n",
                 r.rawBytesPerSecond() / (1L << 20), r.tlsProvider(), r.seeders(), r.nexoBytesPerSecond() / (1L << 20),
                 r.ratio() * 100, r.chunksPerSeeder());
+        out.printf(Locale.ROOT, "raw TCP file to new file %.0f MiB/s | nexo %.1f%% of it%n",
+                r.rawFileBytesPerSecond() / (1L << 20), r.fileRatio() * 100);
+        TransferBench.MemoryPeaks m = r.memory();
+        out.printf(Locale.ROOT, "memory during the download (whole JVM, all nodes): peak heap used %.0f MiB,"
+                        + " Netty direct %s, JDK direct buffers %.0f MiB%n", m.heapUsed() / (double) (1L << 20),
+                m.nettyDirect() < 0 ? "not counted" : String.format(Locale.ROOT, "%.0f MiB", m.nettyDirect() / (double) (1L << 20)),
+                m.jdkDirect() / (double) (1L << 20));
         return ExitCodes.OK;
     }
 

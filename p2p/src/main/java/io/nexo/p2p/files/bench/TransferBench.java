@@ -52,10 +52,72 @@ public final class TransferBench {
     }
 
     /** Measured rates, bytes per second. */
-    public record Result(long size, int seeders, double rawBytesPerSecond, double nexoBytesPerSecond,
-                         String tlsProvider, List<Long> chunksPerSeeder) {
+    public record Result(long size, int seeders, double rawBytesPerSecond, double rawFileBytesPerSecond,
+                         double nexoBytesPerSecond, String tlsProvider, List<Long> chunksPerSeeder,
+                         MemoryPeaks memory) {
+        /** nexo against the memory-to-memory copy: the figure of the target. */
         public double ratio() {
             return nexoBytesPerSecond / rawBytesPerSecond;
+        }
+
+        /** nexo against the file-to-file copy (same source and sink as the download). */
+        public double fileRatio() {
+            return nexoBytesPerSecond / rawFileBytesPerSecond;
+        }
+    }
+
+    /**
+     * Highest memory in use in this JVM (all nodes) while the measured download ran, sampled every
+     * 10 ms: heap used (garbage included), Netty's direct memory (-1 when Netty does not count it)
+     * and the JDK's direct buffers. Flat across file sizes means nothing grows with the file.
+     */
+    public record MemoryPeaks(long heapUsed, long nettyDirect, long jdkDirect) {
+    }
+
+    /** Samples {@link MemoryPeaks} on a daemon thread until closed. */
+    private static final class MemorySampler implements AutoCloseable {
+        private final java.lang.management.MemoryMXBean heap = java.lang.management.ManagementFactory.getMemoryMXBean();
+        private final java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).findFirst().orElse(null);
+        private final Thread thread;
+        private volatile boolean stop;
+        private long heapPeak;
+        private long nettyPeak = -1;
+        private long jdkPeak;
+
+        MemorySampler() {
+            thread = new Thread(() -> {
+                while (!stop) {
+                    sample();
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-memory");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private synchronized void sample() {
+            heapPeak = Math.max(heapPeak, heap.getHeapMemoryUsage().getUsed());
+            nettyPeak = Math.max(nettyPeak, io.netty.util.internal.PlatformDependent.usedDirectMemory());
+            if (direct != null) {
+                jdkPeak = Math.max(jdkPeak, direct.getMemoryUsed());
+            }
+        }
+
+        synchronized MemoryPeaks peaks() {
+            return new MemoryPeaks(heapPeak, nettyPeak, jdkPeak);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join();
+            sample();
         }
     }
 
@@ -82,6 +144,11 @@ public final class TransferBench {
 
             Path source = dir.resolve("source.bin");
             writeFile(source, params.size());
+            // like with like: the same file into a new file in the same folder, as the download does
+            // (the copy stays until the end, so the download, too, writes into pages not used before)
+            RawTcpCopy.Result rawFile = RawTcpCopy.runFiles(source, dir.resolve("raw-copy.bin"), 600);
+            progress.accept(String.format("raw TCP copy, file to new file: %.0f MiB/s",
+                    rawFile.bytesPerSecond() / (1L << 20)));
             Path warmUpSource = dir.resolve("warm-up.bin");
             writeFile(warmUpSource, WARM_UP_BYTES + 1); // another size: another id
             FileId id = null;
@@ -122,9 +189,15 @@ public final class TransferBench {
             done.computeIfAbsent(warmUpId, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
 
             progress.accept("downloading " + params.size() + " bytes from " + params.seeders() + " seeder(s)");
+            MemorySampler memory = new MemorySampler();
             long start = System.nanoTime();
-            downloader.get(id, Optional.empty()).get(30, TimeUnit.SECONDS);
-            Path got = done.computeIfAbsent(id, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
+            Path got;
+            try {
+                downloader.get(id, Optional.empty()).get(30, TimeUnit.SECONDS);
+                got = done.computeIfAbsent(id, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
+            } finally {
+                memory.close();
+            }
             long nanos = System.nanoTime() - start;
             if (Files.size(got) != params.size()) {
                 throw new IOException("downloaded " + Files.size(got) + " bytes, expected " + params.size());
@@ -136,8 +209,8 @@ public final class TransferBench {
                 perSeeder.add(byPeer.getOrDefault(nodes.get(i).peerId(), 0L));
             }
             progress.accept(String.format("nexo over TLS: %.0f MiB/s, chunks per seeder %s", rate / (1L << 20), perSeeder));
-            return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rate,
-                    nodes.get(0).tlsProvider(), perSeeder);
+            return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rawFile.bytesPerSecond(), rate,
+                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks());
         } finally {
             exchanges.forEach(FileExchange::close);
             nodes.forEach(PeerNode::close);
