@@ -116,7 +116,7 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     private final Map<FileId, CompletableFuture<ManifestReply>> pendingManifests = new ConcurrentHashMap<>();
     private final Set<UploadKey> pendingUploads = ConcurrentHashMap.newKeySet();
     /** Chunks read and waiting for the upload rate cap; released if the exchange closes first. */
-    private final Set<List<BinaryFrame>> delayed = ConcurrentHashMap.newKeySet();
+    private final Set<DelayedChunk> delayed = ConcurrentHashMap.newKeySet();
     private final ExecutorService diskWriters;
     private final ThreadPoolExecutor verifiers = newVerifierPool();
     private final ScheduledExecutorService timer;
@@ -127,6 +127,20 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     private volatile boolean closed;
 
     private record UploadKey(PeerId peer, FileId id, int index) {
+    }
+
+    /**
+     * A chunk read and waiting for the upload rate cap. Compared by identity on purpose: two
+     * uploads of the same chunk (to two peers, or to a peer that reconnected) carry equal frames,
+     * and a set of the frame lists treated them as one, so the second was never sent and its
+     * upload slot never freed.
+     */
+    private static final class DelayedChunk {
+        final List<BinaryFrame> frames;
+
+        DelayedChunk(List<BinaryFrame> frames) {
+            this.frames = frames;
+        }
     }
 
     private record ManifestReply(PeerId from, FileManifest manifest, BitSet have, boolean complete) {
@@ -479,15 +493,16 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
             List<BinaryFrame> frames = FileFrames.blocks(alloc, key.id(), key.index(), data);
             long delay = uploadRate == null ? 0 : uploadRate.reserve(slice.length());
             if (delay > 0) {
-                delayed.add(frames);
+                DelayedChunk waiting = new DelayedChunk(frames);
+                delayed.add(waiting);
                 try {
                     timer.schedule(() -> {
-                        if (delayed.remove(frames)) {
+                        if (delayed.remove(waiting)) {
                             sendBlocks(to, key, frames);
                         }
                     }, delay, TimeUnit.NANOSECONDS);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
-                    if (delayed.remove(frames)) {
+                    if (delayed.remove(waiting)) {
                         frames.forEach(BinaryFrame::release);
                         uploadSlots.release(key.peer());
                     }
@@ -1071,9 +1086,9 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (List<BinaryFrame> frames : List.copyOf(delayed)) {
-            if (delayed.remove(frames)) {
-                frames.forEach(BinaryFrame::release);
+        for (DelayedChunk waiting : List.copyOf(delayed)) {
+            if (delayed.remove(waiting)) {
+                waiting.frames.forEach(BinaryFrame::release);
             }
         }
         assembler.clear();

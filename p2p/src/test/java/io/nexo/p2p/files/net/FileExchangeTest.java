@@ -143,6 +143,34 @@ class FileExchangeTest {
         assertThat(byPeer.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(51);
     }
 
+    /**
+     * Two peers ask a rate-capped seeder for the same chunks at once: both uploads of each chunk
+     * wait for the cap, carry equal bytes, and must still be sent separately. (They were once kept
+     * in a set of frame lists, which treated them as one: the second was never sent and its upload
+     * slot never freed.)
+     */
+    @Test
+    void aRateCappedSeederServesTheSameChunksToTwoPeersAtOnce() throws Exception {
+        FileNodes.FileNode a = nodes.start("A", 4L * MIB);
+        Path source = bigFile("song.flac", 3, 6); // 4 chunks: each downloader asks for all at once
+        FileId id = shareOn(a, source);
+        FileNodes.FileNode c = nodes.start("C", 0, a);
+        FileNodes.FileNode d = nodes.start("D", 0, a);
+        awaitOffer(c, id, 1);
+        awaitOffer(d, id, 1);
+
+        c.files().get(id, Optional.empty()).get();
+        d.files().get(id, Optional.empty()).get();
+        Path gotC = awaitComplete(c, id);
+        Path gotD = awaitComplete(d, id);
+
+        assertThat(sha256(gotC)).isEqualTo(sha256(source));
+        assertThat(sha256(gotD)).isEqualTo(sha256(source));
+        await().atMost(TIMEOUT).until(() -> a.files().uploadsInProgress() == 0); // every slot given back
+        assertThat(c.files().download(id).orElseThrow().isDropped(a.node().peerId())).isFalse();
+        assertThat(d.files().download(id).orElseThrow().isDropped(a.node().peerId())).isFalse();
+    }
+
     @Test
     void aSeederKilledMidTransferIsReplacedByTheOthers() throws Exception {
         FileNodes.FileNode a = nodes.start("A", 10L * MIB);
