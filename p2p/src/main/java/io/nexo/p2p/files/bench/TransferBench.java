@@ -144,11 +144,6 @@ public final class TransferBench {
 
             Path source = dir.resolve("source.bin");
             writeFile(source, params.size());
-            // like with like: the same file into a new file in the same folder, as the download does
-            // (the copy stays until the end, so the download, too, writes into pages not used before)
-            RawTcpCopy.Result rawFile = RawTcpCopy.runFiles(source, dir.resolve("raw-copy.bin"), 600);
-            progress.accept(String.format("raw TCP copy, file to new file: %.0f MiB/s",
-                    rawFile.bytesPerSecond() / (1L << 20)));
             Path warmUpSource = dir.resolve("warm-up.bin");
             writeFile(warmUpSource, WARM_UP_BYTES + 1); // another size: another id
             FileId id = null;
@@ -187,7 +182,14 @@ public final class TransferBench {
             progress.accept("warm-up: downloading " + (WARM_UP_BYTES + 1) + " bytes (not measured)");
             downloader.get(warmUpId, Optional.empty()).get(30, TimeUnit.SECONDS);
             done.computeIfAbsent(warmUpId, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
+            awaitQuietJit();
 
+            // like with like: the same file into a new file in the same folder, as the download does,
+            // right before it (the copy stays until the end, so the download, too, writes into pages
+            // not used before: on a VM, the first touch of a page costs more than the copy)
+            RawTcpCopy.Result rawFile = RawTcpCopy.runFiles(source, dir.resolve("raw-copy.bin"), 600);
+            progress.accept(String.format("raw TCP copy, file to new file: %.0f MiB/s",
+                    rawFile.bytesPerSecond() / (1L << 20)));
             progress.accept("downloading " + params.size() + " bytes from " + params.seeders() + " seeder(s)");
             MemorySampler memory = new MemorySampler();
             long start = System.nanoTime();
@@ -244,6 +246,27 @@ public final class TransferBench {
         nodes.add(node);
         exchanges.add(fx);
         return fx;
+    }
+
+    /**
+     * Waits (at most 30 s) until the JIT compilers have had nothing to do for half a second: on two
+     * cores the compile queue the warm-up left behind otherwise takes a core from the measured
+     * download (profiled: C2 used a third of a core for most of it).
+     */
+    private static void awaitQuietJit() throws InterruptedException {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long last = jit.getTotalCompilationTime();
+        int quietTicks = 0;
+        while (quietTicks < 5 && System.nanoTime() < deadline) {
+            Thread.sleep(100); // polling a benchmark's setup, not synchronising a test
+            long now = jit.getTotalCompilationTime();
+            quietTicks = now == last ? quietTicks + 1 : 0;
+            last = now;
+        }
     }
 
     private static void writeFile(Path file, long size) throws IOException {
