@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * loopback, the shared file and the download both in {@code workDir} (tmpfs, so no disk on either
  * side). The nexo time runs from {@code /get} to the verified, renamed file: it includes the manifest
  * exchange, every chunk's SHA-256, the writes and the final check. An unmeasured download of
- * {@value #WARM_UP_BYTES} bytes first warms up the JIT, as the raw copy's warm-up does.
+ * {@value #WARM_UP_BYTES} bytes first warms up the JIT, as the raw copy's warm-up does (not when
+ * the upload rate is capped: the link is the limit then).
  */
 public final class TransferBench {
 
@@ -178,11 +179,14 @@ public final class TransferBench {
                 }
             }
             // warm up the JIT on the download path too (the raw copy had its warm-up above); the
-            // warm-up file stays on disk so the measured download writes into fresh pages as well
-            progress.accept("warm-up: downloading " + (WARM_UP_BYTES + 1) + " bytes (not measured)");
-            downloader.get(warmUpId, Optional.empty()).get(30, TimeUnit.SECONDS);
-            done.computeIfAbsent(warmUpId, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
-            awaitQuietJit();
+            // warm-up file stays on disk so the measured download writes into fresh pages as well.
+            // Not with an upload cap: the link is then the limit, and the warm-up would crawl.
+            if (params.uploadBytesPerSecond() == 0) {
+                progress.accept("warm-up: downloading " + (WARM_UP_BYTES + 1) + " bytes (not measured)");
+                downloader.get(warmUpId, Optional.empty()).get(30, TimeUnit.SECONDS);
+                done.computeIfAbsent(warmUpId, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
+                awaitQuietJit();
+            }
 
             // like with like: the same file into a new file in the same folder, as the download does,
             // right before it (the copy stays until the end, so the download, too, writes into pages
