@@ -45,6 +45,14 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
         }
     }
 
+    /** The threads that logged the messages containing {@code fragment}, oldest first. */
+    public List<String> threadsOf(String fragment) {
+        synchronized (appender) {
+            return appender.list.stream().filter(e -> e.getFormattedMessage().contains(fragment))
+                    .map(ILoggingEvent::getThreadName).toList();
+        }
+    }
+
     /** How many messages so far contain {@code fragment}. */
     public long count(String fragment) {
         return messages().stream().filter(m -> m.contains(fragment)).count();

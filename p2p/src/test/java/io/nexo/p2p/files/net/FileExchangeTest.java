@@ -9,6 +9,7 @@ import io.nexo.p2p.files.FileId;
 import io.nexo.p2p.files.PartialFile;
 import io.nexo.p2p.files.SharedFile;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.node.LogCapture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,6 +42,9 @@ class FileExchangeTest {
     Path tmp;
 
     private FileNodes nodes;
+
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("io.nexo.p2p.files");
 
     @BeforeEach
     void setUp() {
@@ -226,6 +231,9 @@ class FileExchangeTest {
         assertThat(sha256(got)).isEqualTo(sha256(source));
         assertThat(download.isDropped(evil.node().peerId())).isTrue();
         assertThat(download.chunksByPeer()).containsOnlyKeys(a.node().peerId());
+        // the bad chunks were caught on the verifier pool, not on a session's I/O thread, and logged
+        assertThat(logs.threadsOf("that fails its SHA-256: dropped from this download"))
+                .isNotEmpty().allSatisfy(t -> assertThat(t).startsWith("nexo-files-verify-"));
     }
 
     /**
