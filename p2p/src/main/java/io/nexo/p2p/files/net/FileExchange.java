@@ -88,6 +88,12 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     private static final int HAVE_REFRESH_TICKS = 2;
     /** Known holders that do not serve a download yet are retried about every this many ticks. */
     private static final int SOURCE_REFRESH_TICKS = 3;
+    /**
+     * Chunks waiting for the verifier pool: each holds one chunk buffer. The scheduler already bounds
+     * chunks in flight; this bound also holds against a peer that pushes chunks nobody asked for.
+     * When it is full the I/O thread verifies the chunk itself, which stops it reading (back-pressure).
+     */
+    static final int VERIFY_QUEUE = 32;
 
     /** A file as {@code /files} lists it. */
     public record Offer(FileId id, String name, long size, int peers, boolean local) {
@@ -657,13 +663,6 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
             chunk.release();
         }
     }
-
-    /**
-     * Chunks waiting for the verifier pool: each holds one chunk buffer. The scheduler already bounds
-     * chunks in flight; this bound also holds against a peer that pushes chunks nobody asked for.
-     * When it is full the I/O thread verifies the chunk itself, which stops it reading (back-pressure).
-     */
-    static final int VERIFY_QUEUE = 32;
 
     private static ThreadPoolExecutor newVerifierPool() {
         // one per core (up to 4): SHA-256 runs at ~1.5 GiB/s per core with the SHA extensions
