@@ -164,6 +164,9 @@ public final class DownloadSession<P> {
             fail(e);
             return;
         }
+        if (result == PartialFile.WriteResult.CLOSED) {
+            return; // the download ended while this chunk was verified (an endgame duplicate, a pause)
+        }
         if (result == PartialFile.WriteResult.STORED) {
             rate.add(manifest.chunkLength(chunk));
             listener.onChunkStored(manifest.id(), chunk);
@@ -361,8 +364,8 @@ public final class DownloadSession<P> {
 
     private void fail(Exception e) {
         synchronized (this) {
-            if (state == State.FAILED || state == State.CANCELLED) {
-                return;
+            if (state == State.FAILED || state == State.CANCELLED || state == State.COMPLETE) {
+                return; // a finished download never turns into a failed one
             }
             state = State.FAILED;
             failure = e;

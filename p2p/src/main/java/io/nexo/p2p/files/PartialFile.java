@@ -5,6 +5,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -58,7 +59,12 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
         /** Already held (an endgame duplicate): nothing written. */
         DUPLICATE,
         /** Failed its hash: nothing written, the sender should be distrusted. */
-        CORRUPT
+        CORRUPT,
+        /**
+         * The download ended (finished, paused or cancelled) while this chunk was on its way, e.g. an
+         * endgame duplicate verified on another thread: nothing recorded. Not an error.
+         */
+        CLOSED
     }
 
     private final FileManifest manifest;
@@ -235,7 +241,9 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
     public WriteResult write(int index, ByteBuffer... parts) throws IOException {
         Objects.checkIndex(index, manifest.chunkCount());
         synchronized (this) {
-            ensureOpen();
+            if (closed) {
+                return WriteResult.CLOSED;
+            }
             if (held.get(index)) {
                 return WriteResult.DUPLICATE;
             }
@@ -254,12 +262,19 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
                     pos += part.remaining();
                     writeFully(data, part.duplicate(), pos - part.remaining());
                 }
+            } catch (ClosedChannelException e) {
+                if (isClosed()) {
+                    return WriteResult.CLOSED; // closed by another thread meanwhile (it also interrupts the write)
+                }
+                throw e;
             } catch (IOException e) {
                 throw diskFullOr(e, "writing chunk " + index + " of " + manifest.name() + " to " + partPath);
             }
         }
         synchronized (this) {
-            ensureOpen();
+            if (closed) {
+                return WriteResult.CLOSED;
+            }
             if (held.get(index)) {
                 return WriteResult.DUPLICATE;
             }
@@ -398,6 +413,10 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
             throw new IOException("chunk " + index + " of " + manifest.name() + " is not held yet");
         }
         return new Slice(data, manifest.chunkOffset(index), manifest.chunkLength(index));
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     /** Closes the files; the state stays on disk so the download can resume. */

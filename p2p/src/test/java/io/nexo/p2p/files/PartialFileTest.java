@@ -73,6 +73,25 @@ class PartialFileTest {
     }
 
     @Test
+    void aChunkArrivingAfterTheDownloadEndedIsIgnoredNotAnError() throws Exception {
+        // the verifier pool hashes chunks on several threads: an endgame duplicate can reach write()
+        // after another thread finished the file, or after a pause closed it
+        PartialFile part = open();
+        for (int i = 0; i < manifest.chunkCount(); i++) {
+            part.write(i, chunk(i));
+        }
+        Path done = part.finish();
+        assertThat(part.write(2, chunk(2))).isEqualTo(PartialFile.WriteResult.CLOSED);
+        assertThat(Files.readAllBytes(done)).isEqualTo(content);
+
+        PartialFile paused = open();
+        paused.write(0, chunk(0));
+        paused.close();
+        assertThat(paused.write(1, chunk(1))).isEqualTo(PartialFile.WriteResult.CLOSED);
+        assertThat(paused.hasChunk(1)).isFalse();
+    }
+
+    @Test
     void servesTheChunksItHolds() throws Exception {
         try (PartialFile part = open()) {
             part.write(3, chunk(3));
