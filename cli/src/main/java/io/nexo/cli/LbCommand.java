@@ -14,6 +14,8 @@ import io.nexo.lb.config.ProxyProtocol;
 import io.nexo.lb.policy.Policies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.nexo.core.transport.Transport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -100,10 +102,15 @@ final class LbCommand implements Callable<Integer> {
             description = "Event loop threads; 0 = one per available CPU (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
+            description = "Socket transport: auto (io_uring where the kernel allows it, else epoll, else NIO), "
+                    + "io_uring, epoll or nio (default: ${DEFAULT-VALUE}).")
+    String transport;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Run the listeners and pools of this YAML file (format: docs/lb-config.md) instead of "
-                    + "the one-pool flags above; SIGHUP or POST /api/reload re-reads it. Only --admin and "
-                    + "--io-threads may be combined with it.")
+                    + "the one-pool flags above; SIGHUP or POST /api/reload re-reads it. Only --admin, "
+                    + "--io-threads and --transport may be combined with it.")
     Path configFile;
 
     @Option(names = "--check",
@@ -153,10 +160,11 @@ final class LbCommand implements Callable<Integer> {
         if (check && configFile == null) {
             throw new UsageException("--check needs --config FILE (it validates a configuration file)");
         }
+        Transport socketTransport = Transport.named(transport);
         BalancerConfig config = configFile != null ? fromFile() : fromFlags();
         LoadBalancer lb;
         try {
-            lb = new LoadBalancer(config, ioThreads);
+            lb = new LoadBalancer(config, ioThreads, socketTransport, PooledByteBufAllocator.DEFAULT);
         } catch (IllegalArgumentException e) {
             // e.g. a backend name that does not resolve: say which file it came from
             throw configFile != null ? new UsageException(configFile + ": " + e.getMessage(), e) : e;
@@ -235,7 +243,7 @@ final class LbCommand implements Callable<Integer> {
         for (String flag : POOL_FLAGS) {
             if (parsed.hasMatchedOption(flag)) {
                 throw new UsageException("--config cannot be combined with " + flag
-                        + " (the file describes listeners and pools; only --admin and --io-threads may be added)");
+                        + " (the file describes listeners and pools; only --admin, --io-threads and --transport may be added)");
             }
         }
         BalancerConfig fileConfig = ConfigLoader.load(configFile);

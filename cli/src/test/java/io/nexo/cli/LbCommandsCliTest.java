@@ -72,6 +72,7 @@ class LbCommandsCliTest {
             "lb --drain-timeout -5s",
             "lb --max-connections 0",
             "lb --io-threads -1",
+            "lb --transport kqueue",
             "lb --policy fastest",
             "backend --port 70000",
             "backend --port x",

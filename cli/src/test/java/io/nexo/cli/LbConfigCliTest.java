@@ -89,7 +89,7 @@ class LbConfigCliTest {
         CliRun mixed = CliRun.of("lb", "--config", "x.yaml", "--listen", "127.0.0.1:0");
         assertThat(mixed.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(mixed.errLines()).containsExactly("nexo lb: --config cannot be combined with --listen "
-                + "(the file describes listeners and pools; only --admin and --io-threads may be added)");
+                + "(the file describes listeners and pools; only --admin, --io-threads and --transport may be added)");
     }
 
     @Test

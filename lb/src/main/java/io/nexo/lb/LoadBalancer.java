@@ -119,9 +119,9 @@ public final class LoadBalancer implements AutoCloseable {
     private EventLoopGroup group;
     private boolean stopped;
 
-    /** A balancer on the best transport (epoll, else NIO) with pooled direct buffers. */
+    /** A balancer on the fastest transport (io_uring, else epoll, else NIO) with pooled direct buffers. */
     public LoadBalancer(LbConfig config) {
-        this(config, Transport.best(), PooledByteBufAllocator.DEFAULT);
+        this(config, Transport.fastest(), PooledByteBufAllocator.DEFAULT);
     }
 
     /**
@@ -133,7 +133,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** @param ioThreads event loop threads, 0 = one per CPU */
     public LoadBalancer(BalancerConfig config, int ioThreads) {
-        this(config, ioThreads, Transport.best(), PooledByteBufAllocator.DEFAULT);
+        this(config, ioThreads, Transport.fastest(), PooledByteBufAllocator.DEFAULT);
     }
 
     /**

@@ -14,6 +14,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +26,8 @@ import org.slf4j.LoggerFactory;
 import java.util.function.Supplier;
 
 /**
- * The socket transport nexo runs on: Linux epoll when the native library loads, Java NIO otherwise.
+ * The socket transport nexo runs on: Linux epoll when the native library loads, Java NIO otherwise;
+ * the balancer prefers io_uring ({@link #fastest()}).
  * Everything that creates event loops or channels asks this class, so both halves of nexo use the
  * same transport and the fallback happens in one place.
  */
@@ -31,10 +37,13 @@ public final class Transport {
 
     private static final Transport EPOLL = new Transport("epoll", EpollStayRegisteredIoHandler::newFactory,
             EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
+    private static final Transport IO_URING = new Transport("io_uring", IoUringIoHandler::newFactory,
+            IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
     private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
             NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
     private static volatile Transport best;
+    private static volatile Transport fastest;
 
     private final String name;
     private final Supplier<IoHandlerFactory> ioHandlerFactory;
@@ -72,6 +81,64 @@ public final class Transport {
             }
         }
         return t;
+    }
+
+    /**
+     * io_uring where the kernel and its settings allow it (Linux 5.x+, not disabled by
+     * {@code kernel.io_uring_disabled} or a seccomp filter), else {@link #best()}. The balancer runs
+     * on it: one {@code io_uring_enter} submits and reaps the reads and writes of many connections,
+     * where epoll needs a {@code recv}/{@code send} system call each (docs/benchmarks.md, "io_uring").
+     */
+    public static Transport fastest() {
+        Transport t = fastest;
+        if (t == null) {
+            synchronized (Transport.class) {
+                t = fastest;
+                if (t == null) {
+                    if (IoUring.isAvailable()) {
+                        t = IO_URING;
+                    } else {
+                        log.info("io_uring transport unavailable ({}); using {}",
+                                IoUring.unavailabilityCause().toString(), best());
+                        t = best();
+                    }
+                    fastest = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The names {@link #named} accepts. */
+    public static final String NAMES = "auto, io_uring, epoll, nio";
+
+    /**
+     * The transport of a {@code --transport} flag: {@code auto} ({@link #fastest()}), {@code io_uring},
+     * {@code epoll} or {@code nio}.
+     *
+     * @throws IllegalArgumentException for another name, or a native transport this machine cannot run
+     */
+    public static Transport named(String name) {
+        switch (name) {
+            case "auto":
+                return fastest();
+            case "io_uring":
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalArgumentException("transport io_uring is unavailable here: "
+                            + IoUring.unavailabilityCause().getMessage());
+                }
+                return IO_URING;
+            case "epoll":
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalArgumentException("transport epoll is unavailable here: "
+                            + Epoll.unavailabilityCause().getMessage());
+                }
+                return EPOLL;
+            case "nio":
+                return NIO;
+            default:
+                throw new IllegalArgumentException("transport: '" + name + "' (expected one of: " + NAMES + ")");
+        }
     }
 
     /** The portable NIO transport, for tests that must not depend on the native one. */

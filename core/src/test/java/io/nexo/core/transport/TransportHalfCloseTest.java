@@ -10,7 +10,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -18,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,15 +27,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A half-closed connection keeps working in the other direction: the peer sends FIN first, then we
  * write far more than the socket buffers hold. On Netty 4.2.18's plain epoll handler the write that
  * needs EPOLLOUT after the FIN fails with ENOENT and the stream is cut short; see
- * {@link EpollStayRegisteredIoHandler}.
+ * {@link EpollStayRegisteredIoHandler}. Run on every transport the machine has, io_uring included.
  */
 class TransportHalfCloseTest {
 
     private static final int SIZE = 32 * 1024 * 1024;
 
-    @Test
-    void writesAfterThePeersFinArriveComplete() throws Exception {
-        Transport transport = Transport.best();
+    /** Every transport this machine runs: nio always, epoll and io_uring where the kernel allows. */
+    static Stream<String> transports() {
+        return Stream.of("nio", "epoll", "io_uring").filter(TransportHalfCloseTest::available);
+    }
+
+    static boolean available(String name) {
+        try {
+            Transport.named(name);
+            return true;
+        } catch (IllegalArgumentException unavailable) {
+            return false;
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void writesAfterThePeersFinArriveComplete(String name) throws Exception {
+        Transport transport = Transport.named(name);
         EventLoopGroup group = transport.newEventLoopGroup(1, "half-close-test");
         CompletableFuture<Throwable> writeOutcome = new CompletableFuture<>();
         try {

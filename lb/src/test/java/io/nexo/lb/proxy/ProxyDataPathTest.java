@@ -10,6 +10,8 @@ import io.nexo.lb.testing.Streams.Digest;
 import io.nexo.lb.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,8 +52,21 @@ class ProxyDataPathTest {
         return resource;
     }
 
-    private HostAndPort startLb(TestBackend backend) throws Exception {
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
+    /** Every transport this machine runs: the data path must not depend on which one. */
+    static Stream<String> transports() {
+        return Stream.of("nio", "epoll", "io_uring").filter(name -> {
+            try {
+                Transport.named(name);
+                return true;
+            } catch (IllegalArgumentException unavailable) {
+                return false;
+            }
+        });
+    }
+
+    private HostAndPort startLb(TestBackend backend, String transport) throws Exception {
+        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address())),
+                Transport.named(transport), PooledByteBufAllocator.DEFAULT));
         return HostAndPort.of(lb.start());
     }
 
@@ -61,19 +77,20 @@ class ProxyDataPathTest {
         return s;
     }
 
-    @Test
-    void sixtyFourMebibytesEachWayAtOnceArriveIntact() throws Exception {
-        bothWaysAtOnce(64 * MIB);
+    @ParameterizedTest
+    @MethodSource("transports")
+    void sixtyFourMebibytesEachWayAtOnceArriveIntact(String transport) throws Exception {
+        bothWaysAtOnce(64 * MIB, transport);
     }
 
     /** The "1 GiB upload", each way at once; minutes on a busy box, so in the slow suite. */
     @Test
     @org.junit.jupiter.api.Tag("slow")
     void oneGibibyteEachWayAtOnceArrivesIntact() throws Exception {
-        bothWaysAtOnce(1024 * MIB);
+        bothWaysAtOnce(1024 * MIB, "auto");
     }
 
-    private void bothWaysAtOnce(long size) throws Exception {
+    private void bothWaysAtOnce(long size, String transport) throws Exception {
         CompletableFuture<Digest> backendReceived = new CompletableFuture<>();
         CompletableFuture<Digest> backendSent = new CompletableFuture<>();
         TestBackend backend = closing(TestBackend.start(s -> {
@@ -89,7 +106,7 @@ class ProxyDataPathTest {
             backendReceived.complete(Streams.readAll(s.getInputStream()));
             backendSent.complete(sending.get(10, TimeUnit.MINUTES));
         }));
-        HostAndPort lb = startLb(backend);
+        HostAndPort lb = startLb(backend, transport);
         try (Socket client = connect(lb)) {
             CompletableFuture<Digest> clientSent = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -110,8 +127,9 @@ class ProxyDataPathTest {
         }
     }
 
-    @Test
-    void clientHalfCloseStillGetsTheWholeReply() throws Exception {
+    @ParameterizedTest
+    @MethodSource("transports")
+    void clientHalfCloseStillGetsTheWholeReply(String transport) throws Exception {
         // the backend answers only after the request ended (FIN), like a "read all, then reply" server
         TestBackend backend = closing(TestBackend.start(s -> {
             byte[] request = s.getInputStream().readAllBytes();
@@ -119,7 +137,7 @@ class ProxyDataPathTest {
             out.write(("got " + request.length + " bytes\n").getBytes(StandardCharsets.UTF_8));
             Streams.writeRandom(out, 3 * MIB, 7);
         }));
-        HostAndPort lb = startLb(backend);
+        HostAndPort lb = startLb(backend, transport);
         try (Socket client = connect(lb)) {
             client.getOutputStream().write(new byte[100_000]);
             client.shutdownOutput();
@@ -132,8 +150,9 @@ class ProxyDataPathTest {
         }
     }
 
-    @Test
-    void backendHalfCloseStillReceivesTheClientsData() throws Exception {
+    @ParameterizedTest
+    @MethodSource("transports")
+    void backendHalfCloseStillReceivesTheClientsData(String transport) throws Exception {
         // the backend speaks first and shuts its output, then keeps reading: the other direction
         CompletableFuture<Digest> backendReceived = new CompletableFuture<>();
         TestBackend backend = closing(TestBackend.start(s -> {
@@ -141,7 +160,7 @@ class ProxyDataPathTest {
             s.shutdownOutput();
             backendReceived.complete(Streams.readAll(s.getInputStream()));
         }));
-        HostAndPort lb = startLb(backend);
+        HostAndPort lb = startLb(backend, transport);
         try (Socket client = connect(lb)) {
             assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("banner\n");
             Digest sent = Streams.writeRandom(client.getOutputStream(), 2 * MIB, 3); // after EOF from the backend
@@ -157,8 +176,9 @@ class ProxyDataPathTest {
      * allocator serves from one 4 MiB chunk; 8 MiB leaves room for a second chunk. Without backpressure it
      * would read everything the backend can send (64 MiB) into memory.
      */
-    @Test
-    void aClientThatStopsReadingDoesNotMakeTheBalancerBuffer() throws Exception {
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientThatStopsReadingDoesNotMakeTheBalancerBuffer(String transport) throws Exception {
         long size = 64 * MIB;
         AtomicLong written = new AtomicLong();
         CompletableFuture<Digest> backendSent = new CompletableFuture<>();
@@ -182,7 +202,7 @@ class ProxyDataPathTest {
         }));
         PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
         LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address())),
-                Transport.best(), allocator));
+                Transport.named(transport), allocator));
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
             client.getOutputStream().write(1); // any request; then the client reads nothing
