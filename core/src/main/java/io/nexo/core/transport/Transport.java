@@ -42,8 +42,6 @@ public final class Transport {
     private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
             NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
-    private static volatile Transport best;
-    private static volatile Transport fastest;
 
     private final String name;
     private final Supplier<IoHandlerFactory> ioHandlerFactory;
@@ -64,23 +62,7 @@ public final class Transport {
 
     /** Epoll where available, else NIO (logged once, with the reason). */
     public static Transport best() {
-        Transport t = best;
-        if (t == null) {
-            synchronized (Transport.class) {
-                t = best;
-                if (t == null) {
-                    if (Epoll.isAvailable()) {
-                        t = EPOLL;
-                    } else {
-                        log.info("native epoll transport unavailable ({}); using NIO",
-                                Epoll.unavailabilityCause().toString());
-                        t = NIO;
-                    }
-                    best = t;
-                }
-            }
-        }
-        return t;
+        return Best.TRANSPORT;
     }
 
     /**
@@ -90,23 +72,34 @@ public final class Transport {
      * where epoll needs a {@code recv}/{@code send} system call each (docs/benchmarks.md, "io_uring").
      */
     public static Transport fastest() {
-        Transport t = fastest;
-        if (t == null) {
-            synchronized (Transport.class) {
-                t = fastest;
-                if (t == null) {
-                    if (IoUring.isAvailable()) {
-                        t = IO_URING;
-                    } else {
-                        log.info("io_uring transport unavailable ({}); using {}",
-                                IoUring.unavailabilityCause().toString(), best());
-                        t = best();
-                    }
-                    fastest = t;
-                }
+        return Fastest.TRANSPORT;
+    }
+
+    /** Chosen on first use (the JVM initialises a holder class once, thread-safely). */
+    private static final class Best {
+        static final Transport TRANSPORT = choose();
+
+        private static Transport choose() {
+            if (Epoll.isAvailable()) {
+                return EPOLL;
             }
+            log.info("native epoll transport unavailable ({}); using NIO",
+                    Epoll.unavailabilityCause().toString());
+            return NIO;
         }
-        return t;
+    }
+
+    private static final class Fastest {
+        static final Transport TRANSPORT = choose();
+
+        private static Transport choose() {
+            if (IoUring.isAvailable()) {
+                return IO_URING;
+            }
+            log.info("io_uring transport unavailable ({}); using {}",
+                    IoUring.unavailabilityCause().toString(), best());
+            return best();
+        }
     }
 
     /** The names {@link #named} accepts. */
