@@ -242,8 +242,8 @@ final class LbCommand implements Callable<Integer> {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         for (String flag : POOL_FLAGS) {
             if (parsed.hasMatchedOption(flag)) {
-                throw new UsageException("--config cannot be combined with " + flag
-                        + " (the file describes listeners and pools; only --admin, --io-threads and --transport may be added)");
+                throw new UsageException("--config cannot be combined with " + flag + " (the file describes "
+                        + "listeners and pools; only --admin, --io-threads and --transport may be added)");
             }
         }
         BalancerConfig fileConfig = ConfigLoader.load(configFile);
