@@ -1,6 +1,8 @@
 package io.nexo.cli;
 
+import io.netty.buffer.PooledByteBufAllocator;
 import io.nexo.core.net.HostAndPort;
+import io.nexo.core.transport.Transport;
 import io.nexo.lb.LbConfig;
 import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
@@ -14,8 +16,6 @@ import io.nexo.lb.config.ProxyProtocol;
 import io.nexo.lb.policy.Policies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.nexo.core.transport.Transport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
