@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -112,15 +111,10 @@ public final class FileDemo {
         PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort("127.0.0.1", 0))
                 .withDiscovery(DiscoveryParams.defaults().withDegree(0, 8))
                 .withBootstrap(join == null ? List.of() : List.of(DialTarget.of(join.listenAddress())));
-        AtomicReference<FileExchange> ref = new AtomicReference<>();
-        PeerNode node = new PeerNode(config, e -> {
-            FileExchange f = ref.get();
-            if (f != null) {
-                f.onEvent(e);
-            }
-        });
+        FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
+        PeerNode node = new PeerNode(config, toFiles);
         FileExchange fx = new FileExchange(node, FileExchangeConfig.defaults(dir.resolve(name)), events);
-        ref.set(fx);
+        toFiles.bind(fx);
         fx.start();
         node.start();
         nodes.add(node);

@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code nexo peer}: a node of the peer-to-peer network, with a chat console. With no flags at all
@@ -233,12 +232,9 @@ public final class PeerCommand implements Callable<Integer> {
         PeerNodeConfig config = buildConfig(identity, listenAt, key, lock.isPresent());
         PeerConsole console = new PeerConsole(io, format);
         FileConsole fileConsole = new FileConsole(io, format);
-        AtomicReference<FileExchange> exchange = new AtomicReference<>();
+        FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
         PeerNode node = new PeerNode(config, event -> {
-            FileExchange f = exchange.get();
-            if (f != null) {
-                f.onEvent(event);
-            }
+            toFiles.onEvent(event);
             // file announcements travel as gossip too, but they are not chat
             if (!(event instanceof PeerEvent.MessageReceived m && FileFrames.PROTOCOL.equals(m.topic()))) {
                 console.onEvent(event);
@@ -246,7 +242,7 @@ public final class PeerCommand implements Callable<Integer> {
         });
         console.attach(node);
         FileExchange files = new FileExchange(node, fileConfig(lock.isPresent()), fileConsole);
-        exchange.set(files);
+        toFiles.bind(files);
         fileConsole.attach(files);
         console.attachFiles(fileConsole);
         try {

@@ -42,7 +42,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,16 +97,11 @@ class LiveNodeFuzzTest {
         if (node == null) {
             // with file exchange (files/1) on, sharing one small file, so that its frames reach real code
             Path dataDir = Files.createTempDirectory("nexo-fuzz-node");
-            AtomicReference<FileExchange> exchange = new AtomicReference<>();
+            FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
             node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), "target", new HostAndPort("127.0.0.1", 0)),
-                    e -> {
-                        FileExchange f = exchange.get();
-                        if (f != null) {
-                            f.onEvent(e);
-                        }
-                    });
+                    toFiles);
             files = new FileExchange(node, FileExchangeConfig.defaults(dataDir), FileEvents.NONE);
-            exchange.set(files);
+            toFiles.bind(files);
             files.start();
             node.start();
             Path shared = Files.writeString(dataDir.resolve("shared.txt"), "nexo fuzz target\n".repeat(1000));

@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -235,16 +234,11 @@ public final class TransferBench {
         PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort("127.0.0.1", 0))
                 .withBootstrap(join)
                 .withDiscovery(DiscoveryParams.defaults().withDegree(Math.max(1, join.size()), 50));
-        AtomicReference<FileExchange> ref = new AtomicReference<>();
-        PeerNode node = new PeerNode(config, e -> {
-            FileExchange f = ref.get();
-            if (f != null) {
-                f.onEvent(e);
-            }
-        });
+        FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
+        PeerNode node = new PeerNode(config, toFiles);
         FileExchange fx = new FileExchange(node, FileExchangeConfig.defaults(dataDir)
                 .withUploadRate(params.uploadBytesPerSecond()), events);
-        ref.set(fx);
+        toFiles.bind(fx);
         fx.start();
         node.start();
         nodes.add(node);

@@ -37,6 +37,7 @@ import io.nexo.p2p.files.proto.Refuse;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.AppProtocol;
 import io.nexo.p2p.node.PeerEvent;
+import io.nexo.p2p.node.PeerListener;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.wire.BinaryFrame;
@@ -325,6 +326,29 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ node events
+
+    /**
+     * The node's listener for an exchange built after the node: a {@link PeerNode} takes its
+     * listener when it is constructed and a FileExchange takes its node, so the listener forwards to
+     * the exchange once {@link #bind} gave it one. Events before that carry no file traffic (bind
+     * before starting the node).
+     */
+    public static final class NodeListener implements PeerListener {
+        private volatile FileExchange exchange;
+
+        /** Starts forwarding the node's events to {@code files}. */
+        public void bind(FileExchange files) {
+            exchange = files;
+        }
+
+        @Override
+        public void onEvent(PeerEvent event) {
+            FileExchange f = exchange;
+            if (f != null) {
+                f.onEvent(event);
+            }
+        }
+    }
 
     /** Feed every event of the node here. */
     public void onEvent(PeerEvent event) {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** Real nodes with file exchange on loopback ports, each with its own data dir; closes them all. */
 final class FileNodes implements AutoCloseable {
@@ -63,17 +62,12 @@ final class FileNodes implements AutoCloseable {
                 .withDataDir(dataDir)
                 .withBootstrap(targets)
                 .withDiscovery(DiscoveryParams.defaults().withDegree(1, 50));
-        AtomicReference<FileExchange> exchange = new AtomicReference<>();
-        PeerNode node = new PeerNode(config, e -> {
-            FileExchange f = exchange.get();
-            if (f != null) {
-                f.onEvent(e);
-            }
-        });
+        FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
+        PeerNode node = new PeerNode(config, toFiles);
         Recorder recorder = new Recorder();
         FileExchange files = new FileExchange(node, FileExchangeConfig.defaults(dataDir)
                 .withAnnounceInterval(java.time.Duration.ofSeconds(2)).withUploadRate(uploadBytesPerSecond), recorder);
-        exchange.set(files);
+        toFiles.bind(files);
         files.start();
         node.start();
         FileNode n = new FileNode(name, node, files, dataDir, recorder);
