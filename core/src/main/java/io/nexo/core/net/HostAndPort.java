@@ -1,5 +1,6 @@
 package io.nexo.core.net;
 
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,11 +11,14 @@ import java.util.Objects;
  * {@code 127.0.0.1:8000}, {@code example.org:80}, {@code [::1]:5000}.
  *
  * <p>Parsing never resolves names; {@link #toSocketAddress()} does, when a connection needs it.
+ * An IPv6 host is kept without brackets and in its shortest form (RFC 5952: {@code ::1}, not
+ * {@code 0:0:0:0:0:0:0:1}), so two spellings of one address are equal and print alike.
  */
 public record HostAndPort(String host, int port) {
 
     public HostAndPort {
         Objects.requireNonNull(host, "host");
+        host = canonicalHost(host);
         if (host.isBlank()) {
             throw new IllegalArgumentException("host: empty (expected: a name or an IP address)");
         }
@@ -39,6 +43,10 @@ public record HostAndPort(String host, int port) {
                 throw invalid(text);
             }
             host = s.substring(1, close);
+            if (!isIpv6Literal(host)) {
+                // brackets are for IPv6 literals only ("[foo]:80" is a typo, not a name)
+                throw invalid(text);
+            }
             portText = s.substring(close + 2);
         } else {
             int colon = s.lastIndexOf(':');
@@ -59,6 +67,27 @@ public record HostAndPort(String host, int port) {
                     + " is out of range (expected: 0-65535)");
         }
         return new HostAndPort(host, port);
+    }
+
+    /**
+     * Parses a host alone, where no port is taken ({@code --host}): a name, an IPv4 address, or an
+     * IPv6 address with or without brackets ({@code ::1}, {@code [::1]}).
+     *
+     * @return the host as {@link #host()} keeps it: IPv6 without brackets, in its shortest form
+     * @throws IllegalArgumentException with a message that quotes the input and says what was expected
+     */
+    public static String parseHost(String text) {
+        Objects.requireNonNull(text, "text");
+        String s = text.trim();
+        String bare = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+        boolean valid = bare.indexOf(':') >= 0 ? isIpv6Literal(bare)
+                // brackets only around IPv6; no blanks or slashes inside a name ("10.0.0.0/8" is a typo)
+                : bare.equals(s) && !bare.isEmpty() && bare.chars().noneMatch(c -> c <= ' ' || c == '/');
+        if (!valid) {
+            throw new IllegalArgumentException("invalid host '" + text
+                    + "' (expected: a name or an IP address, e.g. 127.0.0.1, localhost or ::1)");
+        }
+        return canonicalHost(bare);
     }
 
     /** Parses a comma-separated list, ignoring blanks around commas: {@code a:1, b:2}. */
@@ -87,9 +116,10 @@ public record HostAndPort(String host, int port) {
         return new InetSocketAddress(host, port);
     }
 
-    /** The address of a bound or connected socket. */
+    /** The address of a bound or connected socket (an IPv6 zone such as {@code %lo} is dropped). */
     public static HostAndPort of(InetSocketAddress address) {
-        String h = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+        String h = address.getAddress() != null ? NetUtil.toAddressString(address.getAddress())
+                : address.getHostString();
         int zone = h.indexOf('%');
         if (zone >= 0) {
             h = h.substring(0, zone);
@@ -97,8 +127,37 @@ public record HostAndPort(String host, int port) {
         return new HostAndPort(h, address.getPort());
     }
 
+    /** Whether {@link #host()} is an IPv6 literal (which {@link #toString()} puts in brackets). */
+    public boolean isIpv6() {
+        return host.indexOf(':') >= 0;
+    }
+
+    private static boolean isIpv6Literal(String host) {
+        return NetUtil.isValidIpV6Address(host);
+    }
+
+    /**
+     * The host without IPv6 brackets and, for an IPv6 literal, in RFC 5952 form; anything else
+     * (names, IPv4) unchanged. A zone ({@code fe80::1%eth0}) is kept as written.
+     */
+    private static String canonicalHost(String host) {
+        String h = host.length() > 2 && host.startsWith("[") && host.endsWith("]")
+                ? host.substring(1, host.length() - 1) : host;
+        if (h.indexOf(':') < 0 || !isIpv6Literal(h)) {
+            return h;
+        }
+        int zone = h.indexOf('%');
+        String address = zone >= 0 ? h.substring(0, zone) : h;
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
+        if (bytes == null || bytes.length != 16) {
+            return h; // e.g. "::ffff:1.2.3.4" that Netty turns into 4 bytes: keep the user's spelling
+        }
+        String shortest = NetUtil.bytesToIpAddress(bytes);
+        return zone >= 0 ? shortest + h.substring(zone) : shortest;
+    }
+
     @Override
     public String toString() {
-        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+        return isIpv6() ? "[" + host + "]:" + port : host + ":" + port;
     }
 }
