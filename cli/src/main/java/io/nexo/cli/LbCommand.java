@@ -3,7 +3,6 @@ package io.nexo.cli;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
-import io.nexo.lb.LbConfig;
 import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.core.admin.AdminServer;
@@ -11,9 +10,6 @@ import io.nexo.lb.admin.LbAdmin;
 import io.nexo.lb.admin.LbController;
 import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.ConfigLoader;
-import io.nexo.lb.config.PoolConfig;
-import io.nexo.lb.config.ProxyProtocol;
-import io.nexo.lb.policy.Policies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -23,7 +19,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -32,6 +27,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
+        defaultValueProvider = LbFlags.Defaults.class,
         description = {
                 "Layer-4 TCP load balancer: accepts clients on --listen and proxies each connection, "
                         + "full-duplex, to the next backend in round-robin order. A backend that refuses or "
@@ -50,53 +46,9 @@ final class LbCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8000",
-            description = "Address to accept clients on (default: ${DEFAULT-VALUE}; port 0 = any free port).")
-    HostAndPort listen;
-
-    @Option(names = "--backend", paramLabel = "HOST:PORT", split = ",",
-            defaultValue = "127.0.0.1:8001,127.0.0.1:8002,127.0.0.1:8003",
-            description = "Backend server; repeat the flag or separate with commas; order is the rotation order "
-                    + "(default: ${DEFAULT-VALUE}).")
-    List<HostAndPort> backends;
-
-    @Option(names = "--policy", paramLabel = "NAME", defaultValue = LbConfig.DEFAULT_POLICY,
-            completionCandidates = PolicyNames.class,
-            description = "Load-balancing policy, one of: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    String policy;
-
-    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "3s",
-            description = "Time a backend may take to accept a connection before the next one is tried "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Duration connectTimeout;
-
-    @Option(names = "--check-interval", paramLabel = "DURATION", defaultValue = "2s",
-            description = "Time between active TCP health checks of each backend; 0 disables health checks "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Duration checkInterval;
-
-    @Option(names = "--rise", paramLabel = "N", defaultValue = "2",
-            description = "Consecutive passed checks that bring a DOWN backend back UP (default: ${DEFAULT-VALUE}).")
-    int rise;
-
-    @Option(names = "--fall", paramLabel = "N", defaultValue = "3",
-            description = "Consecutive failed checks that take an UP backend DOWN; a failed client connect "
-                    + "takes it DOWN at once (default: ${DEFAULT-VALUE}).")
-    int fall;
-
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
-            description = "Close a connection after this long without traffic in either direction; 0 = never "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Duration idleTimeout;
-
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
-            description = "Client connections served at once; more are refused and logged (default: ${DEFAULT-VALUE}).")
-    int maxConnections;
-
-    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
-            description = "On SIGTERM/SIGINT, how long open connections may take to finish before they are "
-                    + "closed (default: ${DEFAULT-VALUE}).")
-    Duration drainTimeout;
+    /** The flags of the one listener and pool that run without --config. */
+    @CommandLine.Mixin
+    LbFlags flags;
 
     @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
             description = "Event loop threads; 0 = one per available CPU (default: ${DEFAULT-VALUE}).")
@@ -123,37 +75,6 @@ final class LbCommand implements Callable<Integer> {
                     + "(off by default; overrides the file's 'admin'). Give a loopback address unless you "
                     + "mean to expose it: it has no authentication.")
     HostAndPort admin;
-
-    @Option(names = "--access-log",
-            description = "Log one line per closed connection: listener, client, backend, bytes each way, "
-                    + "duration, close reason (logger io.nexo.lb.access).")
-    boolean accessLog;
-
-    @Option(names = "--proxy-protocol", paramLabel = "none|v1|v2", defaultValue = "none",
-            converter = ProxyProtocolConverter.class,
-            description = "Send each backend a PROXY protocol header with the client's address first "
-                    + "(default: ${DEFAULT-VALUE}).")
-    ProxyProtocol proxyProtocol;
-
-    /** Flags that describe the one pool of the flags form, so cannot be mixed with --config. */
-    private static final List<String> POOL_FLAGS = List.of("--listen", "--backend", "--policy", "--connect-timeout",
-            "--check-interval", "--rise", "--fall", "--idle-timeout", "--max-connections", "--drain-timeout",
-            "--access-log", "--proxy-protocol");
-
-    static final class ProxyProtocolConverter implements CommandLine.ITypeConverter<ProxyProtocol> {
-        @Override
-        public ProxyProtocol convert(String value) {
-            return ProxyProtocol.parse(value);
-        }
-    }
-
-    /** The policy names, for help. */
-    static final class PolicyNames implements Iterable<String> {
-        @Override
-        public java.util.Iterator<String> iterator() {
-            return Policies.names().iterator();
-        }
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -240,7 +161,7 @@ final class LbCommand implements Callable<Integer> {
 
     private BalancerConfig fromFile() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-        for (String flag : POOL_FLAGS) {
+        for (String flag : LbFlags.names()) {
             if (parsed.hasMatchedOption(flag)) {
                 throw new UsageException("--config cannot be combined with " + flag + " (the file describes "
                         + "listeners and pools; only --admin, --io-threads and --transport may be added)");
@@ -250,12 +171,8 @@ final class LbCommand implements Callable<Integer> {
         return admin != null ? fileConfig.withAdmin(Optional.of(admin)) : fileConfig;
     }
 
-    private BalancerConfig fromFlags() {
-        LbConfig flags = new LbConfig(listen, backends, policy, connectTimeout, checkInterval, rise, fall,
-                idleTimeout, maxConnections, drainTimeout, ioThreads);
-        BalancerConfig single = flags.toBalancerConfig();
-        PoolConfig pool = single.pools().values().iterator().next().withProxyProtocol(proxyProtocol);
-        return BalancerConfig.single(single.listeners().get(0), pool, Optional.ofNullable(admin), accessLog,
-                drainTimeout);
+    /** The flags as the one-listener, one-pool configuration they stand for. */
+    BalancerConfig fromFlags() {
+        return flags.toConfig(Optional.ofNullable(admin));
     }
 }

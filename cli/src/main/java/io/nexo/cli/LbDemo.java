@@ -1,9 +1,9 @@
 package io.nexo.cli;
 
 import io.nexo.core.net.HostAndPort;
-import io.nexo.lb.LbConfig;
 import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
+import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.demo.DemoBackend;
 import io.nexo.lb.demo.RequestClient;
 
@@ -132,9 +132,9 @@ final class LbDemo {
 
     private static LoadBalancer startBalancer(List<HostAndPort> backends) throws ListenException {
         try {
-            return started(new LoadBalancer(LbConfig.defaults(new HostAndPort(HOST, SEED_LB_PORT), backends)));
+            return started(new LoadBalancer(BalancerConfig.onePool(new HostAndPort(HOST, SEED_LB_PORT), backends), 0));
         } catch (ListenException e) {
-            return started(new LoadBalancer(LbConfig.defaults(new HostAndPort(HOST, 0), backends)));
+            return started(new LoadBalancer(BalancerConfig.onePool(new HostAndPort(HOST, 0), backends), 0));
         }
     }
 

@@ -45,8 +45,8 @@ import java.util.concurrent.TimeUnit;
  * proxying itself lives in {@code lb.proxy}.
  *
  * <pre>
- * LoadBalancer lb = new LoadBalancer(LbConfig.defaults(listen, backends));   // flags: one pool
- * LoadBalancer lb = new LoadBalancer(ConfigLoader.load(file), 0);            // file: many
+ * LoadBalancer lb = new LoadBalancer(BalancerConfig.onePool(listen, backends), 0); // flags: one pool
+ * LoadBalancer lb = new LoadBalancer(ConfigLoader.load(file), 0);                   // file: many
  * InetSocketAddress bound = lb.start();   // port 0 in the config: a free port, returned here
  * lb.reload(ConfigLoader.load(file));     // bind new listeners, swap pools, close removed listeners
  * lb.stop(Duration.ofSeconds(30));        // stop accepting, drain, close
@@ -119,19 +119,11 @@ public final class LoadBalancer implements AutoCloseable {
     private EventLoopGroup group;
     private boolean stopped;
 
-    /** A balancer on the fastest transport (io_uring, else epoll, else NIO) with pooled direct buffers. */
-    public LoadBalancer(LbConfig config) {
-        this(config, Transport.fastest(), PooledByteBufAllocator.DEFAULT);
-    }
-
     /**
-     * @throws IllegalArgumentException for an unknown policy or a backend name that does not resolve
+     * A balancer on the fastest transport (io_uring, else epoll, else NIO) with pooled direct buffers.
+     *
+     * @param ioThreads event loop threads, 0 = one per CPU
      */
-    public LoadBalancer(LbConfig config, Transport transport, ByteBufAllocator allocator) {
-        this(config.toBalancerConfig(), config.effectiveIoThreads(), transport, allocator);
-    }
-
-    /** @param ioThreads event loop threads, 0 = one per CPU */
     public LoadBalancer(BalancerConfig config, int ioThreads) {
         this(config, ioThreads, Transport.fastest(), PooledByteBufAllocator.DEFAULT);
     }

@@ -33,8 +33,8 @@ class LoadBalancerTest {
     @RegisterExtension
     final Closer closer = new Closer();
 
-    private HostAndPort startLb(LbConfig config) throws ListenException {
-        LoadBalancer lb = closer.add(new LoadBalancer(config));
+    private HostAndPort startLb(Lbs config) throws ListenException {
+        LoadBalancer lb = closer.add(config.balancer());
         return HostAndPort.of(lb.start());
     }
 
@@ -50,7 +50,7 @@ class LoadBalancerTest {
             DemoBackend b = closer.add(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
             backends.add(HostAndPort.of(b.start()));
         }
-        HostAndPort lb = startLb(LbConfig.defaults(new HostAndPort("127.0.0.1", 0), backends));
+        HostAndPort lb = startLb(Lbs.defaults(backends));
         RequestClient client = new RequestClient(lb, Duration.ofSeconds(5));
         List<String> answers = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -68,8 +68,8 @@ class LoadBalancerTest {
             DemoBackend b = closer.add(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
             backends.add(HostAndPort.of(b.start()));
         }
-        LoadBalancer lb = closer.add(new LoadBalancer(LbConfig.defaults(new HostAndPort("127.0.0.1", 0), backends)
-                .withIoThreads(2)));
+        LoadBalancer lb = closer.add(Lbs.defaults(backends)
+                .withIoThreads(2).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         RequestClient client = new RequestClient(at, Duration.ofSeconds(10));
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(24);
@@ -96,8 +96,8 @@ class LoadBalancerTest {
     void aListenAddressInUseFailsStartAndLeavesNothingRunning() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             java.util.Set<Thread> before = ioThreads(); // other tests' balancers may still be winding down
-            LoadBalancer lb = new LoadBalancer(Lbs.noChecks(List.of(new HostAndPort("127.0.0.1", 1)))
-                    .withListen(new HostAndPort("127.0.0.1", taken.getLocalPort())));
+            LoadBalancer lb = Lbs.noChecks(List.of(new HostAndPort("127.0.0.1", 1)))
+                    .withListen(new HostAndPort("127.0.0.1", taken.getLocalPort())).balancer();
             assertThatThrownBy(lb::start)
                     .isInstanceOf(ListenException.class)
                     .hasMessageStartingWith("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
@@ -117,7 +117,7 @@ class LoadBalancerTest {
 
     @Test
     void anUnresolvableBackendIsRefusedBeforeAnythingStarts() {
-        assertThatThrownBy(() -> new LoadBalancer(Lbs.noChecks(List.of(new HostAndPort("no-such-host.invalid", 80)))))
+        assertThatThrownBy(() -> Lbs.noChecks(List.of(new HostAndPort("no-such-host.invalid", 80))).balancer())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no-such-host.invalid");
     }
@@ -125,7 +125,7 @@ class LoadBalancerTest {
     @Test
     void connectionsAboveTheLimitAreClosedAtOnceAndCounted() throws Exception {
         TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address())).withMaxConnections(1)));
+        LoadBalancer lb = closer.add(Lbs.noChecks(List.of(backend.address())).withMaxConnections(1).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket first = connect(at); Socket second = connect(at)) {
             assertEcho(first, "one");
@@ -139,8 +139,8 @@ class LoadBalancerTest {
     @Test
     void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
         TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))
-                .withIdleTimeout(Duration.ofMillis(300))));
+        LoadBalancer lb = closer.add(Lbs.noChecks(List.of(backend.address()))
+                .withIdleTimeout(Duration.ofMillis(300)).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
             assertEcho(client, "hello");
@@ -153,7 +153,7 @@ class LoadBalancerTest {
     @Test
     void stopDrainsOpenConnectionsAndRefusesNewOnes() throws Exception {
         TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
+        LoadBalancer lb = closer.add(Lbs.noChecks(List.of(backend.address())).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
             assertEcho(client, "before stop");
@@ -171,7 +171,7 @@ class LoadBalancerTest {
     @Test
     void stopClosesWhatIsStillOpenWhenTheDrainTimeRunsOut() throws Exception {
         TestBackend backend = closer.add(TestBackend.start(LoadBalancerTest::echo));
-        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(backend.address()))));
+        LoadBalancer lb = closer.add(Lbs.noChecks(List.of(backend.address())).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
             assertEcho(client, "hello");

@@ -19,6 +19,9 @@ public record BackendConfig(String name, HostAndPort address, int weight, boolea
 
     public BackendConfig {
         Objects.requireNonNull(address, "address");
+        if (address.port() == 0) {
+            throw new IllegalArgumentException("address: " + address + ": port 0 (expected: 1-65535)");
+        }
         name = name == null || name.isBlank() ? address.toString() : name;
         Names.check("backend name", name);
         if (weight < 1 || weight > MAX_WEIGHT) {

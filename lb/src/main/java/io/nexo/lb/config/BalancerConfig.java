@@ -53,7 +53,7 @@ public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolCon
             }
         }
         if (drainTimeout.isNegative()) {
-            throw new IllegalArgumentException("drain-timeout: " + drainTimeout + " (expected: >= 0)");
+            throw new IllegalArgumentException("drain-timeout: " + Durations.format(drainTimeout) + " (expected: >= 0)");
         }
     }
 
@@ -66,7 +66,20 @@ public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolCon
         return new BalancerConfig(listeners, pools, admin, enabled, drainTimeout);
     }
 
-    /** The quick form of flags: one listener named {@code default} over one pool named {@code default}. */
+    /**
+     * One listener (named after its address) over one pool named {@link PoolConfig#FLAGS_POOL} of
+     * these backends (named after their addresses), every other setting at its default: what
+     * {@code nexo lb --listen L --backend B...} runs.
+     */
+    public static BalancerConfig onePool(HostAndPort listen, List<HostAndPort> backends) {
+        PoolConfig pool = new PoolConfig(PoolConfig.FLAGS_POOL, PoolConfig.DEFAULT_POLICY,
+                backends.stream().map(BackendConfig::of).toList(), HealthCheckConfig.DEFAULT,
+                PoolConfig.DEFAULT_CONNECT_TIMEOUT, PoolConfig.DEFAULT_IDLE_TIMEOUT, ProxyProtocol.NONE);
+        ListenerConfig listener = new ListenerConfig(null, listen, pool.name(), ListenerConfig.DEFAULT_MAX_CONNECTIONS);
+        return single(listener, pool, Optional.empty(), false, DEFAULT_DRAIN_TIMEOUT);
+    }
+
+    /** One listener over one pool. */
     public static BalancerConfig single(ListenerConfig listener, PoolConfig pool, Optional<HostAndPort> admin,
                                         boolean accessLog, Duration drainTimeout) {
         return new BalancerConfig(List.of(listener), Map.of(pool.name(), pool), admin, accessLog, drainTimeout);

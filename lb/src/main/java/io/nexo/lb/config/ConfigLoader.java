@@ -108,7 +108,8 @@ public final class ConfigLoader {
         String name = optional(m, "name").map(n -> text(n, "name")).orElse(null);
         HostAndPort listen = address(required(m, "listen"), "listen");
         String pool = text(required(m, "pool"), "pool");
-        int max = optional(m, "max-connections").map(n -> integer(n, "max-connections")).orElse(0);
+        int max = optional(m, "max-connections").map(n -> integer(n, "max-connections"))
+                .orElse(ListenerConfig.DEFAULT_MAX_CONNECTIONS);
         return build(m, () -> new ListenerConfig(name, listen, pool, max));
     }
 
@@ -120,9 +121,11 @@ public final class ConfigLoader {
         for (YamlNode item : sequence(required(m, "backends"), "backends").items()) {
             backends.add(backend(item));
         }
-        HealthCheckConfig health = optional(m, "health-check").map(this::healthCheck).orElse(HealthCheckConfig.DEFAULT);
         Duration connect = optional(m, "connect-timeout").map(n -> duration(n, "connect-timeout"))
                 .orElse(PoolConfig.DEFAULT_CONNECT_TIMEOUT);
+        // no health-check map: every key at its default (the timeout still follows connect-timeout)
+        HealthCheckConfig health = healthCheck(optional(m, "health-check")
+                .orElse(new Mapping(Map.of(), Map.of(), keyLine)), connect);
         Duration idle = optional(m, "idle-timeout").map(n -> duration(n, "idle-timeout"))
                 .orElse(PoolConfig.DEFAULT_IDLE_TIMEOUT);
         ProxyProtocol proxy = optional(m, "proxy-protocol")
@@ -146,16 +149,23 @@ public final class ConfigLoader {
         return build(m, () -> new BackendConfig(name, address, weight, backup, max));
     }
 
-    private HealthCheckConfig healthCheck(YamlNode node) {
+    /**
+     * The pool's check. As with the {@code --check-interval} flag, an interval of 0 turns active
+     * checks off; a timeout not given is {@link PoolConfig#defaultCheckTimeout}.
+     */
+    private HealthCheckConfig healthCheck(YamlNode node, Duration connectTimeout) {
         Mapping m = mapping(node, "health-check");
         keys(m, "enabled", "interval", "timeout", "rise", "fall");
         HealthCheckConfig d = HealthCheckConfig.DEFAULT;
         boolean enabled = optional(m, "enabled").map(n -> bool(n, "enabled")).orElse(d.enabled());
-        Duration interval = optional(m, "interval").map(n -> duration(n, "interval")).orElse(d.interval());
-        Duration timeout = optional(m, "timeout").map(n -> duration(n, "timeout")).orElse(d.timeout());
+        Duration given = optional(m, "interval").map(n -> duration(n, "interval")).orElse(d.interval());
+        boolean on = enabled && !given.isZero();
+        Duration interval = given.isZero() ? d.interval() : given;
+        Duration timeout = optional(m, "timeout").map(n -> duration(n, "timeout"))
+                .orElse(PoolConfig.defaultCheckTimeout(connectTimeout, interval));
         int rise = optional(m, "rise").map(n -> integer(n, "rise")).orElse(d.rise());
         int fall = optional(m, "fall").map(n -> integer(n, "fall")).orElse(d.fall());
-        return build(m, () -> new HealthCheckConfig(enabled, interval, timeout, rise, fall));
+        return build(m, () -> new HealthCheckConfig(on, interval, timeout, rise, fall));
     }
 
     // ---- typed access with line-precise errors ----

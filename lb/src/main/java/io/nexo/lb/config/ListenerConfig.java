@@ -6,17 +6,22 @@ import java.util.Objects;
 /**
  * One listening socket and the pool its connections go to.
  *
- * @param maxConnections client connections at once, 0 = unlimited; beyond it new ones are refused
+ * @param name           unique; {@code null} or blank = the listen address as printed ({@code [::1]:8000})
+ * @param maxConnections client connections at once, at least 1; beyond it new ones are refused (closed
+ *                       at once), so a flood of clients cannot take unbounded memory
  */
 public record ListenerConfig(String name, HostAndPort listen, String pool, int maxConnections) {
+
+    /** The same for the {@code --max-connections} flag and a listener's {@code max-connections} key. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public ListenerConfig {
         Objects.requireNonNull(listen, "listen");
         name = name == null || name.isBlank() ? listen.toString() : name;
         Names.check("listener name", name);
         Names.check("pool", pool);
-        if (maxConnections < 0) {
-            throw new IllegalArgumentException("max-connections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("max-connections: " + maxConnections + " (expected: >= 1)");
         }
     }
 }

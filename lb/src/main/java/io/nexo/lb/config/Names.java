@@ -2,10 +2,13 @@ package io.nexo.lb.config;
 
 import java.util.regex.Pattern;
 
-/** Names of listeners, pools and backends: safe in URLs, metric labels and logs. */
+/**
+ * Names of listeners, pools and backends: safe in URLs, metric labels and logs. A name derived from
+ * an address is that address as printed, so {@code [::1]:8000} (IPv6) must pass too.
+ */
 final class Names {
 
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:\\[\\]-]{0,63}");
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9\\[][A-Za-z0-9._:\\[\\]-]{0,63}");
 
     private Names() {
     }
@@ -13,7 +16,7 @@ final class Names {
     static void check(String what, String name) {
         if (name == null || !VALID.matcher(name).matches()) {
             throw new IllegalArgumentException(what + ": '" + name
-                    + "' (expected: 1-64 letters, digits, '.', '_', ':', '-', starting with a letter or digit)");
+                    + "' (expected: 1-64 letters, digits, '.', '_', ':', '-', '[', ']', starting with a letter, a digit or '[')");
         }
     }
 }

@@ -18,6 +18,8 @@ import java.util.Set;
 public record PoolConfig(String name, String policy, List<BackendConfig> backends, HealthCheckConfig healthCheck,
                          Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol) {
 
+    /** The name of the one pool that the flags of {@code nexo lb} describe. */
+    public static final String FLAGS_POOL = "default";
     public static final String DEFAULT_POLICY = "round-robin";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
@@ -46,12 +48,21 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
         Objects.requireNonNull(healthCheck, "healthCheck");
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         if (connectTimeout.toMillis() < 1) {
-            throw new IllegalArgumentException("connect timeout: " + Durations.format(connectTimeout)
+            throw new IllegalArgumentException("connect-timeout: " + Durations.format(connectTimeout)
                     + " (expected: >= 1ms)");
         }
         if (idleTimeout.isNegative()) {
-            throw new IllegalArgumentException("idle timeout: " + idleTimeout + " (expected: >= 0, 0 = none)");
+            throw new IllegalArgumentException("idle-timeout: " + Durations.format(idleTimeout)
+                    + " (expected: >= 0, 0 = none)");
         }
+    }
+
+    /**
+     * A health check's timeout when none is given (flags never give one): as long as a connect may
+     * take, but no longer than the interval, so one check ends before the next starts.
+     */
+    public static Duration defaultCheckTimeout(Duration connectTimeout, Duration interval) {
+        return connectTimeout.compareTo(interval) < 0 ? connectTimeout : interval;
     }
 
     public PoolConfig withProxyProtocol(ProxyProtocol value) {

@@ -47,7 +47,8 @@ class ConfigLoaderTest {
         BalancerConfig config = ConfigLoader.load(write(MINIMAL));
 
         assertThat(config.listeners()).containsExactly(
-                new ListenerConfig("127.0.0.1:8000", HostAndPort.parse("127.0.0.1:8000"), "web", 0));
+                new ListenerConfig("127.0.0.1:8000", HostAndPort.parse("127.0.0.1:8000"), "web",
+                        ListenerConfig.DEFAULT_MAX_CONNECTIONS));
         PoolConfig web = config.pools().get("web");
         assertThat(web.backends()).containsExactly(BackendConfig.of(HostAndPort.parse("127.0.0.1:8001")));
         assertThat(web.healthCheck()).isEqualTo(HealthCheckConfig.DEFAULT);

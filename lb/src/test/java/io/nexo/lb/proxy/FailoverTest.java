@@ -3,7 +3,6 @@ package io.nexo.lb.proxy;
 import io.nexo.lb.testing.Closer;
 
 import io.nexo.core.net.HostAndPort;
-import io.nexo.lb.LbConfig;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.lb.demo.DemoBackend;
 import io.nexo.lb.demo.RequestClient;
@@ -51,8 +50,8 @@ class FailoverTest {
         TestBackend.ClosedPort dead = closer.add(TestBackend.ClosedPort.reserve());
         int deadPort = dead.port();
         HostAndPort s3 = demoBackend("Server 3");
-        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.manualChecks(
-                List.of(s1, new HostAndPort("127.0.0.1", deadPort), s3))));
+        LoadBalancer lb = closer.add(Lbs.manualChecks(
+                List.of(s1, new HostAndPort("127.0.0.1", deadPort), s3)).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         HealthChecker checker = lb.healthChecker().orElseThrow();
 
@@ -73,7 +72,7 @@ class FailoverTest {
         HostAndPort s1 = demoBackend("Server 1");
         HostAndPort dead = new HostAndPort("127.0.0.1", TestBackend.closedPort());
         HostAndPort s3 = demoBackend("Server 3");
-        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.noChecks(List.of(s1, dead, s3))));
+        LoadBalancer lb = closer.add(Lbs.noChecks(List.of(s1, dead, s3)).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         List<String> servers = send(at, 9);
         assertThat(servers).hasSize(9).doesNotContain("Server 2");
@@ -84,8 +83,8 @@ class FailoverTest {
     void whenAllBackendsRefuseTheClientIsClosedAtOnce() throws Exception {
         List<HostAndPort> dead = List.of(new HostAndPort("127.0.0.1", TestBackend.closedPort()),
                 new HostAndPort("127.0.0.1", TestBackend.closedPort()));
-        LbConfig config = Lbs.noChecks(dead).withConnectTimeout(Duration.ofSeconds(2));
-        LoadBalancer lb = closer.add(new LoadBalancer(config));
+        Lbs config = Lbs.noChecks(dead).withConnectTimeout(Duration.ofSeconds(2));
+        LoadBalancer lb = closer.add(config.balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         assertClosedWithin(at, config.connectTimeout());
     }
@@ -93,7 +92,7 @@ class FailoverTest {
     @Test
     void whenAllBackendsAreMarkedDownTheClientIsClosedWithoutTryingThem() throws Exception {
         TestBackend dead = closer.add(TestBackend.start(s -> { }));
-        LoadBalancer lb = closer.add(new LoadBalancer(Lbs.manualChecks(List.of(dead.address()))));
+        LoadBalancer lb = closer.add(Lbs.manualChecks(List.of(dead.address())).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         dead.close();
         lb.healthChecker().orElseThrow().checkNow().get(5, TimeUnit.SECONDS); // fall 1
@@ -105,8 +104,8 @@ class FailoverTest {
     void aBackendThatDoesNotAnswerWithinTheConnectTimeoutIsSkipped() throws Exception {
         BlackHole hole = closer.add(BlackHole.open());
         HostAndPort live = demoBackend("Server 2");
-        LbConfig config = Lbs.noChecks(List.of(hole.address(), live)).withConnectTimeout(Duration.ofMillis(300));
-        LoadBalancer lb = closer.add(new LoadBalancer(config));
+        Lbs config = Lbs.noChecks(List.of(hole.address(), live)).withConnectTimeout(Duration.ofMillis(300));
+        LoadBalancer lb = closer.add(config.balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         assertThat(send(at, 2)).containsExactly("Server 2", "Server 2");
     }
@@ -114,8 +113,8 @@ class FailoverTest {
     @Test
     void whenTheOnlyBackendTimesOutTheClientIsClosedWithinTheConnectTimeout() throws Exception {
         BlackHole hole = closer.add(BlackHole.open());
-        LbConfig config = Lbs.noChecks(List.of(hole.address())).withConnectTimeout(Duration.ofMillis(500));
-        LoadBalancer lb = closer.add(new LoadBalancer(config));
+        Lbs config = Lbs.noChecks(List.of(hole.address())).withConnectTimeout(Duration.ofMillis(500));
+        LoadBalancer lb = closer.add(config.balancer());
         HostAndPort at = HostAndPort.of(lb.start());
         assertClosedWithin(at, config.connectTimeout().plusSeconds(1));
     }

@@ -65,8 +65,8 @@ class ProxyDataPathTest {
     }
 
     private HostAndPort startLb(TestBackend backend, String transport) throws Exception {
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address())),
-                Transport.named(transport), PooledByteBufAllocator.DEFAULT));
+        LoadBalancer lb = closing(Lbs.noChecks(List.of(backend.address()))
+                .balancer(Transport.named(transport), PooledByteBufAllocator.DEFAULT));
         return HostAndPort.of(lb.start());
     }
 
@@ -201,8 +201,8 @@ class ProxyDataPathTest {
             backendSent.complete(Streams.writeRandom(counting, size, 11));
         }));
         PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(List.of(backend.address())),
-                Transport.named(transport), allocator));
+        LoadBalancer lb = closing(Lbs.noChecks(List.of(backend.address()))
+                .balancer(Transport.named(transport), allocator));
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {
             client.getOutputStream().write(1); // any request; then the client reads nothing

@@ -128,7 +128,7 @@ class ReloadTest {
                 pool("p", "round-robin", List.of(backend(a)))));
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             var blocked = new io.nexo.lb.config.ListenerConfig("blocked",
-                    new io.nexo.core.net.HostAndPort("127.0.0.1", taken.getLocalPort()), "p", 0);
+                    new io.nexo.core.net.HostAndPort("127.0.0.1", taken.getLocalPort()), "p", 100);
             BalancerConfig next = config(List.of(listener("web", "p"), listener("fresh", "p"), blocked),
                     pool("p", "round-robin", List.of(backend(b))));
 

@@ -75,7 +75,7 @@ class ChurnSoakTest {
             toClose.add(b);
             backends.add(HostAndPort.of(b.start()));
         }
-        LoadBalancer lb = new LoadBalancer(Lbs.noChecks(backends).withIoThreads(2));
+        LoadBalancer lb = Lbs.noChecks(backends).withIoThreads(2).balancer();
         toClose.add(lb);
         InetSocketAddress at = lb.start();
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);

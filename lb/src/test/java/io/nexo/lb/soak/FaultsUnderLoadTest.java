@@ -109,11 +109,11 @@ class FaultsUnderLoadTest {
 
         List<HostAndPort> backends = List.of(healthy1.address(), healthy2.address(), silent.address(),
                 resetting.address(), new HostAndPort("127.0.0.1", flapPort));
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.manualChecks(backends)
+        LoadBalancer lb = closing(Lbs.manualChecks(backends)
                 .withHealthChecks(Duration.ofMillis(200), 1, 1)
                 .withConnectTimeout(CONNECT_TIMEOUT)
                 .withIdleTimeout(IDLE_TIMEOUT)
-                .withIoThreads(2)));
+                .withIoThreads(2).balancer());
         InetSocketAddress at = lb.start();
         long fdsBefore = ProcessResources.openFds();
 

@@ -76,7 +76,7 @@ class RealProtocolsTest {
             backends.add(new HostAndPort("127.0.0.1", port));
         }
         backends.forEach(RealProtocolsTest::awaitListening);
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(backends).withIoThreads(2)));
+        LoadBalancer lb = closing(Lbs.noChecks(backends).withIoThreads(2).balancer());
         InetSocketAddress at = lb.start();
 
         // 50 keep-alive clients (redis-benchmark's default), spread round-robin over the three servers;
@@ -119,7 +119,7 @@ class RealProtocolsTest {
         Files.writeString(confFile, conf);
         start(prefix.resolve("out.log"), "nginx", "-p", prefix.toString(), "-c", confFile.toString());
         backends.forEach(RealProtocolsTest::awaitListening);
-        LoadBalancer lb = closing(new LoadBalancer(Lbs.noChecks(backends).withIoThreads(2)));
+        LoadBalancer lb = closing(Lbs.noChecks(backends).withIoThreads(2).balancer());
         InetSocketAddress at = lb.start();
 
         String out = run(Duration.ofSeconds(60), "wrk", "-t", "2", "-c", "48", "-d", "5s", "--latency",

@@ -27,7 +27,7 @@ public final class Configs {
     }
 
     public static ListenerConfig listener(String name, String pool) {
-        return new ListenerConfig(name, new HostAndPort("127.0.0.1", 0), pool, 0);
+        return new ListenerConfig(name, new HostAndPort("127.0.0.1", 0), pool, ListenerConfig.DEFAULT_MAX_CONNECTIONS);
     }
 
     public static BackendConfig backend(String name, HostAndPort address) {
