@@ -26,7 +26,7 @@ final class BackendCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+            description = "Address to listen on: a name, IPv4 or IPv6 (::1 or [::1]) (default: ${DEFAULT-VALUE}).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8001",
@@ -39,7 +39,7 @@ final class BackendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DemoBackend backend = new DemoBackend(name, new HostAndPort(host, port));
+        DemoBackend backend = new DemoBackend(name, new HostAndPort(HostAndPort.parseHost(host), port));
         PrintWriter out = spec.commandLine().getOut();
         try (StopSignals signals = StopSignals.install()) {
             InetSocketAddress bound;

@@ -131,11 +131,15 @@ final class LbFlags {
         }
     }
 
-    /** {@code "rise: 0 (...)"} -> {@code "--rise: 0 (...)"}; a message naming no key is kept. */
+    /**
+     * {@code "rise: 0 (...)"} -> {@code "--rise: 0 (...)"}; a name derived from a flag's value gets the
+     * flag in front ({@code "--listen: listener name: ..."}); a message naming no key is kept.
+     */
     static String asFlagMessage(String message) {
         for (Map.Entry<String, String> e : KEY_TO_FLAG.entrySet()) {
             if (message.startsWith(e.getKey() + ":")) {
-                return e.getValue() + message.substring(e.getKey().length());
+                return e.getKey().endsWith(" name") ? e.getValue() + ": " + message
+                        : e.getValue() + message.substring(e.getKey().length());
             }
         }
         return message;

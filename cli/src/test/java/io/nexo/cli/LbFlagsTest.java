@@ -83,6 +83,13 @@ class LbFlagsTest {
     }
 
     @Test
+    void ipv6AddressesWithAZoneNameTheirListenerAndBackends() {
+        BalancerConfig config = flags("--listen", "[fe80::1%lo]:0", "--backend", "[::1]:8001");
+        assertThat(config.listeners().get(0).name()).isEqualTo("[fe80::1%lo]:0");
+        assertThat(config.pools().get("default").backends().get(0).name()).isEqualTo("[::1]:8001");
+    }
+
+    @Test
     void checkIntervalZeroIsAFileWithoutActiveChecks() throws IOException {
         String head = """
                 listeners:
@@ -122,6 +129,11 @@ class LbFlagsTest {
                 .hasMessage("--backend: 127.0.0.1:0: port 0 (expected: 1-65535)");
         assertThatThrownBy(() -> flags("--backend", "127.0.0.1:1,127.0.0.1:1"))
                 .hasMessage("--backend: backend name '127.0.0.1:1' appears twice (expected: unique names)");
+        assertThatThrownBy(() -> flags("--backend", "[::1]:1,[0:0:0:0:0:0:0:1]:1"))
+                .hasMessage("--backend: backend name '[::1]:1' appears twice (expected: unique names)");
+        String longName = "a".repeat(70) + ".example";
+        assertThatThrownBy(() -> flags("--backend", longName + ":80"))
+                .hasMessageStartingWith("--backend: backend name: '" + longName + ":80' (expected: 1-64 letters");
     }
 
     @Test

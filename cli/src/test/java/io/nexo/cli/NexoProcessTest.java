@@ -28,7 +28,8 @@ import static org.awaitility.Awaitility.await;
 /** Runs nexo as a user does, in its own JVM, and stops it with real signals. */
 class NexoProcessTest {
 
-    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("listening on (?:127\\.0\\.0\\.1|\\[::1]):(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("stats page on http://\\[::1]:(\\d+)/");
 
     private final List<Process> processes = new ArrayList<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -77,9 +78,14 @@ class NexoProcessTest {
 
         /** Reads stdout until the "listening on HOST:PORT" line and returns the port. */
         int awaitListeningPort() throws IOException {
-            String line;
-            while ((line = out.readLine()) != null) {
-                Matcher m = LISTENING.matcher(line);
+            return awaitPort(LISTENING);
+        }
+
+        /** Reads stdout until a line matches {@code line} and returns its first group as a port. */
+        int awaitPort(Pattern line) throws IOException {
+            String text;
+            while ((text = out.readLine()) != null) {
+                Matcher m = line.matcher(text);
                 if (m.find()) {
                     return Integer.parseInt(m.group(1));
                 }
@@ -165,6 +171,37 @@ class NexoProcessTest {
         backend.signal("INT");
         assertThat(backend.process.waitFor(15, TimeUnit.SECONDS)).as("exited; stderr:\n%s", backend.err).isTrue();
         assertThat(backend.process.exitValue()).isZero();
+    }
+
+    /** The seed's walk-through with every address on IPv6 loopback, as a user types it. */
+    @Test
+    void backendBalancerRequestAndAdminWorkOnIpv6Loopback() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ipv6Loopback(), "this machine has no IPv6 loopback (::1)");
+        Nexo backend = new Nexo("backend", "--host", "::1", "--port", "0", "--name", "Server 6");
+        int backendPort = backend.awaitListeningPort();
+        Nexo lb = new Nexo("lb", "--listen", "[::1]:0", "--backend", "[::1]:" + backendPort, "--check-interval", "0",
+                "--io-threads", "1", "--admin", "[::1]:0");
+        int port = lb.awaitListeningPort();
+        int admin = lb.awaitPort(ADMIN);
+
+        CliRun run = CliRun.of("request", "--to", "[::1]:" + port, "--count", "2");
+        assertThat(run.errLines()).isEmpty();
+        assertThat(run.out()).isEqualTo(("Received: Response from Server 6\n".repeat(2))
+                .replace("\n", System.lineSeparator()));
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://[::1]:" + admin + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("nexo_lb_backend_connections_total{backend=\"[::1]:" + backendPort
+                + "\",pool=\"default\"} 2.0");
+    }
+
+    private static boolean ipv6Loopback() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String stderrOf(Nexo n) {

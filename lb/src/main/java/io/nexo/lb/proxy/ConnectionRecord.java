@@ -1,9 +1,11 @@
 package io.nexo.lb.proxy;
 
+import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.backend.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +42,9 @@ final class ConnectionRecord {
     }
 
     void log(long bytesIn, long bytesOut) {
-        ACCESS.info("{} client={} backend={} in={} out={} duration={}ms close=\"{}\"", listener, client,
+        // as users write addresses (127.0.0.1:51000, [::1]:51000), not Java's "/0:0:0:0:0:0:0:1:51000"
+        Object who = client instanceof InetSocketAddress inet ? HostAndPort.of(inet) : client;
+        ACCESS.info("{} client={} backend={} in={} out={} duration={}ms close=\"{}\"", listener, who,
                 backend == null ? "-" : backend.name(), bytesIn, bytesOut,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), reason == null ? "closed" : reason);
     }

@@ -112,6 +112,43 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ipv6AddressesNameTheirListenerAndBackendsAsPrinted() throws IOException {
+        BalancerConfig config = ConfigLoader.load(write("""
+                admin: "[::1]:9000"
+                listeners:
+                  - {listen: "[::1]:8000", pool: web}
+                pools:
+                  web:
+                    backends:
+                      - "[0:0:0:0:0:0:0:1]:8001"
+                      - {address: "[::1]:8002", weight: 2}
+                """));
+        assertThat(config.admin()).contains(new HostAndPort("::1", 9000));
+        assertThat(config.listeners().get(0).name()).isEqualTo("[::1]:8000");
+        assertThat(config.pools().get("web").backends()).extracting(BackendConfig::name)
+                .containsExactly("[::1]:8001", "[::1]:8002");
+        assertRefused("""
+                listeners:
+                  - {listen: "[::1]:8000", pool: web}
+                pools:
+                  web:
+                    backends: ["[::1]:8001", "[0::1]:8001"]
+                """, 4, "pool web: backend name '[::1]:8001' appears twice (expected: unique names)");
+    }
+
+    @Test
+    void aBackendOnPortZeroIsRefused() throws IOException {
+        assertRefused(MINIMAL.replace("- 127.0.0.1:8001", "- 127.0.0.1:0"), 8,
+                "address: 127.0.0.1:0: port 0 (expected: 1-65535)");
+    }
+
+    @Test
+    void listenerMaxConnectionsIsBoundedAsTheFlagIs() throws IOException {
+        assertRefused(MINIMAL.replace("    pool: web", "    pool: web\n    max-connections: 0"), 4,
+                "max-connections: 0 (expected: >= 1)");
+    }
+
+    @Test
     void valueOutOfRangeNamesTheLineOfThatValue() throws IOException {
         assertRefused("""
                 listeners:
