@@ -4,6 +4,7 @@ import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.util.NetUtil;
 import io.nexo.lb.config.ProxyProtocol;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -16,11 +17,16 @@ import java.net.InetSocketAddress;
  *
  * <pre>
  * v1: "PROXY TCP4 192.0.2.7 127.0.0.1 51000 8000\r\n"
+ *     "PROXY TCP6 2001:db8::7 ::1 51000 8000\r\n"
  * v2: 0D 0A 0D 0A 00 0D 0A 51 55 49 54 0A | 21 (v2, PROXY) | 11 (TCP over IPv4) | 00 0C (12 bytes)
  *     | C0 00 02 07 | 7F 00 00 01 | C7 38 | 1F 40
+ *     (IPv6: 21 | 21 (TCP over IPv6) | 00 24 (36 bytes) | 16-byte source | 16-byte destination | ports)
  * </pre>
  *
- * An IPv4-mapped IPv6 address (an IPv4 client on a dual-stack socket) is sent as IPv4. When the
+ * <p>IPv6 addresses are written in their shortest form (RFC 5952, {@code ::1}) and without a zone
+ * ({@code %eth0} means something only on the balancer's host).
+ *
+ * <p>An IPv4-mapped IPv6 address (an IPv4 client on a dual-stack socket) is sent as IPv4. When the
  * two addresses are still of different families, the IPv4 one is written IPv4-mapped
  * ({@code ::ffff:a.b.c.d}) and the header is TCP6, so the backend still learns the client.
  */
@@ -52,12 +58,12 @@ public final class ProxyProtocolHeaders {
             return new HAProxyMessage(v, HAProxyCommand.PROXY, HAProxyProxiedProtocol.TCP6, asIpv6(src), asIpv6(dst),
                     client.getPort(), destination.getPort());
         }
-        return new HAProxyMessage(v, HAProxyCommand.PROXY, protocol, src.getHostAddress(), dst.getHostAddress(),
-                client.getPort(), destination.getPort());
+        return new HAProxyMessage(v, HAProxyCommand.PROXY, protocol, NetUtil.toAddressString(src),
+                NetUtil.toAddressString(dst), client.getPort(), destination.getPort());
     }
 
     private static String asIpv6(java.net.InetAddress a) {
-        return a instanceof Inet4Address ? "::ffff:" + a.getHostAddress() : a.getHostAddress();
+        return a instanceof Inet4Address ? "::ffff:" + a.getHostAddress() : NetUtil.toAddressString(a);
     }
 
     /** The address, with an IPv4-mapped IPv6 address (::ffff:a.b.c.d) turned back into IPv4. */

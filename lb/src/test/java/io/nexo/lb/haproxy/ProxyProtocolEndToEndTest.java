@@ -1,15 +1,17 @@
 package io.nexo.lb.haproxy;
 
 import static io.nexo.lb.testing.Configs.config;
-import static io.nexo.lb.testing.Configs.listener;
 import static io.nexo.lb.testing.Configs.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBufUtil;
 import io.nexo.lb.LoadBalancer;
+import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.config.BackendConfig;
+import io.nexo.lb.config.ListenerConfig;
 import io.nexo.lb.config.ProxyProtocol;
 import io.nexo.lb.testing.Configs;
+import io.nexo.lb.testing.Loopback;
 import io.nexo.lb.testing.TestBackend;
 import java.io.DataInputStream;
 import java.io.InputStream;
@@ -20,7 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A backend that reads the PROXY header bytes itself (not through Netty's decoder, so the test does
@@ -31,19 +34,22 @@ class ProxyProtocolEndToEndTest {
 
     private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
-    private static byte[] runThrough(ProxyProtocol version, CompletableFuture<byte[]> header, int[] clientPort,
-                                     int[] lbPort) throws Exception {
-        try (TestBackend backend = TestBackend.start(s -> {
+    private static byte[] runThrough(ProxyProtocol version, String host, CompletableFuture<byte[]> header,
+                                     int[] clientPort, int[] lbPort) throws Exception {
+        Loopback.assumeAvailable(host);
+        try (TestBackend backend = TestBackend.start(host, s -> {
             InputStream in = s.getInputStream();
             header.complete(version == ProxyProtocol.V1 ? readV1(in) : readV2(new DataInputStream(in)));
             in.transferTo(s.getOutputStream());
         })) {
-            LoadBalancer lb = new LoadBalancer(config(List.of(listener("web", "p")), pool("p", "round-robin",
+            ListenerConfig web = new ListenerConfig("web", new HostAndPort(host, 0), "p",
+                    ListenerConfig.DEFAULT_MAX_CONNECTIONS);
+            LoadBalancer lb = new LoadBalancer(config(List.of(web), pool("p", "round-robin",
                     List.of(new BackendConfig("b", backend.address(), 1, false, 0)), Configs.NO_CHECKS, version)), 1);
             try {
                 InetSocketAddress address = (InetSocketAddress) lb.start();
                 lbPort[0] = address.getPort();
-                try (Socket client = new Socket("127.0.0.1", address.getPort())) {
+                try (Socket client = new Socket(host, address.getPort())) {
                     client.setSoTimeout(5_000);
                     clientPort[0] = client.getLocalPort();
                     OutputStream out = client.getOutputStream();
@@ -85,28 +91,36 @@ class ProxyProtocolEndToEndTest {
         return all;
     }
 
-    @Test
-    void v1HeaderNamesTheClientAndTheBalancerAddress() throws Exception {
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("io.nexo.lb.testing.Loopback#hosts")
+    void v1HeaderNamesTheClientAndTheBalancerAddress(String host) throws Exception {
         CompletableFuture<byte[]> header = new CompletableFuture<>();
         int[] clientPort = new int[1];
         int[] lbPort = new int[1];
-        byte[] echoed = runThrough(ProxyProtocol.V1, header, clientPort, lbPort);
+        byte[] echoed = runThrough(ProxyProtocol.V1, host, header, clientPort, lbPort);
 
-        assertThat(new String(header.get(5, TimeUnit.SECONDS), StandardCharsets.US_ASCII))
-                .isEqualTo("PROXY TCP4 127.0.0.1 127.0.0.1 " + clientPort[0] + " " + lbPort[0] + "\r\n");
+        String family = host.equals(Loopback.IPV6) ? "TCP6" : "TCP4";
+        assertThat(new String(header.get(5, TimeUnit.SECONDS), StandardCharsets.US_ASCII)).isEqualTo(
+                "PROXY " + family + " " + host + " " + host + " " + clientPort[0] + " " + lbPort[0] + "\r\n");
         assertThat(new String(echoed, StandardCharsets.US_ASCII)).isEqualTo("payload after the header");
     }
 
-    @Test
-    void v2BinaryHeaderBytes() throws Exception {
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("io.nexo.lb.testing.Loopback#hosts")
+    void v2BinaryHeaderBytes(String host) throws Exception {
         CompletableFuture<byte[]> header = new CompletableFuture<>();
         int[] clientPort = new int[1];
         int[] lbPort = new int[1];
-        byte[] echoed = runThrough(ProxyProtocol.V2, header, clientPort, lbPort);
+        byte[] echoed = runThrough(ProxyProtocol.V2, host, header, clientPort, lbPort);
 
+        String addresses = host.equals(Loopback.IPV6)
+                ? "21" + "0024"                     // TCP over IPv6 (AF_INET6), 36 bytes follow
+                        + "00000000000000000000000000000001".repeat(2) // source, destination ::1
+                : "11" + "000c"                     // TCP over IPv4, 12 bytes follow
+                        + "7f000001" + "7f000001";  // source, destination address
         String expected = ByteBufUtil.hexDump(V2_SIGNATURE)
-                + "21" + "11" + "000c"              // version 2 + PROXY, TCP over IPv4, 12 bytes follow
-                + "7f000001" + "7f000001"           // source, destination address
+                + "21"                              // version 2 + PROXY
+                + addresses
                 + String.format("%04x%04x", clientPort[0], lbPort[0]);
         assertThat(ByteBufUtil.hexDump(header.get(5, TimeUnit.SECONDS))).isEqualTo(expected);
         assertThat(new String(echoed, StandardCharsets.US_ASCII)).isEqualTo("payload after the header");

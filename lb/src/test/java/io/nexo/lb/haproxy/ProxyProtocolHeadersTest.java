@@ -57,7 +57,7 @@ class ProxyProtocolHeadersTest {
     void v1ForIpv6AndMappedIpv4() throws Exception {
         assertThat(new String(encode(ProxyProtocolHeaders.forConnection(ProxyProtocol.V1,
                 at("::1", 40000), at("::1", 8000))), StandardCharsets.US_ASCII))
-                .isEqualTo("PROXY TCP6 0:0:0:0:0:0:0:1 0:0:0:0:0:0:0:1 40000 8000\r\n");
+                .isEqualTo("PROXY TCP6 ::1 ::1 40000 8000\r\n");
         assertThat(new String(encode(ProxyProtocolHeaders.forConnection(ProxyProtocol.V1,
                 at("::ffff:10.0.0.1", 40000), at("127.0.0.1", 8000))), StandardCharsets.US_ASCII))
                 .isEqualTo("PROXY TCP4 10.0.0.1 127.0.0.1 40000 8000\r\n");
@@ -67,7 +67,27 @@ class ProxyProtocolHeadersTest {
     void mixedFamiliesAreSentAsIpv6WithTheIpv4AddressMapped() throws Exception {
         assertThat(new String(encode(ProxyProtocolHeaders.forConnection(ProxyProtocol.V1,
                 at("10.0.0.1", 40000), at("::1", 8000))), StandardCharsets.US_ASCII))
-                .isEqualTo("PROXY TCP6 ::ffff:10.0.0.1 0:0:0:0:0:0:0:1 40000 8000\r\n");
+                .isEqualTo("PROXY TCP6 ::ffff:10.0.0.1 ::1 40000 8000\r\n");
+    }
+
+    @Test
+    void v2BinaryHeaderForIpv6() throws Exception {
+        byte[] bytes = encode(ProxyProtocolHeaders.forConnection(ProxyProtocol.V2,
+                at("2001:db8::7", 51000), at("::1", 8000)));
+        assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo(
+                "0d0a0d0a000d0a515549540a" // signature
+                        + "21" + "21" + "0024"  // v2 PROXY, TCP over IPv6 (AF_INET6), 36 address bytes
+                        + "20010db8000000000000000000000007" + "00000000000000000000000000000001"
+                        + "c738" + "1f40");
+    }
+
+    @Test
+    void aZoneOfTheBalancersHostIsNotSent() throws Exception {
+        java.net.Inet6Address scoped = java.net.Inet6Address.getByAddress(null,
+                InetAddress.getByName("fe80::1").getAddress(), 1);
+        assertThat(new String(encode(ProxyProtocolHeaders.forConnection(ProxyProtocol.V1,
+                new InetSocketAddress(scoped, 40000), at("fe80::2", 8000))), StandardCharsets.US_ASCII))
+                .isEqualTo("PROXY TCP6 fe80::1 fe80::2 40000 8000\r\n");
     }
 
     @Test

@@ -5,12 +5,14 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.lb.testing.Lbs;
+import io.nexo.lb.testing.Loopback;
 import io.nexo.lb.testing.Streams;
 import io.nexo.lb.testing.Streams.Digest;
 import io.nexo.lb.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -30,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Bytes through a real balancer over real sockets: integrity, half-close, backpressure. */
+/** Bytes through a real balancer over real sockets, on IPv4 and IPv6 loopback: integrity, half-close, backpressure. */
 class ProxyDataPathTest {
 
     private static final long MIB = 1024 * 1024;
@@ -52,8 +54,11 @@ class ProxyDataPathTest {
         return resource;
     }
 
-    /** Every transport this machine runs: the data path must not depend on which one. */
-    static Stream<String> transports() {
+    /**
+     * Every transport this machine runs, each on IPv4 and IPv6 loopback: the data path must depend
+     * on neither (a test on {@code ::1} is skipped, with the reason, where the machine has none).
+     */
+    static Stream<Arguments> transports() {
         return Stream.of("nio", "epoll", "io_uring").filter(name -> {
             try {
                 Transport.named(name);
@@ -61,13 +66,22 @@ class ProxyDataPathTest {
             } catch (IllegalArgumentException unavailable) {
                 return false;
             }
-        });
+        }).flatMap(name -> Loopback.hosts().stream().map(host -> Arguments.of(name, host)));
     }
 
-    private HostAndPort startLb(TestBackend backend, String transport) throws Exception {
-        LoadBalancer lb = closing(Lbs.noChecks(List.of(backend.address()))
+    /** A balancer listening on {@code host}, in front of {@code backend}. */
+    private HostAndPort startLb(TestBackend backend, String transport, String host) throws Exception {
+        LoadBalancer lb = closing(Lbs.noChecks(List.of(backend.address())).withListen(new HostAndPort(host, 0))
                 .balancer(Transport.named(transport), PooledByteBufAllocator.DEFAULT));
-        return HostAndPort.of(lb.start());
+        HostAndPort at = HostAndPort.of(lb.start());
+        assertThat(at.host()).isEqualTo(host);
+        return at;
+    }
+
+    /** A test backend on a free port of {@code host}, after skipping when the machine lacks that host. */
+    private TestBackend backendOn(String host, TestBackend.Handler handler) throws IOException {
+        Loopback.assumeAvailable(host);
+        return closing(TestBackend.start(host, handler));
     }
 
     private static Socket connect(HostAndPort at) throws IOException {
@@ -77,23 +91,23 @@ class ProxyDataPathTest {
         return s;
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("transports")
-    void sixtyFourMebibytesEachWayAtOnceArriveIntact(String transport) throws Exception {
-        bothWaysAtOnce(64 * MIB, transport);
+    void sixtyFourMebibytesEachWayAtOnceArriveIntact(String transport, String host) throws Exception {
+        bothWaysAtOnce(64 * MIB, transport, host);
     }
 
     /** The "1 GiB upload", each way at once; minutes on a busy box, so in the slow suite. */
     @Test
     @org.junit.jupiter.api.Tag("slow")
     void oneGibibyteEachWayAtOnceArrivesIntact() throws Exception {
-        bothWaysAtOnce(1024 * MIB, "auto");
+        bothWaysAtOnce(1024 * MIB, "auto", Loopback.IPV4);
     }
 
-    private void bothWaysAtOnce(long size, String transport) throws Exception {
+    private void bothWaysAtOnce(long size, String transport, String host) throws Exception {
         CompletableFuture<Digest> backendReceived = new CompletableFuture<>();
         CompletableFuture<Digest> backendSent = new CompletableFuture<>();
-        TestBackend backend = closing(TestBackend.start(s -> {
+        TestBackend backend = backendOn(host, s -> {
             CompletableFuture<Digest> sending = CompletableFuture.supplyAsync(() -> {
                 try {
                     Digest d = Streams.writeRandom(s.getOutputStream(), size, 2);
@@ -105,8 +119,8 @@ class ProxyDataPathTest {
             }, threads);
             backendReceived.complete(Streams.readAll(s.getInputStream()));
             backendSent.complete(sending.get(10, TimeUnit.MINUTES));
-        }));
-        HostAndPort lb = startLb(backend, transport);
+        });
+        HostAndPort lb = startLb(backend, transport, host);
         try (Socket client = connect(lb)) {
             CompletableFuture<Digest> clientSent = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -127,17 +141,17 @@ class ProxyDataPathTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("transports")
-    void clientHalfCloseStillGetsTheWholeReply(String transport) throws Exception {
+    void clientHalfCloseStillGetsTheWholeReply(String transport, String host) throws Exception {
         // the backend answers only after the request ended (FIN), like a "read all, then reply" server
-        TestBackend backend = closing(TestBackend.start(s -> {
+        TestBackend backend = backendOn(host, s -> {
             byte[] request = s.getInputStream().readAllBytes();
             OutputStream out = s.getOutputStream();
             out.write(("got " + request.length + " bytes\n").getBytes(StandardCharsets.UTF_8));
             Streams.writeRandom(out, 3 * MIB, 7);
-        }));
-        HostAndPort lb = startLb(backend, transport);
+        });
+        HostAndPort lb = startLb(backend, transport, host);
         try (Socket client = connect(lb)) {
             client.getOutputStream().write(new byte[100_000]);
             client.shutdownOutput();
@@ -150,17 +164,17 @@ class ProxyDataPathTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("transports")
-    void backendHalfCloseStillReceivesTheClientsData(String transport) throws Exception {
+    void backendHalfCloseStillReceivesTheClientsData(String transport, String host) throws Exception {
         // the backend speaks first and shuts its output, then keeps reading: the other direction
         CompletableFuture<Digest> backendReceived = new CompletableFuture<>();
-        TestBackend backend = closing(TestBackend.start(s -> {
+        TestBackend backend = backendOn(host, s -> {
             s.getOutputStream().write("banner\n".getBytes(StandardCharsets.UTF_8));
             s.shutdownOutput();
             backendReceived.complete(Streams.readAll(s.getInputStream()));
-        }));
-        HostAndPort lb = startLb(backend, transport);
+        });
+        HostAndPort lb = startLb(backend, transport, host);
         try (Socket client = connect(lb)) {
             assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("banner\n");
             Digest sent = Streams.writeRandom(client.getOutputStream(), 2 * MIB, 3); // after EOF from the backend
@@ -176,13 +190,13 @@ class ProxyDataPathTest {
      * allocator serves from one 4 MiB chunk; 8 MiB leaves room for a second chunk. Without backpressure it
      * would read everything the backend can send (64 MiB) into memory.
      */
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("transports")
-    void aClientThatStopsReadingDoesNotMakeTheBalancerBuffer(String transport) throws Exception {
+    void aClientThatStopsReadingDoesNotMakeTheBalancerBuffer(String transport, String host) throws Exception {
         long size = 64 * MIB;
         AtomicLong written = new AtomicLong();
         CompletableFuture<Digest> backendSent = new CompletableFuture<>();
-        TestBackend backend = closing(TestBackend.start(s -> {
+        TestBackend backend = backendOn(host, s -> {
             s.getInputStream().read(); // the request (left unread, closing would reset the connection)
             OutputStream raw = s.getOutputStream();
             OutputStream counting = new OutputStream() {
@@ -199,9 +213,9 @@ class ProxyDataPathTest {
                 }
             };
             backendSent.complete(Streams.writeRandom(counting, size, 11));
-        }));
+        });
         PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
-        LoadBalancer lb = closing(Lbs.noChecks(List.of(backend.address()))
+        LoadBalancer lb = closing(Lbs.noChecks(List.of(backend.address())).withListen(new HostAndPort(host, 0))
                 .balancer(Transport.named(transport), allocator));
         HostAndPort at = HostAndPort.of(lb.start());
         try (Socket client = connect(at)) {

@@ -45,9 +45,18 @@ public final class TestBackend implements AutoCloseable {
 
     /** Starts on {@code port} (0 = free) of 127.0.0.1. */
     public static TestBackend start(int port, Handler handler) throws IOException {
+        return start(InetAddress.getLoopbackAddress(), port, handler);
+    }
+
+    /** Starts on a free port of {@code host}, e.g. {@code ::1}. */
+    public static TestBackend start(String host, Handler handler) throws IOException {
+        return start(InetAddress.getByName(host), 0, handler);
+    }
+
+    private static TestBackend start(InetAddress host, int port, Handler handler) throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+        s.bind(new InetSocketAddress(host, port), 128);
         return new TestBackend(s, handler);
     }
 
@@ -74,7 +83,7 @@ public final class TestBackend implements AutoCloseable {
     }
 
     public HostAndPort address() {
-        return new HostAndPort("127.0.0.1", server.getLocalPort());
+        return HostAndPort.of((InetSocketAddress) server.getLocalSocketAddress());
     }
 
     public int port() {
