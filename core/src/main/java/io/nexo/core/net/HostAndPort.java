@@ -132,6 +132,15 @@ public record HostAndPort(String host, int port) {
         return host.indexOf(':') >= 0;
     }
 
+    private static boolean isIpv4Mapped(byte[] ipv6) {
+        for (int i = 0; i < 10; i++) {
+            if (ipv6[i] != 0) {
+                return false;
+            }
+        }
+        return ipv6[10] == (byte) 0xff && ipv6[11] == (byte) 0xff;
+    }
+
     private static boolean isIpv6Literal(String host) {
         return NetUtil.isValidIpV6Address(host);
     }
@@ -150,9 +159,13 @@ public record HostAndPort(String host, int port) {
         String address = zone >= 0 ? h.substring(0, zone) : h;
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
         if (bytes == null || bytes.length != 16) {
-            return h; // e.g. "::ffff:1.2.3.4" that Netty turns into 4 bytes: keep the user's spelling
+            return h; // not expected for a valid literal; keep the user's spelling
         }
-        String shortest = NetUtil.bytesToIpAddress(bytes);
+        String shortest = isIpv4Mapped(bytes)
+                // RFC 5952 section 5: an IPv4-mapped address keeps its IPv4 part dotted
+                ? "::ffff:" + (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "."
+                        + (bytes[15] & 0xff)
+                : NetUtil.bytesToIpAddress(bytes);
         return zone >= 0 ? shortest + h.substring(zone) : shortest;
     }
 

@@ -30,6 +30,9 @@ class HostAndPortTest {
         assertThat(HostAndPort.parse("[0:0:0:0:0:0:0:1]:8000")).isEqualTo(shortest).hasToString("[::1]:8000");
         assertThat(new HostAndPort("[::1]", 8000)).isEqualTo(shortest);
         assertThat(new HostAndPort("2001:DB8:0:0:0:0:0:7", 80)).hasToString("[2001:db8::7]:80");
+        assertThat(HostAndPort.parse("[::FFFF:0102:0304]:80")).hasToString("[::ffff:1.2.3.4]:80")
+                .isEqualTo(HostAndPort.parse("[::ffff:1.2.3.4]:80"));
+        assertThat(HostAndPort.parse("[fe80::0:1%lo]:80")).hasToString("[fe80::1%lo]:80");
         assertThat(shortest.isIpv6()).isTrue();
         assertThat(HostAndPort.parse("127.0.0.1:1").isIpv6()).isFalse();
     }
