@@ -131,9 +131,11 @@ class LbFlagsTest {
                 .hasMessage("--backend: backend name '127.0.0.1:1' appears twice (expected: unique names)");
         assertThatThrownBy(() -> flags("--backend", "[::1]:1,[0:0:0:0:0:0:0:1]:1"))
                 .hasMessage("--backend: backend name '[::1]:1' appears twice (expected: unique names)");
-        String longName = "a".repeat(70) + ".example";
+        String longName = "a".repeat(63) + ".b".repeat(100); // a DNS name may be 253 characters
         assertThatThrownBy(() -> flags("--backend", longName + ":80"))
-                .hasMessageStartingWith("--backend: backend name: '" + longName + ":80' (expected: 1-64 letters");
+                .hasMessageStartingWith("--backend: backend name: '" + longName + ":80' (expected: 1-260 letters");
+        BalancerConfig longest = flags("--backend", "a".repeat(63) + ".b".repeat(95) + ":65535");
+        assertThat(longest.pools().get("default").backends().get(0).name()).hasSize(253 + 6);
     }
 
     @Test

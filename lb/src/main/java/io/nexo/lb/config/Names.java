@@ -9,7 +9,11 @@ import java.util.regex.Pattern;
  */
 final class Names {
 
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9\\[][A-Za-z0-9._:%\\[\\]-]{0,63}");
+    /** Long enough for a DNS name (253) with its port, which is what a derived name may be. */
+    static final int MAX_LENGTH = 260;
+
+    private static final Pattern VALID =
+            Pattern.compile("[A-Za-z0-9\\[][A-Za-z0-9._:%\\[\\]-]{0," + (MAX_LENGTH - 1) + "}");
 
     private Names() {
     }
@@ -17,7 +21,7 @@ final class Names {
     static void check(String what, String name) {
         if (name == null || !VALID.matcher(name).matches()) {
             throw new IllegalArgumentException(what + ": '" + name
-                    + "' (expected: 1-64 letters, digits, '.', '_', ':', '%', '-', '[', ']', starting with a letter, a digit or '[')");
+                    + "' (expected: 1-" + MAX_LENGTH + " letters, digits, '.', '_', ':', '%', '-', '[', ']', starting with a letter, a digit or '[')");
         }
     }
 }
