@@ -142,8 +142,8 @@ class LbFlagsTest {
     void helpShowsTheRecordsDefaults() {
         CliRun run = CliRun.of("lb", "--help");
         // help wraps lines: compare with every run of blanks as one space
-        assertThat(run.out().replaceAll("\\s+", " ")).contains("(default: 3s)", "(default: 2s)", "(default: 10000)", "(default: 30s)",
-                "(default: 1h)", "(default: round-robin)", "(default: 127.0.0.1:8000;",
+        assertThat(run.out().replaceAll("\\s+", " ")).contains("(default: 3s)", "(default: 2s)", "(default: 10000)",
+                "(default: 30s)", "(default: 1h)", "(default: round-robin)", "(default: 127.0.0.1:8000;",
                 "(default: 127.0.0.1:8001,127.0.0.1:8002,127.0.0.1:8003)", "(default: none)");
         assertThat(LbFlags.names()).contains("--listen", "--backend", "--proxy-protocol", "--access-log")
                 .doesNotContain("--admin", "--io-threads", "--transport", "--config");

@@ -100,7 +100,8 @@ class Ipv6LoopbackTest {
         assertThat(exchange(at, "two")).isEqualTo("two");
 
         String metrics = get(admin, "/metrics").body();
-        assertThat(metrics).contains("nexo_lb_backend_connections_total{backend=\"" + name + "\",pool=\"default\"} 2.0");
+        assertThat(metrics)
+                .contains("nexo_lb_backend_connections_total{backend=\"" + name + "\",pool=\"default\"} 2.0");
         // the listener is named after its configured address; port 0 stays 0 in the name
         assertThat(metrics).contains("nexo_lb_listener_accepted_total{listener=\"[::1]:0\"} 2.0");
         JsonNode status = new ObjectMapper().readTree(get(admin, "/api/status").body());

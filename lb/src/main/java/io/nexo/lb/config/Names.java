@@ -21,7 +21,8 @@ final class Names {
     static void check(String what, String name) {
         if (name == null || !VALID.matcher(name).matches()) {
             throw new IllegalArgumentException(what + ": '" + name
-                    + "' (expected: 1-" + MAX_LENGTH + " letters, digits, '.', '_', ':', '%', '-', '[', ']', starting with a letter, a digit or '[')");
+                    + "' (expected: 1-" + MAX_LENGTH + " letters, digits, '.', '_', ':', '%', '-', '[', ']', "
+                    + "starting with a letter, a digit or '[')");
         }
     }
 }

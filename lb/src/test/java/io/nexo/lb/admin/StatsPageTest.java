@@ -15,7 +15,10 @@ import io.nexo.lb.backend.AdminState;
 import io.nexo.lb.config.BackendConfig;
 import io.nexo.lb.testing.Client;
 import io.nexo.lb.testing.Configs;
+import io.nexo.lb.testing.Lbs;
+import io.nexo.lb.testing.Loopback;
 import io.nexo.lb.testing.NamedBackend;
+import io.nexo.lb.testing.TestBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,6 +103,36 @@ class StatsPageTest {
         Files.createDirectories(screenshot.getParent());
         Files.write(screenshot, chromium.driver.getScreenshotAs(OutputType.BYTES));
         assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+    }
+
+    @Test
+    void showsBackendsAndListenersNamedAfterIpv6Addresses() throws Exception {
+        Loopback.assumeAvailable(Loopback.IPV6);
+        HeadlessChromium chromium = closer.add(HeadlessChromium.start());
+        TestBackend backend = closer.add(TestBackend.start(Loopback.IPV6,
+                s -> s.getInputStream().transferTo(s.getOutputStream())));
+        LoadBalancer lb = closer.add(Lbs.noChecks(List.of(backend.address()))
+                .withListen(new HostAndPort(Loopback.IPV6, 0)).balancer());
+        HostAndPort at = HostAndPort.of(lb.start());
+        AdminServer admin = closer.add(LbAdmin.start(new HostAndPort(Loopback.IPV6, 0),
+                new LbController(lb, Optional.empty())));
+        try (java.net.Socket client = new java.net.Socket(at.host(), at.port())) {
+            client.getOutputStream().write('x');
+            assertThat(client.getInputStream().read()).isEqualTo('x');
+        }
+
+        var driver = chromium.driver;
+        driver.get("http://" + admin.address() + "/?refresh=300");
+        String name = "[::1]:" + backend.port();
+        String row = "default/" + name + "/";
+        await().atMost(Duration.ofSeconds(15)).until(() -> "1".equals(snapshot(driver).get(row + "total")));
+        assertThat(snapshot(driver)).containsEntry(row + "state", "UP")
+                .containsEntry("listener/[::1]:0/accepted", "1")
+                .containsEntry("error", "none");
+        // read in one script run: the page re-renders every 300 ms, which makes found elements stale
+        Object addresses = ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+                "return [...document.querySelectorAll('td.addr')].map(td => td.innerText);");
+        assertThat(addresses).isEqualTo(List.of(at.toString(), name)); // the listener's, then the backend's
     }
 
     /** Every rendered value of the page as "pool/backend/field" -> text, read in one script run. */

@@ -21,7 +21,8 @@ class ConfigDiffTest {
     }
 
     private static ListenerConfig listener(String name, int port, String pool) {
-        return new ListenerConfig(name, new HostAndPort("127.0.0.1", port), pool, ListenerConfig.DEFAULT_MAX_CONNECTIONS);
+        return new ListenerConfig(name, new HostAndPort("127.0.0.1", port), pool,
+                ListenerConfig.DEFAULT_MAX_CONNECTIONS);
     }
 
     private static BalancerConfig config(List<ListenerConfig> listeners, PoolConfig... pools) {
