@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
                 "--config FILE: several listeners and pools from a YAML file (docs/lb-config.md); SIGHUP reloads "
                         + "it without dropping or refusing a connection; an invalid file is refused and the old "
                         + "configuration keeps running.",
-                "Durations: 500ms, 3s, 2m, 1h, 0.",
+                "Durations: 500ms, 3s, 2m, 1h, 0. Addresses: 127.0.0.1:8000, localhost:8000 or [::1]:8000.",
                 ""})
 final class LbCommand implements Callable<Integer> {
 
