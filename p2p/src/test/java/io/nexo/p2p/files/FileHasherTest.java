@@ -52,6 +52,37 @@ class FileHasherTest {
         assertThat(m.id()).isEqualTo(FileId.of(root.digest()));
     }
 
+    /**
+     * Golden vectors from the layout in docs/p2p-protocol.md, computed outside nexo (Python's hashlib:
+     * {@code sha256(b"nexo-file-v1\0" + struct.pack(">QI", size, chunk) + b"".join(chunk hashes))}):
+     * a change of domain string, byte order or field width breaks every id on the network, and this
+     * test, even if the code and its own recomputation change together.
+     */
+    @Test
+    void idsMatchGoldenVectorsComputedFromTheDocumentedLayout() throws Exception {
+        byte[] content = new byte[2 * CHUNK + 5];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) (i % 251);
+        }
+        Path f = Files.write(dir.resolve("golden.bin"), content);
+        assertThat(FileHasher.hash(f, "golden.bin", CHUNK).id().hex())
+                .isEqualTo("d403936fa7529156d05957188943c481ca1b611032dda8b21ac015660b3a1639");
+        // an empty file: no chunk hashes, the default chunk size of 1 MiB
+        assertThat(FileHasher.hash(Files.write(dir.resolve("empty"), new byte[0])).id().hex())
+                .isEqualTo("5ae9f61501a9c86d1f147d1aaba29119b0a90f87d911b95bc530aa9997531b4b");
+        // the same root recomputed here with plain MessageDigest from the documented layout
+        MessageDigest root = MessageDigest.getInstance("SHA-256");
+        root.update("nexo-file-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        root.update((byte) 0);
+        root.update(new byte[] {0, 0, 0, 0, 0, 0, (byte) 0x80, 5}); // size 32773, uint64 big-endian
+        root.update(new byte[] {0, 0, 0x40, 0});                     // chunk size 16384, uint32 big-endian
+        for (int from = 0; from < content.length; from += CHUNK) {
+            root.update(sha256(content, from, Math.min(content.length, from + CHUNK)));
+        }
+        assertThat(java.util.HexFormat.of().formatHex(root.digest()))
+                .isEqualTo("d403936fa7529156d05957188943c481ca1b611032dda8b21ac015660b3a1639");
+    }
+
     @Test
     void sameBytesSameIdWhateverTheName_oneByteChangesIt() throws Exception {
         byte[] content = randomBytes(2 * CHUNK, 2);
