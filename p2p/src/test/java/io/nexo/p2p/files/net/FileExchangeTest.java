@@ -9,7 +9,12 @@ import io.nexo.p2p.files.FileId;
 import io.nexo.p2p.files.PartialFile;
 import io.nexo.p2p.files.SharedFile;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.files.proto.FileMessage;
+import io.nexo.p2p.files.proto.GetChunk;
+import io.nexo.p2p.files.proto.GetManifest;
+import io.nexo.p2p.files.proto.Refuse;
 import io.nexo.p2p.node.LogCapture;
+import io.nexo.p2p.node.RawPeer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -315,13 +320,107 @@ class FileExchangeTest {
         }
     }
 
+    /**
+     * Over the wire, as a stranger would ask: a peer of the test's own requests the manifest and a
+     * chunk of a file that sits next to a shared one but is not shared, and gets NOT_SHARED refusals
+     * and none of its bytes; the same requests for the shared file return its manifest and bytes.
+     */
     @Test
     void onlySharedFilesCanBeRead() throws Exception {
         FileNodes.FileNode a = nodes.start("A", 0);
-        Path secret = Files.writeString(tmp.resolve("secret.txt"), "not shared");
-        SharedFile unshared = SharedFile.open(secret);
-        FileId secretId = unshared.manifest().id();
-        unshared.close();
-        assertThat(a.files().registry().source(secretId)).isEmpty();
+        Path dir = Files.createDirectories(tmp.resolve("a-files"));
+        String secretText = "the secret text that must never leave node A";
+        Path secret = Files.writeString(dir.resolve("secret.txt"), secretText);
+        Path shared = Files.writeString(dir.resolve("shared.txt"), "public words\n".repeat(100));
+        FileId sharedId = shareOn(a, shared);
+        FileId secretId;
+        try (SharedFile unshared = SharedFile.open(secret)) {
+            secretId = unshared.manifest().id();
+        }
+
+        try (RawPeer eve = RawPeer.connect(a.node(), "eve")) {
+            ask(eve, FileMessage.newBuilder().setGetManifest(GetManifest.newBuilder().setId(raw(secretId))).build());
+            Refuse manifestRefused = nextFileMessage(eve, FileMessage::hasRefuse).getRefuse();
+            assertThat(manifestRefused.getId()).isEqualTo(raw(secretId));
+            assertThat(manifestRefused.getReason()).isEqualTo(Refuse.Reason.NOT_SHARED);
+            assertThat(manifestRefused.getManifest()).isTrue();
+
+            ask(eve, FileMessage.newBuilder().setGetChunk(GetChunk.newBuilder().setId(raw(secretId)).setIndex(0)).build());
+            Refuse chunkRefused = nextFileMessage(eve, FileMessage::hasRefuse).getRefuse();
+            assertThat(chunkRefused.getId()).isEqualTo(raw(secretId));
+            assertThat(chunkRefused.getReason()).isEqualTo(Refuse.Reason.NOT_SHARED);
+            assertThat(chunkRefused.getManifest()).isFalse();
+
+            // the shared file next to it is served
+            ask(eve, FileMessage.newBuilder().setGetManifest(GetManifest.newBuilder().setId(raw(sharedId))).build());
+            io.nexo.p2p.files.proto.Manifest manifest = nextFileMessage(eve, FileMessage::hasManifest).getManifest();
+            assertThat(manifest.getId()).isEqualTo(raw(sharedId));
+            assertThat(manifest.getName()).isEqualTo("shared.txt");
+            assertThat(manifest.getSize()).isEqualTo(Files.size(shared));
+            assertThat(manifest.getComplete()).isTrue();
+            ask(eve, FileMessage.newBuilder().setGetChunk(GetChunk.newBuilder().setId(raw(sharedId)).setIndex(0)).build());
+            FileFrames.Block block = nextBlock(eve);
+            try {
+                assertThat(block.id()).isEqualTo(sharedId);
+                assertThat(block.offset()).isZero();
+                assertThat(io.netty.buffer.ByteBufUtil.getBytes(block.data())).isEqualTo(Files.readAllBytes(shared));
+            } finally {
+                block.data().release();
+            }
+
+            // nothing A sent contains the secret's bytes
+            byte[] secretBytes = secretText.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (RawPeer.Binary b : seen) {
+                assertThat(indexOf(b.payload(), secretBytes)).isEqualTo(-1);
+            }
+        }
+    }
+
+    private final java.util.List<RawPeer.Binary> seen = new java.util.ArrayList<>();
+
+    private static com.google.protobuf.ByteString raw(FileId id) {
+        return com.google.protobuf.ByteString.copyFrom(id.bytes());
+    }
+
+    private static void ask(RawPeer peer, FileMessage message) {
+        peer.session().sendBinary(FileFrames.message(io.netty.buffer.ByteBufAllocator.DEFAULT, message));
+    }
+
+    /** The next files/1 control message matching {@code match} (others, e.g. a catalog, are skipped). */
+    private FileMessage nextFileMessage(RawPeer peer, java.util.function.Predicate<FileMessage> match) throws Exception {
+        while (true) {
+            RawPeer.Binary b = peer.nextBinary(Duration.ofSeconds(10))
+                    .orElseThrow(() -> new AssertionError("the node sent no answer within 10 s"));
+            seen.add(b);
+            if (b.protocol().equals(FileFrames.PROTOCOL)
+                    && FileFrames.decode(io.netty.buffer.Unpooled.wrappedBuffer(b.payload())) instanceof FileFrames.Message m
+                    && match.test(m.message())) {
+                return m.message();
+            }
+        }
+    }
+
+    private FileFrames.Block nextBlock(RawPeer peer) throws Exception {
+        while (true) {
+            RawPeer.Binary b = peer.nextBinary(Duration.ofSeconds(10))
+                    .orElseThrow(() -> new AssertionError("the node sent no block within 10 s"));
+            seen.add(b);
+            if (FileFrames.decode(io.netty.buffer.Unpooled.wrappedBuffer(b.payload())) instanceof FileFrames.Block block) {
+                return block;
+            }
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }
