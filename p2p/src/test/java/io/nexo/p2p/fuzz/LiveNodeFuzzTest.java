@@ -2,6 +2,7 @@ package io.nexo.p2p.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -15,13 +16,19 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
+import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.files.net.FileEvents;
 import io.nexo.p2p.files.net.FileExchange;
 import io.nexo.p2p.files.net.FileExchangeConfig;
 import io.nexo.p2p.files.net.FileFrames;
+import io.nexo.p2p.files.proto.FileMessage;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
+import io.nexo.p2p.node.RecordingListener;
+import io.nexo.p2p.node.TestNodes;
+import io.nexo.p2p.session.PeerSession;
+import io.nexo.p2p.session.SessionLimits;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.FrameDecoder;
@@ -34,16 +41,17 @@ import io.nexo.p2p.wire.proto.Welcome;
 import org.junit.jupiter.api.AfterAll;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Coverage-guided fuzzing of a live node through its real network stack (loopback TLS 1.3, frame
@@ -59,9 +67,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       and chunk blocks).
  * </ul>
  *
- * After each input the harness sends a Ping and waits for the Pong (or for the node to close the
- * session, a legitimate answer to garbage): a node that neither answers nor closes within 5 s is
- * hung, a finding. The node must also still accept new connections.
+ * Each input has an expected outcome, decided here from the wire format alone (not by asking the
+ * node's code): bytes that cannot be what the protocol allows at that point (an unparseable
+ * envelope or files/1 message, a second Hello, a file id that is not 32 bytes...) must close that
+ * session; well-formed input, however odd its content, must be tolerated: the node answers the Ping
+ * sent after it and keeps the session. A node that neither answers nor closes within 5 s is hung. In
+ * the handshake the fuzzer cannot know the client's freshly generated key, so no input can be a
+ * valid Hello: the node must close the connection (at once or at its handshake timeout) and never
+ * count it as a peer. After every input an honest peer connected since the start must still have
+ * the same session, and its broadcast must reach the node; after handshake inputs a new peer must
+ * be able to join.
  *
  * <p>{@code mvn verify} replays the corpus in {@code src/test/resources/io/nexo/p2p/fuzz/
  * LiveNodeFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes (see docs/security.md). The harness
@@ -72,9 +87,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LiveNodeFuzzTest {
 
     private static final Duration ANSWER = Duration.ofSeconds(5);
+    /** Short, so that a handshake input the node waits out costs one second, not ten. */
+    private static final Duration HANDSHAKE = Duration.ofSeconds(1);
+    /** Type byte, file id, chunk index, offset: the files/1 block header (docs/p2p-protocol.md). */
+    private static final int BLOCK_HEADER = 1 + 32 + 4 + 4;
     private static final EventLoopGroup GROUP = Transport.best().newEventLoopGroup(1, "fuzz-client");
     private static PeerNode node;
     private static FileExchange files;
+    private static final RecordingListener heard = new RecordingListener();
+    private static PeerNode honest;
+    private static PeerSession honestSession;
+    private static int probes;
     private static FuzzClient client;
     private static FuzzClient filesClient;
     @AfterAll
@@ -83,6 +106,9 @@ class LiveNodeFuzzTest {
             if (c != null) {
                 c.channel.close().awaitUninterruptibly();
             }
+        }
+        if (honest != null) {
+            honest.close();
         }
         if (files != null) {
             files.close();
@@ -95,17 +121,27 @@ class LiveNodeFuzzTest {
 
     private static PeerNode node() throws IOException {
         if (node == null) {
-            // with file exchange (files/1) on, sharing one small file, so that its frames reach real code
+            // with file exchange (files/1) on, sharing one small file, so that its frames reach real code;
+            // a rate no input can reach, so that no message is dropped for rate and the oracle holds
             Path dataDir = Files.createTempDirectory("nexo-fuzz-node");
             FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
-            node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), "target", new HostAndPort("127.0.0.1", 0)),
-                    toFiles);
+            node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), "target", new HostAndPort("127.0.0.1", 0))
+                    .withLimits(SessionLimits.defaults().withRate(1_000_000, 1_000_000).withHandshakeTimeout(HANDSHAKE)),
+                    event -> {
+                        heard.onEvent(event);
+                        toFiles.onEvent(event);
+                    });
             files = new FileExchange(node, FileExchangeConfig.defaults(dataDir), FileEvents.NONE);
             toFiles.bind(files);
             files.start();
             node.start();
             Path shared = Files.writeString(dataDir.resolve("shared.txt"), "nexo fuzz target\n".repeat(1000));
             files.share(shared);
+            honest = new PeerNode(TestNodes.config("honest").withBootstrap(List.of(DialTarget.of(node.listenAddress()))),
+                    event -> { });
+            honest.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.session(honest.peerId()).isPresent());
+            honestSession = node.session(honest.peerId()).orElseThrow();
         }
         return node;
     }
@@ -115,13 +151,21 @@ class LiveNodeFuzzTest {
         FuzzClient c = new FuzzClient(node(), false);
         try {
             c.established.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS); // TLS done
-            c.channel.writeAndFlush(Unpooled.wrappedBuffer(firstFrames)).await(ANSWER.toMillis());
-            // garbage is refused (closed) or awaited until the handshake timeout; either way the
-            // node must still serve a correct peer
+            c.channel.writeAndFlush(Unpooled.wrappedBuffer(firstFrames));
+            if (!c.channel.closeFuture().await(HANDSHAKE.plus(ANSWER).toMillis())) {
+                throw new AssertionError("the node kept a connection whose handshake cannot have succeeded");
+            }
+            assertThat(node.session(c.identity.peerId())).as("counted as a peer").isEmpty();
         } finally {
             c.channel.close().awaitUninterruptibly();
         }
-        assertNodeAlive();
+        assertHonestPeerUnaffected();
+        FuzzClient fresh = new FuzzClient(node(), true);
+        try {
+            fresh.established.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            fresh.channel.close().awaitUninterruptibly();
+        }
     }
 
     @FuzzTest(maxDuration = "10s")
@@ -132,7 +176,7 @@ class LiveNodeFuzzTest {
         }
         ByteBuf frame = Unpooled.buffer(5 + envelopeBody.length).writeInt(1 + envelopeBody.length)
                 .writeByte(WireFormat.KIND_ENVELOPE).writeBytes(envelopeBody);
-        sendThenPing(client, frame);
+        sendThenPing(client, frame, envelopeMustClose(envelopeBody));
     }
 
     /**
@@ -146,32 +190,93 @@ class LiveNodeFuzzTest {
             filesClient = new FuzzClient(node(), true);
             filesClient.established.get(ANSWER.toMillis() * 2, TimeUnit.MILLISECONDS);
         }
-        sendThenPing(filesClient, new BinaryFrame(FileFrames.PROTOCOL, Unpooled.wrappedBuffer(payload)));
+        sendThenPing(filesClient, new BinaryFrame(FileFrames.PROTOCOL, Unpooled.wrappedBuffer(payload)),
+                filesMustClose(payload));
     }
 
-    /** Sends {@code frame}, then a Ping: the node answers it once it handled the frame, or closes. */
-    private static void sendThenPing(FuzzClient c, Object frame) throws Exception {
+    /** An envelope the node must refuse: not protobuf, or a handshake message or goodbye after the handshake. */
+    static boolean envelopeMustClose(byte[] body) {
+        Envelope env;
+        try {
+            env = Envelope.parseFrom(body);
+        } catch (InvalidProtocolBufferException e) {
+            return true;
+        }
+        return switch (env.getBodyCase()) {
+            case HELLO, WELCOME, GOODBYE -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * A files/1 payload the node must refuse: empty, of an unknown type, a block shorter than its
+     * header or with a negative index or offset, an unparseable message, or a message whose file id
+     * is not 32 bytes.
+     */
+    static boolean filesMustClose(byte[] p) {
+        if (p.length == 0) {
+            return true;
+        }
+        if (p[0] == 2) {
+            if (p.length < BLOCK_HEADER + 1) {
+                return true;
+            }
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(p, 33, 8);
+            return header.getInt() < 0 || header.getInt() < 0;
+        }
+        if (p[0] != 1) {
+            return true;
+        }
+        FileMessage m;
+        try {
+            m = FileMessage.parseFrom(java.util.Arrays.copyOfRange(p, 1, p.length));
+        } catch (InvalidProtocolBufferException e) {
+            return true;
+        }
+        ByteString id = switch (m.getBodyCase()) {
+            case GET_MANIFEST -> m.getGetManifest().getId();
+            case MANIFEST -> m.getManifest().getId();
+            case GET_CHUNK -> m.getGetChunk().getId();
+            case REFUSE -> m.getRefuse().getId();
+            case CANCEL -> m.getCancel().getId();
+            case GET_HAVE -> m.getGetHave().getId();
+            case HAVE -> m.getHave().getId();
+            default -> null;
+        };
+        return id != null && id.size() != 32;
+    }
+
+    /**
+     * Sends {@code frame}, then a Ping: the node handles a session's frames in order, so it answers
+     * the Ping only after the frame, and not at all when the frame closed the session.
+     */
+    private static void sendThenPing(FuzzClient c, Object frame, boolean mustClose) throws Exception {
         c.channel.write(frame);
         long seq = c.nextSeq++;
         c.channel.writeAndFlush(Envelope.newBuilder().setPing(Ping.newBuilder().setSeq(seq)).build());
         long deadline = System.nanoTime() + ANSWER.toNanos();
-        while (c.channel.isActive()) {
+        boolean answered = false;
+        while (c.channel.isActive() && !answered) {
             Envelope in = c.received.poll(50, TimeUnit.MILLISECONDS);
-            if (in != null && in.hasPong() && in.getPong().getSeq() == seq) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
+            answered = in != null && in.hasPong() && in.getPong().getSeq() == seq;
+            if (!answered && System.nanoTime() > deadline) {
                 throw new AssertionError("the node neither answered nor closed within " + ANSWER);
             }
         }
-        assertNodeAlive();
+        if (mustClose) {
+            assertThat(answered).as("the node accepted input it must refuse").isFalse();
+        } else {
+            assertThat(answered).as("the node closed the session on well-formed input").isTrue();
+        }
+        assertHonestPeerUnaffected();
     }
 
-    private static void assertNodeAlive() throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(node().listenAddress().toSocketAddress(), (int) ANSWER.toMillis());
-            assertThat(s.isConnected()).isTrue();
-        }
+    /** The honest peer keeps the session it had from the start, and its broadcast still arrives. */
+    private static void assertHonestPeerUnaffected() {
+        assertThat(node.session(honest.peerId())).as("the honest peer's session").containsSame(honestSession);
+        String probe = "probe " + probes++;
+        honest.broadcast(probe);
+        await().atMost(ANSWER).until(() -> heard.chatTexts().contains(probe));
     }
 
     /**
@@ -182,10 +287,10 @@ class LiveNodeFuzzTest {
         final CompletableFuture<Void> established = new CompletableFuture<>();
         final BlockingQueue<Envelope> received = new LinkedBlockingQueue<>();
         final Channel channel;
+        final NodeIdentity identity = NodeIdentity.generate();
         long nextSeq = 1;
 
         FuzzClient(PeerNode target, boolean handshake) throws InterruptedException {
-            NodeIdentity identity = NodeIdentity.generate();
             PeerTls tls = new PeerTls(identity);
             channel = new Bootstrap().group(GROUP).channel(Transport.best().socketChannelClass())
                     .handler(new ChannelInitializer<SocketChannel>() {
