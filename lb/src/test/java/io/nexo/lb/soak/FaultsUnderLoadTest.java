@@ -41,9 +41,13 @@ import static org.awaitility.Awaitility.await;
  * Faults during load: while clients keep opening request/response connections through the balancer,
  * one backend is killed and restarted on the same port every {@value #FLAP_MILLIS} ms, one accepts
  * and reads but never answers, one answers a few bytes and then resets the connection, and two are
- * healthy. Every client must either get a complete answer or see its connection closed promptly (no
- * client waits past the idle timeout plus the connect timeout plus scheduling slack), and the
- * healthy backends must keep serving in every second of the run.
+ * healthy. Each request carries an id; each backend notes, by id, what it did and when. Every client
+ * must end in exactly the way its backend explains, each close within a bound measured from the
+ * backend's event: the silent backend's clients get an EOF one idle timeout after it read the
+ * request; the resetting backend's clients get its 4 bytes and an EOF soon after its reset; a client
+ * whose connection the flapper dropped gets an EOF soon after that kill. No client is reset, hangs, or
+ * is closed without a backend event that explains it, and the healthy backends keep serving in every
+ * second of the run.
  *
  * <p>Duration: {@code -Dnexo.soak.faults.seconds} (default 20), {@code -Dnexo.soak.faults.clients}
  * (default 8) concurrent clients.
@@ -64,6 +68,15 @@ class FaultsUnderLoadTest {
      * (GC, scheduling). A client still waiting then counts as hung.
      */
     private static final Duration PROMPT = IDLE_TIMEOUT.plus(CONNECT_TIMEOUT).plusMillis(2_500);
+    /** How late a close may reach the client after the backend event that caused it (loaded 2 cores). */
+    private static final Duration SLACK = Duration.ofMillis(1_500);
+
+    /** What a backend did with a request, by request id, and when ({@link System#nanoTime()}). */
+    private record BackendEvent(String backend, String what, long nanos) {
+    }
+
+    private static final Map<String, BackendEvent> EVENTS = new ConcurrentHashMap<>();
+    private static final AtomicLong NEXT_ID = new AtomicLong();
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
@@ -74,13 +87,20 @@ class FaultsUnderLoadTest {
         }
     }
 
-    /** Reads one line and answers {@code Response from NAME}. */
+    /** Reads the request line {@code ping ID}; returns the id, or null when the connection ended first. */
+    private static String requestId(Socket socket) throws IOException {
+        String line = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine();
+        return line == null ? null : line.substring("ping ".length());
+    }
+
+    /** Reads one request and answers {@code Response from NAME}. */
     private static TestBackend.Handler answering(String name) {
         return socket -> {
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.US_ASCII));
-            if (in.readLine() != null) {
+            String id = requestId(socket);
+            if (id != null) {
                 socket.getOutputStream().write(("Response from " + name + "\n").getBytes(StandardCharsets.US_ASCII));
+                EVENTS.put(id, new BackendEvent(name, "answered", System.nanoTime()));
             }
         };
     }
@@ -91,6 +111,10 @@ class FaultsUnderLoadTest {
         TestBackend healthy2 = closing(TestBackend.start(answering("healthy-2")));
         // accepts, reads the request, never answers: only the idle timeout ends these
         TestBackend silent = closing(TestBackend.start(socket -> {
+            String id = requestId(socket);
+            if (id != null) {
+                EVENTS.put(id, new BackendEvent("silent", "read", System.nanoTime()));
+            }
             InputStream in = socket.getInputStream();
             byte[] buf = new byte[256];
             while (in.read(buf) >= 0) {
@@ -99,10 +123,13 @@ class FaultsUnderLoadTest {
         }));
         // answers half a response, then resets (SO_LINGER 0 makes close() send RST)
         TestBackend resetting = closing(TestBackend.start(socket -> {
-            new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            String id = requestId(socket);
             socket.getOutputStream().write("Resp".getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             socket.setSoLinger(true, 0);
+            if (id != null) {
+                EVENTS.put(id, new BackendEvent("resetting", "reset", System.nanoTime()));
+            }
         }));
         int flapPort = TestBackend.freePort();
         Flapper flapper = closing(new Flapper(flapPort));
@@ -119,6 +146,7 @@ class FaultsUnderLoadTest {
 
         flapper.startFlapping();
         Outcomes outcomes = new Outcomes((int) RUN_SECONDS + 5);
+        List<ClientResult> results = java.util.Collections.synchronizedList(new ArrayList<>());
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         toClose.add(clients::shutdownNow);
         long start = System.nanoTime();
@@ -127,7 +155,7 @@ class FaultsUnderLoadTest {
         for (int c = 0; c < CLIENTS; c++) {
             futures.add(clients.submit(() -> {
                 while (System.nanoTime() < end) {
-                    outcomes.record(start, oneRequest(at));
+                    results.add(oneRequest(at));
                 }
                 return null;
             }));
@@ -136,18 +164,24 @@ class FaultsUnderLoadTest {
             f.get(RUN_SECONDS + 30, TimeUnit.SECONDS);
         }
         flapper.close();
+        // the backends' events are all in: every client's connection has ended
+        for (ClientResult r : results) {
+            outcomes.record(start, explain(r, flapper.kills), r.endNanos());
+        }
         log.warn("faults: {} requests: {}; flapper restarted {} times", outcomes.total(), outcomes.byKind,
                 flapper.restarts.get());
 
-        assertThat(outcomes.count("hung")).as("clients left waiting longer than %s", PROMPT).isZero();
+        // every outcome is one the backends' events explain, within its bound
+        Map<String, AtomicInteger> unexplained = new java.util.TreeMap<>(outcomes.byKind);
+        unexplained.keySet().removeIf(k -> k.startsWith("answered ") || k.equals("closed after silence")
+                || k.equals("closed mid-answer") || k.equals("closed by a kill"));
+        assertThat(unexplained).as("outcomes the backends' events do not explain (hung, reset, late, ...)").isEmpty();
         assertThat(outcomes.slowest.get()).as("slowest outcome").isLessThan(PROMPT.toNanos());
         assertThat(outcomes.count("answered healthy-1")).isPositive();
         assertThat(outcomes.count("answered healthy-2")).isPositive();
         assertThat(outcomes.count("answered flapper")).as("the restarted backend is used again").isPositive();
         assertThat(outcomes.count("closed after silence")).as("the silent backend's clients were closed").isPositive();
-        assertThat(outcomes.count("closed mid-answer") + outcomes.count("reset"))
-                .as("the resetting backend's clients were closed").isPositive();
-        assertThat(outcomes.count("unexpected")).as("answers that were not one of the backends'").isZero();
+        assertThat(outcomes.count("closed mid-answer")).as("the resetting backend's clients were closed").isPositive();
         assertThat(flapper.restarts.get()).as("the flapping backend was really restarted").isGreaterThanOrEqualTo(3);
         for (int second = 0; second < RUN_SECONDS; second++) {
             assertThat(outcomes.healthyPerSecond.get(second))
@@ -161,42 +195,86 @@ class FaultsUnderLoadTest {
                 assertThat(ProcessResources.openFds()).isLessThanOrEqualTo(fdsBefore + 16));
     }
 
-    /** One connection: send a request line, read to the end; classify what happened. */
-    private static Outcome oneRequest(InetSocketAddress at) {
+    /** How a client's connection ended, as the client saw it. */
+    private enum End { EOF, RESET, TIMEOUT, ERROR }
+
+    /** One client connection: its request id, what it read, how and when it ended. */
+    private record ClientResult(String id, String answer, End end, String error, long startNanos, long endNanos) {
+    }
+
+    /** One connection: send a request line with a fresh id, read to the end; note how it ended. */
+    private static ClientResult oneRequest(InetSocketAddress at) {
+        String id = Long.toString(NEXT_ID.incrementAndGet());
         long t0 = System.nanoTime();
         ByteArrayOutputStream got = new ByteArrayOutputStream(64);
-        String kind;
+        End end;
+        String error = null;
         try (Socket s = new Socket()) {
             s.setSoTimeout((int) PROMPT.toMillis());
             s.connect(at, (int) PROMPT.toMillis());
             OutputStream out = s.getOutputStream();
-            out.write("ping\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(("ping " + id + "\n").getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             byte[] buf = new byte[128];
             int n;
             while ((n = in.read(buf)) >= 0) {
                 got.write(buf, 0, n);
             }
-            kind = classify(got.toString(StandardCharsets.US_ASCII), System.nanoTime() - t0);
+            end = End.EOF;
         } catch (SocketTimeoutException e) {
-            kind = "hung";
+            end = End.TIMEOUT;
+        } catch (java.net.SocketException e) {
+            end = "Connection reset".equals(e.getMessage()) ? End.RESET : End.ERROR;
+            error = e.toString();
         } catch (IOException e) {
-            kind = "reset"; // connection reset, forwarded by the balancer as a close
+            end = End.ERROR;
+            error = e.toString();
         }
-        return new Outcome(kind, System.nanoTime() - t0);
+        return new ClientResult(id, got.toString(StandardCharsets.US_ASCII), end, error, t0, System.nanoTime());
     }
 
-    private static String classify(String answer, long nanos) {
-        if (answer.startsWith("Response from ") && answer.endsWith("\n")) {
-            return "answered " + answer.substring(14, answer.length() - 1);
+    /**
+     * What happened to one client, explained by its backend's event. Anything the events do not
+     * explain, or a close later than its bound after the event, is named as such and fails the test.
+     */
+    private static Outcome explain(ClientResult r, List<Long> kills) {
+        long took = r.endNanos() - r.startNanos();
+        if (r.end() == End.TIMEOUT) {
+            return new Outcome("hung", took);
         }
-        if (answer.isEmpty()) {
-            return nanos >= IDLE_TIMEOUT.toNanos() ? "closed after silence" : "closed at once";
+        if (r.end() != End.EOF) {
+            return new Outcome((r.end() == End.RESET ? "reset: " : "error: ") + r.error() + " with \"" + r.answer()
+                    + "\" from " + EVENTS.get(r.id()), took);
         }
-        if ("Resp".equals(answer) || answer.startsWith("Resp")) {
-            return "closed mid-answer";
+        BackendEvent e = EVENTS.get(r.id());
+        if (e != null && e.what().equals("answered")) {
+            return new Outcome(r.answer().equals("Response from " + e.backend() + "\n") ? "answered " + e.backend()
+                    : "answer \"" + r.answer() + "\" but " + e.backend() + " answered", took);
         }
-        return "unexpected";
+        if (e != null && e.what().equals("read")) {
+            // the balancer's idle timer counts from its last read, just before the backend's
+            long after = r.endNanos() - e.nanos();
+            boolean onTime = r.answer().isEmpty() && after >= IDLE_TIMEOUT.minusMillis(100).toNanos()
+                    && after <= IDLE_TIMEOUT.plus(SLACK).toNanos();
+            return new Outcome(onTime ? "closed after silence"
+                    : "silent backend's client closed " + after / 1_000_000 + " ms after the request with \""
+                    + r.answer() + "\"", took);
+        }
+        if (e != null && e.what().equals("reset")) {
+            long after = r.endNanos() - e.nanos();
+            return new Outcome(r.answer().equals("Resp") && after <= SLACK.toNanos() ? "closed mid-answer"
+                    : "reset backend's client got \"" + r.answer() + "\", closed " + after / 1_000_000
+                    + " ms after the reset", took);
+        }
+        // no backend answered or read it: only a kill of the flapper (its open connections closed)
+        // explains an empty EOF, and the kill must have come while the client waited, shortly before
+        for (long kill : kills) {
+            if (r.answer().isEmpty() && kill >= r.startNanos() - SLACK.toNanos() && kill <= r.endNanos()
+                    && r.endNanos() - kill <= SLACK.toNanos()) {
+                return new Outcome("closed by a kill", took);
+            }
+        }
+        return new Outcome("closed with \"" + r.answer() + "\" and no backend event to explain it", took);
     }
 
     private record Outcome(String kind, long nanos) {
@@ -211,11 +289,11 @@ class FaultsUnderLoadTest {
             healthyPerSecond = new AtomicLongArray(seconds);
         }
 
-        void record(long start, Outcome o) {
+        void record(long start, Outcome o, long atNanos) {
             byKind.computeIfAbsent(o.kind(), k -> new AtomicInteger()).incrementAndGet();
             slowest.accumulateAndGet(o.nanos(), Math::max);
             if (o.kind().startsWith("answered healthy")) {
-                int second = (int) TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+                int second = (int) TimeUnit.NANOSECONDS.toSeconds(atNanos - start);
                 if (second < healthyPerSecond.length()) {
                     healthyPerSecond.incrementAndGet(second);
                 }
@@ -242,6 +320,8 @@ class FaultsUnderLoadTest {
                 Executors.newSingleThreadScheduledExecutor();
         private final AtomicReference<TestBackend> running = new AtomicReference<>();
         final AtomicInteger restarts = new AtomicInteger();
+        /** When each kill began (nanoTime). */
+        final List<Long> kills = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Flapper(int port) throws IOException {
             this.port = port;
@@ -256,6 +336,7 @@ class FaultsUnderLoadTest {
             try {
                 TestBackend current = running.getAndSet(null);
                 if (current != null) {
+                    kills.add(System.nanoTime());
                     current.close();
                 } else {
                     running.set(TestBackend.start(port, answering("flapper")));
