@@ -47,6 +47,8 @@ class FileExchangeTest {
     Path tmp;
 
     private FileNodes nodes;
+    /** Every frame a raw peer received, to check afterwards that no secret bytes were among them. */
+    private final java.util.List<RawPeer.Binary> seen = new java.util.ArrayList<>();
 
     @RegisterExtension
     final LogCapture logs = new LogCapture("io.nexo.p2p.files");
@@ -375,8 +377,6 @@ class FileExchangeTest {
             }
         }
     }
-
-    private final java.util.List<RawPeer.Binary> seen = new java.util.ArrayList<>();
 
     private static com.google.protobuf.ByteString raw(FileId id) {
         return com.google.protobuf.ByteString.copyFrom(id.bytes());
