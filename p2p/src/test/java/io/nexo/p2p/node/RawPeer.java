@@ -127,19 +127,6 @@ public final class RawPeer implements AutoCloseable {
         return established.join();
     }
 
-    /** The next envelope the node sent that {@code match} accepts (others are skipped), within {@code timeout}. */
-    public Optional<Envelope> next(java.util.function.Predicate<Envelope> match, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (long left = timeout.toNanos(); left > 0; left = deadline - System.nanoTime()) {
-            Envelope e = envelopes.poll(left, TimeUnit.NANOSECONDS);
-            if (e != null && match.test(e)) {
-                return Optional.of(e);
-            }
-        }
-        return Optional.empty();
-    }
-
     /** The next binary frame the node sent, within {@code timeout}. */
     public Optional<Binary> nextBinary(Duration timeout) throws InterruptedException {
         return Optional.ofNullable(binaries.poll(timeout.toMillis(), TimeUnit.MILLISECONDS));
@@ -157,10 +144,6 @@ public final class RawPeer implements AutoCloseable {
         pongs.put(seq, pong);
         session().send(Envelope.newBuilder().setPing(Ping.newBuilder().setSeq(seq)).build());
         pong.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    public Channel channel() {
-        return channel;
     }
 
     @Override
