@@ -46,7 +46,7 @@ public class MetricsOverheadBenchmark {
         List<LbStatus.Backend> backends = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             backends.add(new LbStatus.Backend("s" + i, "127.0.0.1:" + (8001 + i), 1, false, 0, "up", "up", 3, 1000,
-                    1 << 20, 1 << 24, 0, 0.2));
+                    1 << 20, 1 << 24, 0, 0.2, 100, 0, null));
         }
         LbStatus status = new LbStatus(60, List.of(new LbStatus.Listener("web", "127.0.0.1:8000", "web", 0, 30,
                 10_000, 0)), List.of(new LbStatus.Pool("web", "round-robin", "none", backends)));

@@ -81,7 +81,8 @@ public final class LoadBalancer implements AutoCloseable {
         void startChecks() {
             if (config.healthCheck().enabled() && checker == null) {
                 checker = new HealthChecker(pool, group.next(), transport.socketChannelClass(),
-                        config.healthCheck().interval(), config.healthCheck().timeout());
+                        config.healthCheck().interval(), config.healthCheck().timeout(),
+                        config.healthCheck().protocol());
                 checker.start();
             }
         }
@@ -408,7 +409,8 @@ public final class LoadBalancer implements AutoCloseable {
                 bs.add(new LbStatus.Backend(b.name(), b.address().toString(), b.weight(), b.backup(),
                         b.maxConnections(), b.state(), b.isUp() ? "up" : "down", b.activeConnections(),
                         b.stats().total(), b.stats().bytesIn(), b.stats().bytesOut(), b.stats().connectFailures(),
-                        check < 0 ? null : check * 1000));
+                        check < 0 ? null : check * 1000, b.stats().checks(), b.stats().checkFailures(),
+                        b.stats().lastCheckError()));
             }
             ps.add(new LbStatus.Pool(p.config.name(), p.pool.policy().name(), p.config.proxyProtocol().configName(),
                     bs));

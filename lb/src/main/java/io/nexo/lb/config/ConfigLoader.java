@@ -155,7 +155,7 @@ public final class ConfigLoader {
      */
     private HealthCheckConfig healthCheck(YamlNode node, Duration connectTimeout) {
         Mapping m = mapping(node, "health-check");
-        keys(m, "enabled", "interval", "timeout", "rise", "fall");
+        keys(m, "enabled", "interval", "timeout", "rise", "fall", "send", "expect", "http", "http-status");
         HealthCheckConfig d = HealthCheckConfig.DEFAULT;
         boolean enabled = optional(m, "enabled").map(n -> bool(n, "enabled")).orElse(d.enabled());
         Duration given = optional(m, "interval").map(n -> duration(n, "interval")).orElse(d.interval());
@@ -165,7 +165,12 @@ public final class ConfigLoader {
                 .orElse(PoolConfig.defaultCheckTimeout(connectTimeout, interval));
         int rise = optional(m, "rise").map(n -> integer(n, "rise")).orElse(d.rise());
         int fall = optional(m, "fall").map(n -> integer(n, "fall")).orElse(d.fall());
-        return build(m, () -> new HealthCheckConfig(on, interval, timeout, rise, fall));
+        String send = optional(m, "send").map(n -> text(n, "send")).orElse(null);
+        String expect = optional(m, "expect").map(n -> text(n, "expect")).orElse(null);
+        String http = optional(m, "http").map(n -> text(n, "http")).orElse(null);
+        String status = optional(m, "http-status").map(n -> text(n, "http-status")).orElse(null);
+        return build(m, () -> new HealthCheckConfig(on, interval, timeout, rise, fall,
+                CheckProtocol.of(send, expect, http, status)));
     }
 
     // ---- typed access with line-precise errors ----

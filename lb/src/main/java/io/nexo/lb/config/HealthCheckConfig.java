@@ -4,18 +4,27 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Active TCP health checks of a pool, with HAProxy's defaults: a connect every {@code interval};
- * {@code rise} successes in a row mark a down backend up, {@code fall} failures mark it down.
+ * Active health checks of a pool, with HAProxy's defaults: a check of each backend every
+ * {@code interval}; {@code rise} successes in a row mark a down backend up, {@code fall} failures
+ * mark it down.
  *
  * @param enabled  false = only passive checks (connect failures of real traffic)
- * @param timeout  how long one check's connect may take
+ * @param timeout  how long one check may take, from connect to answer
+ * @param protocol what a check exchanges after connecting: nothing (TCP), send/expect or HTTP
  */
-public record HealthCheckConfig(boolean enabled, Duration interval, Duration timeout, int rise, int fall) {
+public record HealthCheckConfig(boolean enabled, Duration interval, Duration timeout, int rise, int fall,
+                                CheckProtocol protocol) {
 
     public static final HealthCheckConfig DEFAULT =
             new HealthCheckConfig(true, Duration.ofSeconds(2), Duration.ofSeconds(2), 2, 3);
 
+    /** A plain TCP check. */
+    public HealthCheckConfig(boolean enabled, Duration interval, Duration timeout, int rise, int fall) {
+        this(enabled, interval, timeout, rise, fall, CheckProtocol.TCP);
+    }
+
     public HealthCheckConfig {
+        Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(interval, "interval");
         Objects.requireNonNull(timeout, "timeout");
         if (interval.toMillis() < 10) {
@@ -30,5 +39,9 @@ public record HealthCheckConfig(boolean enabled, Duration interval, Duration tim
         if (fall < 1 || fall > 100) {
             throw new IllegalArgumentException("fall: " + fall + " (expected: 1-100)");
         }
+    }
+
+    public HealthCheckConfig withProtocol(CheckProtocol value) {
+        return new HealthCheckConfig(enabled, interval, timeout, rise, fall, value);
     }
 }

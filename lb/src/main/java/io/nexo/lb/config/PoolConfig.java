@@ -69,6 +69,10 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
         return new PoolConfig(name, policy, backends, healthCheck, connectTimeout, idleTimeout, value);
     }
 
+    public PoolConfig withHealthCheck(HealthCheckConfig value) {
+        return new PoolConfig(name, policy, backends, value, connectTimeout, idleTimeout, proxyProtocol);
+    }
+
     /** The backend named {@code backendName}, or {@code null}. */
     public BackendConfig backend(String backendName) {
         for (BackendConfig b : backends) {

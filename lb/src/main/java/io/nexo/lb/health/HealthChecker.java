@@ -2,29 +2,35 @@ package io.nexo.lb.health;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseCombiner;
+import io.nexo.lb.backend.AdminState;
 import io.nexo.lb.backend.Backend;
 import io.nexo.lb.backend.BackendPool;
+import io.nexo.lb.config.CheckProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
- * Active TCP health checks: every {@code interval}, connect to each backend and close at once (as
- * HAProxy's plain {@code check}); a connect within {@code timeout} is a pass, anything else a failure.
- * Results go to the {@link BackendPool}, which applies rise/fall and logs changes.
+ * Active health checks of one pool: each backend is checked {@code interval} after its previous
+ * check ended (so checks of one backend never overlap), with the pool's {@link CheckProtocol}: a TCP
+ * connect, a send/expect exchange or an HTTP request. Each check ends its connection gracefully
+ * ({@link ProbeHandler}); the verdict, with its reason, goes to the backend's counters and to the
+ * {@link BackendPool}, which applies rise/fall. A failure reason is logged when it changes.
  *
- * <p>All probes run on one event loop, which is also the scheduler; tests call {@link #checkNow()}
+ * <p>All checks run on one event loop, which is also the scheduler; tests call {@link #checkNow()}
  * and wait for its future instead of waiting for the clock.
  */
 public final class HealthChecker implements AutoCloseable {
@@ -34,44 +40,77 @@ public final class HealthChecker implements AutoCloseable {
     private final BackendPool pool;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final Duration interval;
-    private ScheduledFuture<?> schedule;
+    private final long intervalNanos;
+    private final long timeoutNanos;
+    private final Map<Backend, CheckExchange> exchanges = new LinkedHashMap<>();
+    private final Map<Backend, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
+    private volatile boolean started;
+    private volatile boolean closed;
 
+    /** A plain TCP check. */
     public HealthChecker(BackendPool pool, EventLoop loop, Class<? extends SocketChannel> channelClass,
                          Duration interval, Duration timeout) {
+        this(pool, loop, channelClass, interval, timeout, CheckProtocol.TCP);
+    }
+
+    /**
+     * @param timeout  how long one check may take from the connect attempt to the verdict; after the
+     *                 verdict the check waits as long again, at most, for the backend to close
+     */
+    public HealthChecker(BackendPool pool, EventLoop loop, Class<? extends SocketChannel> channelClass,
+                         Duration interval, Duration timeout, CheckProtocol protocol) {
         this.pool = pool;
         this.loop = loop;
-        this.interval = interval;
+        this.intervalNanos = interval.toNanos();
+        this.timeoutNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), timeout.toNanos());
+        for (Backend b : pool.all()) {
+            exchanges.put(b, CheckExchange.of(protocol, b.address()));
+        }
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
-                .option(ChannelOption.SO_LINGER, 0) // close with RST: no TIME_WAIT left per check
-                .handler(NoOp.INSTANCE);
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()));
+        // no SO_LINGER 0: a reset while a backend sits in recv() kills simple backends (the seed's);
+        // the check's own FIN leaves a TIME_WAIT here instead (docs/architecture.md, "Health checks")
     }
 
-    /** A probe only connects; it never reads or writes. */
-    @ChannelHandler.Sharable
-    private static final class NoOp extends ChannelInboundHandlerAdapter {
-        static final NoOp INSTANCE = new NoOp();
-    }
-
-    /** Checks every {@code interval} from now on. */
+    /** Checks each backend every {@code interval} from now on. */
     public synchronized void start() {
-        if (schedule == null) {
-            long nanos = interval.toNanos();
-            schedule = loop.scheduleWithFixedDelay(this::checkNow, nanos, nanos, TimeUnit.NANOSECONDS);
+        if (!started && !closed) {
+            started = true;
+            pool.all().forEach(this::scheduleNext);
         }
     }
 
-    /** Probes every backend once; the future completes when all results are recorded. */
+    private void scheduleNext(Backend backend) {
+        if (closed) {
+            return;
+        }
+        scheduled.put(backend, loop.schedule(() -> runAndReschedule(backend), intervalNanos, TimeUnit.NANOSECONDS));
+        if (closed) {
+            scheduled.values().forEach(f -> f.cancel(false));
+        }
+    }
+
+    private void runAndReschedule(Backend backend) {
+        if (closed) {
+            return;
+        }
+        if (backend.adminState() == AdminState.DISABLED) {
+            scheduleNext(backend); // in maintenance: not checked
+        } else {
+            check(backend).addListener(f -> scheduleNext(backend));
+        }
+    }
+
+    /** Checks every backend once; the future completes when every check has ended its connection. */
     public Future<Void> checkNow() {
         Promise<Void> all = loop.newPromise();
         loop.execute(() -> {
             PromiseCombiner combiner = new PromiseCombiner(loop);
             for (Backend backend : pool.all()) {
-                if (backend.adminState() != io.nexo.lb.backend.AdminState.DISABLED) {
-                    combiner.add(probe(backend)); // a disabled backend is in maintenance: not probed
+                if (backend.adminState() != AdminState.DISABLED) {
+                    combiner.add(check(backend)); // a disabled backend is in maintenance: not checked
                 }
             }
             combiner.finish(all);
@@ -79,24 +118,46 @@ public final class HealthChecker implements AutoCloseable {
         return all;
     }
 
-    private Future<Void> probe(Backend backend) {
+    /** One check of {@code backend}; the future completes when its connection is closed. */
+    private Future<Void> check(Backend backend) {
         Promise<Void> done = loop.newPromise();
         long started = System.nanoTime();
-        ChannelFuture connect = bootstrap.connect(backend.socketAddress());
+        ProbeHandler handler = new ProbeHandler(exchanges.get(backend), started + timeoutNanos,
+                TimeUnit.NANOSECONDS.toMillis(timeoutNanos), timeoutNanos,
+                (ok, reason) -> record(backend, ok, reason, System.nanoTime() - started));
+        ChannelFuture connect = bootstrap.clone().handler(handler).connect(backend.socketAddress());
         connect.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
-                backend.stats().checkSucceeded(System.nanoTime() - started);
-                f.channel().close();
-                pool.recordCheck(backend, true, null);
+                f.channel().closeFuture().addListener(c -> done.setSuccess(null));
             } else {
-                String why = describe(f.cause());
-                log.debug("health check of backend {} failed: {}", backend, why);
-                pool.recordCheck(backend, false, why);
+                record(backend, false, describe(f.cause()), 0);
+                done.setSuccess(null);
             }
-            done.setSuccess(null);
         });
         return done;
     }
+
+    private void record(Backend backend, boolean ok, String reason, long nanos) {
+        String before = backend.stats().lastCheckError();
+        if (ok) {
+            backend.stats().checkSucceeded(nanos);
+            if (before != null) {
+                log.info("pool {}: health check of backend {} passed again", pool.name(), backend);
+            }
+        } else {
+            backend.stats().checkFailed(reason);
+            if (!reason.equals(before)) {
+                log.warn("pool {}: health check of backend {} failed: {}", pool.name(), backend, reason);
+            } else {
+                log.debug("pool {}: health check of backend {} failed: {}", pool.name(), backend, reason);
+            }
+        }
+        pool.recordCheck(backend, ok, reason);
+    }
+
+    /** Netty's native messages: "connect(..) failed: Connection refused: /127.0.0.1:8001". */
+    private static final Pattern NATIVE_PREFIX = Pattern.compile("^.*?failed(?: with error\\(-?\\d+\\))?: ");
+    private static final Pattern ADDRESS_SUFFIX = Pattern.compile(": /\\S+$");
 
     /** A short reason for logs: "connection refused", "connect timed out after 3000 ms". */
     public static String describe(Throwable cause) {
@@ -110,16 +171,17 @@ public final class HealthChecker implements AutoCloseable {
         if (m == null) {
             return cause.getClass().getSimpleName();
         }
-        // Netty's native messages look like "connect(..) failed: Connection refused: /127.0.0.1:8001"
-        int i = m.indexOf("failed: ");
-        return i >= 0 ? m.substring(i + "failed: ".length()) : m;
+        String s = ADDRESS_SUFFIX.matcher(NATIVE_PREFIX.matcher(m).replaceFirst("")).replaceFirst("");
+        // "Connection refused" -> "connection refused", as in the other reasons
+        return s.length() > 1 && Character.isUpperCase(s.charAt(0)) && Character.isLowerCase(s.charAt(1))
+                ? Character.toLowerCase(s.charAt(0)) + s.substring(1) : s;
     }
 
+    /** Stops scheduling checks; a check in progress ends on its own (bounded by the timeout). */
     @Override
     public synchronized void close() {
-        if (schedule != null) {
-            schedule.cancel(false);
-            schedule = null;
-        }
+        closed = true;
+        scheduled.values().forEach(f -> f.cancel(false));
+        scheduled.clear();
     }
 }

@@ -15,7 +15,10 @@ public final class BackendStats {
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder checks = new LongAdder();
+    private final LongAdder checkFailures = new LongAdder();
     private volatile long lastCheckNanos = -1;
+    private volatile String lastCheckError;
 
     /**
      * A connection to this backend is being attempted: it counts as active from now on, so that
@@ -49,9 +52,32 @@ public final class BackendStats {
         connectFailures.increment();
     }
 
-    /** Duration of the last successful health check's connect. */
+    /** A health check passed after {@code nanos} (connect, and the answer for protocol checks). */
     public void checkSucceeded(long nanos) {
         lastCheckNanos = nanos;
+        lastCheckError = null;
+        checks.increment();
+    }
+
+    /** A health check failed, for {@code reason} ("connection refused", "HTTP status 503 ..."). */
+    public void checkFailed(String reason) {
+        lastCheckError = reason;
+        checkFailures.increment();
+        checks.increment();
+    }
+
+    /** Health checks completed, passed or failed. */
+    public long checks() {
+        return checks.sum();
+    }
+
+    public long checkFailures() {
+        return checkFailures.sum();
+    }
+
+    /** Why the last health check failed, or {@code null} when it passed (or none ran yet). */
+    public String lastCheckError() {
+        return lastCheckError;
     }
 
     public int active() {

@@ -24,6 +24,8 @@ import java.util.function.ToDoubleFunction;
  * nexo_lb_backend_up{pool,backend}                      gauge 1 = health checks pass
  * nexo_lb_backend_state{pool,backend,state}             gauge 1 for the current state
  * nexo_lb_backend_check_latency_seconds{pool,backend}   gauge, last successful check
+ * nexo_lb_backend_checks_total{pool,backend}            counter, health checks done
+ * nexo_lb_backend_check_failures_total{pool,backend}    counter, health checks failed
  * nexo_lb_backend_weight{pool,backend}                  gauge
  * nexo_lb_listener_accepted_total{listener}             counter
  * nexo_lb_listener_refused_total{listener}              counter
@@ -59,12 +61,16 @@ public final class LbMetrics implements MultiCollector {
                 "Bytes sent from the backend to clients.", LbStatus.Backend::bytesOut));
         out.metricSnapshot(backendCounter(s, "nexo_lb_backend_connect_failures",
                 "Connection attempts to the backend that failed or timed out.", LbStatus.Backend::connectFailures));
+        out.metricSnapshot(backendCounter(s, "nexo_lb_backend_checks",
+                "Health checks done, passed or failed.", LbStatus.Backend::checks));
+        out.metricSnapshot(backendCounter(s, "nexo_lb_backend_check_failures",
+                "Health checks failed.", LbStatus.Backend::checkFailures));
         out.metricSnapshot(backendGauge(s, "nexo_lb_backend_up",
                 "1 when the backend passes its health checks, else 0.", b -> b.health().equals("up") ? 1 : 0));
         out.metricSnapshot(backendGauge(s, "nexo_lb_backend_weight", "Current weight.", LbStatus.Backend::weight));
 
         GaugeSnapshot.Builder latency = GaugeSnapshot.builder().name("nexo_lb_backend_check_latency_seconds")
-                .help("Connect time of the last successful health check.");
+                .help("Time to the verdict of the last successful health check.");
         GaugeSnapshot.Builder state = GaugeSnapshot.builder().name("nexo_lb_backend_state")
                 .help("1 for the backend's current state (up, down, drain, disabled), 0 for the others.");
         for (LbStatus.Pool p : s.pools()) {

@@ -29,10 +29,16 @@ public record LbStatus(long uptimeSeconds, List<Listener> listeners, List<Pool> 
      * @param state  what the balancer does with it: {@code up}, {@code down} (failing checks),
      *               {@code drain} or {@code disabled} (set by an operator)
      * @param health the health checks' verdict alone: {@code up} or {@code down}
-     * @param checkLatencyMillis the last successful check's connect time, null before the first
+     * @param checkLatencyMillis the last successful check's time to its verdict (the connect for a
+     *               TCP check, the answer for send/expect and HTTP), null before the first
+     * @param checks         health checks done, passed or failed
+     * @param checkFailures  health checks failed
+     * @param lastCheckError why the last check failed ("connection refused", "HTTP status 503
+     *               (expected: 200-399)"), null when it passed or none ran
      */
     public record Backend(String name, String address, int weight, boolean backup, int maxConnections,
                           String state, String health, int active, long total, long bytesIn, long bytesOut,
-                          long connectFailures, Double checkLatencyMillis) {
+                          long connectFailures, Double checkLatencyMillis, long checks, long checkFailures,
+                          String lastCheckError) {
     }
 }

@@ -15,9 +15,10 @@ class LbMetricsTest {
         AtomicReference<LbStatus> status = new AtomicReference<>(new LbStatus(5,
                 List.of(new LbStatus.Listener("web", "127.0.0.1:8000", "p", 0, 2, 10, 1)),
                 List.of(new LbStatus.Pool("p", "round-robin", "none", List.of(
-                        new LbStatus.Backend("s1", "127.0.0.1:8001", 3, false, 0, "up", "up", 2, 7, 100, 2000, 0, 0.25),
+                        new LbStatus.Backend("s1", "127.0.0.1:8001", 3, false, 0, "up", "up", 2, 7, 100, 2000, 0, 0.25,
+                                40, 0, null),
                         new LbStatus.Backend("s2", "127.0.0.1:8002", 1, true, 0, "drain", "down", 0, 3, 5, 6, 4,
-                                null))))));
+                                null, 12, 9, "connection refused"))))));
         MetricsRegistry registry = new MetricsRegistry();
         LbMetrics.register(registry, status::get);
 
@@ -26,6 +27,8 @@ class LbMetricsTest {
         assertThat(text).contains(
                 "nexo_lb_backend_active_connections{backend=\"s1\",pool=\"p\"} 2.0\n",
                 "nexo_lb_backend_connections_total{backend=\"s1\",pool=\"p\"} 7.0\n",
+                "nexo_lb_backend_checks_total{backend=\"s1\",pool=\"p\"} 40.0\n",
+                "nexo_lb_backend_check_failures_total{backend=\"s2\",pool=\"p\"} 9.0\n",
                 "nexo_lb_backend_bytes_in_total{backend=\"s1\",pool=\"p\"} 100.0\n",
                 "nexo_lb_backend_bytes_out_total{backend=\"s1\",pool=\"p\"} 2000.0\n",
                 "nexo_lb_backend_connect_failures_total{backend=\"s2\",pool=\"p\"} 4.0\n",
