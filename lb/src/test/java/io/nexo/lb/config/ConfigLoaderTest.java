@@ -97,6 +97,54 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void healthCheckSendExpectTakesEscapesInSingleQuotesAndYamlEscapesInDoubleQuotes() throws IOException {
+        String file = MINIMAL + """
+                    health-check:
+                      send: %s
+                      expect: '+PONG'
+                """;
+        HealthCheckConfig single = ConfigLoader.load(write(file.formatted("'PING\\r\\n'"))).pools().get("web")
+                .healthCheck();
+        HealthCheckConfig dbl = ConfigLoader.load(write(file.formatted("\"PING\\r\\n\""))).pools().get("web")
+                .healthCheck();
+
+        assertThat(((CheckProtocol.SendExpect) single.protocol()).sendBytes()).containsExactly('P', 'I', 'N', 'G', '\r', '\n');
+        assertThat(((CheckProtocol.SendExpect) dbl.protocol()).sendBytes()).containsExactly('P', 'I', 'N', 'G', '\r', '\n');
+        assertThat(single.interval()).isEqualTo(HealthCheckConfig.DEFAULT.interval());
+    }
+
+    @Test
+    void healthCheckHttpWithStatus() throws IOException {
+        BalancerConfig config = ConfigLoader.load(write(MINIMAL + """
+                    health-check:
+                      http: HEAD /ready
+                      http-status: 200-299
+                """));
+
+        assertThat(config.pools().get("web").healthCheck().protocol())
+                .isEqualTo(new CheckProtocol.Http("HEAD", "/ready", 200, 299));
+    }
+
+    @Test
+    void healthCheckMistakesNameTheirLine() throws IOException {
+        assertRefused(MINIMAL + """
+                    health-check:
+                      interval: 1s
+                      send: PING
+                """, 11, "send: 'PING' without expect (expected: also the answer that shows the backend is healthy)");
+        assertRefused(MINIMAL + """
+                    health-check:
+                      expect: '+PONG'
+                      http: GET /
+                """, 11, "http: cannot be combined with expect (expected: either an HTTP check or a send/expect check)");
+        assertRefused(MINIMAL + """
+                    health-check:
+                      http: GET /
+                      http-status: 2xx
+                """, 11, "http-status: '2xx' (expected: a code or a range, e.g. 200 or 200-399)");
+    }
+
+    @Test
     void theExampleInDocsLoads() {
         Path example = Path.of("..", "docs", "nexo-lb.example.yaml");
         BalancerConfig config = ConfigLoader.load(example);
