@@ -3,6 +3,7 @@ package io.nexo.cli;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.config.BackendConfig;
 import io.nexo.lb.config.BalancerConfig;
+import io.nexo.lb.config.CheckProtocol;
 import io.nexo.lb.config.Durations;
 import io.nexo.lb.config.HealthCheckConfig;
 import io.nexo.lb.config.ListenerConfig;
@@ -77,6 +78,26 @@ final class LbFlags {
                     + "takes it DOWN at once (default: ${DEFAULT-VALUE}).")
     int fall;
 
+    @Option(names = "--check-send", paramLabel = "TEXT",
+            description = "Health checks send TEXT once connected (escapes \\r \\n \\t \\0 \\\\ \\xHH), "
+                    + "e.g. 'PING\\r\\n'; needs --check-expect.")
+    String checkSend;
+
+    @Option(names = "--check-expect", paramLabel = "TEXT",
+            description = "A health check passes when the backend's answer contains TEXT (same escapes), e.g. "
+                    + "'+PONG'; alone, it waits for a banner such as 'SSH-'.")
+    String checkExpect;
+
+    @Option(names = "--check-http", paramLabel = "'METHOD /PATH'",
+            description = "Health checks send an HTTP/1.1 request, e.g. 'GET /health', and pass on "
+                    + "--check-http-status.")
+    String checkHttp;
+
+    @Option(names = "--check-http-status", paramLabel = "CODE[-CODE]",
+            description = "With --check-http: the status code or range that passes (default: "
+                    + CheckProtocol.Http.DEFAULT_STATUS + ").")
+    String checkHttpStatus;
+
     @Option(names = "--idle-timeout", paramLabel = "DURATION",
             description = "Close a connection after this long without traffic in either direction; 0 = never "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -120,7 +141,7 @@ final class LbFlags {
             boolean checks = !checkInterval.isZero();
             Duration interval = checks ? checkInterval : HealthCheckConfig.DEFAULT.interval();
             HealthCheckConfig health = new HealthCheckConfig(checks, interval,
-                    PoolConfig.defaultCheckTimeout(connectTimeout, interval), rise, fall);
+                    PoolConfig.defaultCheckTimeout(connectTimeout, interval), rise, fall, checkProtocol(checks));
             PoolConfig pool = new PoolConfig(PoolConfig.FLAGS_POOL, policy,
                     backends.stream().map(BackendConfig::of).toList(), health, connectTimeout, idleTimeout,
                     proxyProtocol);
@@ -129,6 +150,16 @@ final class LbFlags {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(asFlagMessage(e.getMessage()), e);
         }
+    }
+
+    /** What the {@code --check-*} flags ask a check to say; its messages name the flags. */
+    private CheckProtocol checkProtocol(boolean checksEnabled) {
+        CheckProtocol protocol = CheckProtocol.of(checkSend, checkExpect, checkHttp, checkHttpStatus, "--check-");
+        if (protocol != CheckProtocol.TCP && !checksEnabled) {
+            throw new IllegalArgumentException("--check-interval 0 turns health checks off, so "
+                    + protocol.describe() + " would never run (expected: an interval, or no --check-* flag)");
+        }
+        return protocol;
     }
 
     /**
@@ -154,6 +185,10 @@ final class LbFlags {
         d.put("--check-interval", Durations.format(HealthCheckConfig.DEFAULT.interval()));
         d.put("--rise", String.valueOf(HealthCheckConfig.DEFAULT.rise()));
         d.put("--fall", String.valueOf(HealthCheckConfig.DEFAULT.fall()));
+        d.put("--check-send", null); // no default: a TCP check unless a --check-* flag asks for more
+        d.put("--check-expect", null);
+        d.put("--check-http", null);
+        d.put("--check-http-status", null); // with --check-http: CheckProtocol.Http.DEFAULT_STATUS
         d.put("--idle-timeout", Durations.format(PoolConfig.DEFAULT_IDLE_TIMEOUT));
         d.put("--max-connections", String.valueOf(ListenerConfig.DEFAULT_MAX_CONNECTIONS));
         d.put("--drain-timeout", Durations.format(BalancerConfig.DEFAULT_DRAIN_TIMEOUT));

@@ -80,6 +80,13 @@ class LbCommandsCliTest {
             "lb --admin [::1]",
             "backend --host ::1::2",
             "backend --host [127.0.0.1]",
+            "lb --check-send PING",
+            "lb --check-send PING\\q --check-expect +PONG",
+            "lb --check-http-status 200",
+            "lb --check-http health",
+            "lb --check-http /health --check-http-status 2xx",
+            "lb --check-http /health --check-expect OK",
+            "lb --check-expect +PONG --check-interval 0",
             "backend --port 70000",
             "backend --port x",
             "backend --name ",
@@ -101,6 +108,18 @@ class LbCommandsCliTest {
         assertThat(run.errLines()).hasSize(1);
         assertThat(run.errLines().get(0)).startsWith("nexo " + args[0] + ": ");
         assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void checkFlagMistakesNameTheFlags() {
+        assertThat(CliRun.of("lb", "--check-send", "PING").errLines()).containsExactly("nexo lb: --check-send: 'PING' "
+                + "without --check-expect (expected: also the answer that shows the backend is healthy)");
+        assertThat(CliRun.of("lb", "--check-http", "GET /", "--check-send", "x").errLines()).containsExactly(
+                "nexo lb: --check-http: cannot be combined with --check-send (expected: either an HTTP check or a "
+                        + "send/expect check)");
+        assertThat(CliRun.of("lb", "--check-expect", "+PONG", "--check-interval", "0").errLines()).containsExactly(
+                "nexo lb: --check-interval 0 turns health checks off, so expect '+PONG' would never run (expected: "
+                        + "an interval, or no --check-* flag)");
     }
 
     @Test

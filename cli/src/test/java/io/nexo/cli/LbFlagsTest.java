@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nexo.lb.config.BalancerConfig;
+import io.nexo.lb.config.CheckProtocol;
 import io.nexo.lb.config.ConfigLoader;
 import io.nexo.lb.config.HealthCheckConfig;
 import java.io.IOException;
@@ -80,6 +81,25 @@ class LbFlagsTest {
         assertThat(fromFlags.pools().get("default").healthCheck().timeout()).isEqualTo(Duration.ofMillis(700));
         assertThat(fromFlags.listeners().get(0).name()).isEqualTo("[::1]:0");
         assertThat(fromFlags.pools().get("default").backends().get(0).name()).isEqualTo("[::1]:8001");
+    }
+
+    @Test
+    void checkFlagsAreTheHealthCheckKeysOfTheSameName() throws IOException {
+        String pool = """
+                listeners:
+                  - {listen: "127.0.0.1:8000", pool: default}
+                pools:
+                  default:
+                    backends: ["127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"]
+                    health-check: %s
+                """;
+        assertThat(flags("--check-send", "PING\\r\\n", "--check-expect", "+PONG"))
+                .isEqualTo(file(pool.formatted("{send: 'PING\\r\\n', expect: '+PONG'}")));
+        assertThat(flags("--check-expect", "SSH-")).isEqualTo(file(pool.formatted("{expect: SSH-}")));
+        assertThat(flags("--check-http", "HEAD /ready", "--check-http-status", "204", "--check-interval", "100ms"))
+                .isEqualTo(file(pool.formatted("{http: HEAD /ready, http-status: 204, interval: 100ms}")));
+        assertThat(flags("--check-http", "/health").pools().get("default").healthCheck().protocol())
+                .isEqualTo(new CheckProtocol.Http("GET", "/health", 200, 399));
     }
 
     @Test

@@ -35,22 +35,35 @@ public sealed interface CheckProtocol {
      * {@code send} needs {@code expect}; {@code http} (with an optional {@code http-status}) excludes both.
      */
     static CheckProtocol of(String send, String expect, String http, String httpStatus) {
-        if (http != null) {
-            if (send != null || expect != null) {
-                throw new IllegalArgumentException("http: cannot be combined with " + (send != null ? "send" : "expect")
-                        + " (expected: either an HTTP check or a send/expect check)");
+        return of(send, expect, http, httpStatus, "");
+    }
+
+    /**
+     * As {@link #of(String, String, String, String)}, with every setting named {@code prefix + key}
+     * in error messages ({@code --check-send} for the flags).
+     */
+    static CheckProtocol of(String send, String expect, String http, String httpStatus, String prefix) {
+        try {
+            if (http != null) {
+                if (send != null || expect != null) {
+                    throw new IllegalArgumentException("http: cannot be combined with " + prefix
+                            + (send != null ? "send" : "expect") + " (expected: either an HTTP check or a send/expect check)");
+                }
+                return Http.parse(http, httpStatus == null ? Http.DEFAULT_STATUS : httpStatus);
             }
-            return Http.parse(http, httpStatus == null ? Http.DEFAULT_STATUS : httpStatus);
+            if (httpStatus != null) {
+                throw new IllegalArgumentException("http-status: '" + httpStatus + "' without " + prefix
+                        + "http (expected: also " + prefix + "http, e.g. GET /health)");
+            }
+            if (send != null && expect == null) {
+                throw new IllegalArgumentException("send: '" + send + "' without " + prefix + "expect (expected: also "
+                        + "the answer that shows the backend is healthy)");
+            }
+            return expect == null ? TCP : new SendExpect(send == null ? "" : send, expect);
+        } catch (IllegalArgumentException e) {
+            // every message starts with the key it is about
+            throw prefix.isEmpty() ? e : new IllegalArgumentException(prefix + e.getMessage(), e);
         }
-        if (httpStatus != null) {
-            throw new IllegalArgumentException("http-status: '" + httpStatus + "' without http (expected: also "
-                    + "http, e.g. GET /health)");
-        }
-        if (send != null && expect == null) {
-            throw new IllegalArgumentException("send: '" + send + "' without expect (expected: also the answer "
-                    + "that shows the backend is healthy)");
-        }
-        return expect == null ? TCP : new SendExpect(send == null ? "" : send, expect);
     }
 
     /** Connect, then close. */
