@@ -142,6 +142,12 @@ class AdminApiTest {
                         "nexo_lb_backend_connect_failures_total{backend=\"a\",pool=\"p\"} 0.0",
                         "nexo_lb_backend_connect_failures_total{backend=\"b\",pool=\"p\"} 0.0",
                         "nexo_lb_backend_connect_failures_total{backend=\"d\",pool=\"q\"} 2.0",
+                        "nexo_lb_backend_checks_total{backend=\"a\",pool=\"p\"} 0.0",
+                        "nexo_lb_backend_checks_total{backend=\"b\",pool=\"p\"} 0.0",
+                        "nexo_lb_backend_checks_total{backend=\"d\",pool=\"q\"} 0.0",
+                        "nexo_lb_backend_check_failures_total{backend=\"a\",pool=\"p\"} 0.0",
+                        "nexo_lb_backend_check_failures_total{backend=\"b\",pool=\"p\"} 0.0",
+                        "nexo_lb_backend_check_failures_total{backend=\"d\",pool=\"q\"} 0.0",
                         "nexo_lb_backend_up{backend=\"a\",pool=\"p\"} 1.0",
                         "nexo_lb_backend_up{backend=\"b\",pool=\"p\"} 1.0",
                         "nexo_lb_backend_up{backend=\"d\",pool=\"q\"} 1.0",
@@ -171,6 +177,32 @@ class AdminApiTest {
     /** Opens a connection and waits until the balancer has connected it to a backend. */
     private static Client connectRaw(InetSocketAddress lb) throws Exception {
         return Client.connectSilent(lb);
+    }
+
+    @Test
+    void statusShowsWhyTheLastCheckFailed() throws Exception {
+        TestBackend sick = closing(TestBackend.start(s -> {
+            s.getInputStream().read(new byte[4096]);
+            s.getOutputStream().write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }));
+        var checks = Configs.MANUAL_CHECKS.withProtocol(io.nexo.lb.config.CheckProtocol.of(null, null, "GET /health", null));
+        LoadBalancer lb = closing(new LoadBalancer(config(List.of(listener("web", "p")), pool("p", "round-robin",
+                List.of(Configs.backend("s", sick.address())), checks, ProxyProtocol.NONE)), 1));
+        lb.start();
+        admin = closing(LbAdmin.start(new HostAndPort("127.0.0.1", 0), new LbController(lb, Optional.empty())));
+        ObjectMapper json = new ObjectMapper();
+        JsonNode before = json.readTree(get("/api/status").body()).at("/pools/0/backends/0");
+        assertThat(before.get("lastCheckError").isNull()).isTrue();
+        assertThat(before.get("checks").asLong()).isZero();
+
+        lb.healthChecker("p").orElseThrow().checkNow().get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        JsonNode after = json.readTree(get("/api/status").body()).at("/pools/0/backends/0");
+        assertThat(after.get("lastCheckError").asText()).isEqualTo("HTTP status 503 (expected: 200-399)");
+        assertThat(after.get("checks").asLong()).isEqualTo(1);
+        assertThat(after.get("checkFailures").asLong()).isEqualTo(1);
+        assertThat(after.get("health").asText()).isEqualTo("down");
     }
 
     @Test

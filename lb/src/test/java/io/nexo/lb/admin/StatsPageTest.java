@@ -78,6 +78,8 @@ class StatsPageTest {
                 .containsEntry("web/spare/class", "up backup")
                 .containsEntry("cache/dead/state", "DOWN")
                 .containsEntry("cache/dead/class", "down")
+                .containsEntry("cache/dead/lastCheck", "failed: connection refused")
+                .containsEntry("web/s1/lastCheck", "-")
                 .containsEntry("listener/web/accepted", "1")
                 .containsEntry("error", "none");
         // the state colours are really applied (computed style, not just a class name)
