@@ -47,7 +47,8 @@ public sealed interface CheckProtocol {
             if (http != null) {
                 if (send != null || expect != null) {
                     throw new IllegalArgumentException("http: cannot be combined with " + prefix
-                            + (send != null ? "send" : "expect") + " (expected: either an HTTP check or a send/expect check)");
+                            + (send != null ? "send" : "expect")
+                            + " (expected: either an HTTP check or a send/expect check)");
                 }
                 return Http.parse(http, httpStatus == null ? Http.DEFAULT_STATUS : httpStatus);
             }

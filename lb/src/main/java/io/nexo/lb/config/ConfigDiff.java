@@ -82,7 +82,8 @@ public record ConfigDiff(List<ListenerConfig> bind, List<ListenerConfig> keep, L
             changes.add(prefix + "policy " + before.policy() + " -> " + p.policy());
         }
         if (!before.healthCheck().equals(p.healthCheck())) {
-            changes.add(prefix + "health check settings changed");
+            changes.add(prefix + "health check settings changed (check: "
+                    + p.healthCheck().protocol().describe() + ")");
         }
         if (!before.connectTimeout().equals(p.connectTimeout()) || !before.idleTimeout().equals(p.idleTimeout())) {
             changes.add(prefix + "timeouts changed (new connections)");

@@ -144,7 +144,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
         cancelTimer();
         outcome.verdict(verdict.ok(), verdict.reason());
         timer = ctx.executor().schedule(() -> {
-            ctx.close();
+            ctx.close(); // the backend did not close in time: end it from here
         }, lingerNanos, TimeUnit.NANOSECONDS);
         if (!exchange.backendCloses()) {
             // FIN first: a backend blocked in recv() gets end-of-stream, answers into it and closes
@@ -154,7 +154,8 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
 
     private String received() {
         int n = response == null ? 0 : response.readableBytes();
-        return n == 0 ? " (nothing received)" : " (received " + n + " bytes: '" + ResponseMatcher.preview(response) + "')";
+        return n == 0 ? " (nothing received)"
+                : " (received " + n + " bytes: '" + ResponseMatcher.preview(response) + "')";
     }
 
     private void cancelTimer() {

@@ -186,7 +186,8 @@ class AdminApiTest {
             s.getOutputStream().write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }));
-        var checks = Configs.MANUAL_CHECKS.withProtocol(io.nexo.lb.config.CheckProtocol.of(null, null, "GET /health", null));
+        var checks = Configs.MANUAL_CHECKS.withProtocol(
+                io.nexo.lb.config.CheckProtocol.of(null, null, "GET /health", null));
         LoadBalancer lb = closing(new LoadBalancer(config(List.of(listener("web", "p")), pool("p", "round-robin",
                 List.of(Configs.backend("s", sick.address())), checks, ProxyProtocol.NONE)), 1));
         lb.start();

@@ -125,13 +125,15 @@ public final class SeedPython {
      * Runs the seed's client {@code count} times from {@code dir} and returns what it printed after
      * {@code Received: }, one entry per request ("Response from Server 1").
      */
-    public static List<String> runClient(Path dir, int count, Duration timeout) throws IOException, InterruptedException {
+    public static List<String> runClient(Path dir, int count, Duration timeout)
+            throws IOException, InterruptedException {
         Process p = new ProcessBuilder("python3", "-u", "run_client.py", Integer.toString(count))
                 .directory(dir.toFile()).redirectErrorStream(true).start();
         List<String> answers = new ArrayList<>();
         StringBuilder all = new StringBuilder();
         CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     all.append(line).append('\n');
