@@ -124,12 +124,12 @@ public final class HealthChecker implements AutoCloseable {
         long started = System.nanoTime();
         ProbeHandler handler = new ProbeHandler(exchanges.get(backend), started + timeoutNanos,
                 TimeUnit.NANOSECONDS.toMillis(timeoutNanos), timeoutNanos,
-                (ok, reason) -> record(backend, ok, reason, System.nanoTime() - started));
+                (ok, reason) -> record(backend, ok, reason, System.nanoTime() - started), done);
         ChannelFuture connect = bootstrap.clone().handler(handler).connect(backend.socketAddress());
         connect.addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                f.channel().closeFuture().addListener(c -> done.setSuccess(null));
-            } else {
+            // once connected, the handler completes done in channelInactive, after its verdict: not the
+            // close future, which Netty completes before channelInactive runs
+            if (!f.isSuccess()) {
                 record(backend, false, describe(f.cause()), 0);
                 done.setSuccess(null);
             }

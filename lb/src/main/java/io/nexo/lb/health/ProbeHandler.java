@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
     private final long timeoutMillis;
     private final long lingerNanos;
     private final Outcome outcome;
+    private final Promise<Void> finished;
     private ByteBuf response;
     private boolean decided;
     private long drained;
@@ -50,13 +52,16 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param deadlineNanos {@link System#nanoTime()} by which the verdict must be in
      * @param lingerNanos   how long to wait for the backend's FIN after the verdict
+     * @param finished      completed once the connection is closed, after the verdict was given
      */
-    ProbeHandler(CheckExchange exchange, long deadlineNanos, long timeoutMillis, long lingerNanos, Outcome outcome) {
+    ProbeHandler(CheckExchange exchange, long deadlineNanos, long timeoutMillis, long lingerNanos, Outcome outcome,
+                 Promise<Void> finished) {
         this.exchange = exchange;
         this.deadlineNanos = deadlineNanos;
         this.timeoutMillis = timeoutMillis;
         this.lingerNanos = lingerNanos;
         this.outcome = outcome;
+        this.finished = finished;
     }
 
     @Override
@@ -112,6 +117,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter {
             response.release();
             response = null;
         }
+        finished.trySuccess(null);
     }
 
     @Override
