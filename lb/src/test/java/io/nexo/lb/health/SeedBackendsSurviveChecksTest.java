@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,6 +54,35 @@ class SeedBackendsSurviveChecksTest {
         run(1500, Duration.ofMinutes(8));
     }
 
+    @Test
+    void theSeedBackendSurvivesAnsweringACheckThatHungUpBeforeTheAnswer() throws Exception {
+        // a check that gave up waiting (its linger timed out) has closed its socket when the seed's
+        // server finally reads its FIN and sends "Response from ...": the answer meets a reset
+        SeedPython.writeBackend(dir);
+        SeedPython.Backend python = closer.add(SeedPython.Backend.start(dir, "Server 1"));
+        int port = python.port(Duration.ofSeconds(60));
+        try (Socket busy = new Socket("127.0.0.1", port)) {
+            busy.setSoTimeout(30_000);
+            await().atMost(Duration.ofSeconds(30)).until(() -> python.connections() == 1); // in recv() on busy
+            try (Socket check = new Socket("127.0.0.1", port)) {
+                check.shutdownOutput(); // FIN, then closed before the server even accepted it
+            }
+            busy.shutdownOutput(); // frees the one thread, which then serves the closed check
+            assertThat(new String(busy.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("Response from Server 1\n");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> python.connections() == 2);
+
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(30_000);
+            client.getOutputStream().write("Hello Load Balancer".getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("Response from Server 1\n");
+        }
+        assertThat(python.isAlive()).isTrue();
+        assertThat(python.stderr()).isEmpty();
+    }
+
     private void run(long checksPerBackend, Duration atMost) throws Exception {
         SeedPython.writeBackend(dir);
         List<SeedPython.Backend> pythons = new ArrayList<>();
@@ -89,6 +120,8 @@ class SeedBackendsSurviveChecksTest {
             assertThat(python.isAlive()).as("Server %d", i + 1).isTrue();
             assertThat(python.stderr()).as("Server %d's stderr", i + 1).isEmpty();
             assertThat(backend.isUp()).as("Server %d", i + 1).isTrue();
+            assertThat(backend.stats().total()).as("client connections to Server %d: checks are not clients", i + 1)
+                    .isEqualTo(2);
             assertThat(backend.stats().checks()).isGreaterThanOrEqualTo(checksPerBackend);
             long checks = backend.stats().checks();
             // every check reached the real backend: it printed a connection for each (and the clients')
