@@ -65,7 +65,8 @@ final class LbFlags {
     Duration connectTimeout;
 
     @Option(names = "--check-interval", paramLabel = "DURATION",
-            description = "Time between active TCP health checks of each backend; 0 disables health checks "
+            description = "Time between active health checks of each backend (TCP: connect, then close with a "
+                    + "FIN; or what --check-send/--check-expect/--check-http ask); 0 disables health checks "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration checkInterval;
 
