@@ -6,10 +6,13 @@ import io.nexo.lb.backend.Backend;
 import io.nexo.lb.backend.BackendPool;
 import io.nexo.lb.config.CheckProtocol;
 import io.nexo.lb.policy.LoadBalancingPolicy;
+import io.nexo.lb.testing.Loopback;
 import io.nexo.lb.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -201,9 +204,11 @@ class ProbeHandlerTest {
         }
     }
 
-    @Test
-    void httpCheckSendsARequestWithHostAndPassesOnA200() throws Exception {
-        try (TestBackend server = TestBackend.start(s -> {
+    @ParameterizedTest
+    @MethodSource("io.nexo.lb.testing.Loopback#hosts")
+    void httpCheckSendsARequestWithHostAndPassesOnA200(String host) throws Exception {
+        Loopback.assumeAvailable(host);
+        try (TestBackend server = TestBackend.start(host, s -> {
             seen.add(readUntil(s.getInputStream(), "\r\n\r\n"));
             s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
                     .getBytes(StandardCharsets.US_ASCII));
