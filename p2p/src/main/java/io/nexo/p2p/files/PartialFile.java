@@ -1,25 +1,16 @@
 package io.nexo.p2p.files;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +28,8 @@ import org.slf4j.LoggerFactory;
  * the file's id and that the part file has the file's size, then renames it to the target
  * atomically: the target name appears only when the file is complete and correct.
  *
- * <p>State file layout (version 1): {@code "NEXOPRT1"}, target path (UTF), name (UTF), size
- * (long), chunk size (int), chunk hashes, then the bitmap, one bit per chunk, least significant
- * bit first.
+ * <p>The state file's layout and writes are in {@link PartialFileState}; re-verification, the
+ * final check and the rename in {@link PartFileChecks}.
  */
 public final class PartialFile implements ChunkSource, AutoCloseable {
 
@@ -49,8 +39,6 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
     public static final String PART_SUFFIX = ".nexo-part";
     /** Suffix of a download's state file in the state folder. */
     public static final String STATE_SUFFIX = ".state";
-
-    private static final byte[] MAGIC = "NEXOPRT1".getBytes(StandardCharsets.US_ASCII);
 
     /** Result of {@link #write}. */
     public enum WriteResult {
@@ -120,25 +108,17 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
         FileChannel stateCh = null;
         try {
             dataCh.truncate(0);
-            checkSpace(t, manifest.size(), manifest);
-            byte[] header = header(t, manifest);
-            Path tmp = statePath.resolveSibling(statePath.getFileName() + ".tmp");
-            try (FileChannel out = opener.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(out, ByteBuffer.wrap(header), 0);
-                writeFully(out, ByteBuffer.allocate(bitmapBytes(manifest)), header.length);
-                out.force(true);
-            }
-            Files.move(tmp, statePath, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            PartFileChecks.checkSpace(t, manifest.size(), manifest);
+            long bitmapOffset = PartialFileState.create(statePath, t, manifest, opener);
             stateCh = opener.open(statePath, StandardOpenOption.READ, StandardOpenOption.WRITE);
             log.debug("New download {} -> {}", manifest, part);
-            return new PartialFile(manifest, t, part, statePath, dataCh, stateCh, header.length, new BitSet());
+            return new PartialFile(manifest, t, part, statePath, dataCh, stateCh, bitmapOffset, new BitSet());
         } catch (IOException | RuntimeException e) {
             dataCh.close();
             if (stateCh != null) {
                 stateCh.close();
             }
-            throw diskFullOr(e, "starting download of " + manifest.name() + " into " + t);
+            throw PartFileChecks.diskFullOr(e, "starting download of " + manifest.name() + " into " + t);
         }
     }
 
@@ -147,25 +127,19 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
      * download starts over (the bitmap is cleared).
      */
     public static PartialFile resume(Path statePath, ChannelOpener opener) throws IOException {
-        byte[] bytes = Files.readAllBytes(statePath);
-        Parsed p;
-        try {
-            p = parse(bytes);
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("unreadable download state " + statePath + ": " + e.getMessage(), e);
-        }
-        Path part = partPathFor(p.target, p.manifest.id());
+        PartialFileState.Parsed p = PartialFileState.read(statePath);
+        Path part = partPathFor(p.target(), p.manifest().id());
         boolean partExists = Files.exists(part);
         FileChannel dataCh = opener.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         FileChannel stateCh = opener.open(statePath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        BitSet held = partExists ? p.held : new BitSet();
-        if (!partExists && !p.held.isEmpty()) {
-            log.warn("Part file {} is gone: download of {} starts over", part, p.manifest.name());
-            writeFully(stateCh, ByteBuffer.allocate(bitmapBytes(p.manifest)), p.bitmapOffset);
+        BitSet held = partExists ? p.held() : new BitSet();
+        if (!partExists && !p.held().isEmpty()) {
+            log.warn("Part file {} is gone: download of {} starts over", part, p.manifest().name());
+            PartialFileState.writeBitmap(stateCh, p.bitmapOffset(), held, p.manifest());
         }
-        PartialFile resumed = new PartialFile(p.manifest, p.target, part, statePath, dataCh, stateCh,
-                p.bitmapOffset, held);
+        PartialFile resumed = new PartialFile(p.manifest(), p.target(), part, statePath, dataCh, stateCh,
+                p.bitmapOffset(), held);
         try {
             resumed.reverifyHeld();
         } catch (IOException | RuntimeException e) {
@@ -182,33 +156,12 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
     private void reverifyHeld() throws IOException {
         long start = System.nanoTime();
         int before = held.cardinality();
-        List<Integer> bad = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocateDirect(Math.min(FileHasher.BUFFER_SIZE, manifest.chunkSize()));
-        var sha = FileManifest.sha256();
-        for (int i = held.nextSetBit(0); i >= 0; i = held.nextSetBit(i + 1)) {
-            long pos = manifest.chunkOffset(i);
-            long end = pos + manifest.chunkLength(i);
-            while (pos < end) {
-                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
-                int n = data.read(buf, pos);
-                if (n < 0) {
-                    break;
-                }
-                pos += n;
-                sha.update(buf.flip());
-            }
-            byte[] digest = sha.digest(); // also resets it
-            if (pos == end && manifest.chunkHashEquals(i, digest)) {
-                System.arraycopy(digest, 0, digests, i * FileManifest.HASH_BYTES, FileManifest.HASH_BYTES);
-            } else {
-                bad.add(i);
-            }
-        }
+        List<Integer> bad = PartFileChecks.reverify(data, manifest, held, digests);
         if (!bad.isEmpty()) {
             for (int i : bad) {
                 held.clear(i);
             }
-            writeFully(state, ByteBuffer.wrap(bitmap()), bitmapOffset);
+            PartialFileState.writeBitmap(state, bitmapOffset, held, manifest);
             log.warn("Resuming download of {}: chunks {} changed on disk since they were verified and will be"
                     + " fetched again", manifest.name(), bad);
         }
@@ -218,12 +171,7 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
 
     /** State files of unfinished downloads in {@code stateDir} (empty when it does not exist). */
     public static List<Path> stateFiles(Path stateDir) throws IOException {
-        if (!Files.isDirectory(stateDir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(stateDir)) {
-            return s.filter(f -> f.getFileName().toString().endsWith(STATE_SUFFIX)).sorted().toList();
-        }
+        return PartialFileState.list(stateDir);
     }
 
     /** Where the state of download {@code id} lives. */
@@ -260,7 +208,7 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
                 long pos = manifest.chunkOffset(index);
                 for (ByteBuffer part : parts) {
                     pos += part.remaining();
-                    writeFully(data, part.duplicate(), pos - part.remaining());
+                    PartialFileState.writeFully(data, part.duplicate(), pos - part.remaining());
                 }
             } catch (ClosedChannelException e) {
                 if (isClosed()) {
@@ -268,7 +216,7 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
                 }
                 throw e;
             } catch (IOException e) {
-                throw diskFullOr(e, "writing chunk " + index + " of " + manifest.name() + " to " + partPath);
+                throw PartFileChecks.diskFullOr(e, "writing chunk " + index + " of " + manifest.name() + " to " + partPath);
             }
         }
         synchronized (this) {
@@ -280,18 +228,11 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
             }
             held.set(index);
             System.arraycopy(digest, 0, digests, index * FileManifest.HASH_BYTES, FileManifest.HASH_BYTES);
-            int byteIndex = index >>> 3;
-            byte b = 0;
-            for (int bit = 0; bit < 8; bit++) {
-                if (held.get(byteIndex * 8 + bit)) {
-                    b |= (byte) (1 << bit);
-                }
-            }
             try {
-                writeFully(state, ByteBuffer.wrap(new byte[] {b}), bitmapOffset + byteIndex);
+                PartialFileState.writeBit(state, bitmapOffset, held, index);
             } catch (IOException e) {
                 held.clear(index);
-                throw diskFullOr(e, "recording chunk " + index + " of " + manifest.name() + " in " + statePath);
+                throw PartFileChecks.diskFullOr(e, "recording chunk " + index + " of " + manifest.name() + " in " + statePath);
             }
         }
         return WriteResult.STORED;
@@ -328,7 +269,6 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
      * @return the final path
      */
     public Path finish() throws IOException {
-        List<Integer> bad = new ArrayList<>();
         synchronized (this) {
             ensureOpen();
             if (!isComplete()) {
@@ -340,36 +280,18 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
             if (length > manifest.size()) {
                 data.truncate(manifest.size()); // only another program can have written past the end
             }
-            for (int i = 0; i < manifest.chunkCount(); i++) {
-                if (manifest.chunkOffset(i) + manifest.chunkLength(i) > length) {
-                    bad.add(i);
-                }
-            }
-            if (bad.isEmpty() && !manifest.rootMatches(digests)) {
-                for (int i = 0; i < manifest.chunkCount(); i++) {
-                    if (!manifest.chunkHashEquals(i, Arrays.copyOfRange(digests, i * FileManifest.HASH_BYTES,
-                            (i + 1) * FileManifest.HASH_BYTES))) {
-                        bad.add(i);
-                    }
-                }
-            }
+            List<Integer> bad = PartFileChecks.finalCheck(manifest, length, digests);
             if (!bad.isEmpty()) {
                 for (int i : bad) {
                     held.clear(i);
                 }
-                writeFully(state, ByteBuffer.wrap(bitmap()), bitmapOffset);
+                PartialFileState.writeBitmap(state, bitmapOffset, held, manifest);
                 throw new IOException("final check of " + manifest.name() + " failed: chunks " + bad
                         + " are not in the part file as verified (" + length + " of " + manifest.size()
                         + " bytes) and will be fetched again");
             }
             close();
-            Path finalPath = freeName(target);
-            try {
-                Files.move(partPath, finalPath, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                // the part file sits next to the target, so this only happens on odd file systems
-                Files.move(partPath, finalPath);
-            }
+            Path finalPath = PartFileChecks.renameToFreeName(partPath, target);
             Files.deleteIfExists(statePath);
             log.info("Download complete: {} ({} bytes, id {})", finalPath, manifest.size(), manifest.id().shortForm());
             return finalPath;
@@ -438,32 +360,10 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
         return "PartialFile[" + manifest.name() + ", " + chunksHeld() + "/" + manifest.chunkCount() + "]";
     }
 
-    private byte[] bitmap() {
-        byte[] bits = held.toByteArray();
-        return Arrays.copyOf(bits, bitmapBytes(manifest));
-    }
-
     private void ensureOpen() throws IOException {
         if (closed) {
             throw new IOException("download of " + manifest.name() + " is closed");
         }
-    }
-
-    private static Path freeName(Path target) {
-        if (!Files.exists(target)) {
-            return target;
-        }
-        String name = target.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String stem = dot > 0 ? name.substring(0, dot) : name;
-        String ext = dot > 0 ? name.substring(dot) : "";
-        for (int n = 1; n < 10_000; n++) {
-            Path candidate = target.resolveSibling(stem + " (" + n + ")" + ext);
-            if (!Files.exists(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("no free name next to " + target);
     }
 
     static Path partPathFor(Path target, FileId id) {
@@ -472,83 +372,5 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
             name = id.hex() + PART_SUFFIX;
         }
         return target.resolveSibling(name);
-    }
-
-    private static void checkSpace(Path target, long needed, FileManifest m) throws IOException {
-        long usable = Files.getFileStore(target.getParent()).getUsableSpace();
-        if (usable < needed) {
-            throw new DiskFullException("not enough space for " + m.name() + " in " + target.getParent()
-                    + ": needs " + needed + " bytes, " + usable + " usable", null);
-        }
-    }
-
-    private static IOException diskFullOr(Exception e, String doing) {
-        if (e instanceof DiskFullException d) {
-            return d;
-        }
-        if (e instanceof IOException io && DiskFullException.isNoSpace(io)) {
-            return new DiskFullException("disk full " + doing + ": free some space and fetch it again to resume"
-                    + " (verified chunks are kept)", e);
-        }
-        if (e instanceof IOException io) {
-            return io;
-        }
-        throw (RuntimeException) e;
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {
-        long pos = position;
-        while (src.hasRemaining()) {
-            pos += ch.write(src, pos);
-        }
-    }
-
-    private static int bitmapBytes(FileManifest m) {
-        return (m.chunkCount() + 7) / 8;
-    }
-
-    private static byte[] header(Path target, FileManifest m) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(MAGIC);
-            out.writeUTF(target.toString());
-            out.writeUTF(m.name());
-            out.writeLong(m.size());
-            out.writeInt(m.chunkSize());
-            out.write(m.chunkHashes());
-        }
-        return bytes.toByteArray();
-    }
-
-    private record Parsed(FileManifest manifest, Path target, long bitmapOffset, BitSet held) {
-    }
-
-    private static Parsed parse(byte[] bytes) throws IOException {
-        var in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-        byte[] magic = in.readNBytes(MAGIC.length);
-        if (!Arrays.equals(magic, MAGIC)) {
-            throw new IOException("not a nexo download state (version 1)");
-        }
-        Path target = Path.of(in.readUTF());
-        String name = in.readUTF();
-        long size = in.readLong();
-        int chunkSize = in.readInt();
-        if (chunkSize < FileManifest.MIN_CHUNK_SIZE || chunkSize > FileManifest.MAX_CHUNK_SIZE
-                || size < 0 || size > FileManifest.MAX_SIZE) {
-            throw new IOException("bad size " + size + " or chunk size " + chunkSize);
-        }
-        long chunks = FileManifest.chunkCount(size, chunkSize);
-        byte[] hashes = in.readNBytes((int) (chunks * FileManifest.HASH_BYTES));
-        FileManifest m = FileManifest.of(name, size, chunkSize, hashes);
-        long offset = bytes.length - in.available();
-        byte[] bits = in.readNBytes((int) ((chunks + 7) / 8));
-        if (bits.length != (chunks + 7) / 8) {
-            throw new NoSuchFileException("truncated bitmap");
-        }
-        BitSet held = BitSet.valueOf(bits);
-        if (held.length() > chunks) {
-            held.clear((int) chunks, held.length());
-        }
-        return new Parsed(m, target, offset, held);
     }
 }

@@ -1,0 +1,144 @@
+package io.nexo.p2p.files.net;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.files.proto.FileMessage;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.node.PeerNode;
+import io.nexo.p2p.session.PeerSession;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The sessions file exchange talks on: the open session with each peer (dialling it when a holder
+ * is not connected, one dial per peer at a time), and a callback when one closes. Thread-safe.
+ */
+final class FileSessions {
+
+    private final PeerNode node;
+    private final ByteBufAllocator alloc;
+    private final Map<PeerId, PeerSession> sessions = new ConcurrentHashMap<>();
+    private final Set<Channel> watched = ConcurrentHashMap.newKeySet();
+    private final Map<PeerId, CompletableFuture<PeerSession>> dialling = new ConcurrentHashMap<>();
+    private volatile Consumer<PeerId> onClosed = peer -> { };
+
+    FileSessions(PeerNode node, ByteBufAllocator alloc) {
+        this.node = node;
+        this.alloc = alloc;
+    }
+
+    /** Called with the peer whenever a watched session's channel closes (while the exchange runs). */
+    void onClosed(Consumer<PeerId> callback) {
+        this.onClosed = callback;
+    }
+
+    /** The session with {@code peer}, dialling it at one of {@code addrs} when not connected. */
+    CompletableFuture<PeerSession> session(PeerId peer, List<String> addrs) {
+        PeerSession s = live(peer);
+        if (s != null) {
+            return CompletableFuture.completedFuture(s);
+        }
+        if (addrs.isEmpty()) {
+            return CompletableFuture.failedFuture(new IOException("no address known for " + peer.shortId()));
+        }
+        HostAndPort addr;
+        try {
+            addr = HostAndPort.parse(addrs.get(0));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // one dial per peer at a time: concurrent dials would end as duplicate connections
+        return dialling.computeIfAbsent(peer, p -> {
+            CompletableFuture<PeerSession> f = node.connect(DialTarget.of(p, addr)).thenApply(info -> {
+                PeerSession now = live(p);
+                if (now == null) {
+                    throw new IllegalStateException("session with " + p.shortId() + " closed");
+                }
+                return now;
+            });
+            f.whenComplete((ok, err) -> dialling.remove(p));
+            return f;
+        });
+    }
+
+    /**
+     * The open session with {@code peer}: the cached one while it is live, else the node's current
+     * one (after a duplicate connection was resolved, the cached one may be the loser); null if none.
+     */
+    PeerSession live(PeerId peer) {
+        PeerSession s = sessions.get(peer);
+        if (s != null && isLive(s)) {
+            return s;
+        }
+        Optional<PeerSession> current = node.session(peer);
+        if (current.isPresent() && isLive(current.get())) {
+            watch(current.get());
+            return current.get();
+        }
+        sessions.remove(peer);
+        return null;
+    }
+
+    /** Watches {@code from} unless a live session with its peer is cached already. */
+    void seen(PeerSession from) {
+        PeerSession cached = sessions.get(from.peerId());
+        if (cached == null || !isLive(cached)) {
+            watch(from);
+        }
+    }
+
+    /**
+     * Caches {@code s} and, when its channel closes, reports its peer. The node does not report a
+     * session closed as the loser of a duplicate connection, and requests sent on it would
+     * otherwise wait for their timeout.
+     */
+    void watch(PeerSession s) {
+        PeerSession previous = sessions.put(s.peerId(), s);
+        if (previous == s || !watched.add(s.channel())) {
+            return;
+        }
+        s.channel().closeFuture().addListener(f -> {
+            watched.remove(s.channel());
+            sessions.remove(s.peerId(), s);
+            onClosed.accept(s.peerId());
+        });
+    }
+
+    /**
+     * The node reports {@code peer} disconnected: forgets its session unless a live one remains (a
+     * duplicate connection may have lost the race). True when the peer is gone.
+     */
+    boolean disconnected(PeerId peer) {
+        sessions.computeIfPresent(peer, (k, s) -> isLive(s) ? s : null);
+        return !sessions.containsKey(peer);
+    }
+
+    /** Sends {@code msg} on {@code s} when it is open. */
+    void send(PeerSession s, FileMessage msg) {
+        if (s.isOpen()) {
+            s.sendBinary(FileFrames.message(alloc, msg));
+        }
+    }
+
+    /** Sends {@code msg} to {@code peer} when a live session with it exists; false otherwise. */
+    boolean send(PeerId peer, FileMessage msg) {
+        PeerSession s = live(peer);
+        if (s == null) {
+            return false;
+        }
+        send(s, msg);
+        return true;
+    }
+
+    static boolean isLive(PeerSession s) {
+        return s.isOpen() && s.closeReason() == null;
+    }
+}
