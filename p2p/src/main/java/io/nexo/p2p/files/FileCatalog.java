@@ -14,7 +14,10 @@ import java.util.function.LongSupplier;
 /**
  * What the network offers, as learned from announcements: for each file id its name, size and the
  * peers that hold it (whole or in part) with the addresses to dial them. A holder that is not
- * re-announced within the time to live is forgotten. Thread-safe; the clock is injected.
+ * re-announced within the time to live is forgotten. Bounded: at most {@code maxOffers} records (a
+ * holder offering a file) in all, and {@code maxOffersPerSource} learned through one source (the
+ * peer that told this node); a new record beyond either is refused, refreshing a known one is not.
+ * Thread-safe; the clock is injected.
  *
  * @param <P> how the caller names a peer
  */
@@ -32,11 +35,32 @@ public final class FileCatalog<P> {
         }
     }
 
+    /** What {@link #offer} did. */
+    public enum OfferResult {
+        /** A new holder of the file recorded. */
+        ADDED,
+        /** A known holder's offer refreshed. */
+        REFRESHED,
+        /** Unsafe name or impossible size: nothing recorded. */
+        UNSAFE,
+        /** The source has as many records as it may add: nothing recorded. */
+        SOURCE_FULL,
+        /** The catalog is full: nothing recorded. */
+        FULL;
+
+        /** True when the offer is in the catalog. */
+        public boolean recorded() {
+            return this == ADDED || this == REFRESHED;
+        }
+    }
+
     private static final class Item<P> {
         final FileId id;
         String name;
         long size;
         final Map<P, Holder<P>> holders = new LinkedHashMap<>();
+        /** Who told this node about each holder (the record counts against that source). */
+        final Map<P, P> sources = new HashMap<>();
 
         Item(FileId id) {
             this.id = id;
@@ -45,36 +69,66 @@ public final class FileCatalog<P> {
 
     private final LongSupplier nanoTime;
     private final long ttlNanos;
+    private final int maxOffers;
+    private final int maxOffersPerSource;
     private final Map<FileId, Item<P>> items = new HashMap<>();
+    private final Map<P, Integer> bySource = new HashMap<>();
+    private int records;
 
-    public FileCatalog(LongSupplier nanoTime, long ttlNanos) {
+    public FileCatalog(LongSupplier nanoTime, long ttlNanos, int maxOffers, int maxOffersPerSource) {
         if (ttlNanos <= 0) {
             throw new IllegalArgumentException("ttl: " + ttlNanos + " ns (expected: > 0)");
         }
+        if (maxOffersPerSource < 1 || maxOffers < maxOffersPerSource) {
+            throw new IllegalArgumentException("offers: " + maxOffers + " in all, " + maxOffersPerSource
+                    + " per source (expected: 1 <= per source <= in all)");
+        }
         this.nanoTime = nanoTime;
         this.ttlNanos = ttlNanos;
+        this.maxOffers = maxOffers;
+        this.maxOffersPerSource = maxOffersPerSource;
     }
 
     /**
-     * Records that {@code peer} offers {@code id}. The name must be safe (checked again here);
-     * returns false and records nothing when it is not.
+     * Records that {@code peer} offers {@code id}, as {@code source} told this node (the holder itself
+     * for its own announcement). The name must be safe (checked again here).
      */
-    public synchronized boolean offer(P peer, FileId id, String name, long size, boolean complete, List<String> addrs) {
+    public synchronized OfferResult offer(P source, P peer, FileId id, String name, long size, boolean complete,
+                                          List<String> addrs) {
         if (!SafeFileName.isSafe(name) || size < 0 || size > FileManifest.MAX_SIZE) {
-            return false;
+            return OfferResult.UNSAFE;
         }
-        Item<P> item = items.computeIfAbsent(id, Item::new);
+        Item<P> item = items.get(id);
+        boolean known = item != null && item.holders.containsKey(peer);
+        if (!known) {
+            if (records >= maxOffers) {
+                return OfferResult.FULL;
+            }
+            if (bySource.getOrDefault(source, 0) >= maxOffersPerSource) {
+                return OfferResult.SOURCE_FULL;
+            }
+        }
+        if (item == null) {
+            item = new Item<>(id);
+            items.put(id, item);
+        }
         item.name = name;
         item.size = size;
         item.holders.put(peer, new Holder<>(peer, List.copyOf(addrs), complete, nanoTime.getAsLong()));
-        return true;
+        if (known) {
+            return OfferResult.REFRESHED;
+        }
+        item.sources.put(peer, source);
+        bySource.merge(source, 1, Integer::sum);
+        records++;
+        return OfferResult.ADDED;
     }
 
     /** {@code peer} no longer offers {@code id}. */
     public synchronized void withdraw(P peer, FileId id) {
         Item<P> item = items.get(id);
-        if (item != null) {
-            item.holders.remove(peer);
+        if (item != null && item.holders.remove(peer) != null) {
+            forgotten(item, peer);
             if (item.holders.isEmpty()) {
                 items.remove(id);
             }
@@ -86,11 +140,33 @@ public final class FileCatalog<P> {
         long now = nanoTime.getAsLong();
         for (Iterator<Item<P>> it = items.values().iterator(); it.hasNext(); ) {
             Item<P> item = it.next();
-            item.holders.values().removeIf(h -> now - h.seenNanos() >= ttlNanos);
+            for (Iterator<Holder<P>> h = item.holders.values().iterator(); h.hasNext(); ) {
+                Holder<P> holder = h.next();
+                if (now - holder.seenNanos() >= ttlNanos) {
+                    h.remove();
+                    forgotten(item, holder.peer());
+                }
+            }
             if (item.holders.isEmpty()) {
                 it.remove();
             }
         }
+    }
+
+    /** Records in the catalog (holders of files, summed over files). */
+    public synchronized int size() {
+        return records;
+    }
+
+    /** Records learned through {@code source} still in the catalog. */
+    public synchronized int sizeFrom(P source) {
+        return bySource.getOrDefault(source, 0);
+    }
+
+    private void forgotten(Item<P> item, P holder) {
+        P source = item.sources.remove(holder);
+        records--;
+        bySource.computeIfPresent(source, (k, n) -> n == 1 ? null : n - 1);
     }
 
     /** The file with {@code id}, if anyone offers it. */

@@ -1,13 +1,18 @@
 package io.nexo.p2p.files;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Bounds concurrent uploads: at most {@code maxTotal} chunks being sent at once, and at most
  * {@code maxPerPeer} to any one peer, so one greedy downloader cannot take every slot. A request
  * that finds no slot is refused as busy and the downloader asks another peer or retries later.
- * Thread-safe.
+ * Each slot is a {@link Lease}, released once (by the completed write, or by the timeout that frees
+ * the slot of a peer that does not read: see {@link #overdue}). Thread-safe.
  *
  * @param <P> how the caller names a peer
  */
@@ -21,7 +26,22 @@ public final class UploadSlots<P> {
     private final int maxTotal;
     private final int maxPerPeer;
     private final Map<P, Integer> perPeer = new HashMap<>();
-    private int total;
+    private final Set<Lease<P>> leases = new LinkedHashSet<>();
+
+    /** One slot held for an upload to {@link #peer}; compared by identity. */
+    public static final class Lease<P> {
+        private final P peer;
+        private long writeStartedNanos;
+        private boolean writing;
+
+        private Lease(P peer) {
+            this.peer = peer;
+        }
+
+        public P peer() {
+            return peer;
+        }
+    }
 
     public UploadSlots(int maxTotal, int maxPerPeer) {
         if (maxTotal < 1) {
@@ -34,33 +54,46 @@ public final class UploadSlots<P> {
         this.maxPerPeer = maxPerPeer;
     }
 
-    /** Takes a slot for an upload to {@code peer}; false when none is free. */
-    public synchronized boolean tryAcquire(P peer) {
+    /** Takes a slot for an upload to {@code peer}; null when none is free. */
+    public synchronized Lease<P> tryAcquire(P peer) {
         int mine = perPeer.getOrDefault(peer, 0);
-        if (total >= maxTotal || mine >= maxPerPeer) {
-            return false;
+        if (leases.size() >= maxTotal || mine >= maxPerPeer) {
+            return null;
         }
         perPeer.put(peer, mine + 1);
-        total++;
+        Lease<P> lease = new Lease<>(peer);
+        leases.add(lease);
+        return lease;
+    }
+
+    /** The lease's chunk is being written to the peer since {@code nowNanos}: from now on it can be overdue. */
+    public synchronized void writing(Lease<P> lease, long nowNanos) {
+        lease.writing = true;
+        lease.writeStartedNanos = nowNanos;
+    }
+
+    /** Returns the slot of {@code lease}; false (nothing done) when it was returned already. */
+    public synchronized boolean release(Lease<P> lease) {
+        if (!leases.remove(lease)) {
+            return false;
+        }
+        perPeer.computeIfPresent(lease.peer, (k, n) -> n == 1 ? null : n - 1);
         return true;
     }
 
-    /** Returns a slot taken by {@link #tryAcquire}. */
-    public synchronized void release(P peer) {
-        Integer mine = perPeer.get(peer);
-        if (mine == null) {
-            throw new IllegalStateException("no upload slot held by " + peer);
+    /** Leases whose write started {@code timeoutNanos} or more before {@code nowNanos} (not released here). */
+    public synchronized List<Lease<P>> overdue(long nowNanos, long timeoutNanos) {
+        List<Lease<P>> out = new ArrayList<>();
+        for (Lease<P> l : leases) {
+            if (l.writing && nowNanos - l.writeStartedNanos >= timeoutNanos) {
+                out.add(l);
+            }
         }
-        if (mine == 1) {
-            perPeer.remove(peer);
-        } else {
-            perPeer.put(peer, mine - 1);
-        }
-        total--;
+        return out;
     }
 
     public synchronized int inUse() {
-        return total;
+        return leases.size();
     }
 
     public synchronized int inUse(P peer) {

@@ -111,17 +111,7 @@ public final class PeerSession {
     }
 
     private boolean write(Object envelope) {
-        if (!channel.isActive()) {
-            return false;
-        }
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        if (out != null && out.totalPendingWriteBytes() > maxOutboundQueueBytes) {
-            if (closeReason == null) {
-                log.warn("dropping peer {} ({}): outbound queue over {} bytes, the peer is not reading",
-                        peerId.shortId(), remote, maxOutboundQueueBytes);
-                closeReason = "outbound queue over " + maxOutboundQueueBytes + " bytes (not reading)";
-            }
-            channel.close(); // no goodbye: it would only queue behind what the peer does not read
+        if (!channel.isActive() || dropIfQueueFull()) {
             return false;
         }
         channel.writeAndFlush(envelope).addListener(f -> {
@@ -139,6 +129,34 @@ public final class PeerSession {
      */
     public ChannelFuture sendBinary(BinaryFrame frame) {
         return channel.writeAndFlush(frame);
+    }
+
+    /**
+     * Sends a binary frame with the outbound-queue bound of {@link #send}: over it the peer is
+     * dropped as not reading. Returns the write's future, or null when not sent (the frame is then
+     * released).
+     */
+    public ChannelFuture sendBinaryBounded(BinaryFrame frame) {
+        if (!channel.isActive() || dropIfQueueFull()) {
+            frame.release();
+            return null;
+        }
+        return channel.writeAndFlush(frame);
+    }
+
+    /** Closes the session (true) when more than the outbound-queue bound is waiting for the peer. */
+    private boolean dropIfQueueFull() {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out == null || out.totalPendingWriteBytes() <= maxOutboundQueueBytes) {
+            return false;
+        }
+        if (closeReason == null) {
+            log.warn("dropping peer {} ({}): outbound queue over {} bytes, the peer is not reading",
+                    peerId.shortId(), remote, maxOutboundQueueBytes);
+            closeReason = "outbound queue over " + maxOutboundQueueBytes + " bytes (not reading)";
+        }
+        channel.close(); // no goodbye: it would only queue behind what the peer does not read
+        return true;
     }
 
     /** Says goodbye with {@code reason} and closes. */

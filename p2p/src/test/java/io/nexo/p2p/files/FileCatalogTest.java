@@ -16,16 +16,27 @@ class FileCatalogTest {
     private static final FileId C = id("123456aa");
 
     private final AtomicLong now = new AtomicLong(-10_000);
-    private final FileCatalog<String> catalog = new FileCatalog<>(now::get, TTL);
+    private final FileCatalog<String> catalog = new FileCatalog<>(now::get, TTL, 100, 100);
+    /** A small catalog for the caps: 5 records in all, 3 learned through one source. */
+    private final FileCatalog<String> capped = new FileCatalog<>(now::get, TTL, 5, 3);
 
     private static FileId id(String prefix) {
         return FileId.parse(prefix + "0".repeat(FileId.HEX_LENGTH - prefix.length()));
     }
 
+    /** Offers the holder's own announcement (it is its own source); true when recorded. */
+    private boolean offer(String peer, FileId id, String name, long size, boolean complete, List<String> addrs) {
+        return catalog.offer(peer, peer, id, name, size, complete, addrs).recorded();
+    }
+
+    private FileCatalog.OfferResult offerCapped(String source, String holder, FileId id) {
+        return capped.offer(source, holder, id, "f.txt", 10, true, List.of("127.0.0.1:1"));
+    }
+
     @Test
     void holdersOfOneFileAreListedWithTheirAddresses() {
-        assertThat(catalog.offer("p1", A, "movie.mkv", 100, true, List.of("127.0.0.1:1"))).isTrue();
-        assertThat(catalog.offer("p2", A, "movie.mkv", 100, false, List.of("127.0.0.1:2", "[::1]:2"))).isTrue();
+        assertThat(offer("p1", A, "movie.mkv", 100, true, List.of("127.0.0.1:1"))).isTrue();
+        assertThat(offer("p2", A, "movie.mkv", 100, false, List.of("127.0.0.1:2", "[::1]:2"))).isTrue();
 
         FileCatalog.Entry<String> e = catalog.get(A).orElseThrow();
         assertThat(e.name()).isEqualTo("movie.mkv");
@@ -38,8 +49,8 @@ class FileCatalogTest {
 
     @Test
     void aReannouncementReplacesThePeersEarlierOne() {
-        catalog.offer("p1", A, "a.txt", 10, false, List.of("127.0.0.1:1"));
-        catalog.offer("p1", A, "a.txt", 10, true, List.of("127.0.0.1:9"));
+        offer("p1", A, "a.txt", 10, false, List.of("127.0.0.1:1"));
+        offer("p1", A, "a.txt", 10, true, List.of("127.0.0.1:9"));
         FileCatalog.Entry<String> e = catalog.get(A).orElseThrow();
         assertThat(e.holders()).hasSize(1);
         assertThat(e.holders().get(0).complete()).isTrue();
@@ -49,19 +60,19 @@ class FileCatalogTest {
     @Test
     void unsafeNamesAndImpossibleSizesAreNotRecorded() {
         for (String name : new String[] {"../etc/passwd", "a/b", "CON", ".hidden", "x\0y", ""}) {
-            assertThat(catalog.offer("evil", A, name, 10, true, List.of())).as(name).isFalse();
+            assertThat(offer("evil", A, name, 10, true, List.of())).as(name).isFalse();
         }
-        assertThat(catalog.offer("evil", A, "ok.txt", -1, true, List.of())).isFalse();
-        assertThat(catalog.offer("evil", A, "ok.txt", FileManifest.MAX_SIZE + 1, true, List.of())).isFalse();
+        assertThat(offer("evil", A, "ok.txt", -1, true, List.of())).isFalse();
+        assertThat(offer("evil", A, "ok.txt", FileManifest.MAX_SIZE + 1, true, List.of())).isFalse();
         assertThat(catalog.entries()).isEmpty();
-        assertThat(catalog.offer("evil", A, "ok.txt", FileManifest.MAX_SIZE, true, List.of())).isTrue();
+        assertThat(offer("evil", A, "ok.txt", FileManifest.MAX_SIZE, true, List.of())).isTrue();
     }
 
     @Test
     void aHolderNotReannouncedWithinTheTtlIsForgotten() {
-        catalog.offer("p1", A, "a.txt", 10, true, List.of());
+        offer("p1", A, "a.txt", 10, true, List.of());
         now.addAndGet(400);
-        catalog.offer("p2", A, "a.txt", 10, true, List.of());
+        offer("p2", A, "a.txt", 10, true, List.of());
         now.addAndGet(TTL - 400 - 1);
         assertThat(catalog.get(A).orElseThrow().holders()).extracting(FileCatalog.Holder::peer)
                 .containsExactly("p1", "p2");
@@ -75,8 +86,8 @@ class FileCatalogTest {
 
     @Test
     void withdrawingTheLastHolderRemovesTheFile() {
-        catalog.offer("p1", A, "a.txt", 10, true, List.of());
-        catalog.offer("p2", A, "a.txt", 10, true, List.of());
+        offer("p1", A, "a.txt", 10, true, List.of());
+        offer("p2", A, "a.txt", 10, true, List.of());
         catalog.withdraw("p1", A);
         assertThat(catalog.get(A).orElseThrow().holders()).extracting(FileCatalog.Holder::peer).containsExactly("p2");
         catalog.withdraw("p3", A); // not a holder: nothing happens
@@ -87,10 +98,10 @@ class FileCatalogTest {
 
     @Test
     void entriesAreSortedByNameIgnoringCaseThenById() {
-        catalog.offer("p", B, "same.txt", 1, true, List.of());
-        catalog.offer("p", C, "Zebra.txt", 1, true, List.of());
-        catalog.offer("p", A, "same.txt", 1, true, List.of());
-        catalog.offer("p", id("ffffff"), "apple.txt", 1, true, List.of());
+        offer("p", B, "same.txt", 1, true, List.of());
+        offer("p", C, "Zebra.txt", 1, true, List.of());
+        offer("p", A, "same.txt", 1, true, List.of());
+        offer("p", id("ffffff"), "apple.txt", 1, true, List.of());
         assertThat(catalog.entries()).extracting(FileCatalog.Entry::name)
                 .containsExactly("apple.txt", "same.txt", "same.txt", "Zebra.txt");
         assertThat(catalog.entries().subList(1, 3)).extracting(FileCatalog.Entry::id).containsExactly(A, B);
@@ -98,9 +109,9 @@ class FileCatalogTest {
 
     @Test
     void resolveTakesAFullIdOrAUniquePrefixOfAtLeastSixDigits() {
-        catalog.offer("p", A, "a", 1, true, List.of());
-        catalog.offer("p", B, "b", 1, true, List.of());
-        catalog.offer("p", C, "c", 1, true, List.of());
+        offer("p", A, "a", 1, true, List.of());
+        offer("p", B, "b", 1, true, List.of());
+        offer("p", C, "c", 1, true, List.of());
 
         assertThat(catalog.resolve("123456")).isEqualTo(C);
         assertThat(catalog.resolve(" ABCDEF02 ")).isEqualTo(B);
@@ -121,6 +132,46 @@ class FileCatalogTest {
 
     @Test
     void aTtlMustBePositive() {
-        assertThatThrownBy(() -> new FileCatalog<String>(now::get, 0)).hasMessage("ttl: 0 ns (expected: > 0)");
+        assertThatThrownBy(() -> new FileCatalog<String>(now::get, 0, 1, 1)).hasMessage("ttl: 0 ns (expected: > 0)");
+    }
+
+    @Test
+    void aSourceAddsAtMostItsShareButRefreshesWhatItAdded() {
+        assertThat(offerCapped("x", "h1", A)).isEqualTo(FileCatalog.OfferResult.ADDED);
+        assertThat(offerCapped("x", "h2", A)).isEqualTo(FileCatalog.OfferResult.ADDED);
+        assertThat(offerCapped("x", "h3", B)).isEqualTo(FileCatalog.OfferResult.ADDED);
+        assertThat(offerCapped("x", "h4", B)).isEqualTo(FileCatalog.OfferResult.SOURCE_FULL);
+        assertThat(offerCapped("x", "h1", A)).isEqualTo(FileCatalog.OfferResult.REFRESHED);
+        assertThat(capped.sizeFrom("x")).isEqualTo(3);
+        assertThat(capped.get(B).orElseThrow().holders()).extracting(FileCatalog.Holder::peer).containsExactly("h3");
+    }
+
+    @Test
+    void theCatalogHoldsAtMostItsTotalAndFreesRoomOnWithdrawalAndExpiry() {
+        offerCapped("x", "h1", A);
+        offerCapped("x", "h2", A);
+        offerCapped("y", "h3", B);
+        offerCapped("y", "h4", B);
+        offerCapped("z", "h5", C);
+        assertThat(offerCapped("z", "h6", C)).isEqualTo(FileCatalog.OfferResult.FULL);
+        assertThat(capped.size()).isEqualTo(5);
+
+        capped.withdraw("h5", C);
+        assertThat(capped.sizeFrom("z")).isZero();
+        assertThat(offerCapped("z", "h6", C)).isEqualTo(FileCatalog.OfferResult.ADDED);
+
+        now.addAndGet(TTL / 2);
+        offerCapped("x", "h1", A); // refreshed: outlives the others
+        now.addAndGet(TTL / 2 + 1);
+        capped.expire();
+        assertThat(capped.size()).isEqualTo(1);
+        assertThat(capped.sizeFrom("x")).isEqualTo(1);
+        assertThat(capped.sizeFrom("y")).isZero();
+    }
+
+    @Test
+    void capsAreValidated() {
+        assertThatThrownBy(() -> new FileCatalog<>(now::get, 1, 2, 3))
+                .hasMessage("offers: 2 in all, 3 per source (expected: 1 <= per source <= in all)");
     }
 }

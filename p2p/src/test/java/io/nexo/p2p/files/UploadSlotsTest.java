@@ -10,17 +10,37 @@ class UploadSlotsTest {
     @Test
     void boundsUploadsInTotalAndPerPeer() {
         UploadSlots<String> slots = new UploadSlots<>(3, 2);
-        assertThat(slots.tryAcquire("a")).isTrue();
-        assertThat(slots.tryAcquire("a")).isTrue();
-        assertThat(slots.tryAcquire("a")).isFalse(); // per-peer limit
-        assertThat(slots.tryAcquire("b")).isTrue();
-        assertThat(slots.tryAcquire("c")).isFalse(); // total limit
+        UploadSlots.Lease<String> a1 = slots.tryAcquire("a");
+        assertThat(a1).isNotNull();
+        assertThat(slots.tryAcquire("a")).isNotNull();
+        assertThat(slots.tryAcquire("a")).isNull(); // per-peer limit
+        assertThat(slots.tryAcquire("b")).isNotNull();
+        assertThat(slots.tryAcquire("c")).isNull(); // total limit
         assertThat(slots.inUse()).isEqualTo(3);
 
-        slots.release("a");
-        assertThat(slots.tryAcquire("c")).isTrue();
+        assertThat(slots.release(a1)).isTrue();
+        assertThat(slots.release(a1)).isFalse(); // once only: the write and the timeout may both try
+        assertThat(slots.inUse()).isEqualTo(2);
+        assertThat(slots.tryAcquire("c")).isNotNull();
         assertThat(slots.inUse("a")).isEqualTo(1);
-        assertThatThrownBy(() -> slots.release("zzz")).hasMessageContaining("no upload slot held by zzz");
+    }
+
+    @Test
+    void aLeaseIsOverdueOnlyOnceItsWriteHasRunForTheTimeout() {
+        UploadSlots<String> slots = new UploadSlots<>(4, 2);
+        UploadSlots.Lease<String> waiting = slots.tryAcquire("a"); // waits for the rate cap: never overdue
+        UploadSlots.Lease<String> early = slots.tryAcquire("a");
+        UploadSlots.Lease<String> late = slots.tryAcquire("b");
+        slots.writing(early, 100);
+        slots.writing(late, 150);
+
+        assertThat(slots.overdue(149, 50)).isEmpty();
+        assertThat(slots.overdue(150, 50)).containsExactly(early);
+        assertThat(slots.overdue(200, 50)).containsExactly(early, late);
+        slots.release(early);
+        assertThat(slots.overdue(1_000, 50)).containsExactly(late);
+        assertThat(slots.inUse()).isEqualTo(2);
+        assertThat(waiting.peer()).isEqualTo("a");
     }
 
     @Test

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What this node and the network offer: announces this node's offers by gossip (and re-announces
  * them so others do not forget them), learns others' offers into the catalog from announcements
- * and {@code Catalog} frames, and tells each new neighbour the catalog.
+ * and {@code Catalog} frames (within the catalog's caps per source and in all), and tells each new
+ * neighbour the catalog in frames of at most {@link #CATALOG_FRAME_BYTES}, within its reply budget.
  */
 final class Announcer {
 
@@ -31,6 +32,12 @@ final class Announcer {
 
     /** Offers per gossip message. */
     static final int OFFERS_PER_ANNOUNCE = 64;
+    /** Addresses of a holder kept from an announcement (as many as a Welcome may list). */
+    static final int MAX_HOLDER_ADDRS = 16;
+    /** Longest holder address kept: a host name of 253 characters, a colon and a port. */
+    static final int MAX_ADDR_CHARS = 262;
+    /** Largest {@code Catalog} frame sent, well under the smallest sensible frame limit. */
+    static final int CATALOG_FRAME_BYTES = 256 << 10;
 
     /** Told when a holder offers a file (to join it to a running download of that file). */
     interface HolderListener {
@@ -41,26 +48,36 @@ final class Announcer {
     private final ShareRegistry registry;
     private final FileCatalog<PeerId> catalog;
     private final FileSessions sessions;
+    private final FileLimitCounters counters;
+    private final int maxFrameBytes;
     private volatile HolderListener holders = (id, holder, addrs, complete) -> { };
     private volatile boolean closed;
 
-    Announcer(PeerNode node, ShareRegistry registry, FileCatalog<PeerId> catalog, FileSessions sessions) {
+    Announcer(PeerNode node, ShareRegistry registry, FileCatalog<PeerId> catalog, FileSessions sessions,
+              FileLimitCounters counters) {
         this.node = node;
         this.registry = registry;
         this.catalog = catalog;
         this.sessions = sessions;
+        this.counters = counters;
+        // room for the frame's kind byte, protocol name and length prefixes
+        this.maxFrameBytes = Math.min(CATALOG_FRAME_BYTES, node.config().limits().maxFrameBytes() / 2);
     }
 
     void onHolder(HolderListener listener) {
         this.holders = listener;
     }
 
-    /** Records the offers of {@code holder} (from its gossip announcement, or a neighbour's catalog). */
-    void learn(PeerId holder, FileAnnounce a) {
+    /**
+     * Records the offers of {@code holder}, as {@code source} told this node (the holder's own gossip
+     * announcement, or a neighbour's catalog).
+     */
+    void learn(PeerId source, PeerId holder, FileAnnounce a) {
         if (holder.equals(node.peerId())) {
             return;
         }
-        List<String> addrs = a.getHolderAddrsList();
+        List<String> addrs = a.getHolderAddrsList().stream().filter(s -> s.length() <= MAX_ADDR_CHARS)
+                .limit(MAX_HOLDER_ADDRS).toList();
         for (FileOffer o : a.getOffersList()) {
             if (o.getId().size() != FileId.BYTES) {
                 continue;
@@ -70,9 +87,20 @@ final class Announcer {
                 catalog.withdraw(holder, id);
                 continue;
             }
-            if (!catalog.offer(holder, id, o.getName(), o.getSize(), o.getComplete(), addrs)) {
-                log.debug("Ignoring offer {} from {} with unsafe name '{}'", id.shortForm(), holder.shortId(),
-                        o.getName().length() > 80 ? o.getName().substring(0, 80) : o.getName());
+            FileCatalog.OfferResult result = catalog.offer(source, holder, id, o.getName(), o.getSize(),
+                    o.getComplete(), addrs);
+            switch (result) {
+                case UNSAFE -> log.debug("Ignoring offer {} from {} with unsafe name '{}'", id.shortForm(),
+                        holder.shortId(), o.getName().length() > 80 ? o.getName().substring(0, 80) : o.getName());
+                case SOURCE_FULL -> counters.trip(FileLimitCounters.Limit.OFFERS_PER_PEER, source.shortId(),
+                        "offer of " + id.shortForm() + " by " + holder.shortId() + " ignored: "
+                                + catalog.sizeFrom(source) + " records learned through this peer already");
+                case FULL -> counters.trip(FileLimitCounters.Limit.OFFERS, source.shortId(), "offer of "
+                        + id.shortForm() + " by " + holder.shortId() + " ignored: the catalog holds "
+                        + catalog.size() + " records");
+                default -> { }
+            }
+            if (!result.recorded()) {
                 continue;
             }
             holders.onHolder(id, holder, addrs, o.getComplete());
@@ -83,7 +111,7 @@ final class Announcer {
     void onCatalog(PeerSession from, Catalog c) {
         for (FileAnnounce a : c.getAnnouncesList()) {
             try {
-                learn(PeerId.parse(a.getHolderId()), a);
+                learn(from.peerId(), PeerId.parse(a.getHolderId()), a);
             } catch (IllegalArgumentException e) {
                 log.debug("Catalog from {} names a bad peer id: {}", from, e.getMessage());
             }
@@ -144,8 +172,30 @@ final class Announcer {
             }
         }
         byHolder.values().forEach(c::addAnnounces);
-        if (c.getAnnouncesCount() > 0) {
-            sessions.send(s, FileMessage.newBuilder().setCatalog(c).build());
+        sendInFrames(s, c.build());
+    }
+
+    /**
+     * Sends {@code whole} as {@code Catalog} frames of at most {@link #maxFrameBytes}, each within the
+     * peer's reply budget; what does not fit the budget is not sent (the peer learns it from gossip).
+     */
+    private void sendInFrames(PeerSession s, Catalog whole) {
+        Catalog.Builder frame = Catalog.newBuilder();
+        int bytes = 0;
+        for (FileAnnounce a : whole.getAnnouncesList()) {
+            int size = a.getSerializedSize() + 4; // tag and length of the repeated field
+            if (bytes > 0 && bytes + size > maxFrameBytes) {
+                if (!sessions.reply(s, FileMessage.newBuilder().setCatalog(frame).build())) {
+                    return;
+                }
+                frame = Catalog.newBuilder();
+                bytes = 0;
+            }
+            frame.addAnnounces(a);
+            bytes += size;
+        }
+        if (frame.getAnnouncesCount() > 0) {
+            sessions.reply(s, FileMessage.newBuilder().setCatalog(frame).build());
         }
     }
 

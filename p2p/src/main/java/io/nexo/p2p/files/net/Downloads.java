@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The downloads of this node: fetches a manifest from a holder, runs a {@link DownloadSession} per
  * file with every holder as a source, sends its chunk requests and cancels, assembles the blocks
- * that answer them and hands whole chunks to the verifier, and keeps sources up to date as holders
- * come, go, refuse or report what they hold.
+ * that answer them (only those: see {@link RequestedChunks}) and hands whole chunks to the verifier,
+ * and keeps sources up to date as holders come, go, refuse or report what they hold.
  */
 final class Downloads {
 
@@ -77,7 +77,8 @@ final class Downloads {
     private final BlockAssembler<PeerId> assembler;
     private final LongSupplier nanoTime;
     private final Random random;
-    private final ChunkRequester<PeerId> requester = new Requester();
+    private final RequestedChunks requested;
+    private final FileLimitCounters counters;
     private final Map<FileId, Download> running = new ConcurrentHashMap<>();
     private final Map<FileId, DownloadSession<PeerId>> finished = Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
@@ -89,7 +90,8 @@ final class Downloads {
 
     Downloads(PeerId self, FileExchangeConfig config, FileEvents events, ShareRegistry registry,
               FileCatalog<PeerId> catalog, FileSessions sessions, Announcer announcer, FileThreads threads,
-              ChunkVerifier verifier, BlockAssembler<PeerId> assembler, LongSupplier nanoTime, Random random) {
+              ChunkVerifier verifier, BlockAssembler<PeerId> assembler, LongSupplier nanoTime, Random random,
+              FileLimitCounters counters) {
         this.self = self;
         this.config = config;
         this.events = events;
@@ -103,6 +105,8 @@ final class Downloads {
         this.assembler = assembler;
         this.nanoTime = nanoTime;
         this.random = random;
+        this.counters = counters;
+        this.requested = new RequestedChunks(nanoTime);
     }
 
     /** Resumes the downloads left in the state folder. */
@@ -193,6 +197,7 @@ final class Downloads {
     /** The node reports {@code peer} gone: its requests go to others. */
     void onDisconnected(PeerId peer) {
         assembler.discard(peer);
+        requested.forget(peer);
         for (Download d : running.values()) {
             d.partialSources.remove(peer);
             threads.onWriters(() -> d.session.onPeerGone(peer));
@@ -205,6 +210,7 @@ final class Downloads {
      */
     void onSessionClosed(PeerId peer) {
         assembler.discard(peer);
+        requested.forget(peer);
         for (Download d : running.values()) {
             if (d.session.hasSource(peer)) {
                 threads.onWriters(() -> {
@@ -258,10 +264,22 @@ final class Downloads {
         }
     }
 
+    /**
+     * A block: assembled when its chunk was requested from this peer, dropped quietly when it was
+     * cancelled lately, else dropped and counted (a peer that keeps sending them is closed).
+     */
     void onBlock(PeerSession from, FileFrames.Block b) {
+        PeerId peer = from.peerId();
+        RequestedChunks.Verdict verdict = requested.check(peer, b.id(), b.index(), b.data().readableBytes());
+        if (verdict != RequestedChunks.Verdict.REQUESTED) {
+            b.data().release();
+            if (verdict == RequestedChunks.Verdict.UNREQUESTED) {
+                unrequested(from, b);
+            }
+            return;
+        }
         Download d = running.get(b.id());
         FileManifest m = d == null ? null : d.session.manifest();
-        PeerId peer = from.peerId();
         if (m == null || b.index() >= m.chunkCount() || d.session.isDropped(peer)) {
             log.debug("Ignoring block {}@{} from {}", b.index(), b.offset(), from);
             b.data().release(); // late block of a finished or cancelled download, or of a dropped peer
@@ -274,12 +292,27 @@ final class Downloads {
             threads.onWriters(() -> d.session.dropPeer(peer, e.getMessage()));
             return;
         }
-        chunk.ifPresent(c -> verifier.submit(d.session, peer, b.index(), c));
+        chunk.ifPresent(c -> {
+            requested.arrived(peer, b.id(), b.index());
+            verifier.submit(d.session, peer, b.index(), c);
+        });
+    }
+
+    private void unrequested(PeerSession from, FileFrames.Block b) {
+        int strikes = requested.strike(from.peerId());
+        int max = config.limits().maxUnrequestedBlocks();
+        counters.trip(FileLimitCounters.Limit.UNREQUESTED_BLOCK, from, "block " + b.index() + "@" + b.offset()
+                + " of " + b.id().shortForm() + " was not requested (" + strikes + " from this peer)");
+        if (strikes > max) {
+            counters.trip(FileLimitCounters.Limit.UNREQUESTED_CLOSE, from, strikes + " unrequested blocks");
+            from.close("more than " + max + " unrequested files/1 blocks");
+        }
     }
 
     /** Expires requests, reports progress, retries holders and refreshes bitmaps (timer, once a second). */
     void tick() {
         int tick = ticks.incrementAndGet();
+        requested.expire();
         for (Download d : running.values()) {
             d.session.tick();
             if (d.session.state() == DownloadSession.State.RUNNING) {
@@ -328,7 +361,7 @@ final class Downloads {
 
     private Download start(PartialFile part) {
         FileId id = part.manifest().id();
-        DownloadSession<PeerId> session = new DownloadSession<>(part, requester, new Listener(),
+        DownloadSession<PeerId> session = new DownloadSession<>(part, new Requester(part.manifest()), new Listener(),
                 config.scheduler(), nanoTime, random, threads::onWriters);
         Download d = new Download(session);
         Download existing = running.putIfAbsent(id, d);
@@ -367,9 +400,17 @@ final class Downloads {
         });
     }
 
+    /** Sends a download's requests and cancels, and records them so that only requested blocks are taken. */
     private final class Requester implements ChunkRequester<PeerId> {
+        private final FileManifest manifest;
+
+        Requester(FileManifest manifest) {
+            this.manifest = manifest;
+        }
+
         @Override
         public void request(PeerId peer, FileId file, int chunk) {
+            requested.requested(peer, file, chunk); // before sending: the answer may come at once
             if (!sessions.send(peer, FileMessages.getChunk(file, chunk))) {
                 Download d = running.get(file);
                 if (d != null) {
@@ -380,6 +421,7 @@ final class Downloads {
 
         @Override
         public void cancel(PeerId peer, FileId file, int chunk) {
+            requested.cancelled(peer, file, chunk, manifest.chunkLength(chunk));
             assembler.discard(peer, file, chunk);
             sessions.send(peer, FileMessages.cancel(file, chunk));
         }

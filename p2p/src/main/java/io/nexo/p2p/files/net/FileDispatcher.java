@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Decodes each {@code files/1} frame and hands it to the role that handles it: blocks to the
  * downloads, requests to the chunk and manifest servers, answers to the downloads, catalogs to the
- * announcer. A malformed frame closes the session.
+ * announcer. A malformed frame closes the session. Control messages (every frame but blocks) count
+ * against the peer's byte rate before they are decoded: over it they are dropped. Blocks are bounded
+ * by what was requested instead (a rate would cap downloads).
  */
 final class FileDispatcher {
 
@@ -21,20 +23,30 @@ final class FileDispatcher {
     private final ChunkServer chunks;
     private final ManifestServer manifests;
     private final Announcer announcer;
+    private final PeerAllowance allowance;
+    private final FileLimitCounters counters;
 
     FileDispatcher(FileSessions sessions, Downloads downloads, ChunkServer chunks, ManifestServer manifests,
-                   Announcer announcer) {
+                   Announcer announcer, PeerAllowance allowance, FileLimitCounters counters) {
         this.sessions = sessions;
         this.downloads = downloads;
         this.chunks = chunks;
         this.manifests = manifests;
         this.announcer = announcer;
+        this.allowance = allowance;
+        this.counters = counters;
     }
 
     /** Handles {@code frame} and releases it. */
     void onBinary(PeerSession from, BinaryFrame frame) {
         try {
             sessions.seen(from);
+            int bytes = frame.content().readableBytes();
+            if (!FileFrames.isBlock(frame.content()) && !allowance.admitControl(from.peerId(), bytes)) {
+                counters.trip(FileLimitCounters.Limit.CONTROL_RATE, from, "control frame of " + bytes
+                        + " bytes dropped");
+                return;
+            }
             FileFrames.Decoded decoded = FileFrames.decode(frame.content());
             if (decoded instanceof FileFrames.Block b) {
                 downloads.onBlock(from, b);

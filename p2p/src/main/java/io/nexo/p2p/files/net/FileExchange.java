@@ -70,6 +70,8 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     private final ChunkServer chunks;
     private final Downloads downloads;
     private final FileDispatcher dispatcher;
+    private final FileLimitCounters counters;
+    private final PeerAllowance allowance;
     private volatile boolean closed;
 
     public FileExchange(PeerNode node, FileExchangeConfig config, FileEvents events) {
@@ -82,15 +84,19 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         this.config = config;
         this.events = events;
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-        this.catalog = new FileCatalog<>(nanoTime, config.announceInterval().multipliedBy(3).toNanos());
+        FileLimits limits = config.limits();
+        this.counters = new FileLimitCounters(nanoTime);
+        this.allowance = new PeerAllowance(limits, nanoTime);
+        this.catalog = new FileCatalog<>(nanoTime, config.announceInterval().multipliedBy(3).toNanos(),
+                limits.maxOffers(), limits.maxOffersPerPeer());
         this.assembler = new BlockAssembler<>(alloc);
-        this.sessions = new FileSessions(node, alloc);
-        this.announcer = new Announcer(node, registry, catalog, sessions);
-        this.chunks = new ChunkServer(config, registry, sessions, threads, alloc, nanoTime);
+        this.sessions = new FileSessions(node, alloc, allowance, counters);
+        this.announcer = new Announcer(node, registry, catalog, sessions, counters);
+        this.chunks = new ChunkServer(config, registry, sessions, threads, alloc, nanoTime, counters);
         this.downloads = new Downloads(node.peerId(), config, events, registry, catalog, sessions, announcer,
-                threads, verifier, assembler, nanoTime, random);
+                threads, verifier, assembler, nanoTime, random, counters);
         this.dispatcher = new FileDispatcher(sessions, downloads, chunks, new ManifestServer(registry, sessions),
-                announcer);
+                announcer, allowance, counters);
         announcer.onHolder(downloads::onHolder);
         sessions.onClosed(peer -> {
             if (!closed) {
@@ -197,6 +203,24 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         return chunks.chunksUploaded();
     }
 
+    /** How often each of the {@link FileLimits} triggered. */
+    public FileLimitCounters limitCounters() {
+        return counters;
+    }
+
+    /** Records in the catalog (a holder offering a file), for tests and status. */
+    public int catalogSize() {
+        return catalog.size();
+    }
+
+    /**
+     * Runs the once-a-second work now (request and upload timeouts, catalog expiry, progress), for
+     * tests that drive the clock.
+     */
+    void tickNow() {
+        tick();
+    }
+
     public ShareRegistry registry() {
         return registry;
     }
@@ -240,6 +264,7 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         } else if (event instanceof PeerEvent.PeerDisconnected d) {
             log.debug("{} disconnected: {}", d.peer().label(), d.reason());
             if (sessions.disconnected(d.peer().id())) {
+                allowance.forget(d.peer().id());
                 downloads.onDisconnected(d.peer().id());
             }
         } else if (event instanceof PeerEvent.MessageReceived m && FileFrames.PROTOCOL.equals(m.topic())) {
@@ -247,7 +272,7 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
                 return;
             }
             try {
-                announcer.learn(m.originId(), FileAnnounce.parseFrom(m.payload()));
+                announcer.learn(m.originId(), m.originId(), FileAnnounce.parseFrom(m.payload()));
             } catch (InvalidProtocolBufferException e) {
                 log.debug("Malformed file announcement from {}: {}", m.originId().shortId(), e.getMessage());
             }
@@ -262,6 +287,7 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
     private void tick() {
         try {
             catalog.expire();
+            chunks.expireUploads();
             downloads.tick();
         } catch (RuntimeException e) {
             log.warn("File exchange tick failed: {}", e.toString(), e);

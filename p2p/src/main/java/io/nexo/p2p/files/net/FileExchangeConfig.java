@@ -18,10 +18,11 @@ import java.util.Objects;
  *                          not re-announced within three intervals
  * @param manifestTimeout   how long to wait for a holder's manifest before asking another
  * @param uploadBytesPerSecond cap on this node's upload rate over all peers; 0 = no cap
+ * @param limits            what one peer may make the exchange hold or do
  */
 public record FileExchangeConfig(Path downloadsDir, Path stateDir, int maxUploads, int maxUploadsPerPeer,
                                  SchedulerConfig scheduler, Duration announceInterval, Duration manifestTimeout,
-                                 long uploadBytesPerSecond) {
+                                 long uploadBytesPerSecond, FileLimits limits) {
 
     public static final Duration DEFAULT_ANNOUNCE_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_MANIFEST_TIMEOUT = Duration.ofSeconds(10);
@@ -30,6 +31,7 @@ public record FileExchangeConfig(Path downloadsDir, Path stateDir, int maxUpload
         Objects.requireNonNull(downloadsDir, "downloadsDir");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(scheduler, "scheduler");
+        Objects.requireNonNull(limits, "limits");
         // validated by the same rules UploadSlots applies
         new UploadSlots<>(maxUploads, maxUploadsPerPeer);
         positive("announce interval", announceInterval);
@@ -43,32 +45,37 @@ public record FileExchangeConfig(Path downloadsDir, Path stateDir, int maxUpload
     public static FileExchangeConfig defaults(Path dataDir) {
         return new FileExchangeConfig(dataDir.resolve("downloads"), dataDir.resolve("transfers"),
                 UploadSlots.DEFAULT_MAX_TOTAL, UploadSlots.DEFAULT_MAX_PER_PEER, SchedulerConfig.DEFAULTS,
-                DEFAULT_ANNOUNCE_INTERVAL, DEFAULT_MANIFEST_TIMEOUT, 0);
+                DEFAULT_ANNOUNCE_INTERVAL, DEFAULT_MANIFEST_TIMEOUT, 0, FileLimits.DEFAULTS);
     }
 
     public FileExchangeConfig withDownloadsDir(Path dir) {
         return new FileExchangeConfig(dir, stateDir, maxUploads, maxUploadsPerPeer, scheduler, announceInterval,
-                manifestTimeout, uploadBytesPerSecond);
+                manifestTimeout, uploadBytesPerSecond, limits);
     }
 
     public FileExchangeConfig withUploads(int total, int perPeer) {
         return new FileExchangeConfig(downloadsDir, stateDir, total, perPeer, scheduler, announceInterval,
-                manifestTimeout, uploadBytesPerSecond);
+                manifestTimeout, uploadBytesPerSecond, limits);
     }
 
     public FileExchangeConfig withScheduler(SchedulerConfig s) {
         return new FileExchangeConfig(downloadsDir, stateDir, maxUploads, maxUploadsPerPeer, s, announceInterval,
-                manifestTimeout, uploadBytesPerSecond);
+                manifestTimeout, uploadBytesPerSecond, limits);
     }
 
     public FileExchangeConfig withAnnounceInterval(Duration d) {
         return new FileExchangeConfig(downloadsDir, stateDir, maxUploads, maxUploadsPerPeer, scheduler, d,
-                manifestTimeout, uploadBytesPerSecond);
+                manifestTimeout, uploadBytesPerSecond, limits);
     }
 
     public FileExchangeConfig withUploadRate(long bytesPerSecond) {
         return new FileExchangeConfig(downloadsDir, stateDir, maxUploads, maxUploadsPerPeer, scheduler, announceInterval,
-                manifestTimeout, bytesPerSecond);
+                manifestTimeout, bytesPerSecond, limits);
+    }
+
+    public FileExchangeConfig withLimits(FileLimits l) {
+        return new FileExchangeConfig(downloadsDir, stateDir, maxUploads, maxUploadsPerPeer, scheduler, announceInterval,
+                manifestTimeout, uploadBytesPerSecond, l);
     }
 
     private static void positive(String name, Duration d) {

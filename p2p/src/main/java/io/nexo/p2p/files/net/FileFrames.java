@@ -78,6 +78,11 @@ public final class FileFrames {
         return frames;
     }
 
+    /** True when {@code payload} is a block of chunk data (not decoded, not released). */
+    static boolean isBlock(ByteBuf payload) {
+        return payload.isReadable() && payload.getByte(payload.readerIndex()) == TYPE_BLOCK;
+    }
+
     /**
      * Parses a frame payload (not released here).
      *

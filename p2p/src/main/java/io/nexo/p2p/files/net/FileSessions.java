@@ -2,6 +2,7 @@ package io.nexo.p2p.files.net;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.files.proto.FileMessage;
@@ -16,23 +17,30 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The sessions file exchange talks on: the open session with each peer (dialling it when a holder
- * is not connected, one dial per peer at a time), and a callback when one closes. Thread-safe.
+ * is not connected, one dial per peer at a time), a callback when one closes, and sending on them.
+ * Every message goes through the session's outbound-queue bound; answers to a peer's requests also
+ * through its reply budget ({@link PeerAllowance}). Thread-safe.
  */
 final class FileSessions {
 
     private final PeerNode node;
     private final ByteBufAllocator alloc;
+    private final PeerAllowance allowance;
+    private final FileLimitCounters counters;
     private final Map<PeerId, PeerSession> sessions = new ConcurrentHashMap<>();
     private final Set<Channel> watched = ConcurrentHashMap.newKeySet();
     private final Map<PeerId, CompletableFuture<PeerSession>> dialling = new ConcurrentHashMap<>();
     private volatile Consumer<PeerId> onClosed = peer -> { };
 
-    FileSessions(PeerNode node, ByteBufAllocator alloc) {
+    FileSessions(PeerNode node, ByteBufAllocator alloc, PeerAllowance allowance, FileLimitCounters counters) {
         this.node = node;
         this.alloc = alloc;
+        this.allowance = allowance;
+        this.counters = counters;
     }
 
     /** Called with the peer whenever a watched session's channel closes (while the exchange runs). */
@@ -121,11 +129,50 @@ final class FileSessions {
         return !sessions.containsKey(peer);
     }
 
-    /** Sends {@code msg} on {@code s} when it is open. */
+    /** Sends {@code msg} on {@code s} when it is open (a peer over the outbound-queue bound is dropped). */
     void send(PeerSession s, FileMessage msg) {
         if (s.isOpen()) {
-            s.sendBinary(FileFrames.message(alloc, msg));
+            s.sendBinaryBounded(FileFrames.message(alloc, msg));
         }
+    }
+
+    /**
+     * Sends {@code msg}, an answer to the peer's request, within the peer's reply budget. False (not
+     * sent, counted and logged) when answers already queued for the peer fill it: the request is
+     * dropped unanswered, as the peer is not reading them.
+     */
+    boolean reply(PeerSession s, FileMessage msg) {
+        return reply(s, msg.getBodyCase().name(), () -> msg);
+    }
+
+    /**
+     * As {@link #reply(PeerSession, FileMessage)}, building the answer only when the peer's reply
+     * queue has room: a flood of requests costs a check each, not an answer each.
+     */
+    boolean reply(PeerSession s, String what, Supplier<FileMessage> answer) {
+        if (!s.isOpen()) {
+            return false;
+        }
+        if (!allowance.replyRoom(s.peerId())) {
+            counters.trip(FileLimitCounters.Limit.REPLY_QUEUE, s, what
+                    + " not sent: the peer has not taken the answers already queued");
+            return false;
+        }
+        FileMessage msg = answer.get();
+        long bytes = 1L + msg.getSerializedSize();
+        PeerAllowance.Replies reserved = allowance.reserveReply(s.peerId(), bytes);
+        if (reserved == null) {
+            counters.trip(FileLimitCounters.Limit.REPLY_QUEUE, s, msg.getBodyCase() + " of " + bytes
+                    + " bytes not sent: the peer has not taken the answers already queued");
+            return false;
+        }
+        ChannelFuture f = s.sendBinaryBounded(FileFrames.message(alloc, msg));
+        if (f == null) {
+            reserved.release(bytes);
+            return false;
+        }
+        f.addListener(done -> reserved.release(bytes));
+        return true;
     }
 
     /** Sends {@code msg} to {@code peer} when a live session with it exists; false otherwise. */

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /** Real nodes with file exchange on loopback ports, each with its own data dir; closes them all. */
 final class FileNodes implements AutoCloseable {
@@ -53,6 +56,17 @@ final class FileNodes implements AutoCloseable {
     }
 
     FileNode start(String name, Path dataDir, long uploadBytesPerSecond, FileNode... join) throws Exception {
+        return start(name, dataDir, c -> c.withUploadRate(uploadBytesPerSecond), System::nanoTime, join);
+    }
+
+    /** Starts node {@code name} with its file exchange configured by {@code config} and reading {@code clock}. */
+    FileNode start(String name, UnaryOperator<FileExchangeConfig> config, LongSupplier clock, FileNode... join)
+            throws Exception {
+        return start(name, root.resolve(name), config, clock, join);
+    }
+
+    private FileNode start(String name, Path dataDir, UnaryOperator<FileExchangeConfig> fileConfig,
+                           LongSupplier clock, FileNode... join) throws Exception {
         List<DialTarget> targets = new ArrayList<>();
         for (FileNode j : join) {
             targets.add(DialTarget.of(j.node().listenAddress()));
@@ -65,8 +79,8 @@ final class FileNodes implements AutoCloseable {
         FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
         PeerNode node = new PeerNode(config, toFiles);
         Recorder recorder = new Recorder();
-        FileExchange files = new FileExchange(node, FileExchangeConfig.defaults(dataDir)
-                .withAnnounceInterval(java.time.Duration.ofSeconds(2)).withUploadRate(uploadBytesPerSecond), recorder);
+        FileExchange files = new FileExchange(node, fileConfig.apply(FileExchangeConfig.defaults(dataDir)
+                .withAnnounceInterval(java.time.Duration.ofSeconds(2))), recorder, clock, new Random());
         toFiles.bind(files);
         files.start();
         node.start();
