@@ -150,6 +150,9 @@ public final class PeerCommand implements Callable<Integer> {
             description = "Cap on upload bytes per second over all peers, 0 for none (default: ${DEFAULT-VALUE}).")
     long uploadRate;
 
+    @CommandLine.Mixin
+    FileLimitOptions fileLimits = new FileLimitOptions();
+
     /** Where commands come from; tests replace it. */
     InputStream in = System.in;
     /** Whether stdin is a terminal (then the console is JLine's); tests replace it. */
@@ -309,7 +312,8 @@ public final class PeerCommand implements Callable<Integer> {
         FileExchangeConfig c = FileExchangeConfig.defaults(base)
                 .withDownloadsDir(downloads != null ? downloads : dataDir.resolve("downloads"))
                 .withUploads(maxUploads, maxUploadsPerPeer)
-                .withUploadRate(uploadRate);
+                .withUploadRate(uploadRate)
+                .withLimits(fileLimits.limits());
         return c;
     }
 

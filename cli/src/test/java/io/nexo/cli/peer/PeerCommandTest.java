@@ -117,6 +117,22 @@ class PeerCommandTest {
     }
 
     @Test
+    void helpListsTheFileLimitFlags() throws IOException {
+        assertThat(run("peer", "--help")).isZero();
+        assertThat(out.toString()).contains("--files-control-rate", "--files-control-burst",
+                "--files-max-queued-replies", "--files-max-queued-reply-bytes", "--files-max-offers-per-peer",
+                "--files-max-offers", "--files-max-unrequested-blocks", "--upload-timeout");
+    }
+
+    @Test
+    void aBadFileLimitExits2WithOneLine(@TempDir Path data) throws IOException {
+        assertThat(run("peer", "--listen", "127.0.0.1:0", "--data-dir", data.toString(),
+                "--files-max-offers-per-peer", "100", "--files-max-offers", "10")).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo("nexo peer: --files-max-offers: 10 (expected: >= files-max-offers-per-peer 100)");
+    }
+
+    @Test
     void sendingWithNobodyConnectedSaysSoAndExitLeaves(@TempDir Path data) throws Exception {
         start("peer", "--listen", "127.0.0.1:0", "--data-dir", data.toString(), "--name", "solo");
         await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on 127.0.0.1:"));

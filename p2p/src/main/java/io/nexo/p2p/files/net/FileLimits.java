@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What one peer may make this node's file exchange hold or do, each with a {@code nexo peer} flag,
- * a counter ({@link FileLimitCounters}) and a rate-limited log line when it triggers. See
- * docs/security.md ("File exchange under attack").
+ * What one peer may make this node's file exchange hold or do, each with a {@code nexo peer} flag
+ * (named in the validation messages), a counter ({@link FileLimitCounters}) and a rate-limited log
+ * line when it triggers. See docs/security.md ("File exchange under attack").
  *
  * @param controlBytesPerSecond  sustained bytes of {@code files/1} control messages (everything but
  *                               blocks) accepted from one peer; more are dropped unanswered
@@ -41,19 +41,19 @@ public record FileLimits(long controlBytesPerSecond, long controlBurstBytes, int
             DEFAULT_MAX_OFFERS_PER_PEER, DEFAULT_MAX_OFFERS, DEFAULT_MAX_UNREQUESTED_BLOCKS, DEFAULT_UPLOAD_TIMEOUT);
 
     public FileLimits {
-        atLeast("control rate", controlBytesPerSecond, 1024, "bytes/s");
-        atLeast("control burst", controlBurstBytes, 64 << 10, "bytes");
-        atLeast("queued replies", maxQueuedReplies, 1, "");
-        atLeast("queued reply bytes", maxQueuedReplyBytes, 64 << 10, "bytes");
-        atLeast("offers per peer", maxOffersPerPeer, 1, "");
+        atLeast("files-control-rate", controlBytesPerSecond, 1024, "bytes/s");
+        atLeast("files-control-burst", controlBurstBytes, 64 << 10, "bytes");
+        atLeast("files-max-queued-replies", maxQueuedReplies, 1, "");
+        atLeast("files-max-queued-reply-bytes", maxQueuedReplyBytes, 64 << 10, "bytes");
+        atLeast("files-max-offers-per-peer", maxOffersPerPeer, 1, "");
         if (maxOffers < maxOffersPerPeer) {
-            throw new IllegalArgumentException("offers: " + maxOffers + " (expected: >= offers per peer "
+            throw new IllegalArgumentException("files-max-offers: " + maxOffers + " (expected: >= files-max-offers-per-peer "
                     + maxOffersPerPeer + ")");
         }
-        atLeast("unrequested blocks", maxUnrequestedBlocks, 0, "");
-        Objects.requireNonNull(uploadTimeout, "upload timeout");
+        atLeast("files-max-unrequested-blocks", maxUnrequestedBlocks, 0, "");
+        Objects.requireNonNull(uploadTimeout, "upload-timeout");
         if (uploadTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw new IllegalArgumentException("upload timeout: " + uploadTimeout + " (expected: >= 1 s)");
+            throw new IllegalArgumentException("upload-timeout: " + uploadTimeout.toMillis() + " ms (expected: >= 1 s)");
         }
     }
 

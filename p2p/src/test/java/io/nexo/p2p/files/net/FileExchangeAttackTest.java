@@ -13,14 +13,10 @@ import io.nexo.p2p.files.proto.FileOffer;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.LogCapture;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,28 +75,11 @@ class FileExchangeAttackTest {
     }
 
     private Path randomFile(String name, int mib, long seed) throws IOException {
-        Path p = tmp.resolve("src").resolve(name);
-        Files.createDirectories(p.getParent());
-        Random r = new Random(seed);
-        byte[] buf = new byte[MIB];
-        try (OutputStream out = Files.newOutputStream(p)) {
-            for (int i = 0; i < mib; i++) {
-                r.nextBytes(buf);
-                out.write(buf);
-            }
-        }
-        return p;
+        return TestFiles.random(tmp.resolve("src").resolve(name), mib, 0, seed);
     }
 
     private static byte[] sha256(Path p) throws Exception {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        try (FileChannel ch = FileChannel.open(p)) {
-            ByteBuffer buf = ByteBuffer.allocate(MIB);
-            while (ch.read(buf.clear()) > 0) {
-                sha.update(buf.flip());
-            }
-        }
-        return sha.digest();
+        return TestFiles.sha256(p);
     }
 
     private static Path awaitComplete(FileNodes.FileNode n, FileId id) {

@@ -16,18 +16,15 @@ import io.nexo.p2p.files.proto.Refuse;
 import io.nexo.p2p.node.LogCapture;
 import io.nexo.p2p.node.RawPeer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,29 +61,11 @@ class FileExchangeTest {
     }
 
     private Path bigFile(String name, int mib, long seed) throws IOException {
-        Path p = tmp.resolve("src").resolve(name);
-        Files.createDirectories(p.getParent());
-        Random r = new Random(seed);
-        byte[] buf = new byte[MIB];
-        try (OutputStream out = Files.newOutputStream(p)) {
-            for (int i = 0; i < mib; i++) {
-                r.nextBytes(buf);
-                out.write(buf);
-            }
-            out.write(buf, 0, 12345); // a short last chunk
-        }
-        return p;
+        return TestFiles.random(tmp.resolve("src").resolve(name), mib, 12345, seed); // a short last chunk
     }
 
     private static byte[] sha256(Path p) throws Exception {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        try (FileChannel ch = FileChannel.open(p)) {
-            ByteBuffer buf = ByteBuffer.allocate(MIB);
-            while (ch.read(buf.clear()) > 0) {
-                sha.update(buf.flip());
-            }
-        }
-        return sha.digest();
+        return TestFiles.sha256(p);
     }
 
     private static FileId shareOn(FileNodes.FileNode n, Path file) throws IOException {

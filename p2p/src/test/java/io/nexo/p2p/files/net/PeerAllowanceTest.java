@@ -45,10 +45,10 @@ class PeerAllowanceTest {
     @Test
     void limitsAreValidated() {
         assertThatThrownBy(() -> FileLimits.DEFAULTS.withControlRate(10, 1 << 20))
-                .hasMessage("control rate: 10 bytes/s (expected: >= 1024)");
+                .hasMessage("files-control-rate: 10 bytes/s (expected: >= 1024)");
         assertThatThrownBy(() -> FileLimits.DEFAULTS.withOffers(10, 5))
-                .hasMessage("offers: 5 (expected: >= offers per peer 10)");
+                .hasMessage("files-max-offers: 5 (expected: >= files-max-offers-per-peer 10)");
         assertThatThrownBy(() -> FileLimits.DEFAULTS.withUploadTimeout(Duration.ofMillis(10)))
-                .hasMessage("upload timeout: PT0.01S (expected: >= 1 s)");
+                .hasMessage("upload-timeout: 10 ms (expected: >= 1 s)");
     }
 }
