@@ -73,8 +73,8 @@ public final class FileLimitCounters {
             last[1] = now;
             last[2] = count;
         }
-        log.warn("files/1 limit {} by {}: {} ({} in all, {} more since the last such line)", limit, peer, detail,
-                count, skipped);
+        log.warn("files/1 limit {} ({}) by {}: {} ({} in all, {} more since the last such line)", limit,
+                limit.meaning(), peer, detail, count, skipped);
     }
 
     /** How often {@code limit} triggered. */

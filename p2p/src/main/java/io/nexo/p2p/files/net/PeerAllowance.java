@@ -24,10 +24,6 @@ final class PeerAllowance {
             count--;
             bytes -= n;
         }
-
-        synchronized int count() {
-            return count;
-        }
     }
 
     private static final class Peer {
