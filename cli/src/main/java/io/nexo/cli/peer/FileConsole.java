@@ -5,6 +5,7 @@ import io.nexo.p2p.files.FileId;
 import io.nexo.p2p.files.SharedFile;
 import io.nexo.p2p.files.net.FileEvents;
 import io.nexo.p2p.files.net.FileExchange;
+import io.nexo.p2p.files.net.FileLimitCounters;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The file commands of the {@code nexo peer} console ({@code /share}, {@code /files}, {@code /get},
- * {@code /downloads}, {@code /cancel}) and the printing of file events: a progress line per
+ * {@code /downloads}, {@code /cancel}, {@code /limits}) and the printing of file events: a progress line per
  * download each second for people, {@code shared}, {@code files}, {@code file-progress},
  * {@code file-complete} and {@code file-failed} objects in {@code --json} mode.
  */
@@ -25,7 +26,8 @@ final class FileConsole implements FileEvents {
             "  /files                       list the files the network offers (name, size, id, peers)",
             "  /get ID [DEST]               download a file (ID or its first digits, as /files shows)",
             "  /downloads                   downloads in progress",
-            "  /cancel ID                   stop a download and delete its partial file");
+            "  /cancel ID                   stop a download and delete its partial file",
+            "  /limits                      how often peers hit the file exchange's limits");
 
     private final ConsoleIO io;
     private final EventFormat format;
@@ -60,6 +62,7 @@ final class FileConsole implements FileEvents {
                 }
             }
             case "/downloads" -> io.println(downloadsList(files.downloads()));
+            case "/limits" -> io.println(limitsList(files.limitCounters().snapshot()));
             case "/cancel" -> {
                 if (parts.length < 2) {
                     io.println(format.error("usage: /cancel ID"));
@@ -182,6 +185,17 @@ final class FileConsole implements FileEvents {
         }
         StringBuilder sb = new StringBuilder(downloads.size() + " download(s):");
         downloads.forEach(p -> sb.append("\n  ").append(progressLine(p)));
+        return sb.toString();
+    }
+
+    private String limitsList(Map<FileLimitCounters.Limit, Long> counts) {
+        if (format.json()) {
+            Map<String, Object> byName = EventFormat.map();
+            counts.forEach((limit, n) -> byName.put(limit.name(), n));
+            return Json.object(EventFormat.map("event", "file-limits", "counts", byName));
+        }
+        StringBuilder sb = new StringBuilder("file exchange limits triggered since start:");
+        counts.forEach((limit, n) -> sb.append(String.format("%n  %-18s %8d  %s", limit, n, limit.meaning())));
         return sb.toString();
     }
 

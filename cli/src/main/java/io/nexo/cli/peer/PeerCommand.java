@@ -51,7 +51,7 @@ import java.util.concurrent.CountDownLatch;
                 "",
                 "Console commands: TEXT, /msg NAME-or-PEERID TEXT, /peers,",
                 "/connect [PEERID@]HOST:PORT, /share PATH, /files, /get ID [DEST],",
-                "/downloads, /cancel ID, /help, /quit (or exit).",
+                "/downloads, /cancel ID, /limits, /help, /quit (or exit).",
                 ""})
 public final class PeerCommand implements Callable<Integer> {
 

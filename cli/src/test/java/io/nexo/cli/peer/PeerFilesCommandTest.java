@@ -151,6 +151,8 @@ class PeerFilesCommandTest {
         a.await("no downloads in progress");
         a.type("/cancel " + "cd".repeat(32));
         a.await("! no download of cdcdcdcdcdcd in progress");
+        a.type("/limits");
+        a.await("UNREQUESTED_BLOCK\\s+0  unrequested blocks dropped");
         a.type("/help");
         a.await("/get ID \\[DEST\\]");
         assertThat(a.stop()).isZero();

@@ -1,6 +1,5 @@
 package io.nexo.p2p.files.net;
 
-import io.netty.buffer.ByteBuf;
 import io.nexo.p2p.files.ChannelOpener;
 import io.nexo.p2p.files.ChunkRequester;
 import io.nexo.p2p.files.DownloadListener;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The downloads of this node: fetches a manifest from a holder, runs a {@link DownloadSession} per
  * file with every holder as a source, sends its chunk requests and cancels, assembles the blocks
- * that answer them (only those: see {@link RequestedChunks}) and hands whole chunks to the verifier,
+ * that answer them (only those: see {@link BlockIntake}) and hands whole chunks to the verifier,
  * and keeps sources up to date as holders come, go, refuse or report what they hold.
  */
 final class Downloads {
@@ -72,13 +71,10 @@ final class Downloads {
     private final FileSessions sessions;
     private final Announcer announcer;
     private final FileThreads threads;
-    private final ChunkVerifier verifier;
     private final ManifestFetcher manifests;
-    private final BlockAssembler<PeerId> assembler;
+    private final BlockIntake intake;
     private final LongSupplier nanoTime;
     private final Random random;
-    private final RequestedChunks requested;
-    private final FileLimitCounters counters;
     private final Map<FileId, Download> running = new ConcurrentHashMap<>();
     private final Map<FileId, DownloadSession<PeerId>> finished = Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
@@ -90,8 +86,7 @@ final class Downloads {
 
     Downloads(PeerId self, FileExchangeConfig config, FileEvents events, ShareRegistry registry,
               FileCatalog<PeerId> catalog, FileSessions sessions, Announcer announcer, FileThreads threads,
-              ChunkVerifier verifier, BlockAssembler<PeerId> assembler, LongSupplier nanoTime, Random random,
-              FileLimitCounters counters) {
+              BlockIntake intake, LongSupplier nanoTime, Random random) {
         this.self = self;
         this.config = config;
         this.events = events;
@@ -100,13 +95,10 @@ final class Downloads {
         this.sessions = sessions;
         this.announcer = announcer;
         this.threads = threads;
-        this.verifier = verifier;
         this.manifests = new ManifestFetcher(sessions, catalog, config.manifestTimeout());
-        this.assembler = assembler;
+        this.intake = intake;
         this.nanoTime = nanoTime;
         this.random = random;
-        this.counters = counters;
-        this.requested = new RequestedChunks(nanoTime);
     }
 
     /** Resumes the downloads left in the state folder. */
@@ -196,8 +188,7 @@ final class Downloads {
 
     /** The node reports {@code peer} gone: its requests go to others. */
     void onDisconnected(PeerId peer) {
-        assembler.discard(peer);
-        requested.forget(peer);
+        intake.forget(peer);
         for (Download d : running.values()) {
             d.partialSources.remove(peer);
             threads.onWriters(() -> d.session.onPeerGone(peer));
@@ -209,8 +200,7 @@ final class Downloads {
      * again at once if it is still reachable on another session.
      */
     void onSessionClosed(PeerId peer) {
-        assembler.discard(peer);
-        requested.forget(peer);
+        intake.forget(peer);
         for (Download d : running.values()) {
             if (d.session.hasSource(peer)) {
                 threads.onWriters(() -> {
@@ -264,55 +254,16 @@ final class Downloads {
         }
     }
 
-    /**
-     * A block: assembled when its chunk was requested from this peer, dropped quietly when it was
-     * cancelled lately, else dropped and counted (a peer that keeps sending them is closed).
-     */
+    /** A block: taken if its chunk was requested of this peer (see {@link BlockIntake}). */
     void onBlock(PeerSession from, FileFrames.Block b) {
-        PeerId peer = from.peerId();
-        RequestedChunks.Verdict verdict = requested.check(peer, b.id(), b.index(), b.data().readableBytes());
-        if (verdict != RequestedChunks.Verdict.REQUESTED) {
-            b.data().release();
-            if (verdict == RequestedChunks.Verdict.UNREQUESTED) {
-                unrequested(from, b);
-            }
-            return;
-        }
         Download d = running.get(b.id());
-        FileManifest m = d == null ? null : d.session.manifest();
-        if (m == null || b.index() >= m.chunkCount() || d.session.isDropped(peer)) {
-            log.debug("Ignoring block {}@{} from {}", b.index(), b.offset(), from);
-            b.data().release(); // late block of a finished or cancelled download, or of a dropped peer
-            return;
-        }
-        Optional<ByteBuf> chunk;
-        try {
-            chunk = assembler.add(peer, b.id(), b.index(), b.offset(), b.data(), m.chunkLength(b.index()));
-        } catch (IllegalArgumentException e) {
-            threads.onWriters(() -> d.session.dropPeer(peer, e.getMessage()));
-            return;
-        }
-        chunk.ifPresent(c -> {
-            requested.arrived(peer, b.id(), b.index());
-            verifier.submit(d.session, peer, b.index(), c);
-        });
-    }
-
-    private void unrequested(PeerSession from, FileFrames.Block b) {
-        int strikes = requested.strike(from.peerId());
-        int max = config.limits().maxUnrequestedBlocks();
-        counters.trip(FileLimitCounters.Limit.UNREQUESTED_BLOCK, from, "block " + b.index() + "@" + b.offset()
-                + " of " + b.id().shortForm() + " was not requested (" + strikes + " from this peer)");
-        if (strikes > max) {
-            counters.trip(FileLimitCounters.Limit.UNREQUESTED_CLOSE, from, strikes + " unrequested blocks");
-            from.close("more than " + max + " unrequested files/1 blocks");
-        }
+        intake.onBlock(from, b, d == null ? null : d.session);
     }
 
     /** Expires requests, reports progress, retries holders and refreshes bitmaps (timer, once a second). */
     void tick() {
         int tick = ticks.incrementAndGet();
-        requested.expire();
+        intake.expire();
         for (Download d : running.values()) {
             d.session.tick();
             if (d.session.state() == DownloadSession.State.RUNNING) {
@@ -410,7 +361,7 @@ final class Downloads {
 
         @Override
         public void request(PeerId peer, FileId file, int chunk) {
-            requested.requested(peer, file, chunk); // before sending: the answer may come at once
+            intake.requested(peer, file, chunk); // before sending: the answer may come at once
             if (!sessions.send(peer, FileMessages.getChunk(file, chunk))) {
                 Download d = running.get(file);
                 if (d != null) {
@@ -421,8 +372,7 @@ final class Downloads {
 
         @Override
         public void cancel(PeerId peer, FileId file, int chunk) {
-            requested.cancelled(peer, file, chunk, manifest.chunkLength(chunk));
-            assembler.discard(peer, file, chunk);
+            intake.cancelled(peer, file, chunk, manifest.chunkLength(chunk));
             sessions.send(peer, FileMessages.cancel(file, chunk));
         }
     }

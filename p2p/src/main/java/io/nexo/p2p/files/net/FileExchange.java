@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * every peer that holds the file. The engine is in {@code io.nexo.p2p.files}; this class is its
  * binding to the node's sessions ({@link AppProtocol} {@value FileFrames#PROTOCOL}) and the user's
  * entry point. The roles are in this package: {@link FileDispatcher} (frames), {@link ChunkServer}
- * (uploads), {@link ManifestServer}, {@link Downloads} (with {@link ManifestFetcher} and
- * {@link ChunkVerifier}), {@link Announcer} (offers and catalog), {@link FileSessions}.
+ * (uploads), {@link ManifestServer}, {@link Downloads} (with {@link ManifestFetcher},
+ * {@link BlockIntake} and {@link ChunkVerifier}), {@link Announcer} (offers and catalog), {@link FileSessions}.
  *
  * <p>Threads: frames arrive on session I/O threads, where requested chunks are also read and
  * received chunks assembled; each assembled chunk is hashed, written and marked on the verifier
@@ -93,8 +93,9 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         this.sessions = new FileSessions(node, alloc, allowance, counters);
         this.announcer = new Announcer(node, registry, catalog, sessions, counters);
         this.chunks = new ChunkServer(config, registry, sessions, threads, alloc, nanoTime, counters);
+        BlockIntake intake = new BlockIntake(assembler, verifier, threads, counters, limits, nanoTime);
         this.downloads = new Downloads(node.peerId(), config, events, registry, catalog, sessions, announcer,
-                threads, verifier, assembler, nanoTime, random, counters);
+                threads, intake, nanoTime, random);
         this.dispatcher = new FileDispatcher(sessions, downloads, chunks, new ManifestServer(registry, sessions),
                 announcer, allowance, counters);
         announcer.onHolder(downloads::onHolder);
