@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sessions file exchange talks on: the open session with each peer (dialling it when a holder
@@ -27,10 +29,16 @@ import java.util.function.Supplier;
  */
 final class FileSessions {
 
+    private static final Logger log = LoggerFactory.getLogger(FileSessions.class);
+    /** Room in a frame for its kind byte and protocol name (with their length prefixes). */
+    static final int FRAME_HEADROOM = 64;
+
     private final PeerNode node;
     private final ByteBufAllocator alloc;
     private final PeerAllowance allowance;
     private final FileLimitCounters counters;
+    /** Largest payload of a frame the peer accepts: the frame limit less the kind byte and protocol name. */
+    private final int maxPayloadBytes;
     private final Map<PeerId, PeerSession> sessions = new ConcurrentHashMap<>();
     private final Set<Channel> watched = ConcurrentHashMap.newKeySet();
     private final Map<PeerId, CompletableFuture<PeerSession>> dialling = new ConcurrentHashMap<>();
@@ -41,6 +49,7 @@ final class FileSessions {
         this.alloc = alloc;
         this.allowance = allowance;
         this.counters = counters;
+        this.maxPayloadBytes = node.config().limits().maxFrameBytes() - FRAME_HEADROOM;
     }
 
     /** Called with the peer whenever a watched session's channel closes (while the exchange runs). */
@@ -131,9 +140,23 @@ final class FileSessions {
 
     /** Sends {@code msg} on {@code s} when it is open (a peer over the outbound-queue bound is dropped). */
     void send(PeerSession s, FileMessage msg) {
-        if (s.isOpen()) {
+        if (s.isOpen() && fits(s, msg)) {
             s.sendBinaryBounded(FileFrames.message(alloc, msg));
         }
+    }
+
+    /**
+     * True when {@code msg} fits in one frame: the peer would refuse a bigger one and close the session
+     * (a manifest of a huge file under a small {@code --max-message-size}), so it is not sent.
+     */
+    private boolean fits(PeerSession s, FileMessage msg) {
+        int bytes = 1 + msg.getSerializedSize();
+        if (bytes <= maxPayloadBytes) {
+            return true;
+        }
+        log.warn("Not sending {} of {} bytes to {}: over the frame limit of {} bytes", msg.getBodyCase(), bytes, s,
+                maxPayloadBytes);
+        return false;
     }
 
     /**
@@ -159,6 +182,9 @@ final class FileSessions {
             return false;
         }
         FileMessage msg = answer.get();
+        if (!fits(s, msg)) {
+            return false;
+        }
         long bytes = 1L + msg.getSerializedSize();
         PeerAllowance.Replies reserved = allowance.reserveReply(s.peerId(), bytes);
         if (reserved == null) {
