@@ -42,7 +42,7 @@ public final class FileLimitOptions {
     int maxUnrequestedBlocks;
 
     @Option(names = "--upload-timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "A chunk a peer has not taken within this frees its upload slot and closes the"
+            description = "A peer that takes no data of its uploads for this long loses their slots and its"
                     + " session (default: ${DEFAULT-VALUE}).")
     int uploadTimeoutSeconds;
 

@@ -12,7 +12,7 @@ import java.util.Set;
  * {@code maxPerPeer} to any one peer, so one greedy downloader cannot take every slot. A request
  * that finds no slot is refused as busy and the downloader asks another peer or retries later.
  * Each slot is a {@link Lease}, released once (by the completed write, or by the timeout that frees
- * the slot of a peer that does not read: see {@link #overdue}). Thread-safe.
+ * the slot of a peer that does not read: see {@link #overdue} and {@link #progressed}). Thread-safe.
  *
  * @param <P> how the caller names a peer
  */
@@ -72,6 +72,18 @@ public final class UploadSlots<P> {
         lease.writeStartedNanos = nowNanos;
     }
 
+    /**
+     * The peer took data of one of its uploads at {@code nowNanos}: none of its uploads is overdue
+     * before a full timeout from now (its later chunks wait behind the earlier ones on one connection).
+     */
+    public synchronized void progressed(P peer, long nowNanos) {
+        for (Lease<P> l : leases) {
+            if (l.writing && l.peer.equals(peer)) {
+                l.writeStartedNanos = nowNanos;
+            }
+        }
+    }
+
     /** Returns the slot of {@code lease}; false (nothing done) when it was returned already. */
     public synchronized boolean release(Lease<P> lease) {
         if (!leases.remove(lease)) {
@@ -81,7 +93,10 @@ public final class UploadSlots<P> {
         return true;
     }
 
-    /** Leases whose write started {@code timeoutNanos} or more before {@code nowNanos} (not released here). */
+    /**
+     * Leases whose write started, or whose peer last took data, {@code timeoutNanos} or more before
+     * {@code nowNanos} (not released here).
+     */
     public synchronized List<Lease<P>> overdue(long nowNanos, long timeoutNanos) {
         List<Lease<P>> out = new ArrayList<>();
         for (Lease<P> l : leases) {

@@ -44,6 +44,21 @@ class UploadSlotsTest {
     }
 
     @Test
+    void aPeerThatTakesDataKeepsAllItsUploadsAlive() {
+        UploadSlots<String> slots = new UploadSlots<>(4, 2);
+        UploadSlots.Lease<String> first = slots.tryAcquire("a");
+        UploadSlots.Lease<String> queued = slots.tryAcquire("a"); // waits behind the first on the connection
+        UploadSlots.Lease<String> other = slots.tryAcquire("b");
+        slots.writing(first, 0);
+        slots.writing(queued, 0);
+        slots.writing(other, 0);
+
+        slots.progressed("a", 40); // a block of the first chunk was taken
+        assertThat(slots.overdue(50, 50)).containsExactly(other);
+        assertThat(slots.overdue(90, 50)).containsExactly(first, queued, other);
+    }
+
+    @Test
     void validatesLimits() {
         assertThatThrownBy(() -> new UploadSlots<>(0, 1)).hasMessage("max uploads: 0 (expected: >= 1)");
         assertThatThrownBy(() -> new UploadSlots<>(2, 3)).hasMessage("max uploads per peer: 3 (expected: 1-2)");

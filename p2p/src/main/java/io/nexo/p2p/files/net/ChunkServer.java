@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves chunks to peers ({@code GetChunk}, {@code Cancel}) within the upload slots and the upload
  * rate cap. A chunk is read on the session's thread straight from the file into a direct buffer and
- * written as blocks with one flush. A slot is freed when the write completes, or when it has not
- * completed within {@link FileLimits#uploadTimeout()}: the peer is not reading, and its session is
- * closed, so peers that never read cannot hold every slot.
+ * written as blocks with one flush. A slot is freed when the write completes, or when the peer has
+ * taken no block of its uploads within {@link FileLimits#uploadTimeout()}: it is not reading, and its
+ * session is closed, so peers that never read cannot hold every slot (a slow reader keeps its slots).
  */
 final class ChunkServer implements AutoCloseable {
 
@@ -112,15 +112,16 @@ final class ChunkServer implements AutoCloseable {
     }
 
     /**
-     * Frees the slots of uploads whose write has not completed within the upload timeout and closes
-     * those peers' sessions (they do not read). Call about once a second.
+     * Frees the slots of uploads whose peer has taken none of their data within the upload timeout
+     * and closes those peers' sessions (they do not read). Call about once a second.
      */
     void expireUploads() {
         for (UploadSlots.Lease<PeerId> lease : slots.overdue(nanoTime.getAsLong(), timeoutNanos)) {
             Upload u = writing.remove(lease);
             if (slots.release(lease)) {
                 counters.trip(FileLimitCounters.Limit.UPLOAD_TIMEOUT, lease.peer().shortId(), "chunk "
-                        + (u == null ? "?" : u.key().index()) + " not taken within " + timeoutNanos / 1_000_000 + " ms");
+                        + (u == null ? "?" : u.key().index()) + " not taken: no data read for "
+                        + timeoutNanos / 1_000_000 + " ms");
                 if (u != null) {
                     u.to().close("files/1 upload not read within " + timeoutNanos / 1_000_000 + " ms");
                 }
@@ -215,7 +216,12 @@ final class ChunkServer implements AutoCloseable {
         // all blocks of the chunk with one flush (in one event-loop task when called from elsewhere)
         Runnable write = () -> {
             for (int i = 0; i < frames.size() - 1; i++) {
-                ch.write(frames.get(i), ch.voidPromise());
+                // each block the peer takes proves it reads: its uploads are not overdue
+                ch.write(frames.get(i)).addListener(f -> {
+                    if (f.isSuccess()) {
+                        slots.progressed(u.key().peer(), nanoTime.getAsLong());
+                    }
+                });
             }
             ch.writeAndFlush(frames.get(frames.size() - 1)).addListener(f -> {
                 writing.remove(u.lease());

@@ -20,8 +20,8 @@ import java.util.Objects;
  * @param maxOffers              catalog records in all
  * @param maxUnrequestedBlocks   blocks a peer may send for chunks this node did not ask it for before
  *                               its session is closed (each is dropped and counted)
- * @param uploadTimeout          an upload slot whose chunk the peer has not taken within this is freed
- *                               and the peer's session closed (it is not reading)
+ * @param uploadTimeout          a peer that takes no data of its uploads for this long loses their
+ *                               slots and its session (it is not reading); a slow reader keeps them
  */
 public record FileLimits(long controlBytesPerSecond, long controlBurstBytes, int maxQueuedReplies,
                          long maxQueuedReplyBytes, int maxOffersPerPeer, int maxOffers, int maxUnrequestedBlocks,

@@ -132,6 +132,8 @@ class FileExchangeTest {
         assertThat(byPeer).containsOnlyKeys(a.node().peerId(), b.node().peerId(), d.node().peerId());
         assertThat(byPeer.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(5));
         assertThat(byPeer.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(51);
+        // endgame copies were cancelled on the way: their blocks are late, not unrequested
+        assertThat(c.files().limitCounters().snapshot()).allSatisfy((limit, n) -> assertThat(n).isZero());
     }
 
     /**
