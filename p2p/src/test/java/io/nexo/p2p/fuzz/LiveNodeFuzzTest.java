@@ -21,6 +21,7 @@ import io.nexo.p2p.files.net.FileEvents;
 import io.nexo.p2p.files.net.FileExchange;
 import io.nexo.p2p.files.net.FileExchangeConfig;
 import io.nexo.p2p.files.net.FileFrames;
+import io.nexo.p2p.files.net.FileLimits;
 import io.nexo.p2p.files.proto.FileMessage;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.node.PeerNode;
@@ -69,8 +70,8 @@ import static org.awaitility.Awaitility.await;
  *
  * Each input has an expected outcome, decided here from the wire format alone (not by asking the
  * node's code): bytes that cannot be what the protocol allows at that point (an unparseable
- * envelope or files/1 message, a second Hello, a file id that is not 32 bytes...) must close that
- * session; well-formed input, however odd its content, must be tolerated: the node answers the Ping
+ * envelope or files/1 message, a second Hello, a file id that is not 32 bytes, more unrequested
+ * chunk blocks than the node tolerates...) must close that session; well-formed input, however odd its content, must be tolerated: the node answers the Ping
  * sent after it and keeps the session. A node that neither answers nor closes within 5 s is hung. In
  * the handshake the fuzzer cannot know the client's freshly generated key, so no input can be a
  * valid Hello: the node must close the connection (at once or at its handshake timeout) and never
@@ -182,7 +183,8 @@ class LiveNodeFuzzTest {
     /**
      * File exchange: the fuzzer's bytes are the payload of a {@code files/1} binary frame (a type
      * byte, then a protobuf FileMessage or a block header and chunk data) sent to a node that shares
-     * a file. A malformed one closes the session; nothing may escape or hang.
+     * a file. A malformed one closes the session, and so does a block beyond the limit of
+     * unrequested ones (this client requests nothing); nothing may escape or hang.
      */
     @FuzzTest(maxDuration = "10s")
     void files(byte[] payload) throws Exception {
@@ -190,8 +192,12 @@ class LiveNodeFuzzTest {
             filesClient = new FuzzClient(node(), true);
             filesClient.established.get(ANSWER.toMillis() * 2, TimeUnit.MILLISECONDS);
         }
-        sendThenPing(filesClient, new BinaryFrame(FileFrames.PROTOCOL, Unpooled.wrappedBuffer(payload)),
-                filesMustClose(payload));
+        boolean mustClose = filesMustClose(payload);
+        if (!mustClose && payload[0] == 2) {
+            // a well-formed block nobody asked for: dropped, and one more than the limit closes the session
+            mustClose = ++filesClient.unrequestedBlocks > FileLimits.DEFAULT_MAX_UNREQUESTED_BLOCKS;
+        }
+        sendThenPing(filesClient, new BinaryFrame(FileFrames.PROTOCOL, Unpooled.wrappedBuffer(payload)), mustClose);
     }
 
     /** An envelope the node must refuse: not protobuf, or a handshake message or goodbye after the handshake. */
@@ -289,6 +295,8 @@ class LiveNodeFuzzTest {
         final Channel channel;
         final NodeIdentity identity = NodeIdentity.generate();
         long nextSeq = 1;
+        /** Well-formed blocks sent on this session: the node requested none of them. */
+        int unrequestedBlocks;
 
         FuzzClient(PeerNode target, boolean handshake) throws InterruptedException {
             PeerTls tls = new PeerTls(identity);
