@@ -64,6 +64,7 @@ public final class AddressBook {
     private final Optional<Path> file;
     private final int capacity;
     private final Map<PeerId, Entry> entries = new HashMap<>();
+    private boolean changed;
 
     public AddressBook(Optional<Path> dataDir, int capacity) {
         this.file = dataDir.map(d -> d.resolve(FILE));
@@ -121,6 +122,19 @@ public final class AddressBook {
             Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.warn("cannot write address book {}: {}", f, e.toString());
+        }
+    }
+
+    /** Notes that the book has something worth saving at the next {@link #saveIfChanged()}. */
+    public void changed() {
+        changed = true;
+    }
+
+    /** Saves the book if {@link #changed()} was called since the last save. */
+    public void saveIfChanged() {
+        if (changed) {
+            changed = false;
+            save();
         }
     }
 

@@ -1,0 +1,158 @@
+package io.nexo.p2p.node;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.AddressBook;
+import io.nexo.p2p.discovery.Backoff;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.session.PeerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Opens outbound connections and tracks them until their session is established or they fail
+ * (then backs off the address book entry and the bootstrap peer). Control loop only; lookups by
+ * address and by peer are constant-time.
+ */
+final class Dialler {
+
+    private static final Logger log = LoggerFactory.getLogger(Dialler.class);
+
+    /** A connection in progress: where to, who waits for it, and whether the user asked for it. */
+    record Dial(DialTarget target, CompletableFuture<PeerInfo> result, boolean user) {
+    }
+
+    private final ControlLoop control;
+    private final PeerChannels channels;
+    private final SessionTable sessions;
+    private final AddressBook book;
+    private final BootstrapPeers bootstrap;
+    private final Backoff backoff;
+    private final Clock clock;
+    private final Random random;
+    private final EventSink events;
+    private final BooleanSupplier stopped;
+    private final PeerId self;
+
+    private final Map<Channel, Dial> dials = new HashMap<>();
+    private final Map<HostAndPort, Integer> byAddress = new HashMap<>();
+    private final Map<PeerId, Integer> byPeer = new HashMap<>();
+
+    Dialler(ControlLoop control, PeerChannels channels, SessionTable sessions, AddressBook book,
+            BootstrapPeers bootstrap, Backoff backoff, Clock clock, Random random, EventSink events,
+            BooleanSupplier stopped, PeerId self) {
+        this.control = control;
+        this.channels = channels;
+        this.sessions = sessions;
+        this.book = book;
+        this.bootstrap = bootstrap;
+        this.backoff = backoff;
+        this.clock = clock;
+        this.random = random;
+        this.events = events;
+        this.stopped = stopped;
+        this.self = self;
+    }
+
+    /** Dials {@code target}; {@code result} completes with the peer or fails saying why. */
+    void dial(DialTarget target, CompletableFuture<PeerInfo> result, boolean user) {
+        if (stopped.getAsBoolean()) {
+            result.completeExceptionally(new PeerException("node is stopping"));
+            return;
+        }
+        if (target.peerId().isPresent()) {
+            PeerSession existing = sessions.get(target.peerId().get());
+            if (existing != null) {
+                result.complete(PeerInfo.of(existing));
+                return;
+            }
+            if (target.peerId().get().equals(self)) {
+                result.completeExceptionally(new PeerException("that is this node's own id"));
+                return;
+            }
+        }
+        if (channels.addresses().isSelf(target.address())) {
+            result.completeExceptionally(new PeerException(target.address() + " is this node's own address"));
+            return;
+        }
+        ChannelFuture cf = channels.connect(target, target.address().toSocketAddress());
+        track(cf.channel(), new Dial(target, result, user));
+        cf.addListener(f -> {
+            if (!f.isSuccess()) {
+                control.execute(() -> failed(cf.channel(), "cannot connect to " + target.address() + ": "
+                        + PeerException.describe(f.cause())));
+            }
+        });
+    }
+
+    /** The dial that opened {@code ch}, if any, now done with (its session is established). */
+    Dial take(Channel ch) {
+        Dial d = dials.remove(ch);
+        if (d != null) {
+            untrack(d);
+        }
+        return d;
+    }
+
+    /** The connection on {@code ch} failed before its session was established. */
+    void failed(Channel ch, String reason) {
+        Dial d = take(ch);
+        if (d == null) {
+            return;
+        }
+        if (d.user()) {
+            log.info("{}", reason);
+        } else {
+            log.debug("{}", reason);
+        }
+        d.target().peerId().ifPresent(id -> book.failed(id, backoff, random, clock.millis()));
+        if (bootstrap.failed(d.target().address(), clock.millis()) && !d.user()) {
+            events.emit(new PeerEvent.Error(reason + " (will retry with backoff)"));
+        }
+        d.result().completeExceptionally(new PeerException(reason));
+    }
+
+    boolean dialing(HostAndPort address) {
+        return byAddress.containsKey(address);
+    }
+
+    boolean dialingPeer(PeerId id) {
+        return byPeer.containsKey(id);
+    }
+
+    /** Connections in progress. */
+    int inFlight() {
+        return dials.size();
+    }
+
+    /** Closes every connection in progress; returns their close futures. */
+    List<ChannelFuture> closeAll() {
+        List<ChannelFuture> closing = new ArrayList<>();
+        for (Channel ch : dials.keySet()) {
+            closing.add(ch.close());
+        }
+        return closing;
+    }
+
+    private void track(Channel ch, Dial d) {
+        dials.put(ch, d);
+        byAddress.merge(d.target().address(), 1, Integer::sum);
+        d.target().peerId().ifPresent(id -> byPeer.merge(id, 1, Integer::sum));
+    }
+
+    private void untrack(Dial d) {
+        byAddress.computeIfPresent(d.target().address(), (k, n) -> n > 1 ? n - 1 : null);
+        d.target().peerId().ifPresent(id -> byPeer.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null));
+    }
+}

@@ -1,0 +1,109 @@
+package io.nexo.p2p.node;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.core.transport.Transport;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.session.PeerChannelInitializer;
+import io.nexo.p2p.session.SessionHandler;
+import io.nexo.p2p.session.SessionListener;
+import io.nexo.p2p.tls.PeerTls;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/**
+ * Opens the node's channels: the listening socket, outbound connections, and the peer pipeline of
+ * an admitted inbound connection. Knows the node's own addresses once it is bound.
+ */
+final class PeerChannels {
+
+    private final PeerNodeConfig config;
+    private final PeerTls tls;
+    private final EventLoopGroup ioGroup;
+    private final SessionListener events;
+    private volatile PeerAddresses addresses;
+
+    PeerChannels(PeerNodeConfig config, PeerTls tls, EventLoopGroup ioGroup, SessionListener events) {
+        this.config = config;
+        this.tls = tls;
+        this.ioGroup = ioGroup;
+        this.events = events;
+    }
+
+    /**
+     * Binds the listen address with {@code gate} admitting each accepted connection.
+     *
+     * @throws PeerException if the address cannot be bound (in use, not local...)
+     */
+    Channel bind(ChannelHandler gate) {
+        ServerBootstrap sb = new ServerBootstrap()
+                .group(ioGroup)
+                .channel(Transport.best().serverChannelClass())
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .childHandler(gate);
+        ChannelFuture bind = sb.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            throw new PeerException("cannot listen on " + config.listen() + ": " + bindFailure(bind.cause()));
+        }
+        Channel ch = bind.channel();
+        addresses = new PeerAddresses(config.listen(), HostAndPort.of((InetSocketAddress) ch.localAddress()),
+                config.advertise());
+        return ch;
+    }
+
+    /** The node's own addresses; null before {@link #bind}. */
+    PeerAddresses addresses() {
+        return addresses;
+    }
+
+    /** Starts a connection to {@code to} (already resolved) that must prove {@code target}'s pinned id. */
+    ChannelFuture connect(DialTarget target, InetSocketAddress to) {
+        Bootstrap b = new Bootstrap()
+                .group(ioGroup)
+                .channel(Transport.best().socketChannelClass())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.limits().handshakeTimeout().toMillis())
+                .handler(new PeerChannelInitializer(tls, localInfo(), config.limits(), events, true, target.peerId()));
+        return b.connect(to);
+    }
+
+    /** Builds the peer pipeline of an admitted inbound connection. */
+    void initInbound(SocketChannel ch) {
+        new PeerChannelInitializer(tls, localInfo(), config.limits(), events, false, Optional.empty())
+                .buildPipeline(ch);
+    }
+
+    private SessionHandler.LocalInfo localInfo() {
+        return new SessionHandler.LocalInfo(config.identity().peerId(), config.name(), addresses.advertised(),
+                config.networkKey());
+    }
+
+    private WriteBufferWaterMark waterMark() {
+        int high = (int) Math.min(Integer.MAX_VALUE, config.limits().maxOutboundQueueBytes() / 2);
+        return new WriteBufferWaterMark(high / 2, high);
+    }
+
+    /** "address in use" and "not a local address" in words, whatever the transport's exception. */
+    static String bindFailure(Throwable c) {
+        String m = String.valueOf(c.getMessage());
+        if (m.contains("in use")) {
+            return "address in use";
+        }
+        if (m.contains("assign requested address")) {
+            return "not an address of this machine";
+        }
+        return c instanceof BindException ? "address in use or not local" : m;
+    }
+}
