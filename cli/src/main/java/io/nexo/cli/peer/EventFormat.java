@@ -1,6 +1,7 @@
 package io.nexo.cli.peer;
 
 import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.node.ConnectionCounts;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
 
@@ -93,6 +94,18 @@ final class EventFormat {
                     .append(p.outbound() ? "  outbound" : "  inbound");
         }
         return sb.toString();
+    }
+
+    /** The connection manager's counters, after the peer list of {@code /peers}. */
+    String connections(ConnectionCounts c) {
+        if (json) {
+            return Json.object(map("event", "connections", "inbound", c.inbound(), "outbound", c.outbound(),
+                    "refusedPerIp", c.refusedPerIp(), "refusedPerSubnet", c.refusedPerSubnet(),
+                    "refusedFull", c.refusedFull(), "trimmed", c.evicted()));
+        }
+        return "connections: " + c.inbound() + " inbound, " + c.outbound() + " outbound; refused "
+                + c.refusedPerIp() + " over the per-IP cap, " + c.refusedPerSubnet() + " over the per-subnet cap, "
+                + c.refusedFull() + " when full; " + c.evicted() + " inbound trimmed";
     }
 
     static Map<String, Object> map(Object... kv) {

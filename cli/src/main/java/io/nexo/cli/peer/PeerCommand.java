@@ -10,6 +10,7 @@ import io.nexo.p2p.files.net.FileExchangeConfig;
 import io.nexo.p2p.files.net.FileFrames;
 import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.node.ConnectionLimits;
 import io.nexo.p2p.node.DataDirLock;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerException;
@@ -89,8 +90,24 @@ public final class PeerCommand implements Callable<Integer> {
     int targetPeers;
 
     @Option(names = "--max-peers", paramLabel = "N", defaultValue = "50",
-            description = "Peers in total, inbound and outbound (default: ${DEFAULT-VALUE}).")
+            description = "Peers in total, inbound and outbound; when full, an outbound or --join peer trims an inbound one (default: ${DEFAULT-VALUE}).")
     int maxPeers;
+
+    @Option(names = "--max-inbound", paramLabel = "N", defaultValue = "" + ConnectionLimits.DEFAULT_MAX_INBOUND,
+            description = "Inbound peers at most; beyond it the least useful are trimmed to --inbound-low-water (default: ${DEFAULT-VALUE}).")
+    int maxInbound;
+
+    @Option(names = "--inbound-low-water", paramLabel = "N",
+            description = "Inbound peers left after a trim (default: 4/5 of --max-inbound).")
+    Integer inboundLowWater;
+
+    @Option(names = "--max-inbound-per-subnet", paramLabel = "N", defaultValue = "" + ConnectionLimits.DEFAULT_MAX_INBOUND_PER_SUBNET,
+            description = "Inbound connections from one IPv4 /24 or IPv6 /64 (default: ${DEFAULT-VALUE}).")
+    int maxInboundPerSubnet;
+
+    @Option(names = "--inbound-grace", paramLabel = "SECONDS", defaultValue = "20",
+            description = "A new inbound peer is not trimmed for this long (default: ${DEFAULT-VALUE}).")
+    int inboundGrace;
 
     @Option(names = "--lan", description = "Find peers on the local network by UDP multicast (239.255.77.77:5077).")
     boolean lan;
@@ -335,8 +352,26 @@ public final class PeerCommand implements Callable<Integer> {
                 .withLan(lan, DiscoveryParams.DEFAULT_LAN_GROUP, DiscoveryParams.defaults().lanInterval());
         PeerNodeConfig config = new PeerNodeConfig(identity, name != null ? name : identity.peerId().shortId(),
                 listenAt, advertise, join, persistent ? Optional.of(dataDir) : Optional.empty(), key, limits,
-                GossipParams.defaults().withMode(mode), discovery);
+                GossipParams.defaults().withMode(mode), discovery, connectionLimits());
         return config;
+    }
+
+    /** The connection manager's flags -> its record; a bad value names the flag. */
+    private ConnectionLimits connectionLimits() {
+        if (inboundGrace < 0) {
+            throw new UsageException("--inbound-grace: " + inboundGrace + " (expected: >= 0)");
+        }
+        try {
+            return new ConnectionLimits(maxInbound, inboundLowWater != null ? inboundLowWater
+                    : Math.max(0, maxInbound) * 4 / 5, maxInboundPerSubnet, Duration.ofSeconds(inboundGrace));
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            for (String[] f : new String[][] {{"maxInboundPerSubnet", "--max-inbound-per-subnet"},
+                    {"maxInbound", "--max-inbound"}, {"inboundLowWater", "--inbound-low-water"}}) {
+                m = m.replace(f[0] + ":", f[1] + ":").replace("at most " + f[0], "at most " + f[1]);
+            }
+            throw new UsageException(m);
+        }
     }
 
     private static int positive(String flag, int v) {

@@ -70,7 +70,10 @@ final class PeerConsole implements PeerListener {
         String[] parts = line.split("\\s+", 3);
         switch (parts[0]) {
             case "/help" -> io.println(format.json() ? format.info(HELP) : HELP);
-            case "/peers" -> io.println(format.peers(node.peers()));
+            case "/peers" -> {
+                io.println(format.peers(node.peers()));
+                io.println(format.connections(node.connectionCounts()));
+            }
             case "/connect" -> {
                 if (parts.length < 2) {
                     io.println(format.error("usage: /connect HOST:PORT or /connect PEERID@HOST:PORT"));

@@ -79,6 +79,17 @@ class PeerCommandTest {
     }
 
     @Test
+    void badConnectionLimitsNameTheFlagAndExit2(@TempDir Path data) throws IOException {
+        assertThat(run("peer", "--max-inbound", "10", "--inbound-low-water", "11", "--data-dir", data.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo(
+                "nexo peer: --inbound-low-water: 11 (expected: 0-10, at most --max-inbound)");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--max-inbound-per-subnet", "0", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --max-inbound-per-subnet: 0 (expected: > 0)");
+    }
+
+    @Test
     void badPinnedIdIsOneLineAndExit2() throws IOException {
         assertThat(run("peer", "--join", "abc@127.0.0.1:5000")).isEqualTo(2);
         assertThat(err.toString().strip()).contains("invalid peer id 'abc'").doesNotContain("\n");
@@ -113,7 +124,8 @@ class PeerCommandTest {
         assertThat(out.toString()).contains("--listen", "--join", "--name", "--data-dir", "--network-key",
                 "--advertise", "--target-peers", "--max-peers", "--lan", "--json", "--no-console", "--plaintext",
                 "--max-message-size", "--rate-limit", "--max-outbound-queue", "--max-conns-per-ip",
-                "--handshake-timeout", "--gossip", "/msg", "/peers", "/connect", "/quit");
+                "--handshake-timeout", "--gossip", "--max-inbound", "--inbound-low-water",
+                "--max-inbound-per-subnet", "--inbound-grace", "/msg", "/peers", "/connect", "/quit");
     }
 
     @Test
@@ -142,6 +154,8 @@ class PeerCommandTest {
         type("/msg");
         await().atMost(Duration.ofSeconds(5)).until(() -> out.toString().contains("! usage: /msg"));
         assertThat(out.toString()).contains("! nobody is connected; message not sent", "no peers connected",
+                "connections: 0 inbound, 0 outbound; refused 0 over the per-IP cap, 0 over the per-subnet cap, "
+                        + "0 when full; 0 inbound trimmed",
                 "! unknown command /bogus (see /help)", "! usage: /msg NAME-or-PEERID TEXT");
         type("exit");
         assertThat(running.get(10, TimeUnit.SECONDS)).isZero();

@@ -7,6 +7,7 @@ import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.node.ConnectionLimits;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
@@ -98,7 +99,10 @@ public final class GossipBench {
                                 .withHandshakeTimeout(Duration.ofSeconds(60)))
                         // the topology is built below; no dialling of its own
                         .withDiscovery(DiscoveryParams.defaults().withDegree(0, p.nodes())
-                                .withMaxConnectionsPerIp(p.nodes() * 4));
+                                .withMaxConnectionsPerIp(p.nodes() * 4))
+                        // every node is on 127.0.0.1: no inbound budget or subnet cap between them
+                        .withConnections(ConnectionLimits.defaults().withInbound(p.nodes(), p.nodes())
+                                .withMaxInboundPerSubnet(p.nodes() * 4));
                 PeerNode node = new PeerNode(config, e -> {
                     if (e instanceof PeerEvent.MessageReceived m && m.topic().equals("bench")) {
                         long now = System.nanoTime();

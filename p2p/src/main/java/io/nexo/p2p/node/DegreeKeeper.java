@@ -49,11 +49,14 @@ final class DegreeKeeper {
         fill();
     }
 
-    /** Dials known peers until the outbound target is met (counting dials in flight). */
+    /**
+     * Dials known peers until the outbound target is met (counting dials in flight). Inbound
+     * sessions do not take outbound slots: when the node is full, an outbound session that arrives
+     * trims an inbound peer ({@link ConnectionManager}), so an inbound flood cannot stop it dialling.
+     */
     void fill() {
         long outbound = sessions.outboundCount() + dialler.inFlight();
-        int room = params.maxPeers() - sessions.size() - dialler.inFlight();
-        long need = Math.min(params.targetOutbound() - outbound, room);
+        long need = Math.min(params.targetOutbound(), params.maxPeers()) - outbound;
         if (need <= 0) {
             return;
         }

@@ -77,6 +77,8 @@ public final class PeerNode implements AutoCloseable {
     private final DirectMessages direct;
     private final SessionLifecycle lifecycle;
     private final EnvelopeDispatcher dispatcher;
+    private final ConnectionManager connections;
+    private final ConnectionStats connectionStats = new ConnectionStats();
     private long ticks;
 
     private volatile boolean started;
@@ -125,8 +127,11 @@ public final class PeerNode implements AutoCloseable {
         this.degree = new DegreeKeeper(config.discovery(), self, sessions, dialler, bootstrap, book, clock, random);
         this.exchange = new AddressExchange(self, sessions, book, random, degree::fill);
         this.direct = new DirectMessages(self, config.name(), control, sessions, book, dialler, random, events);
-        this.lifecycle = new SessionLifecycle(config.discovery(), config.limits().handshakeTimeout().toMillis(),
-                control, sessions, dialler, bootstrap, book, router, exchange, clock, random, events, () -> closed);
+        this.connections = new ConnectionManager(config.connections(), config.discovery().maxPeers(), clock,
+                bootstrap::isBootstrap);
+        this.lifecycle = new SessionLifecycle(config.discovery().backoff(), config.limits().handshakeTimeout().toMillis(),
+                connections, connectionStats, control, sessions, dialler, bootstrap, book, router, exchange, clock,
+                random, events, () -> closed);
         this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, protocols);
     }
 
@@ -143,7 +148,8 @@ public final class PeerNode implements AutoCloseable {
         }
         started = true;
         try {
-            serverChannel = channels.bind(new InboundGate(config.discovery().maxConnectionsPerIp(), channels));
+            serverChannel = channels.bind(new InboundGate(config.discovery().maxConnectionsPerIp(),
+                    config.connections().maxInboundPerSubnet(), channels, connectionStats));
         } catch (PeerException e) {
             shutdownGroup();
             throw e;
@@ -253,6 +259,11 @@ public final class PeerNode implements AutoCloseable {
     /** The established session with {@code id}, for protocols built on the node. */
     public Optional<PeerSession> session(PeerId id) {
         return control.call(() -> Optional.ofNullable(sessions.get(id)));
+    }
+
+    /** Sessions in and out, and what the connection manager refused and trimmed so far. */
+    public ConnectionCounts connectionCounts() {
+        return control.call(() -> connectionStats.snapshot(connections.inboundCount(), connections.outboundCount()));
     }
 
     public GossipRouter.Stats gossipStats() {

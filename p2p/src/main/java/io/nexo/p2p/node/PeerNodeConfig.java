@@ -26,10 +26,12 @@ import java.util.Optional;
  * @param limits     per-session limits
  * @param gossip     broadcast parameters
  * @param discovery  degree, exchange and reconnection parameters
+ * @param connections inbound budget, per-subnet cap and trimming (the connection manager)
  */
 public record PeerNodeConfig(NodeIdentity identity, String name, HostAndPort listen, List<HostAndPort> advertise,
                              List<DialTarget> bootstrap, Optional<Path> dataDir, Optional<NetworkKey> networkKey,
-                             SessionLimits limits, GossipParams gossip, DiscoveryParams discovery) {
+                             SessionLimits limits, GossipParams gossip, DiscoveryParams discovery,
+                             ConnectionLimits connections) {
 
     public PeerNodeConfig {
         Objects.requireNonNull(identity, "identity");
@@ -45,39 +47,53 @@ public record PeerNodeConfig(NodeIdentity identity, String name, HostAndPort lis
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(gossip, "gossip");
         Objects.requireNonNull(discovery, "discovery");
+        Objects.requireNonNull(connections, "connections");
+    }
+
+    /** With the default {@link ConnectionLimits}. */
+    public PeerNodeConfig(NodeIdentity identity, String name, HostAndPort listen, List<HostAndPort> advertise,
+                          List<DialTarget> bootstrap, Optional<Path> dataDir, Optional<NetworkKey> networkKey,
+                          SessionLimits limits, GossipParams gossip, DiscoveryParams discovery) {
+        this(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, discovery,
+                ConnectionLimits.defaults());
     }
 
     /** Defaults for everything but identity, name and listen address. */
     public static PeerNodeConfig of(NodeIdentity identity, String name, HostAndPort listen) {
         return new PeerNodeConfig(identity, name, listen, List.of(), List.of(), Optional.empty(),
-                Optional.empty(), SessionLimits.defaults(), GossipParams.defaults(), DiscoveryParams.defaults());
+                Optional.empty(), SessionLimits.defaults(), GossipParams.defaults(), DiscoveryParams.defaults(),
+                ConnectionLimits.defaults());
     }
 
     public PeerNodeConfig withBootstrap(List<DialTarget> targets) {
-        return new PeerNodeConfig(identity, name, listen, advertise, targets, dataDir, networkKey, limits, gossip, discovery);
+        return new PeerNodeConfig(identity, name, listen, advertise, targets, dataDir, networkKey, limits, gossip, discovery, connections);
     }
 
     public PeerNodeConfig withDataDir(Path dir) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, Optional.of(dir), networkKey, limits, gossip, discovery);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, Optional.of(dir), networkKey, limits, gossip, discovery, connections);
     }
 
     public PeerNodeConfig withNetworkKey(NetworkKey key) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, Optional.of(key), limits, gossip, discovery);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, Optional.of(key), limits, gossip, discovery, connections);
     }
 
     public PeerNodeConfig withLimits(SessionLimits l) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, l, gossip, discovery);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, l, gossip, discovery, connections);
     }
 
     public PeerNodeConfig withGossip(GossipParams g) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, g, discovery);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, g, discovery, connections);
     }
 
     public PeerNodeConfig withDiscovery(DiscoveryParams d) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, d);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, d, connections);
+    }
+
+    public PeerNodeConfig withConnections(ConnectionLimits c) {
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, discovery, c);
     }
 
     public PeerNodeConfig withAdvertise(List<HostAndPort> a) {
-        return new PeerNodeConfig(identity, name, listen, a, bootstrap, dataDir, networkKey, limits, gossip, discovery);
+        return new PeerNodeConfig(identity, name, listen, a, bootstrap, dataDir, networkKey, limits, gossip, discovery, connections);
     }
 }

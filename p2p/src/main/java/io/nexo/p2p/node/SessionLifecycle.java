@@ -1,29 +1,36 @@
 package io.nexo.p2p.node;
 
 import io.nexo.p2p.discovery.AddressBook;
-import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.discovery.Backoff;
 import io.nexo.p2p.gossip.GossipRouter;
+import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.session.PeerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
 /**
- * What happens when a session is established or ends: duplicate resolution, the peer limit, the
- * session table, the address book, gossip membership, bootstrap bookkeeping and the user's events.
- * Control loop only.
+ * What happens when a session is established or ends: duplicate resolution, admission by the
+ * {@link ConnectionManager} (and trimming the inbound peers it names), the session table, the
+ * address book, gossip membership, bootstrap bookkeeping and the user's events. Control loop only.
  */
 final class SessionLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(SessionLifecycle.class);
     static final String DUPLICATE = "duplicate connection";
 
-    private final DiscoveryParams params;
+    private final Backoff backoff;
     private final long replacedGraceMillis;
+    private final ConnectionManager connections;
+    private final ConnectionStats stats;
+    private final LogThrottle refusedLog = LogThrottle.perSecond();
+    private final LogThrottle trimmedLog = LogThrottle.perSecond();
     private final ControlLoop control;
     private final SessionTable sessions;
     private final Dialler dialler;
@@ -36,11 +43,14 @@ final class SessionLifecycle {
     private final EventSink events;
     private final BooleanSupplier stopped;
 
-    SessionLifecycle(DiscoveryParams params, long replacedGraceMillis, ControlLoop control, SessionTable sessions,
-                     Dialler dialler, BootstrapPeers bootstrap, AddressBook book, GossipRouter router,
-                     AddressExchange exchange, Clock clock, Random random, EventSink events, BooleanSupplier stopped) {
-        this.params = params;
+    SessionLifecycle(Backoff backoff, long replacedGraceMillis, ConnectionManager connections, ConnectionStats stats,
+                     ControlLoop control, SessionTable sessions, Dialler dialler, BootstrapPeers bootstrap,
+                     AddressBook book, GossipRouter router, AddressExchange exchange, Clock clock, Random random,
+                     EventSink events, BooleanSupplier stopped) {
+        this.backoff = backoff;
         this.replacedGraceMillis = replacedGraceMillis;
+        this.connections = connections;
+        this.stats = stats;
         this.control = control;
         this.sessions = sessions;
         this.dialler = dialler;
@@ -67,22 +77,34 @@ final class SessionLifecycle {
             log.debug("duplicate session with {}: keeping {} one", s.peerId().shortId(),
                     keep.outbound() ? "outbound" : "inbound");
             sessions.put(keep);
+            if (keep != existing) {
+                connections.added(keep.peerId(), keep.outbound(), remoteIp(keep));
+            }
             drop.close(DUPLICATE);
             if (dial != null) {
                 dial.result().complete(PeerInfo.of(keep));
             }
             return;
         }
-        if (sessions.size() >= params.maxPeers()) {
-            log.warn("refusing {}: peer limit of {} reached", s, params.maxPeers());
+        ConnectionManager.Decision decision = connections.decide(s.peerId(), s.outbound());
+        if (!decision.admit()) {
+            stats.refusedFull.increment();
+            long unlogged = refusedLog.allow();
+            if (unlogged >= 0) {
+                log.warn("refusing {}: no room ({} inbound, {} outbound, none may be trimmed; {} more refused since "
+                        + "the last such line)", s, connections.inboundCount(), connections.outboundCount(), unlogged);
+            }
             s.close("peer limit reached");
             if (dial != null) {
-                dial.result().completeExceptionally(new PeerException("this node has its maximum of "
-                        + params.maxPeers() + " peers"));
+                dial.result().completeExceptionally(new PeerException("this node has its maximum of peers"));
             }
             return;
         }
+        for (PeerId victim : decision.evict()) {
+            trim(sessions.get(victim));
+        }
         sessions.put(s);
+        connections.added(s.peerId(), s.outbound(), remoteIp(s));
         book.learn(s.peerId(), s.name(), PeerAddresses.dialable(s), clock.millis());
         book.succeeded(s.peerId());
         book.changed();
@@ -103,9 +125,31 @@ final class SessionLifecycle {
     }
 
     void closed(PeerSession s, String reason) {
-        if (!sessions.remove(s)) {
-            return; // a refused duplicate: nobody was told about it
+        if (sessions.isCurrent(s)) {
+            removed(s, reason);
         }
+        // otherwise a refused duplicate or a trimmed peer: already accounted for
+    }
+
+    /** Closes an inbound peer the connection manager chose to make room. */
+    private void trim(PeerSession victim) {
+        if (victim == null) {
+            return;
+        }
+        stats.evicted.increment();
+        long unlogged = trimmedLog.allow();
+        if (unlogged >= 0) {
+            log.info("trimming inbound peer {} to make room ({} more trimmed since the last such line)", victim,
+                    unlogged);
+        }
+        String reason = "trimmed to make room for other peers";
+        removed(victim, reason);
+        victim.close(reason);
+    }
+
+    private void removed(PeerSession s, String reason) {
+        sessions.remove(s);
+        connections.removed(s.peerId());
         router.peerDown(s.peerId());
         if (reason.endsWith(DUPLICATE)) {
             // the peer kept our other connection, whose handshake is not done here yet: report
@@ -121,9 +165,14 @@ final class SessionLifecycle {
         }
         book.learn(s.peerId(), s.name(), List.of(), clock.millis());
         // do not redial at once: the peer may just have stopped
-        book.failed(s.peerId(), params.backoff(), random, clock.millis());
+        book.failed(s.peerId(), backoff, random, clock.millis());
         book.changed();
         log.info("disconnected from {}: {}", s, reason);
         events.emit(new PeerEvent.PeerDisconnected(PeerInfo.of(s), reason));
+    }
+
+    private static InetAddress remoteIp(PeerSession s) {
+        return s.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress() : InetAddress.getLoopbackAddress();
     }
 }

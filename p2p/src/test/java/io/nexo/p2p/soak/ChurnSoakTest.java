@@ -5,6 +5,7 @@ import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.node.ConnectionLimits;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
@@ -81,7 +82,9 @@ class ChurnSoakTest {
                 // every node may hold all others: the two seed nodes are dialled by everyone (a real
                 // network sizes its seeds for that); the rest keep about 4 outbound each
                 .withDiscovery(TestNodes.config("x").discovery().withDegree(4, NODES + 10)
-                        .withMaxConnectionsPerIp(NODES * 4));
+                        .withMaxConnectionsPerIp(NODES * 4))
+                .withConnections(ConnectionLimits.defaults().withInbound(NODES + 10, NODES + 10)
+                        .withMaxInboundPerSubnet(NODES * 4));
         if (i > 0) {
             // everyone knows the first two nodes, as a real network knows its seed nodes
             List<DialTarget> seeds = new ArrayList<>(List.of(DialTarget.of(nodes[0].listenAddress())));
