@@ -28,6 +28,12 @@ public final class AddressBook {
 
     private static final Logger log = LoggerFactory.getLogger(AddressBook.class);
     static final String FILE = "peers.tsv";
+    /** Addresses kept per peer learnt from a third party (peer exchange). */
+    public static final int MAX_HEARSAY_ADDRS = 4;
+    /** Longest nickname kept, in UTF-8 bytes. */
+    public static final int MAX_NAME_BYTES = 64;
+    /** Longest line of the file read back; longer ones are skipped (a name is at most 64 bytes). */
+    static final int MAX_LINE_CHARS = 4096;
 
     /** What is known about one peer. */
     public static final class Entry {
@@ -76,28 +82,63 @@ public final class AddressBook {
         if (!Files.exists(f)) {
             return;
         }
-        try {
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+        // read back at most what the book can hold: a file grown by hand or by an old version
+        // cannot make the node read or keep more than capacity lines of MAX_LINE_CHARS
+        try (java.io.BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            int skipped = 0;
+            long[] budget = {(long) capacity * (MAX_LINE_CHARS + 1)};
+            String line;
+            while (entries.size() < capacity && (line = readBoundedLine(in, budget)) != null) {
                 String[] parts = line.split("\t", -1);
-                if (parts.length < 4 || line.startsWith("#")) {
+                if (line.startsWith("#") || line.isEmpty()) {
+                    continue;
+                }
+                if (parts.length < 4 || line.length() > MAX_LINE_CHARS || !validName(parts[1])) {
+                    skipped++;
                     continue;
                 }
                 try {
                     Entry e = new Entry(PeerId.parse(parts[0]), parts[1], Long.parseLong(parts[3]));
                     for (String a : parts[2].split(",")) {
-                        if (!a.isBlank()) {
+                        if (!a.isBlank() && e.addrs.size() < 8) {
                             e.addrs.add(HostAndPort.parse(a));
                         }
                     }
                     entries.put(e.id, e);
                 } catch (IllegalArgumentException bad) {
-                    log.warn("address book {}: skipping bad line '{}': {}", f, line, bad.getMessage());
+                    skipped++;
                 }
+            }
+            if (skipped > 0) {
+                log.warn("address book {}: skipped {} bad or oversized lines", f, skipped);
             }
             log.debug("address book {}: {} peers", f, entries.size());
         } catch (IOException e) {
             log.warn("cannot read address book {}: {}", f, e.toString());
         }
+    }
+
+    /**
+     * A line of at most MAX_LINE_CHARS + 1 characters (the rest of a longer one is skipped), or null
+     * at the end of the file or of {@code budget[0]}, the characters left to read.
+     */
+    private static String readBoundedLine(java.io.BufferedReader in, long[] budget) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c = -1;
+        while (budget[0] > 0 && (c = in.read()) >= 0 && c != '\n') {
+            budget[0]--;
+            if (sb.length() <= MAX_LINE_CHARS) {
+                sb.append((char) c);
+            }
+        }
+        budget[0]--;
+        return (c < 0 || budget[0] < 0) && sb.length() == 0 ? null : sb.toString();
+    }
+
+    /** A nickname as peers may send it: 1-64 bytes of UTF-8, no control characters. */
+    public static boolean validName(String name) {
+        return !name.isBlank() && name.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES
+                && name.codePoints().noneMatch(Character::isISOControl);
     }
 
     /** Writes the book (atomically: temporary file, then rename). */
@@ -141,7 +182,7 @@ public final class AddressBook {
     /** Records (or refreshes) a peer and addresses where it can be dialled. */
     public Entry learn(PeerId id, String name, List<HostAndPort> addrs, long seenMillis) {
         Entry e = entries.computeIfAbsent(id, k -> new Entry(k, name, 0));
-        if (name != null && !name.isBlank()) {
+        if (name != null && validName(name)) {
             e.name = name;
         }
         for (HostAndPort a : addrs) {
@@ -153,11 +194,45 @@ public final class AddressBook {
             e.addrs.remove(e.addrs.iterator().next());
         }
         e.lastSeenMillis = Math.max(e.lastSeenMillis, seenMillis);
+        evictOverCapacity();
+        return e;
+    }
+
+    /**
+     * Records a peer that a third party told of (peer exchange). Never changes what is known of a
+     * peer this node has been connected to (its addresses came from itself), nor the name of a peer
+     * already known; adds at most {@link #MAX_HEARSAY_ADDRS} addresses per peer. Returns true when
+     * the peer was new.
+     */
+    public boolean learnHearsay(PeerId id, String name, List<HostAndPort> addrs) {
+        Entry e = entries.get(id);
+        if (e != null && e.lastSeenMillis > 0) {
+            return false;
+        }
+        boolean fresh = e == null;
+        if (fresh) {
+            e = new Entry(id, name, 0);
+            entries.put(id, e);
+        }
+        for (HostAndPort a : addrs) {
+            if (e.addrs.size() >= MAX_HEARSAY_ADDRS) {
+                break;
+            }
+            if (a.port() != 0 && !isWildcard(a.host())) {
+                e.addrs.add(a);
+            }
+        }
+        if (fresh) {
+            evictOverCapacity();
+        }
+        return fresh;
+    }
+
+    private void evictOverCapacity() {
         if (entries.size() > capacity) {
             entries.values().stream().min(Comparator.comparingLong(Entry::lastSeenMillis))
                     .ifPresent(old -> entries.remove(old.id));
         }
-        return e;
     }
 
     /** True for 0.0.0.0 and ::, which are bind addresses, never dialable ones. */

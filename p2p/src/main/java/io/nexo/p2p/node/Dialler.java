@@ -11,19 +11,23 @@ import io.nexo.p2p.session.PeerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
 /**
  * Opens outbound connections and tracks them until their session is established or they fail
- * (then backs off the address book entry and the bootstrap peer). Control loop only; lookups by
- * address and by peer are constant-time.
+ * (then backs off the address book entry and the bootstrap peer). Host names are resolved by the
+ * {@link NameResolver}, never on the control loop; the dial counts as in flight meanwhile. Control
+ * loop only; lookups by address and by peer are constant-time.
  */
 final class Dialler {
 
@@ -45,14 +49,17 @@ final class Dialler {
     private final BooleanSupplier stopped;
     private final PeerId self;
 
+    private final NameResolver resolver;
+    private final Set<Dial> resolving = new HashSet<>();
     private final Map<Channel, Dial> dials = new HashMap<>();
     private final Map<HostAndPort, Integer> byAddress = new HashMap<>();
     private final Map<PeerId, Integer> byPeer = new HashMap<>();
 
-    Dialler(ControlLoop control, PeerChannels channels, SessionTable sessions, AddressBook book,
+    Dialler(ControlLoop control, PeerChannels channels, NameResolver resolver, SessionTable sessions, AddressBook book,
             BootstrapPeers bootstrap, Backoff backoff, Clock clock, Random random, EventSink events,
             BooleanSupplier stopped, PeerId self) {
         this.control = control;
+        this.resolver = resolver;
         this.channels = channels;
         this.sessions = sessions;
         this.book = book;
@@ -86,11 +93,36 @@ final class Dialler {
             result.completeExceptionally(new PeerException(target.address() + " is this node's own address"));
             return;
         }
-        ChannelFuture cf = channels.connect(target, target.address().toSocketAddress());
-        track(cf.channel(), new Dial(target, result, user));
+        Dial d = new Dial(target, result, user);
+        track(d);
+        resolving.add(d);
+        resolver.resolve(target.address()).whenComplete((to, err) -> control.execute(() -> resolved(d, to, err)));
+    }
+
+    private void resolved(Dial d, InetSocketAddress to, Throwable err) {
+        if (!resolving.remove(d)) {
+            return; // failed meanwhile (node stopping)
+        }
+        if (err != null) {
+            failed(d, "cannot connect to " + d.target().address() + ": " + PeerException.describe(err));
+            return;
+        }
+        if (stopped.getAsBoolean()) {
+            failed(d, "node is stopping");
+            return;
+        }
+        // IP literals from peers were checked when learnt (AddressScope); a name is checked now
+        if (!d.user() && !bootstrap.isBootstrap(d.target().address()) && !AddressScope.isLiteral(d.target().address().host())
+                && !channels.addresses().mayDialName(to.getAddress())) {
+            failed(d, "not dialling " + d.target().address() + " (" + to.getAddress().getHostAddress()
+                    + "): a name from a peer may not point this node at loopback, wildcard or multicast addresses");
+            return;
+        }
+        ChannelFuture cf = channels.connect(d.target(), to);
+        dials.put(cf.channel(), d);
         cf.addListener(f -> {
             if (!f.isSuccess()) {
-                control.execute(() -> failed(cf.channel(), "cannot connect to " + target.address() + ": "
+                control.execute(() -> failed(cf.channel(), "cannot connect to " + d.target().address() + ": "
                         + PeerException.describe(f.cause())));
             }
         });
@@ -107,10 +139,14 @@ final class Dialler {
 
     /** The connection on {@code ch} failed before its session was established. */
     void failed(Channel ch, String reason) {
-        Dial d = take(ch);
-        if (d == null) {
-            return;
+        Dial d = dials.remove(ch);
+        if (d != null) {
+            failed(d, reason);
         }
+    }
+
+    private void failed(Dial d, String reason) {
+        untrack(d);
         if (d.user()) {
             log.info("{}", reason);
         } else {
@@ -131,13 +167,17 @@ final class Dialler {
         return byPeer.containsKey(id);
     }
 
-    /** Connections in progress. */
+    /** Connections in progress (names being resolved included). */
     int inFlight() {
-        return dials.size();
+        return dials.size() + resolving.size();
     }
 
     /** Closes every connection in progress; returns their close futures. */
     List<ChannelFuture> closeAll() {
+        for (Dial d : List.copyOf(resolving)) {
+            resolving.remove(d);
+            failed(d, "node is stopping");
+        }
         List<ChannelFuture> closing = new ArrayList<>();
         for (Channel ch : dials.keySet()) {
             closing.add(ch.close());
@@ -145,8 +185,7 @@ final class Dialler {
         return closing;
     }
 
-    private void track(Channel ch, Dial d) {
-        dials.put(ch, d);
+    private void track(Dial d) {
         byAddress.merge(d.target().address(), 1, Integer::sum);
         d.target().peerId().ifPresent(id -> byPeer.merge(id, 1, Integer::sum));
     }

@@ -56,16 +56,35 @@ final class PeerAddresses {
 
     /**
      * Addresses where {@code s}'s node can be dialled: its listen addresses, with a loopback host
-     * replaced by the address it connected from when that is not loopback (another host). Linear in
-     * the number of addresses.
+     * replaced by the address it connected from when that is not loopback (another host), and only
+     * those it may point this node at ({@link AddressScope}); at most 16. Linear.
      */
     static List<HostAndPort> dialable(PeerSession s) {
         Set<HostAndPort> out = new LinkedHashSet<>();
         boolean remoteLoopback = isLoopback(s.remote().host());
         for (HostAndPort a : s.listenAddrs()) {
-            out.add(isLoopback(a.host()) && !remoteLoopback ? new HostAndPort(s.remote().host(), a.port()) : a);
+            if (out.size() >= AddressExchange.MAX_ADDRS) {
+                break;
+            }
+            HostAndPort d = isLoopback(a.host()) && !remoteLoopback ? new HostAndPort(s.remote().host(), a.port()) : a;
+            if (AddressScope.mayPointAt(s.remote(), d)) {
+                out.add(d);
+            }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * True when a host name that a peer suggested may be dialled at {@code a}, what it resolved to:
+     * never a wildcard or multicast address, and loopback only when this node itself listens on
+     * loopback (several nodes on one machine). So a remote cannot steer the node at services of its
+     * own host by a name.
+     */
+    boolean mayDialName(InetAddress a) {
+        if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
+            return false;
+        }
+        return !a.isLoopbackAddress() || isLoopback(listen.host());
     }
 
     static boolean isLoopback(String host) {

@@ -71,6 +71,7 @@ public final class PeerNode implements AutoCloseable {
     private final SessionTable sessions;
     private final GossipRouter router;
     private final PeerChannels channels;
+    private final NameResolver resolver;
     private final Dialler dialler;
     private final DegreeKeeper degree;
     private final AddressExchange exchange;
@@ -96,6 +97,12 @@ public final class PeerNode implements AutoCloseable {
      *              null for a group of the node's own (2 threads), shut down by {@link #close()}
      */
     public PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group) {
+        this(config, listener, clock, random, group, NameResolver.system(clock));
+    }
+
+    /** With the resolver of host names to dial (tests give one that is slow or hangs). */
+    PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
+             NameResolver resolver) {
         this.config = config;
         this.clock = clock;
         this.ownsGroup = group == null;
@@ -122,7 +129,8 @@ public final class PeerNode implements AutoCloseable {
         }, this::deliver, control.loop(), random, System::nanoTime);
         this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents());
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
-        this.dialler = new Dialler(control, channels, sessions, book, bootstrap, config.discovery().backoff(),
+        this.resolver = resolver;
+        this.dialler = new Dialler(control, channels, resolver, sessions, book, bootstrap, config.discovery().backoff(),
                 clock, random, events, () -> closed, self);
         this.degree = new DegreeKeeper(config.discovery(), self, sessions, dialler, bootstrap, book, clock, random);
         this.exchange = new AddressExchange(self, sessions, book, random, degree::fill);
@@ -151,6 +159,7 @@ public final class PeerNode implements AutoCloseable {
             serverChannel = channels.bind(new InboundGate(config.discovery().maxConnectionsPerIp(),
                     config.connections().maxInboundPerSubnet(), channels, connectionStats));
         } catch (PeerException e) {
+            resolver.close();
             shutdownGroup();
             throw e;
         }
@@ -206,6 +215,7 @@ public final class PeerNode implements AutoCloseable {
                 f.awaitUninterruptibly(2, TimeUnit.SECONDS);
             }
         }
+        resolver.close();
         shutdownGroup();
     }
 

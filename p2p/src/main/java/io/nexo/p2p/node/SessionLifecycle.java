@@ -70,6 +70,16 @@ final class SessionLifecycle {
             s.close("peer stopped");
             return;
         }
+        if (s.listenAddrs().size() > AddressExchange.MAX_ADDRS) {
+            // a peer has a few addresses; thousands are an attack on every node it is passed to
+            log.warn("refusing {}: {} listen addresses (expected: at most {})", s, s.listenAddrs().size(),
+                    AddressExchange.MAX_ADDRS);
+            s.close("too many listen addresses");
+            if (dial != null) {
+                dial.result().completeExceptionally(new PeerException("the peer announced too many addresses"));
+            }
+            return;
+        }
         PeerSession existing = sessions.get(s.peerId());
         if (existing != null && existing.isOpen()) {
             PeerSession keep = sessions.duplicateWinner(existing, s);
@@ -125,6 +135,7 @@ final class SessionLifecycle {
     }
 
     void closed(PeerSession s, String reason) {
+        exchange.forget(s);
         if (sessions.isCurrent(s)) {
             removed(s, reason);
         }

@@ -1,0 +1,135 @@
+package io.nexo.p2p.node;
+
+import com.google.protobuf.ByteString;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.AddressBook;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.session.PeerSession;
+import io.nexo.p2p.wire.proto.Direct;
+import io.nexo.p2p.wire.proto.Envelope;
+import io.nexo.p2p.wire.proto.PeerAddress;
+import io.nexo.p2p.wire.proto.PeerExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A peer that completes the real handshake and then lies about addresses (issue 11, items 4 and
+ * 7): what the node learns, what it refuses, and that its honest traffic is not slowed.
+ */
+class PeerExchangeAttackTest {
+
+    private final TestNodes net = new TestNodes();
+    private final RawPeers raw = new RawPeers();
+
+    @AfterEach
+    void close() {
+        raw.close();
+        net.close();
+    }
+
+    /**
+     * A node that dials nobody by itself, so what it learns stays in its book to look at, and asks a
+     * neighbour for addresses only when the session starts (not every 300 ms as test nodes do).
+     */
+    private PeerNode quiet(String name) {
+        DiscoveryParams d = TestNodes.config(name).discovery();
+        return net.start(TestNodes.config(name).withDiscovery(d.withDegree(0, 50)
+                .withIntervals(d.maintenanceInterval(), Duration.ofHours(1), d.backoff())));
+    }
+
+    private static PeerAddress entry(PeerId id, String name, String... addrs) {
+        return PeerAddress.newBuilder().setPeerId(id.value()).setName(name).addAllAddrs(List.of(addrs)).build();
+    }
+
+    private static Map<PeerId, AddressBook.Entry> book(PeerNode n) {
+        return n.knownPeers().stream().collect(Collectors.toMap(AddressBook.Entry::id, Function.identity()));
+    }
+
+    /** Sends a direct message on {@code s} and waits until {@code to} reported it: all sent before it was handled. */
+    private void sync(PeerSession s, RawPeers.Identity me, PeerNode to, String text) {
+        s.send(Envelope.newBuilder().setDirect(Direct.newBuilder().setId(ByteString.copyFrom(new byte[16]))
+                .setFromId(me.key().peerId().value()).setFromName("raw").setToId(to.peerId().value()).setText(text))
+                .build());
+        await().atMost(Duration.ofSeconds(5)).until(() -> net.events(to).directTexts().contains("raw: " + text));
+    }
+
+    @Test
+    void peerExchangeEntriesAreCheckedAndOnlyAnswersAreRead() {
+        PeerNode victim = quiet("victim");
+        PeerNode honest = quiet("honest");
+        victim.connect(DialTarget.of(honest.listenAddress())).join();
+        RawPeers.Identity me = RawPeers.Identity.generate();
+        PeerSession s = raw.connect("127.0.0.1", victim.listenAddress(), List.of(), me).join();
+        // the node asks every new neighbour for addresses: answer that request with poison
+        await().atMost(Duration.ofSeconds(5)).until(() -> raw.received.stream().anyMatch(Envelope::hasPexRequest));
+
+        PeerId stranger = NodeIdentity.generate().peerId();
+        PeerId longName = NodeIdentity.generate().peerId();
+        PeerId escape = NodeIdentity.generate().peerId();
+        PeerId wildcard = NodeIdentity.generate().peerId();
+        s.send(Envelope.newBuilder().setPex(PeerExchange.newBuilder()
+                .addPeers(entry(stranger, "stranger", "127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003",
+                        "127.0.0.1:7004", "127.0.0.1:7005"))
+                .addPeers(entry(longName, "n".repeat(65), "127.0.0.1:7010"))
+                .addPeers(entry(escape, "evil\u001b[2J", "127.0.0.1:7011"))
+                .addPeers(entry(wildcard, "nowhere", "0.0.0.0:7012", "224.0.0.1:7013", "[::]:7014"))
+                .addPeers(entry(honest.peerId(), "mallory", "127.0.0.1:7020", "127.0.0.1:7021")))
+                .build());
+        sync(s, me, victim, "after the answer");
+
+        Map<PeerId, AddressBook.Entry> known = book(victim);
+        assertThat(known.get(stranger).addrs()).hasSize(AddressBook.MAX_HEARSAY_ADDRS);
+        assertThat(known).doesNotContainKeys(longName, escape, wildcard);
+        // the entry about a peer the node met changed nothing: neither its addresses nor its name
+        assertThat(known.get(honest.peerId()).addrs()).containsExactly(honest.listenAddress());
+        assertThat(known.get(honest.peerId()).name()).isEqualTo("honest");
+
+        // nobody asked for this one
+        PeerId unsolicited = NodeIdentity.generate().peerId();
+        s.send(Envelope.newBuilder().setPex(PeerExchange.newBuilder()
+                .addPeers(entry(unsolicited, "pushed", "127.0.0.1:7030"))).build());
+        sync(s, me, victim, "after the push");
+        assertThat(book(victim)).doesNotContainKey(unsolicited);
+        assertThat(victim.peers()).extracting(PeerInfo::id).contains(me.key().peerId(), honest.peerId());
+    }
+
+    @Test
+    void aWelcomeWithFiftyThousandAddressesClosesThatSessionAndDoesNotSlowDirectMessages() {
+        PeerNode victim = quiet("victim");
+        PeerNode honest = quiet("honest");
+        victim.connect(DialTarget.of(honest.listenAddress())).join();
+        List<HostAndPort> many = new ArrayList<>();
+        for (int i = 0; i < 50_000; i++) {
+            many.add(new HostAndPort("10." + (i >> 16 & 0xff) + "." + (i >> 8 & 0xff) + "." + (i & 0xff), 5000));
+        }
+        List<RawPeers.Identity> ids = RawPeers.identities(3);
+        List<CompletableFuture<?>> attacks = new ArrayList<>();
+        for (RawPeers.Identity id : ids) {
+            attacks.add(raw.connect("127.0.0.1", victim.listenAddress(), many, id).exceptionally(e -> null));
+        }
+        for (int i = 0; i < 10; i++) {
+            String text = "direct " + i;
+            honest.sendDirect("victim", text).orTimeout(1, TimeUnit.SECONDS).join();
+            await().atMost(Duration.ofSeconds(1)).until(() -> net.events(victim).directTexts().contains("honest: " + text));
+        }
+        CompletableFuture.allOf(attacks.toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> raw.closed.get() == ids.size());
+        assertThat(victim.peers()).extracting(PeerInfo::id).containsExactly(honest.peerId());
+        assertThat(book(victim)).doesNotContainKeys(ids.stream().map(i -> i.key().peerId()).toArray(PeerId[]::new));
+    }
+}
