@@ -9,7 +9,8 @@ import java.util.Objects;
  * How a node finds and keeps peers.
  *
  * @param targetOutbound      the node dials known peers until it has this many outbound sessions
- * @param maxPeers            sessions in total (in and out); further inbound ones are refused
+ * @param maxPeers            sessions in total (in and out); when full, an outbound or bootstrap session
+ *                            trims an inbound one and a stranger is refused (see the node's ConnectionManager)
  * @param maxConnectionsPerIp inbound connections (handshaking or established) from one IP address
  * @param maintenanceInterval how often the node checks its degree and redials
  * @param pexInterval         how often it asks a random neighbour for more addresses

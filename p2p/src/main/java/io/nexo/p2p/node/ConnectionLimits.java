@@ -46,7 +46,7 @@ public record ConnectionLimits(int maxInbound, int inboundLowWater, int maxInbou
                 DEFAULT_GRACE_PERIOD);
     }
 
-    /** Inbound high and low water marks; the low one is kept at most the high one. */
+    /** Inbound high and low water marks. */
     public ConnectionLimits withInbound(int max, int lowWater) {
         return new ConnectionLimits(max, lowWater, maxInboundPerSubnet, gracePeriod);
     }

@@ -47,7 +47,7 @@ class EclipseTest {
 
     private PeerNode honest(String name) {
         // dials nobody by itself, so its session with the victim stays the victim's outbound one
-        return net.start(TestNodes.config(name).withDiscovery(TestNodes.config(name).discovery().withDegree(0, 50)));
+        return net.start(TestNodes.nonDialling(name));
     }
 
     /**

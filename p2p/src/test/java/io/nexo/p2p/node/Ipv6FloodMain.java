@@ -25,8 +25,7 @@ public final class Ipv6FloodMain {
 
     public static void main(String[] args) throws Exception {
         try (TestNodes net = new TestNodes(); RawPeers raw = new RawPeers()) {
-            PeerNode honest = net.start(TestNodes.config("honest").withDiscovery(
-                    TestNodes.config("x").discovery().withDegree(0, 50)));
+            PeerNode honest = net.start(TestNodes.nonDialling("honest"));
             PeerNodeConfig config = PeerNodeConfig.of(io.nexo.p2p.identity.NodeIdentity.generate(), "victim",
                             new HostAndPort(PREFIX + "1", 0))
                     .withDiscovery(TestNodes.config("x").discovery().withDegree(1, 50));

@@ -47,9 +47,9 @@ class PeerExchangeAttackTest {
      * neighbour for addresses only when the session starts (not every 300 ms as test nodes do).
      */
     private PeerNode quiet(String name) {
-        DiscoveryParams d = TestNodes.config(name).discovery();
-        return net.start(TestNodes.config(name).withDiscovery(d.withDegree(0, 50)
-                .withIntervals(d.maintenanceInterval(), Duration.ofHours(1), d.backoff())));
+        PeerNodeConfig c = TestNodes.nonDialling(name);
+        DiscoveryParams d = c.discovery();
+        return net.start(c.withDiscovery(d.withIntervals(d.maintenanceInterval(), Duration.ofHours(1), d.backoff())));
     }
 
     private static PeerAddress entry(PeerId id, String name, String... addrs) {
@@ -118,14 +118,13 @@ class PeerExchangeAttackTest {
             many.add(new HostAndPort("10." + (i >> 16 & 0xff) + "." + (i >> 8 & 0xff) + "." + (i & 0xff), 5000));
         }
         List<RawPeers.Identity> ids = RawPeers.identities(3);
+        Duration bound = net.directBound(honest, victim);
         List<CompletableFuture<?>> attacks = new ArrayList<>();
         for (RawPeers.Identity id : ids) {
             attacks.add(raw.connect("127.0.0.1", victim.listenAddress(), many, id).exceptionally(e -> null));
         }
         for (int i = 0; i < 10; i++) {
-            String text = "direct " + i;
-            honest.sendDirect("victim", text).orTimeout(1, TimeUnit.SECONDS).join();
-            await().atMost(Duration.ofSeconds(1)).until(() -> net.events(victim).directTexts().contains("honest: " + text));
+            net.directMillis(honest, victim, "during " + i, bound);
         }
         CompletableFuture.allOf(attacks.toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
         await().atMost(Duration.ofSeconds(10)).until(() -> raw.closed.get() == ids.size());
