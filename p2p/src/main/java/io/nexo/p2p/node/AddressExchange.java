@@ -92,7 +92,8 @@ final class AddressExchange {
         if (!asked.remove(s)) {
             long unlogged = refusedLog.allow();
             if (unlogged >= 0) {
-                log.info("ignoring an unsolicited peer exchange from {} ({} more since the last such line)", s, unlogged);
+                log.info("ignoring an unsolicited peer exchange from {} ({} more since the last such line)", s,
+                        unlogged);
             }
             return;
         }

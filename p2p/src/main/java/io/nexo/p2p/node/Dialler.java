@@ -112,7 +112,8 @@ final class Dialler {
             return;
         }
         // IP literals from peers were checked when learnt (AddressScope); a name is checked now
-        if (!d.user() && !bootstrap.isBootstrap(d.target().address()) && !AddressScope.isLiteral(d.target().address().host())
+        HostAndPort a = d.target().address();
+        if (!d.user() && !bootstrap.isBootstrap(a) && !AddressScope.isLiteral(a.host())
                 && !channels.addresses().mayDialName(to.getAddress())) {
             failed(d, "not dialling " + d.target().address() + " (" + to.getAddress().getHostAddress()
                     + "): a name from a peer may not point this node at loopback, wildcard or multicast addresses");

@@ -137,7 +137,8 @@ public final class PeerNode implements AutoCloseable {
         this.direct = new DirectMessages(self, config.name(), control, sessions, book, dialler, random, events);
         this.connections = new ConnectionManager(config.connections(), config.discovery().maxPeers(), clock,
                 bootstrap::isBootstrap);
-        this.lifecycle = new SessionLifecycle(config.discovery().backoff(), config.limits().handshakeTimeout().toMillis(),
+        this.lifecycle = new SessionLifecycle(config.discovery().backoff(),
+                config.limits().handshakeTimeout().toMillis(),
                 connections, connectionStats, control, sessions, dialler, bootstrap, book, router, exchange, clock,
                 random, events, () -> closed);
         this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, protocols);
