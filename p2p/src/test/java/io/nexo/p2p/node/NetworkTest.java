@@ -123,7 +123,8 @@ class NetworkTest {
                 first.gossip(), first.discovery());
         PeerNode back = net.start(again);
         assertThat(back.peerId()).isEqualTo(id);
-        await().atMost(Duration.ofSeconds(10)).until(() -> back.peers().size() == 1);
+        // each side reports the session when its own handshake ends: wait for both
+        await().atMost(Duration.ofSeconds(10)).until(() -> back.peers().size() == 1 && hub.peers().size() == 1);
         assertThat(back.peers().get(0).id()).isEqualTo(hub.peerId());
         assertThat(hub.peers().get(0).id()).isEqualTo(id);
     }

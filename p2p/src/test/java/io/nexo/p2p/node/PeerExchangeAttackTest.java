@@ -3,7 +3,6 @@ package io.nexo.p2p.node;
 import com.google.protobuf.ByteString;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.AddressBook;
-import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
@@ -72,7 +71,7 @@ class PeerExchangeAttackTest {
     void peerExchangeEntriesAreCheckedAndOnlyAnswersAreRead() {
         PeerNode victim = quiet("victim");
         PeerNode honest = quiet("honest");
-        victim.connect(DialTarget.of(honest.listenAddress())).join();
+        TestNodes.connect(victim, honest);
         RawPeers.Identity me = RawPeers.Identity.generate();
         PeerSession s = raw.connect("127.0.0.1", victim.listenAddress(), List.of(), me).join();
         // the node asks every new neighbour for addresses: answer that request with poison
@@ -112,7 +111,7 @@ class PeerExchangeAttackTest {
     void aWelcomeWithFiftyThousandAddressesClosesThatSessionAndDoesNotSlowDirectMessages() {
         PeerNode victim = quiet("victim");
         PeerNode honest = quiet("honest");
-        victim.connect(DialTarget.of(honest.listenAddress())).join();
+        TestNodes.connect(victim, honest);
         List<HostAndPort> many = new ArrayList<>();
         for (int i = 0; i < 50_000; i++) {
             many.add(new HostAndPort("10." + (i >> 16 & 0xff) + "." + (i >> 8 & 0xff) + "." + (i & 0xff), 5000));

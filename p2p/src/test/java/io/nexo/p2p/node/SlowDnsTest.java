@@ -36,7 +36,7 @@ class SlowDnsTest {
         PeerNode victim = net.start(new PeerNode(TestNodes.config("victim"), events, Clock.systemUTC(),
                 new SecureRandom(), null, hangs), events);
         PeerNode honest = net.start(TestNodes.config("honest"));
-        victim.connect(DialTarget.of(honest.listenAddress())).join(); // a literal: no lookup
+        TestNodes.connect(victim, honest); // a literal: no lookup
         Duration bound = net.directBound(honest, victim);
 
         CompletableFuture<PeerInfo> hung = victim.connect(DialTarget.of(new HostAndPort("slow.example", 5000)));

@@ -42,6 +42,12 @@ public final class TestNodes implements AutoCloseable {
         return n;
     }
 
+    /** {@code a} dials {@code b}; returns once both ends have the session (each side reports it on its own). */
+    public static void connect(PeerNode a, PeerNode b) {
+        a.connect(DialTarget.of(b.listenAddress())).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.peers().stream().anyMatch(p -> p.id().equals(a.peerId())));
+    }
+
     /**
      * Sends a direct message and waits until its recipient reported it; returns how long that took
      * (failing beyond {@code bound}).
