@@ -10,6 +10,9 @@ import io.nexo.lb.admin.LbAdmin;
 import io.nexo.lb.admin.LbController;
 import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.ConfigLoader;
+import io.nexo.lb.config.ListenerConfig;
+import io.nexo.lb.config.PoolConfig;
+import io.nexo.lb.tls.CertificateWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -19,8 +22,12 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** {@code nexo lb}: the layer-4 TCP load balancer, in the foreground until SIGTERM or SIGINT. */
 @Command(name = "lb",
@@ -34,6 +41,9 @@ import java.util.concurrent.Callable;
                         + "times out is skipped (the connection is retried on the next one); active TCP health "
                         + "checks take failing backends out and bring them back.",
                 "SIGTERM/SIGINT: stop accepting, let open connections finish (up to --drain-timeout), exit 0.",
+                "TLS: --tls-cert terminates TLS (certificate by SNI), --sni-route passes it through by SNI, "
+                        + "--backend-tls re-encrypts to the backends; certificates reload on SIGHUP, POST /api/reload "
+                        + "and when a certificate file changes.",
                 "--config FILE: several listeners and pools from a YAML file (docs/lb-config.md); SIGHUP reloads "
                         + "it without dropping or refusing a connection; an invalid file is refused and the old "
                         + "configuration keeps running.",
@@ -107,6 +117,13 @@ final class LbCommand implements Callable<Integer> {
             LbController controller = new LbController(lb, Optional.ofNullable(configFile));
             AdminServer adminServer = startAdmin(config, lb, controller);
             ReloadSignal reload = ReloadSignal.install(() -> reloadQuietly(controller));
+            ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "nexo-lb-certificate-watch");
+                t.setDaemon(true);
+                return t;
+            });
+            new CertificateWatcher(controller::certificateFiles, controller::reloadCertificates)
+                    .start(poller, CertificateWatcher.DEFAULT_POLL);
             try {
                 printListening(out, lb, config, adminServer);
                 String signal = signals.await();
@@ -116,6 +133,7 @@ final class LbCommand implements Callable<Integer> {
                 lb.stop(config.drainTimeout());
             } finally {
                 reload.close();
+                poller.shutdownNow();
                 if (adminServer != null) {
                     adminServer.close();
                 }
@@ -141,14 +159,34 @@ final class LbCommand implements Callable<Integer> {
                                        AdminServer adminServer) {
         lb.addresses().forEach((name, address) -> {
             var listener = config.listeners().stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow();
-            var pool = config.pools().get(listener.pool());
-            out.println("nexo lb listening on " + HostAndPort.of(address) + ", " + pool.policy() + " over "
-                    + String.join(", ", pool.backends().stream().map(b -> b.address().toString()).toList()));
+            out.println("nexo lb listening on " + HostAndPort.of(address) + describeRoute(listener, config));
         });
         if (adminServer != null) {
             out.println("admin API and stats page on http://" + adminServer.address() + "/");
         }
         out.flush();
+    }
+
+    /** ", round-robin over a, b", ", TLS, round-robin over a, b" or ", SNI x -> round-robin over a, other names closed". */
+    private static String describeRoute(ListenerConfig listener, BalancerConfig config) {
+        List<String> parts = new ArrayList<>();
+        if (listener.tls().terminates()) {
+            parts.add("TLS");
+        }
+        listener.tls().sniRoutes().forEach((name, pool) ->
+                parts.add("SNI " + name + " -> " + overBackends(config.pools().get(pool))));
+        boolean sni = listener.tls().routesBySni();
+        if (listener.pool() == null) {
+            parts.add("other names closed");
+        } else {
+            parts.add((sni ? "other names -> " : "") + overBackends(config.pools().get(listener.pool())));
+        }
+        return ", " + String.join(", ", parts);
+    }
+
+    private static String overBackends(PoolConfig pool) {
+        return pool.policy() + " over "
+                + String.join(", ", pool.backends().stream().map(b -> b.address().toString()).toList());
     }
 
     private static void reloadQuietly(LbController controller) {

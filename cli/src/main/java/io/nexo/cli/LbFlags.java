@@ -124,9 +124,18 @@ final class LbFlags {
                     + "(default: ${DEFAULT-VALUE}).")
     ProxyProtocol proxyProtocol;
 
+    /** TLS termination, SNI passthrough and TLS to the backends. */
+    @CommandLine.Mixin
+    LbTlsFlags tls;
+
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec command;
+
     /** These flags' names: none of them may be combined with {@code --config}. */
     static List<String> names() {
-        return List.copyOf(DEFAULTS.keySet());
+        List<String> names = new java.util.ArrayList<>(DEFAULTS.keySet());
+        names.addAll(LbTlsFlags.DEFAULTS.keySet());
+        return List.copyOf(names);
     }
 
     /**
@@ -143,11 +152,23 @@ final class LbFlags {
             Duration interval = checks ? checkInterval : HealthCheckConfig.DEFAULT.interval();
             HealthCheckConfig health = new HealthCheckConfig(checks, interval,
                     PoolConfig.defaultCheckTimeout(connectTimeout, interval), rise, fall, checkProtocol(checks));
-            PoolConfig pool = new PoolConfig(PoolConfig.FLAGS_POOL, policy,
-                    backends.stream().map(BackendConfig::of).toList(), health, connectTimeout, idleTimeout,
-                    proxyProtocol);
-            ListenerConfig listener = new ListenerConfig(null, listen, pool.name(), maxConnections);
-            return BalancerConfig.single(listener, pool, admin, accessLog, drainTimeout);
+            Map<String, PoolConfig> pools = new LinkedHashMap<>();
+            // with --sni-route, the seed's backends are no fallback: only an explicit --backend is
+            if (!tls.routesBySni() || backendsGiven()) {
+                pools.put(PoolConfig.FLAGS_POOL, pool(PoolConfig.FLAGS_POOL, backends, health));
+            }
+            Map<String, String> routePools = new LinkedHashMap<>();
+            for (LbTlsFlags.SniRoute route : tls.routesBySni() ? tls.sniRoutes : List.<LbTlsFlags.SniRoute>of()) {
+                String name = LbTlsFlags.poolName(route.name());
+                if (pools.put(name, pool(name, route.backends(), health)) != null) {
+                    throw new IllegalArgumentException("sni-route: '" + route.name() + "' given twice");
+                }
+                routePools.put(route.name(), name);
+            }
+            ListenerConfig listener = new ListenerConfig(null, listen,
+                    pools.containsKey(PoolConfig.FLAGS_POOL) ? PoolConfig.FLAGS_POOL : null, maxConnections,
+                    tls.listenerTls(routePools));
+            return new BalancerConfig(List.of(listener), pools, admin, accessLog, drainTimeout);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(asFlagMessage(e.getMessage()), e);
         }
@@ -161,6 +182,16 @@ final class LbFlags {
                     + protocol.describe() + " would never run (expected: an interval, or no --check-* flag)");
         }
         return protocol;
+    }
+
+    private PoolConfig pool(String name, List<HostAndPort> addresses, HealthCheckConfig health) {
+        return new PoolConfig(name, policy, addresses.stream().map(BackendConfig::of).toList(), health,
+                connectTimeout, idleTimeout, proxyProtocol, tls.backendTls());
+    }
+
+    private boolean backendsGiven() {
+        return command != null && command.commandLine() != null
+                && command.commandLine().getParseResult().hasMatchedOption("--backend");
     }
 
     /**
@@ -212,6 +243,7 @@ final class LbFlags {
         m.put("address", "--backend");
         m.put("backend name", "--backend");
         m.put("pool " + PoolConfig.FLAGS_POOL, "--backend");
+        LbTlsFlags.keyToFlag(m);
         return Map.copyOf(m);
     }
 
@@ -219,7 +251,11 @@ final class LbFlags {
     static final class Defaults implements CommandLine.IDefaultValueProvider {
         @Override
         public String defaultValue(ArgSpec arg) {
-            return arg instanceof OptionSpec option ? DEFAULTS.get(option.longestName()) : null;
+            if (!(arg instanceof OptionSpec option)) {
+                return null;
+            }
+            String name = option.longestName();
+            return DEFAULTS.containsKey(name) ? DEFAULTS.get(name) : LbTlsFlags.DEFAULTS.get(name);
         }
     }
 

@@ -26,6 +26,7 @@ import io.nexo.lb.proxy.FrontendInitializer;
 import io.nexo.lb.proxy.RelayTuning;
 import io.nexo.lb.proxy.ListenerState;
 import io.nexo.lb.stats.LbStatus;
+import io.nexo.lb.tls.BackendTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +76,8 @@ public final class LoadBalancer implements AutoCloseable {
             this.pool = pool;
             this.connector = new BackendConnector(pool, transport.socketChannelClass(),
                     (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), allocator, WATER_MARK,
-                    config.proxyProtocol());
+                    config.proxyProtocol(),
+                    config.backendTls().enabled() ? new BackendTls(config.name(), config.backendTls()) : null);
         }
 
         void startChecks() {
@@ -110,6 +112,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Transport transport;
     private final ByteBufAllocator allocator;
     private final ConnectionTracker tracker = new ConnectionTracker();
+    private final Routes routes = new Routes();
     private final long createdNanos = System.nanoTime();
 
     private volatile BalancerConfig config;
@@ -158,11 +161,12 @@ public final class LoadBalancer implements AutoCloseable {
         if (group != null || stopped) {
             throw new IllegalStateException("start() may be called once");
         }
+        Map<String, ListenerState.Route> firstRoutes = routes(config, pools); // certificates load here
         group = transport.newEventLoopGroup(ioThreads, "nexo-lb-io");
         Map<String, ListenerRuntime> bound = new LinkedHashMap<>();
         try {
             for (ListenerConfig lc : config.listeners()) {
-                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(route(lc, pools)));
+                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(firstRoutes.get(ConfigDiff.key(lc))));
                 bind(lr);
                 bound.put(ConfigDiff.key(lc), lr);
             }
@@ -176,17 +180,24 @@ public final class LoadBalancer implements AutoCloseable {
         listeners = bound;
         pools.values().forEach(PoolRuntime::startChecks);
         for (ListenerRuntime lr : bound.values()) {
-            PoolRuntime p = pools.get(lr.config.pool());
-            log.info("listening on {} ({}, {} io thread{}): listener {}, pool {}: {} over {}",
+            PoolRuntime p = lr.config.pool() == null ? null : pools.get(lr.config.pool());
+            log.info("listening on {} ({}, {} io thread{}): listener {}{}{}",
                     HostAndPort.of((InetSocketAddress) lr.channel.localAddress()), transport, ioThreads,
-                    ioThreads == 1 ? "" : "s", lr.config.name(), p.pool.name(), p.pool.policy().name(), p.pool.all());
+                    ioThreads == 1 ? "" : "s", lr.config.name(),
+                    lr.config.tls().routesBySni() ? ", SNI routes " + lr.config.tls().sniRoutes() : "",
+                    p == null ? "" : ", pool " + p.pool.name() + ": " + p.pool.policy().name() + " over " + p.pool.all());
         }
         return (InetSocketAddress) bound.values().iterator().next().channel.localAddress();
     }
 
-    private ListenerState.Route route(ListenerConfig lc, Map<String, PoolRuntime> poolMap) {
-        PoolRuntime p = poolMap.get(lc.pool());
-        return new ListenerState.Route(lc.name(), p.connector, p.config.idleTimeout().toNanos(), lc.maxConnections());
+    /** Every listener's route by {@link ConfigDiff#key}; throws for a bad certificate file. */
+    private Map<String, ListenerState.Route> routes(BalancerConfig bc, Map<String, PoolRuntime> poolMap) {
+        Map<String, ListenerState.Route> out = new LinkedHashMap<>();
+        for (ListenerConfig lc : bc.listeners()) {
+            out.put(ConfigDiff.key(lc), routes.build(lc, name -> poolMap.get(name).connector,
+                    name -> poolMap.get(name).config));
+        }
+        return out;
     }
 
     private void bind(ListenerRuntime lr) throws ListenException {
@@ -258,10 +269,11 @@ public final class LoadBalancer implements AutoCloseable {
             newPools.put(pc.name(), old != null && old.config.equals(pc) ? old : buildPool(pc, old));
         }
         Map<String, ListenerRuntime> oldListeners = listeners;
+        Map<String, ListenerState.Route> newRoutes = routes(next, newPools); // certificates load here
         List<ListenerRuntime> added = new ArrayList<>();
         try {
             for (ListenerConfig lc : diff.bind()) {
-                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(route(lc, newPools)));
+                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(newRoutes.get(ConfigDiff.key(lc))));
                 bind(lr);
                 added.add(lr);
             }
@@ -276,7 +288,7 @@ public final class LoadBalancer implements AutoCloseable {
             ListenerRuntime lr = oldListeners.get(key);
             if (lr != null) {
                 lr.config = lc;
-                lr.state.route(route(lc, newPools)); // the socket stays; new connections take the new route
+                lr.state.route(newRoutes.get(key)); // the socket stays; new connections take the new route
             } else {
                 lr = added.stream().filter(a -> ConfigDiff.key(a.config).equals(key)).findFirst().orElseThrow();
             }
@@ -321,6 +333,23 @@ public final class LoadBalancer implements AutoCloseable {
                 old.stopChecks();
             }
         }
+    }
+
+    /**
+     * Re-reads the certificate files of every listener that terminates TLS, for new connections; a bad
+     * file changes nothing (the exception names it).
+     *
+     * @return one line per listener reloaded
+     */
+    public List<String> reloadCertificates() {
+        List<String> lines = Routes.reloadCertificates(routes());
+        lines.forEach(line -> log.info("reload: {}", line));
+        return lines;
+    }
+
+    /** Each listener's current route, in configuration order. */
+    public List<ListenerState.Route> routes() {
+        return listeners.values().stream().map(l -> l.state.route()).toList();
     }
 
     /** The configuration running now. */
@@ -415,7 +444,8 @@ public final class LoadBalancer implements AutoCloseable {
             ps.add(new LbStatus.Pool(p.config.name(), p.pool.policy().name(), p.config.proxyProtocol().configName(),
                     bs));
         }
-        return new LbStatus(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - createdNanos), ls, ps);
+        return new LbStatus(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - createdNanos), ls, ps,
+                Routes.status(routes(), java.time.Instant.now()));
     }
 
     /**

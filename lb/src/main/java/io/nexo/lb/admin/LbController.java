@@ -17,8 +17,9 @@ import java.util.Optional;
 
 /**
  * {@link LbControl} over a running {@link LoadBalancer}: the admin API and SIGHUP both come here.
- * Reload re-reads the file the balancer was started with; an invalid file or a listener that cannot
- * bind leaves the running configuration as it was, and says why in the log and to the caller.
+ * Reload re-reads the file the balancer was started with (and with it every certificate file), or,
+ * started from flags, the {@code --tls-cert} files; an invalid file or a listener that cannot bind
+ * leaves the running configuration as it was, and says why in the log and to the caller.
  */
 public final class LbController implements LbControl {
 
@@ -59,6 +60,9 @@ public final class LbController implements LbControl {
     @Override
     public synchronized List<String> reload() {
         if (configFile.isEmpty()) {
+            if (lb.routes().stream().anyMatch(r -> r.tls() != null)) {
+                return reloadCertificates();
+            }
             log.warn("reload asked for, but nexo lb was started from flags: nothing to reload");
             throw new IllegalStateException("nothing to reload: nexo lb was started from flags, not --config FILE");
         }
@@ -82,6 +86,25 @@ public final class LbController implements LbControl {
             log.error("reload refused, the running configuration stays: {}", message);
             throw new IllegalArgumentException(message, e);
         }
+    }
+
+    /**
+     * Started from flags with {@code --tls-cert}: re-reads the certificate files (a changed file on
+     * disk comes here too). A bad file is refused whole; the certificates in service stay.
+     */
+    public synchronized List<String> reloadCertificates() {
+        try {
+            return lb.reloadCertificates();
+        } catch (IllegalArgumentException e) {
+            log.error("certificate reload refused, the certificates in service stay: {}", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** The certificate (and client CA) files in service, for the {@code CertificateWatcher}. */
+    public List<Path> certificateFiles() {
+        return lb.routes().stream().filter(r -> r.tls() != null).flatMap(r -> r.tls().files().stream())
+                .distinct().toList();
     }
 
     /** The backend object, for tests and the CLI. */

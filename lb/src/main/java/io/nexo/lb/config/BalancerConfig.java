@@ -41,9 +41,15 @@ public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolCon
             if (l.listen().port() != 0 && !addresses.add(l.listen())) {
                 throw new IllegalArgumentException("listen address " + l.listen() + " is used by two listeners");
             }
-            if (!pools.containsKey(l.pool())) {
-                throw new IllegalArgumentException("listener " + l.name() + ": pool '" + l.pool()
-                        + "' is not defined (expected one of: " + String.join(", ", pools.keySet()) + ")");
+            List<String> used = new java.util.ArrayList<>(l.tls().sniRoutes().values());
+            if (l.pool() != null) {
+                used.add(l.pool());
+            }
+            for (String pool : used) {
+                if (!pools.containsKey(pool)) {
+                    throw new IllegalArgumentException("listener " + l.name() + ": pool '" + pool
+                            + "' is not defined (expected one of: " + String.join(", ", pools.keySet()) + ")");
+                }
             }
         }
         for (Map.Entry<String, PoolConfig> e : pools.entrySet()) {

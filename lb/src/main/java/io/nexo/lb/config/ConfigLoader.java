@@ -104,18 +104,51 @@ public final class ConfigLoader {
 
     private ListenerConfig listener(YamlNode node) {
         Mapping m = mapping(node, "a listener");
-        keys(m, "name", "listen", "pool", "max-connections");
+        keys(m, "name", "listen", "pool", "max-connections", "tls-cert", "tls-alpn", "tls-min-version",
+                "tls-client-ca", "sni-routes", "sni-timeout");
         String name = optional(m, "name").map(n -> text(n, "name")).orElse(null);
         HostAndPort listen = address(required(m, "listen"), "listen");
-        String pool = text(required(m, "pool"), "pool");
+        ListenerTlsConfig tls = listenerTls(m);
+        // passing through by SNI, 'pool' is where unknown names go; without it they are closed
+        String pool = tls.routesBySni() && optional(m, "pool").isEmpty() ? null : text(required(m, "pool"), "pool");
         int max = optional(m, "max-connections").map(n -> integer(n, "max-connections"))
                 .orElse(ListenerConfig.DEFAULT_MAX_CONNECTIONS);
-        return build(m, () -> new ListenerConfig(name, listen, pool, max));
+        return build(m, () -> new ListenerConfig(name, listen, pool, max, tls));
+    }
+
+    /** A listener's TLS keys; certificate paths are relative to the file's directory. */
+    private ListenerTlsConfig listenerTls(Mapping m) {
+        List<Path> certs = optional(m, "tls-cert").map(n -> texts(n, "tls-cert")).orElse(List.of())
+                .stream().map(this::path).toList();
+        List<String> alpn = optional(m, "tls-alpn").map(n -> texts(n, "tls-alpn")).orElse(List.of());
+        String min = optional(m, "tls-min-version").map(n -> text(n, "tls-min-version"))
+                .orElse(ListenerTlsConfig.DEFAULT_MIN_VERSION);
+        Optional<Path> clientCa = optional(m, "tls-client-ca").map(n -> path(text(n, "tls-client-ca")));
+        Map<String, String> routes = new LinkedHashMap<>();
+        optional(m, "sni-routes").ifPresent(n -> mapping(n, "sni-routes").entries()
+                .forEach((host, pool) -> routes.put(host, text(pool, "sni-routes"))));
+        Duration timeout = optional(m, "sni-timeout").map(n -> duration(n, "sni-timeout"))
+                .orElse(ListenerTlsConfig.DEFAULT_SNI_TIMEOUT);
+        return build(m, () -> new ListenerTlsConfig(certs, alpn, min, clientCa, routes, timeout));
+    }
+
+    private Path path(String text) {
+        Path dir = file.toAbsolutePath().getParent();
+        return dir == null ? Path.of(text) : dir.resolve(text);
+    }
+
+    /** A list of values, or one value (commas separate several). */
+    private List<String> texts(YamlNode node, String key) {
+        if (node instanceof Sequence seq) {
+            return seq.items().stream().map(n -> text(n, key)).toList();
+        }
+        return List.of(text(node, key).split("\\s*,\\s*"));
     }
 
     private PoolConfig pool(String name, YamlNode node, int keyLine) {
         Mapping m = mapping(node, "pool " + name);
-        keys(m, "policy", "backends", "health-check", "connect-timeout", "idle-timeout", "proxy-protocol");
+        keys(m, "policy", "backends", "health-check", "connect-timeout", "idle-timeout", "proxy-protocol",
+                "backend-tls", "backend-ca", "backend-insecure");
         String policy = optional(m, "policy").map(n -> text(n, "policy")).orElse(PoolConfig.DEFAULT_POLICY);
         List<BackendConfig> backends = new ArrayList<>();
         for (YamlNode item : sequence(required(m, "backends"), "backends").items()) {
@@ -131,7 +164,11 @@ public final class ConfigLoader {
         ProxyProtocol proxy = optional(m, "proxy-protocol")
                 .map(n -> convert(n, "proxy-protocol", () -> ProxyProtocol.parse(text(n, "proxy-protocol"))))
                 .orElse(ProxyProtocol.NONE);
-        return build(keyLine, () -> new PoolConfig(name, policy, backends, health, connect, idle, proxy));
+        boolean tls = optional(m, "backend-tls").map(n -> bool(n, "backend-tls")).orElse(false);
+        Optional<Path> ca = optional(m, "backend-ca").map(n -> path(text(n, "backend-ca")));
+        boolean insecure = optional(m, "backend-insecure").map(n -> bool(n, "backend-insecure")).orElse(false);
+        BackendTlsConfig backendTls = build(m, () -> new BackendTlsConfig(tls, ca, insecure));
+        return build(keyLine, () -> new PoolConfig(name, policy, backends, health, connect, idle, proxy, backendTls));
     }
 
     private BackendConfig backend(YamlNode node) {

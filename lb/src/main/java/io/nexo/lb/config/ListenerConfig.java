@@ -9,8 +9,12 @@ import java.util.Objects;
  * @param name           unique; {@code null} or blank = the listen address as printed ({@code [::1]:8000})
  * @param maxConnections client connections at once, at least 1; beyond it new ones are refused (closed
  *                       at once), so a flood of clients cannot take unbounded memory
+ * @param pool           the pool connections go to; with SNI routes, the pool of unknown names, or
+ *                       {@code null} to close them
+ * @param tls            plain TCP, TLS termination or SNI passthrough
  */
-public record ListenerConfig(String name, HostAndPort listen, String pool, int maxConnections) {
+public record ListenerConfig(String name, HostAndPort listen, String pool, int maxConnections,
+                             ListenerTlsConfig tls) {
 
     /** The same for the {@code --max-connections} flag and a listener's {@code max-connections} key. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
@@ -19,9 +23,17 @@ public record ListenerConfig(String name, HostAndPort listen, String pool, int m
         Objects.requireNonNull(listen, "listen");
         name = name == null || name.isBlank() ? listen.toString() : name;
         Names.check("listener name", name);
-        Names.check("pool", pool);
+        Objects.requireNonNull(tls, "tls");
+        if (pool != null || !tls.routesBySni()) {
+            Names.check("pool", pool);
+        }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max-connections: " + maxConnections + " (expected: >= 1)");
         }
+    }
+
+    /** A plain-TCP listener. */
+    public ListenerConfig(String name, HostAndPort listen, String pool, int maxConnections) {
+        this(name, listen, pool, maxConnections, ListenerTlsConfig.NONE);
     }
 }

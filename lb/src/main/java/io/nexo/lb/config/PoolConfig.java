@@ -14,9 +14,11 @@ import java.util.Set;
  * @param connectTimeout how long a connect to a backend may take before the next one is tried
  * @param idleTimeout    a connection with no traffic either way for this long is closed; 0 = never
  * @param proxyProtocol  whether backends get a PROXY protocol header first
+ * @param backendTls     plaintext or TLS towards the backends
  */
 public record PoolConfig(String name, String policy, List<BackendConfig> backends, HealthCheckConfig healthCheck,
-                         Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol) {
+                         Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol,
+                         BackendTlsConfig backendTls) {
 
     /** The name of the one pool that the flags of {@code nexo lb} describe. */
     public static final String FLAGS_POOL = "default";
@@ -47,6 +49,7 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
         }
         Objects.requireNonNull(healthCheck, "healthCheck");
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+        Objects.requireNonNull(backendTls, "backendTls");
         if (connectTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("connect-timeout: " + Durations.format(connectTimeout)
                     + " (expected: >= 1ms)");
@@ -55,6 +58,12 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
             throw new IllegalArgumentException("idle-timeout: " + Durations.format(idleTimeout)
                     + " (expected: >= 0, 0 = none)");
         }
+    }
+
+    /** A pool with plaintext backends. */
+    public PoolConfig(String name, String policy, List<BackendConfig> backends, HealthCheckConfig healthCheck,
+                      Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol) {
+        this(name, policy, backends, healthCheck, connectTimeout, idleTimeout, proxyProtocol, BackendTlsConfig.NONE);
     }
 
     /**
@@ -66,7 +75,7 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
     }
 
     public PoolConfig withProxyProtocol(ProxyProtocol value) {
-        return new PoolConfig(name, policy, backends, healthCheck, connectTimeout, idleTimeout, value);
+        return new PoolConfig(name, policy, backends, healthCheck, connectTimeout, idleTimeout, value, backendTls);
     }
 
     public PoolConfig withHealthCheck(HealthCheckConfig value) {

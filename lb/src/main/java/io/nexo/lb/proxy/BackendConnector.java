@@ -15,6 +15,7 @@ import io.nexo.lb.haproxy.ProxyProtocolHeaders;
 import io.nexo.lb.backend.BackendPool;
 import io.nexo.lb.health.HealthChecker;
 import io.nexo.lb.policy.Endpoint;
+import io.nexo.lb.tls.BackendTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,8 @@ public final class BackendConnector {
     private final WriteBufferWaterMark waterMark;
 
     private final ProxyProtocol proxyProtocol;
+    /** Re-encrypts towards the backends, or {@code null} for plaintext. */
+    private final BackendTls backendTls;
 
     public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
                             int connectTimeoutMillis, ByteBufAllocator allocator,
@@ -52,7 +55,15 @@ public final class BackendConnector {
     public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
                             int connectTimeoutMillis, ByteBufAllocator allocator,
                             WriteBufferWaterMark waterMark, ProxyProtocol proxyProtocol) {
+        this(pool, channelClass, connectTimeoutMillis, allocator, waterMark, proxyProtocol, null);
+    }
+
+    /** @param backendTls TLS towards the backends (after any PROXY header), or {@code null} for plaintext */
+    public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
+                            int connectTimeoutMillis, ByteBufAllocator allocator,
+                            WriteBufferWaterMark waterMark, ProxyProtocol proxyProtocol, BackendTls backendTls) {
         this.proxyProtocol = proxyProtocol;
+        this.backendTls = backendTls;
         this.pool = pool;
         this.channelFactory = new ReflectiveChannelFactory<>(channelClass);
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -87,6 +98,11 @@ public final class BackendConnector {
                     backend.connectionEstablished();
                     if (proxyProtocol != ProxyProtocol.NONE) {
                         sendProxyHeader(frontend, channel);
+                    }
+                    if (backendTls != null) {
+                        // the handshake starts now; what the client sent meanwhile is queued until it is done
+                        channel.pipeline().addFirst(backendTls.newHandler(allocator,
+                                backend.address().host(), backend.address().port()));
                     }
                     handler.backendConnected(channel, backendHandler);
                 } else {

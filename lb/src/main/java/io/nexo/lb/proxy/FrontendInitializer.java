@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Builds the pipeline of each accepted client connection: admits it under the listener's
- * {@code max-connections} and adds one {@link FrontendHandler} bound to the listener's current route.
+ * {@code max-connections} and adds one {@link FrontendHandler} bound to the listener's current route,
+ * after the TLS handlers when the route terminates TLS or routes by SNI.
  */
 public final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -44,6 +45,15 @@ public final class FrontendInitializer extends ChannelInitializer<SocketChannel>
         }
         ch.closeFuture().addListener(f -> listener.stats().closed());
         tracker.track(ch);
+        if (route.sni() != null) {
+            // the FrontendHandler is added once the ClientHello named a pool
+            ch.pipeline().addLast(new SniRouteHandler(route.sni(), route, accessLog),
+                    new TlsEvents(route.sni().stats(), false));
+            return;
+        }
+        if (route.tls() != null) {
+            ch.pipeline().addLast(route.tls().newHandler(), new TlsEvents(route.tls().stats(), true));
+        }
         ch.pipeline().addLast(new FrontendHandler(route.connector(), route.idleNanos(),
                 new ConnectionRecord(route.listenerName(), ch.remoteAddress()), accessLog));
     }

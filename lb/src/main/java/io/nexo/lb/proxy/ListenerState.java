@@ -1,6 +1,8 @@
 package io.nexo.lb.proxy;
 
 import io.nexo.lb.stats.ListenerStats;
+import io.nexo.lb.tls.SniRouter;
+import io.nexo.lb.tls.TlsTerminator;
 
 /**
  * The live settings of one listening socket, swapped whole on reload while the socket stays open:
@@ -15,8 +17,16 @@ public final class ListenerState {
      * @param connector      the pool's connector (policy, failover, PROXY protocol)
      * @param idleNanos      idle timeout, 0 = none
      * @param maxConnections client connections at once on this listener, 0 = unlimited
+     * @param tls            terminates TLS before the connector, or {@code null}
+     * @param sni            picks the connector by SNI instead of {@code connector}, or {@code null}
      */
-    public record Route(String listenerName, BackendConnector connector, long idleNanos, int maxConnections) {
+    public record Route(String listenerName, BackendConnector connector, long idleNanos, int maxConnections,
+                        TlsTerminator tls, SniRouter<BackendConnector> sni) {
+
+        /** Plain TCP to {@code connector}. */
+        public Route(String listenerName, BackendConnector connector, long idleNanos, int maxConnections) {
+            this(listenerName, connector, idleNanos, maxConnections, null, null);
+        }
     }
 
     private final ListenerStats stats = new ListenerStats();

@@ -30,6 +30,7 @@ import java.util.function.ToDoubleFunction;
  * nexo_lb_listener_accepted_total{listener}             counter
  * nexo_lb_listener_refused_total{listener}              counter
  * nexo_lb_listener_active_connections{listener}         gauge
+ * nexo_lb_tls_*                                         see {@link TlsMetrics}
  * </pre>
  */
 public final class LbMetrics implements MultiCollector {
@@ -103,6 +104,7 @@ public final class LbMetrics implements MultiCollector {
         out.metricSnapshot(accepted.build());
         out.metricSnapshot(refused.build());
         out.metricSnapshot(active.build());
+        TlsMetrics.collect(s, out);
         return out.build();
     }
 

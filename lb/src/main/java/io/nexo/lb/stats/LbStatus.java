@@ -1,16 +1,46 @@
 package io.nexo.lb.stats;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A point-in-time view of a running balancer: what {@code GET /api/status} returns as JSON, what the
  * stats page draws and what {@code /metrics} renders.
  */
-public record LbStatus(long uptimeSeconds, List<Listener> listeners, List<Pool> pools) {
+public record LbStatus(long uptimeSeconds, List<Listener> listeners, List<Pool> pools, List<Tls> tls) {
 
     public LbStatus {
         listeners = List.copyOf(listeners);
         pools = List.copyOf(pools);
+        tls = List.copyOf(tls);
+    }
+
+    /** Without TLS listeners. */
+    public LbStatus(long uptimeSeconds, List<Listener> listeners, List<Pool> pools) {
+        this(uptimeSeconds, listeners, pools, List.of());
+    }
+
+    /**
+     * The TLS side of a listener that terminates TLS ({@code mode} {@code terminate}) or routes by SNI
+     * ({@code sni}).
+     *
+     * @param handshakes   handshakes completed (terminating) or ClientHellos routed (passing through)
+     * @param failures     by reason: timeout, not_tls, client_hello_too_long, certificate, closed, protocol
+     * @param sniHits      by the certificate name or route that matched
+     * @param sniMisses    names that matched nothing (default certificate, fallback pool or closed)
+     * @param certificates terminating: each certificate file in service
+     */
+    public record Tls(String listener, String mode, long handshakes, Map<String, Long> failures,
+                      Map<String, Long> sniHits, long sniMisses, List<Certificate> certificates) {
+        public Tls {
+            failures = Map.copyOf(failures);
+            sniHits = Map.copyOf(sniHits);
+            certificates = List.copyOf(certificates);
+        }
+    }
+
+    /** A certificate in service and the days left until its leaf expires (negative: expired). */
+    public record Certificate(String file, String notAfter, double daysUntilExpiry) {
     }
 
     public record Listener(String name, String listen, String pool, int maxConnections,

@@ -1,0 +1,46 @@
+package io.nexo.lb.tls;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.nexo.lb.config.BackendTlsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+
+/**
+ * TLS towards a pool's backends: verifies each backend's certificate against {@code backend-ca} (or the
+ * JVM's trust store) for the backend's host name, which it also sends as SNI; with
+ * {@code backend-insecure} anything is accepted, and said loudly.
+ */
+public final class BackendTls {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendTls.class);
+
+    private final SslContext context;
+
+    public BackendTls(String pool, BackendTlsConfig config) {
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(TlsProviders.provider())
+                .endpointIdentificationAlgorithm(config.insecure() ? null : "HTTPS");
+        if (config.insecure()) {
+            log.warn("pool {}: backend-insecure: backend certificates are NOT verified; anyone on the path "
+                    + "can read and change this traffic", pool);
+            b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+        } else if (config.ca().isPresent()) {
+            b.trustManager(PemTrust.load("backend-ca", config.ca().get()));
+        }
+        try {
+            this.context = b.build();
+        } catch (SSLException | RuntimeException e) {
+            throw new IllegalArgumentException("pool " + pool + ": backend-tls: " + e.getMessage(), e);
+        }
+    }
+
+    /** A client handler for a backend at {@code host:port}; SNI and the verified name are {@code host}. */
+    public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) {
+        return context.newHandler(alloc, host, port);
+    }
+}
