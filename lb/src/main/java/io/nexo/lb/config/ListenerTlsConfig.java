@@ -28,14 +28,14 @@ public record ListenerTlsConfig(List<Path> certificates, List<String> alpn, Stri
 
     public static final String DEFAULT_MIN_VERSION = "TLSv1.2";
     public static final Duration DEFAULT_SNI_TIMEOUT = Duration.ofSeconds(5);
-    /** Plain TCP. */
-    public static final ListenerTlsConfig NONE = new ListenerTlsConfig(List.of(), List.of(), DEFAULT_MIN_VERSION,
-            Optional.empty(), Map.of(), DEFAULT_SNI_TIMEOUT);
 
     private static final List<String> VERSIONS = List.of("TLSv1.2", "TLSv1.3");
     /** A DNS name, or {@code *.} and a DNS name of at least two labels, as certificates allow wildcards. */
     private static final Pattern SERVER_NAME = Pattern.compile(
             "(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    /** Plain TCP (after the constants its constructor checks against). */
+    public static final ListenerTlsConfig NONE = new ListenerTlsConfig(List.of(), List.of(), DEFAULT_MIN_VERSION,
+            Optional.empty(), Map.of(), DEFAULT_SNI_TIMEOUT);
 
     public ListenerTlsConfig {
         certificates = List.copyOf(certificates);
