@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.util.concurrent.Future;
 import io.nexo.lb.tls.SniRouter;
+import io.nexo.lb.tls.TlsStats;
 import io.nexo.lb.tls.TlsTerminator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,10 @@ final class SniRouteHandler extends AbstractSniHandler<Optional<SniRouter.Choice
     private final SniRouter<BackendConnector> router;
     private final ListenerState.Route route;
     private final boolean accessLog;
+    private static final int TLS_HANDSHAKE_RECORD = 22;
+    private boolean sawFirstByte;
+    /** Decided once: a closing connection decodes its ClientHello again (on read and on close). */
+    private Future<Optional<SniRouter.Choice<BackendConnector>>> decision;
 
     SniRouteHandler(SniRouter<BackendConnector> router, ListenerState.Route route, boolean accessLog) {
         super(TlsTerminator.MAX_CLIENT_HELLO_BYTES, router.timeoutMillis());
@@ -40,15 +45,37 @@ final class SniRouteHandler extends AbstractSniHandler<Optional<SniRouter.Choice
         ctx.read(); // AUTO_READ is off: ask for the ClientHello
     }
 
+    /** A first byte other than a TLS handshake record's is no TLS client: closed at once, counted as such. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (decision == null && !sawFirstByte && msg instanceof ByteBuf buf && buf.isReadable()) {
+            sawFirstByte = true;
+            if (buf.getUnsignedByte(buf.readerIndex()) != TLS_HANDSHAKE_RECORD) {
+                buf.release();
+                router.stats().failure(TlsStats.Failure.NOT_TLS);
+                log.debug("client {}: not TLS; closing", ctx.channel().remoteAddress());
+                ctx.close();
+                return;
+            }
+        }
+        super.channelRead(ctx, msg);
+    }
+
     @Override
     protected Future<Optional<SniRouter.Choice<BackendConnector>>> lookup(ChannelHandlerContext ctx, String hostname) {
-        return ctx.executor().newSucceededFuture(router.route(hostname));
+        if (decision == null) {
+            decision = ctx.executor().newSucceededFuture(router.route(hostname));
+        }
+        return decision;
     }
 
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname,
                                     Future<Optional<SniRouter.Choice<BackendConnector>>> future) {
         Optional<SniRouter.Choice<BackendConnector>> choice = future.getNow();
+        if (!ctx.channel().isActive()) {
+            return;
+        }
         if (choice.isEmpty()) {
             log.info("client {}: server name {} matches no SNI route; closing", ctx.channel().remoteAddress(),
                     hostname == null ? "(none)" : "'" + hostname + "'");

@@ -38,8 +38,12 @@ public final class TlsPeers {
     public static Seen connect(SSLContext ctx, InetSocketAddress address, String serverName, String... alpn)
             throws IOException {
         try (SSLSocket s = open(ctx, address, serverName, alpn)) {
-            return new Seen((X509Certificate) s.getSession().getPeerCertificates()[0], s.getApplicationProtocol(),
+            Seen seen = new Seen((X509Certificate) s.getSession().getPeerCertificates()[0], s.getApplicationProtocol(),
                     readLine(s.getInputStream()));
+            // the JDK would resume this session on the next connection to the same address, with this
+            // connection's server name in its ClientHello whatever the next one asks for
+            s.getSession().invalidate();
+            return seen;
         }
     }
 
