@@ -9,7 +9,13 @@ import io.nexo.lb.config.BackendTlsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.util.NetUtil;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import java.util.List;
 
 /**
  * TLS towards a pool's backends: verifies each backend's certificate against {@code backend-ca} (or the
@@ -41,6 +47,14 @@ public final class BackendTls {
 
     /** A client handler for a backend at {@code host:port}; SNI and the verified name are {@code host}. */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) {
-        return context.newHandler(alloc, host, port);
+        SslHandler handler = context.newHandler(alloc, host, port);
+        if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+            // Netty sends SNI only for names with a dot; a backend called "localhost" or "db" gets it too
+            SSLEngine engine = handler.engine();
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(host)));
+            engine.setSSLParameters(parameters);
+        }
+        return handler;
     }
 }

@@ -3,6 +3,7 @@ package io.nexo.lb.tls;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -14,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertificateParsingException;
@@ -35,6 +38,7 @@ public record KeyedCertificate(Path file, PrivateKey key, List<X509Certificate> 
 
     /** A certificate file is a few KiB; anything larger is the wrong file. */
     static final long MAX_FILE_BYTES = 1 << 20;
+    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
 
     public KeyedCertificate {
         chain = List.copyOf(chain);
@@ -56,16 +60,15 @@ public record KeyedCertificate(Path file, PrivateKey key, List<X509Certificate> 
     private static KeyedCertificate parse(Path file, String pem) {
         PrivateKey key = null;
         List<X509Certificate> chain = new ArrayList<>();
-        JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
         JcaX509CertificateConverter certs = new JcaX509CertificateConverter();
         try (Reader r = new StringReader(pem); PEMParser parser = new PEMParser(r)) {
             Object o;
             while ((o = parser.readObject()) != null) {
                 PrivateKey k = null;
                 if (o instanceof PrivateKeyInfo info) {
-                    k = keys.getPrivateKey(info); // PKCS#8
+                    k = jdkKey(info); // PKCS#8
                 } else if (o instanceof PEMKeyPair pair) {
-                    k = keys.getKeyPair(pair).getPrivate(); // PKCS#1 or SEC1
+                    k = jdkKey(pair.getPrivateKeyInfo()); // PKCS#1 or SEC1 (public part optional)
                 }
                 if (k != null) {
                     if (key != null) {
@@ -90,6 +93,16 @@ public record KeyedCertificate(Path file, PrivateKey key, List<X509Certificate> 
         }
         checkPair(file, key, chain.get(0));
         return new KeyedCertificate(file, key, chain);
+    }
+
+    /**
+     * The key as the JDK's own type. BouncyCastle reads every encoding (SEC1 keys often carry their
+     * curve only inside the key, which the JDK refuses) and writes PKCS#8 the JDK reads.
+     */
+    private static PrivateKey jdkKey(PrivateKeyInfo info) throws IOException, GeneralSecurityException {
+        PrivateKey bc = new JcaPEMKeyConverter().setProvider(BC).getPrivateKey(info);
+        String algorithm = bc instanceof java.security.interfaces.ECKey ? "EC" : bc.getAlgorithm(); // BC: "ECDSA"
+        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(bc.getEncoded()));
     }
 
     /** Signs a nonce with the key and verifies it with the leaf's public key. */

@@ -1,5 +1,7 @@
 package io.nexo.lb.testing;
 
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -10,6 +12,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -21,6 +24,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,11 +104,25 @@ public final class TestCertificates {
             if (format == KeyFormat.PKCS8) {
                 pem.writeObject(new JcaPKCS8Generator(cert.keys().getPrivate(), null));
             } else {
-                pem.writeObject(cert.keys().getPrivate()); // RSA PRIVATE KEY / EC PRIVATE KEY
+                pem.writeObject(traditional(cert.keys().getPrivate())); // RSA PRIVATE KEY / EC PRIVATE KEY
             }
         }
         Files.writeString(file, text.toString());
         return file;
+    }
+
+    /**
+     * RSA as is (PKCS#1); EC as SEC1 with its named curve inside, as openssl writes it (BouncyCastle
+     * would leave the curve out of a JDK key's SEC1 form).
+     */
+    private static Object traditional(PrivateKey key) throws Exception {
+        if (!key.getAlgorithm().equals("EC")) {
+            return key;
+        }
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+        ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
+        ECPrivateKey withCurve = new ECPrivateKey(256, inner.getKey(), info.getPrivateKeyAlgorithm().getParameters());
+        return new PemObject("EC PRIVATE KEY", withCurve.getEncoded());
     }
 
     /** Writes this CA's certificate (PEM) to {@code file}. */
