@@ -11,8 +11,8 @@ public final class ServerNames {
     }
 
     public static boolean matches(String pattern, String host) {
-        if (host == null) {
-            return false;
+        if (host == null || host.indexOf('*') >= 0) {
+            return false; // a client's name is never a pattern
         }
         if (!pattern.startsWith("*.")) {
             return pattern.equals(host);
