@@ -159,6 +159,53 @@ class LbFlagsTest {
     }
 
     @Test
+    void tlsFlagsAreTheListenerAndPoolKeysOfTheSameName() throws IOException {
+        BalancerConfig fromFlags = flags("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:8001",
+                "--tls-cert", dir.resolve("a.pem").toString(), "--tls-cert", dir.resolve("b.pem").toString(),
+                "--tls-alpn", "h2,http/1.1", "--tls-min-version", "TLSv1.3", "--tls-client-ca",
+                dir.resolve("ca.pem").toString(), "--sni-timeout", "2s", "--backend-tls", "--backend-ca",
+                dir.resolve("backend-ca.pem").toString());
+        assertThat(fromFlags).isEqualTo(file("""
+                listeners:
+                  - listen: "127.0.0.1:0"
+                    pool: default
+                    tls-cert: [a.pem, b.pem]
+                    tls-alpn: h2, http/1.1
+                    tls-min-version: TLSv1.3
+                    tls-client-ca: ca.pem
+                    sni-timeout: 2s
+                pools:
+                  default:
+                    backend-tls: true
+                    backend-ca: backend-ca.pem
+                    backends: ["127.0.0.1:8001"]
+                """));
+    }
+
+    @Test
+    void sniRoutesArePoolsOfTheirOwnAndTheSeedsBackendsAreNoFallback() throws IOException {
+        String routes = """
+                listeners:
+                  - listen: "127.0.0.1:0"
+                %s    sni-routes: {a.example.com: sni-a.example.com, "*.b.example.com": sni-wildcard.b.example.com}
+                pools:
+                  sni-a.example.com:
+                    backends: ["127.0.0.1:9001", "127.0.0.1:9002"]
+                  sni-wildcard.b.example.com:
+                    backends: ["127.0.0.1:9003"]
+                %s""";
+        BalancerConfig noFallback = flags("--listen", "127.0.0.1:0", "--sni-route",
+                "a.example.com=127.0.0.1:9001,127.0.0.1:9002", "--sni-route", "*.b.example.com=127.0.0.1:9003");
+        assertThat(noFallback.listeners().get(0).pool()).isNull();
+        assertThat(noFallback).isEqualTo(file(routes.formatted("", "")));
+
+        BalancerConfig fallback = flags("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:8001", "--sni-route",
+                "a.example.com=127.0.0.1:9001,127.0.0.1:9002", "--sni-route", "*.b.example.com=127.0.0.1:9003");
+        assertThat(fallback).isEqualTo(file(routes.formatted("    pool: default\n",
+                "  default:\n    backends: [\"127.0.0.1:8001\"]\n")));
+    }
+
+    @Test
     void helpShowsTheRecordsDefaults() {
         CliRun run = CliRun.of("lb", "--help");
         // help wraps lines: compare with every run of blanks as one space
