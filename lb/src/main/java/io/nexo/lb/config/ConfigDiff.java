@@ -92,6 +92,9 @@ public record ConfigDiff(List<ListenerConfig> bind, List<ListenerConfig> keep, L
             changes.add(prefix + "proxy-protocol " + before.proxyProtocol().configName() + " -> "
                     + p.proxyProtocol().configName() + " (new connections)");
         }
+        if (!before.backendTls().equals(p.backendTls())) {
+            changes.add(prefix + "backend TLS settings changed (new connections)");
+        }
         for (BackendConfig b : p.backends()) {
             BackendConfig was = before.backend(b.name());
             if (was == null || !was.address().equals(b.address())) {
@@ -120,11 +123,14 @@ public record ConfigDiff(List<ListenerConfig> bind, List<ListenerConfig> keep, L
         if (!Objects.equals(before.name(), l.name())) {
             parts.add("name " + before.name() + " -> " + l.name());
         }
-        if (!before.pool().equals(l.pool())) {
+        if (!Objects.equals(before.pool(), l.pool())) { // null: SNI routes without a fallback pool
             parts.add("pool " + before.pool() + " -> " + l.pool());
         }
         if (before.maxConnections() != l.maxConnections()) {
             parts.add("max-connections " + before.maxConnections() + " -> " + l.maxConnections());
+        }
+        if (!before.tls().equals(l.tls())) {
+            parts.add("TLS settings (new connections)");
         }
         return String.join(", ", parts);
     }
