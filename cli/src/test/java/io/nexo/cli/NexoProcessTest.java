@@ -135,6 +135,56 @@ class NexoProcessTest {
         assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo(text);
     }
 
+    /** A self-signed ECDSA certificate for {@code name} and its key in one PEM file, written by openssl. */
+    private static void selfSigned(java.nio.file.Path file, String name) throws Exception {
+        java.nio.file.Path key = java.nio.file.Files.createTempFile("nexo-key", ".pem");
+        java.nio.file.Path cert = java.nio.file.Files.createTempFile("nexo-cert", ".pem");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-days", "3", "-subj", "/CN=" + name,
+                "-addext", "subjectAltName=DNS:" + name, "-keyout", key.toString(), "-out", cert.toString())
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        // write whole, then move: the watcher never reads a half-written file
+        java.nio.file.Path tmp = java.nio.file.Files.createTempFile(file.getParent(), "next", ".pem");
+        java.nio.file.Files.writeString(tmp, java.nio.file.Files.readString(cert) + java.nio.file.Files.readString(key));
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        java.nio.file.Files.delete(key);
+        java.nio.file.Files.delete(cert);
+    }
+
+    private static String subjectSeenBy(int port) throws Exception {
+        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                "-servername", "site.example.com").redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        Matcher m = Pattern.compile("subject=\\s*CN\\s*=\\s*(\\S+)").matcher(out);
+        return m.find() ? m.group(1) : out;
+    }
+
+    @Test
+    void tlsCertificatesReloadOnSighupAndWhenTheFileChangesOnDisk() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("nexo-tls");
+        java.nio.file.Path certFile = dir.resolve("site.pem");
+        selfSigned(certFile, "first.example.com");
+        int backend = echoServer();
+        Nexo lb = new Nexo("lb", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:" + backend,
+                "--check-interval", "0", "--tls-cert", certFile.toString());
+        int port = lb.awaitListeningPort();
+        assertThat(subjectSeenBy(port)).isEqualTo("first.example.com");
+
+        selfSigned(certFile, "second.example.com");
+        lb.signal("HUP");
+        await().atMost(Duration.ofSeconds(20)).until(() -> subjectSeenBy(port).equals("second.example.com"));
+
+        // no signal: the watcher polls the file
+        selfSigned(certFile, "third.example.com");
+        await().atMost(Duration.ofSeconds(20)).until(() -> subjectSeenBy(port).equals("third.example.com"));
+        assertThat(lb.process.isAlive()).isTrue();
+    }
+
     @Test
     void sigtermStopsAcceptingDrainsTheOpenConnectionThenExitsZero() throws Exception {
         int backend = echoServer();

@@ -215,7 +215,8 @@ class ConfigLoaderTest {
     @Test
     void unknownKeyIsRefusedWithTheKnownOnes() throws IOException {
         assertRefused(MINIMAL.replace("    pool: web", "    pool: web\n    wieght: 3"), 4,
-                "unknown key 'wieght' (expected one of: name, listen, pool, max-connections)");
+                "unknown key 'wieght' (expected one of: name, listen, pool, max-connections, tls-cert, tls-alpn, "
+                        + "tls-min-version, tls-client-ca, sni-routes, sni-timeout)");
     }
 
     @Test
