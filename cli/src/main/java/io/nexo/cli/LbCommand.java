@@ -76,7 +76,7 @@ final class LbCommand implements Callable<Integer> {
     Path configFile;
 
     @Option(names = "--check",
-            description = "With --config: validate the file (syntax, values, backend names resolve), print a "
+            description = "With --config: validate the file (syntax, values, backend names resolve, certificates load), print a "
                     + "summary and exit 0, or the error with file and line and exit 2; nothing is started.")
     boolean check;
 

@@ -120,6 +120,8 @@ public final class LoadBalancer implements AutoCloseable {
     /** By {@link ConfigDiff#key}; guarded by {@code this}, read by status() through a copy. */
     private volatile Map<String, ListenerRuntime> listeners = Map.of();
 
+    /** The routes {@link #start} binds, built (certificates loaded) by the constructor. */
+    private final Map<String, ListenerState.Route> initialRoutes;
     private EventLoopGroup group;
     private boolean stopped;
 
@@ -133,7 +135,8 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * @throws IllegalArgumentException for a backend name that does not resolve
+     * @throws IllegalArgumentException for a backend name that does not resolve or a certificate file
+     *                                  that cannot be used
      */
     public LoadBalancer(BalancerConfig config, int ioThreads, Transport transport, ByteBufAllocator allocator) {
         if (ioThreads < 0) {
@@ -148,6 +151,7 @@ public final class LoadBalancer implements AutoCloseable {
             built.put(pc.name(), buildPool(pc, null));
         }
         this.pools = built;
+        this.initialRoutes = routes(config, built); // certificates load here: a bad file fails now
     }
 
     /**
@@ -161,12 +165,11 @@ public final class LoadBalancer implements AutoCloseable {
         if (group != null || stopped) {
             throw new IllegalStateException("start() may be called once");
         }
-        Map<String, ListenerState.Route> firstRoutes = routes(config, pools); // certificates load here
         group = transport.newEventLoopGroup(ioThreads, "nexo-lb-io");
         Map<String, ListenerRuntime> bound = new LinkedHashMap<>();
         try {
             for (ListenerConfig lc : config.listeners()) {
-                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(firstRoutes.get(ConfigDiff.key(lc))));
+                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(initialRoutes.get(ConfigDiff.key(lc))));
                 bind(lr);
                 bound.put(ConfigDiff.key(lc), lr);
             }

@@ -1,5 +1,6 @@
 package io.nexo.lb;
 
+import io.nexo.lb.config.ConfigDiff;
 import io.nexo.lb.config.ListenerConfig;
 import io.nexo.lb.config.PoolConfig;
 import io.nexo.lb.proxy.BackendConnector;
@@ -21,7 +22,7 @@ import java.util.function.Function;
 /**
  * Builds a listener's {@link ListenerState.Route} from its configuration and the pools' connectors:
  * plain TCP, TLS termination (certificates loaded here, so a bad file fails before anything
- * changes) or SNI passthrough. TLS counters outlive routes: they belong to the listen address.
+ * changes) or SNI passthrough. TLS counters outlive routes: they belong to the listener ({@link ConfigDiff#key}).
  */
 final class Routes {
 
@@ -38,7 +39,7 @@ final class Routes {
         String idlePool = lc.pool() != null ? lc.pool() : lc.tls().sniRoutes().values().iterator().next();
         long idleNanos = pools.apply(idlePool).idleTimeout().toNanos();
         BackendConnector connector = lc.pool() != null ? connectors.apply(lc.pool()) : null;
-        TlsStats stats = tlsStats.computeIfAbsent(lc.listen().toString(), k -> new TlsStats());
+        TlsStats stats = tlsStats.computeIfAbsent(ConfigDiff.key(lc), k -> new TlsStats());
         TlsTerminator tls = lc.tls().terminates() ? new TlsTerminator(lc.tls(), stats) : null;
         SniRouter<BackendConnector> sni = null;
         if (lc.tls().routesBySni()) {
