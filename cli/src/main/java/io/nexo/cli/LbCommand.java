@@ -76,8 +76,9 @@ final class LbCommand implements Callable<Integer> {
     Path configFile;
 
     @Option(names = "--check",
-            description = "With --config: validate the file (syntax, values, backend names resolve, certificates load), print a "
-                    + "summary and exit 0, or the error with file and line and exit 2; nothing is started.")
+            description = "With --config: validate the file (syntax, values, backend names resolve, certificates "
+                    + "load), print a summary and exit 0, or the error with file and line and exit 2; nothing is "
+                    + "started.")
     boolean check;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT",
@@ -167,7 +168,10 @@ final class LbCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** ", round-robin over a, b", ", TLS, round-robin over a, b" or ", SNI x -> round-robin over a, other names closed". */
+    /**
+     * ", round-robin over a, b", ", TLS, round-robin over a, b" or
+     * ", SNI x -> round-robin over a, other names closed".
+     */
     private static String describeRoute(ListenerConfig listener, BalancerConfig config) {
         List<String> parts = new ArrayList<>();
         if (listener.tls().terminates()) {

@@ -38,7 +38,8 @@ final class LbTlsFlags {
     List<String> alpn;
 
     @Option(names = "--tls-min-version", paramLabel = "VERSION",
-            description = "With --tls-cert: oldest TLS version accepted, TLSv1.2 or TLSv1.3 (default: ${DEFAULT-VALUE}).")
+            description = "With --tls-cert: oldest TLS version accepted, TLSv1.2 or TLSv1.3 "
+                    + "(default: ${DEFAULT-VALUE}).")
     String minVersion;
 
     @Option(names = "--tls-client-ca", paramLabel = "FILE",

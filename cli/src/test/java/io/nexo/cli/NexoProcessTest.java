@@ -147,7 +147,8 @@ class NexoProcessTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         // write whole, then move: the watcher never reads a half-written file
         java.nio.file.Path tmp = java.nio.file.Files.createTempFile(file.getParent(), "next", ".pem");
-        java.nio.file.Files.writeString(tmp, java.nio.file.Files.readString(cert) + java.nio.file.Files.readString(key));
+        java.nio.file.Files.writeString(tmp,
+                java.nio.file.Files.readString(cert) + java.nio.file.Files.readString(key));
         java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         java.nio.file.Files.delete(key);

@@ -188,7 +188,8 @@ public final class LoadBalancer implements AutoCloseable {
                     HostAndPort.of((InetSocketAddress) lr.channel.localAddress()), transport, ioThreads,
                     ioThreads == 1 ? "" : "s", lr.config.name(),
                     lr.config.tls().routesBySni() ? ", SNI routes " + lr.config.tls().sniRoutes() : "",
-                    p == null ? "" : ", pool " + p.pool.name() + ": " + p.pool.policy().name() + " over " + p.pool.all());
+                    p == null ? "" : ", pool " + p.pool.name() + ": " + p.pool.policy().name() + " over "
+                            + p.pool.all());
         }
         return (InetSocketAddress) bound.values().iterator().next().channel.localAddress();
     }

@@ -58,7 +58,8 @@ public record ListenerTlsConfig(List<Path> certificates, List<String> alpn, Stri
             throw new IllegalArgumentException("sni-route: cannot be combined with tls-cert (expected: terminate "
                     + "with tls-cert, or pass through by SNI with sni-route)");
         }
-        if (certificates.isEmpty() && (!alpn.isEmpty() || clientCa.isPresent() || !minVersion.equals(DEFAULT_MIN_VERSION))) {
+        if (certificates.isEmpty()
+                && (!alpn.isEmpty() || clientCa.isPresent() || !minVersion.equals(DEFAULT_MIN_VERSION))) {
             throw new IllegalArgumentException("tls-cert: none (expected: at least one with tls-alpn, "
                     + "tls-min-version or tls-client-ca)");
         }

@@ -69,7 +69,8 @@ public final class CertificateWatcher implements AutoCloseable {
         Map<Path, Integer> out = new LinkedHashMap<>();
         for (Path f : files.get()) {
             try {
-                out.put(f, Files.size(f) > KeyedCertificate.MAX_FILE_BYTES ? -1 : Arrays.hashCode(Files.readAllBytes(f)));
+                out.put(f, Files.size(f) > KeyedCertificate.MAX_FILE_BYTES ? -1
+                        : Arrays.hashCode(Files.readAllBytes(f)));
             } catch (IOException e) {
                 out.put(f, 0); // missing or unreadable: a change too, once it comes back
             }

@@ -86,7 +86,8 @@ public record KeyedCertificate(Path file, PrivateKey key, List<X509Certificate> 
             throw new IllegalArgumentException(file + ": not valid PEM: " + e.getMessage(), e);
         }
         if (chain.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no certificate (expected: the chain, leaf first, and its key)");
+            throw new IllegalArgumentException(file
+                    + ": no certificate (expected: the chain, leaf first, and its key)");
         }
         if (key == null) {
             throw new IllegalArgumentException(file + ": no private key (expected: PKCS#8, PKCS#1 or SEC1 PEM)");

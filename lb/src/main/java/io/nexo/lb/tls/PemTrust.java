@@ -30,7 +30,8 @@ final class PemTrust {
                 }
             }
             if (out.isEmpty()) {
-                throw new IllegalArgumentException(what + ": " + file + ": no certificate (expected: PEM CA certificates)");
+                throw new IllegalArgumentException(what + ": " + file
+                        + ": no certificate (expected: PEM CA certificates)");
             }
             return out.toArray(new X509Certificate[0]);
         } catch (IOException | CertificateException e) {

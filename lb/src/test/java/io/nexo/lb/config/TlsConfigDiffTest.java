@@ -16,7 +16,8 @@ import java.util.Optional;
 class TlsConfigDiffTest {
 
     private static BalancerConfig config(ListenerTlsConfig tls, BackendTlsConfig backendTls) {
-        PoolConfig pool = new PoolConfig("p", "round-robin", List.of(BackendConfig.of(new HostAndPort("127.0.0.1", 9001))),
+        PoolConfig pool = new PoolConfig("p", "round-robin",
+                List.of(BackendConfig.of(new HostAndPort("127.0.0.1", 9001))),
                 HealthCheckConfig.DEFAULT, Duration.ofSeconds(1), Duration.ofHours(1), ProxyProtocol.NONE, backendTls);
         ListenerConfig listener = new ListenerConfig("l", new HostAndPort("127.0.0.1", 8443),
                 tls.routesBySni() ? null : "p", 10, tls);

@@ -64,7 +64,8 @@ public final class TestCertificates {
         KeyPair keys = generate(true);
         X500Name dn = new X500Name("CN=" + name);
         Instant now = Instant.now();
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(dn, BigInteger.valueOf(SERIALS.incrementAndGet()),
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(dn,
+                BigInteger.valueOf(SERIALS.incrementAndGet()),
                 Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(365))), dn, keys.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
         return new TestCertificates(keys, sign(b, keys));

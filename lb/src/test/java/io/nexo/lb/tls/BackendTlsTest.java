@@ -65,7 +65,8 @@ class BackendTlsTest {
     @Test
     void aBackendCertificateFromAnotherCaIsRefused() throws Exception {
         TestCertificates other = TestCertificates.authority("not the backend's CA");
-        LoadBalancer lb = start(new BackendTlsConfig(true, Optional.of(other.writeCa(dir.resolve("other.pem"))), false));
+        Path otherCa = other.writeCa(dir.resolve("other.pem"));
+        LoadBalancer lb = start(new BackendTlsConfig(true, Optional.of(otherCa), false));
         assertThat(Client.whoAnswers(lb.address().orElseThrow())).as("closed without a greeting").isNull();
         assertThat(backend.serverNames).as("no backend handshake completed").isEmpty();
     }

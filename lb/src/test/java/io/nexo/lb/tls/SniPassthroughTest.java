@@ -78,7 +78,8 @@ class SniPassthroughTest {
         routes.put("*.b.example.com", "pb");
         ListenerConfig listener = new ListenerConfig("sni", new HostAndPort("127.0.0.1", 0),
                 fallback == null ? null : fallback.name(), 100, ListenerTlsConfig.route(routes, sniTimeout));
-        List<PoolConfig> pools = new java.util.ArrayList<>(List.of(pool("pa", List.of(a)), pool("pb", List.of(b1, b2))));
+        List<PoolConfig> pools = new java.util.ArrayList<>(
+                List.of(pool("pa", List.of(a)), pool("pb", List.of(b1, b2))));
         if (fallback != null) {
             pools.add(fallback);
         }
@@ -141,7 +142,8 @@ class SniPassthroughTest {
         try (Socket s = new Socket()) {
             s.connect(address, 5_000);
             s.setSoTimeout(5_000);
-            s.getOutputStream().write("GET / HTTP/1.0\r\nHost: a.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(
+                    "GET / HTTP/1.0\r\nHost: a.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
         try (Socket s = new Socket()) {
@@ -161,7 +163,8 @@ class SniPassthroughTest {
             // one complete 256-byte record whose ClientHello announces more than the bound
             int length = TlsTerminator.MAX_CLIENT_HELLO_BYTES + 1;
             byte[] record = new byte[5 + 256];
-            byte[] head = {0x16, 0x03, 0x01, 0x01, 0x00, 0x01, (byte) (length >> 16), (byte) (length >> 8), (byte) length};
+            byte[] head = {0x16, 0x03, 0x01, 0x01, 0x00, 0x01,
+                (byte) (length >> 16), (byte) (length >> 8), (byte) length};
             System.arraycopy(head, 0, record, 0, head.length);
             s.getOutputStream().write(record);
             assertThat(s.getInputStream().read()).isEqualTo(-1);
