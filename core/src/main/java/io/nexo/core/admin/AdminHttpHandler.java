@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns each aggregated HTTP request into a routed {@link AdminRequest}, runs its handler and writes
  * the {@link AdminResponse}. Malformed or oversized requests get 400/413/431 and the connection is
+ * closed; a request {@link AdminAccessPolicy} refuses gets its 401/403/415/421 and the connection is
  * closed; a failing handler gets 500 and never takes the server down.
  */
 final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -29,9 +30,11 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
     private static final Logger log = LoggerFactory.getLogger(AdminHttpHandler.class);
 
     private final AdminRouter router;
+    private final AdminAccessPolicy access;
 
-    AdminHttpHandler(AdminRouter router) {
+    AdminHttpHandler(AdminRouter router, AdminAccessPolicy access) {
         this.router = router;
+        this.access = access;
     }
 
     @Override
@@ -45,6 +48,14 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String method = request.method().name();
+        AdminResponse refused = access.check(method, uri.rawPath(), request.headers());
+        if (refused != null) {
+            log.debug("admin {} {} from {} refused: {}", method, uri.rawPath(), ctx.channel().remoteAddress(),
+                    refused.status());
+            // a refused client gets no second try on this connection
+            write(ctx, request, refused, null, false);
+            return;
+        }
         AdminRouter.Match match = router.match(method, uri.rawPath());
         if (match.failure() != null) {
             write(ctx, request, match.failure(), match.allow(), HttpUtil.isKeepAlive(request));
@@ -76,6 +87,9 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
                 .set("X-Content-Type-Options", "nosniff");
         if (allow != null) {
             http.headers().set(HttpHeaderNames.ALLOW, allow);
+        }
+        if (response.status() == 401) {
+            http.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"nexo admin\"");
         }
         if (keepAlive) {
             HttpUtil.setKeepAlive(http, true);

@@ -39,13 +39,18 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
+    /** Binds {@code address} and serves {@code router} with Host and Origin checks but no token. */
+    public static AdminServer start(HostAndPort address, AdminRouter router) {
+        return start(address, router, AdminAccessPolicy.hostChecksOnly(address));
+    }
+
     /**
-     * Binds {@code address} and serves {@code router}.
+     * Binds {@code address} and serves {@code router} to the requests {@code access} lets through.
      *
      * @throws IllegalStateException naming the address when the bind fails (e.g. port in use);
      *         nothing is left running then
      */
-    public static AdminServer start(HostAndPort address, AdminRouter router) {
+    public static AdminServer start(HostAndPort address, AdminRouter router, AdminAccessPolicy access) {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newEventLoopGroup(1, "nexo-admin");
         try {
@@ -60,7 +65,7 @@ public final class AdminServer implements AutoCloseable {
                                     .addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, 8192))
                                     // answers 413 and closes by itself when a body exceeds MAX_BODY
                                     .addLast(new HttpObjectAggregator(MAX_BODY))
-                                    .addLast(new AdminHttpHandler(router));
+                                    .addLast(new AdminHttpHandler(router, access));
                         }
                     })
                     .bind(address.toSocketAddress())
