@@ -5,6 +5,7 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
+import io.nexo.core.admin.AdminAccessPolicy;
 import io.nexo.core.admin.AdminServer;
 import io.nexo.lb.admin.LbAdmin;
 import io.nexo.lb.admin.LbController;
@@ -72,7 +73,7 @@ final class LbCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
             description = "Run the listeners and pools of this YAML file (format: docs/lb-config.md) instead of "
                     + "the one-pool flags above; SIGHUP or POST /api/reload re-reads it. Only --admin, "
-                    + "--io-threads and --transport may be combined with it.")
+                    + "--admin-*, --io-threads and --transport may be combined with it.")
     Path configFile;
 
     @Option(names = "--check",
@@ -83,9 +84,13 @@ final class LbCommand implements Callable<Integer> {
 
     @Option(names = "--admin", paramLabel = "HOST:PORT",
             description = "Serve the admin API, Prometheus /metrics and the stats page on this address "
-                    + "(off by default; overrides the file's 'admin'). Give a loopback address unless you "
-                    + "mean to expose it: it has no authentication.")
+                    + "(off by default; overrides the file's 'admin'). A non-loopback address needs "
+                    + "--admin-token-file.")
     HostAndPort admin;
+
+    /** Token, metrics protection and Host names of the admin API. */
+    @CommandLine.Mixin
+    AdminAccessFlags adminAccess;
 
     @Override
     public Integer call() throws Exception {
@@ -94,6 +99,8 @@ final class LbCommand implements Callable<Integer> {
         }
         Transport socketTransport = Transport.named(transport);
         BalancerConfig config = configFile != null ? fromFile() : fromFlags();
+        // read the token now, so a bad token file stops the start (and fails --check) with one line
+        AdminAccessPolicy access = config.admin().map(a -> AdminAccessPolicy.of(config.adminAccess(), a)).orElse(null);
         LoadBalancer lb;
         try {
             lb = new LoadBalancer(config, ioThreads, socketTransport, PooledByteBufAllocator.DEFAULT);
@@ -116,8 +123,8 @@ final class LbCommand implements Callable<Integer> {
                 throw new UsageException(e.getMessage(), e);
             }
             LbController controller = new LbController(lb, Optional.ofNullable(configFile));
-            AdminServer adminServer = startAdmin(config, lb, controller);
-            ReloadSignal reload = ReloadSignal.install(() -> reloadQuietly(controller));
+            AdminServer adminServer = startAdmin(config, access, lb, controller);
+            ReloadSignal reload = ReloadSignal.install(() -> reloadQuietly(access, controller));
             ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "nexo-lb-certificate-watch");
                 t.setDaemon(true);
@@ -144,12 +151,13 @@ final class LbCommand implements Callable<Integer> {
     }
 
     /** The admin server when the config asks for one; a bind failure stops the balancer and exits 2. */
-    private static AdminServer startAdmin(BalancerConfig config, LoadBalancer lb, LbController controller) {
+    private static AdminServer startAdmin(BalancerConfig config, AdminAccessPolicy access, LoadBalancer lb,
+                                          LbController controller) {
         if (config.admin().isEmpty()) {
             return null;
         }
         try {
-            return LbAdmin.start(config.admin().get(), controller);
+            return LbAdmin.start(config.admin().get(), access, controller);
         } catch (IllegalStateException e) {
             lb.stop(Duration.ZERO);
             throw new UsageException(e.getMessage(), e);
@@ -193,7 +201,16 @@ final class LbCommand implements Callable<Integer> {
                 + String.join(", ", pool.backends().stream().map(b -> b.address().toString()).toList());
     }
 
-    private static void reloadQuietly(LbController controller) {
+    /** SIGHUP: the token file first; a bad one refuses the whole reload, as POST /api/reload does. */
+    private static void reloadQuietly(AdminAccessPolicy access, LbController controller) {
+        try {
+            if (access != null) {
+                access.reloadToken();
+            }
+        } catch (IllegalArgumentException e) {
+            log.error("reload refused, the running configuration and token stay: {}", e.getMessage());
+            return;
+        }
         try {
             controller.reload();
         } catch (RuntimeException e) {
@@ -206,15 +223,25 @@ final class LbCommand implements Callable<Integer> {
         for (String flag : LbFlags.names()) {
             if (parsed.hasMatchedOption(flag)) {
                 throw new UsageException("--config cannot be combined with " + flag + " (the file describes "
-                        + "listeners and pools; only --admin, --io-threads and --transport may be added)");
+                        + "listeners and pools; only --admin, --admin-*, --io-threads and --transport may be added)");
             }
         }
-        BalancerConfig fileConfig = ConfigLoader.load(configFile);
-        return admin != null ? fileConfig.withAdmin(Optional.of(admin)) : fileConfig;
+        BalancerConfig fileConfig = adminAccess.applyTo(ConfigLoader.load(configFile));
+        return admin != null ? withAdmin(fileConfig) : fileConfig;
     }
 
     /** The flags as the one-listener, one-pool configuration they stand for. */
     BalancerConfig fromFlags() {
-        return flags.toConfig(Optional.ofNullable(admin));
+        BalancerConfig config = adminAccess.applyTo(flags.toConfig(Optional.empty()));
+        return admin != null ? withAdmin(config) : config;
+    }
+
+    /** {@code --admin} over the config; a non-loopback address without a token is refused here. */
+    private BalancerConfig withAdmin(BalancerConfig config) {
+        try {
+            return config.withAdmin(Optional.of(admin));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("-" + e.getMessage(), e);
+        }
     }
 }

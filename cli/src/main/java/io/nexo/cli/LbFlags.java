@@ -108,6 +108,11 @@ final class LbFlags {
             description = "Client connections served at once; more are refused and logged (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--max-connections-per-ip", paramLabel = "N",
+            description = "Client connections at once from one IPv4 address or one IPv6 /64; more are refused, "
+                    + "counted and logged; 0 = only --max-connections applies (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerIp;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION",
             description = "On SIGTERM/SIGINT, how long open connections may take to finish before they are "
                     + "closed (default: ${DEFAULT-VALUE}).")
@@ -167,7 +172,7 @@ final class LbFlags {
             }
             ListenerConfig listener = new ListenerConfig(null, listen,
                     pools.containsKey(PoolConfig.FLAGS_POOL) ? PoolConfig.FLAGS_POOL : null, maxConnections,
-                    tls.listenerTls(routePools));
+                    maxConnectionsPerIp, tls.listenerTls(routePools));
             return new BalancerConfig(List.of(listener), pools, admin, accessLog, drainTimeout);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(asFlagMessage(e.getMessage()), e);
@@ -223,6 +228,7 @@ final class LbFlags {
         d.put("--check-http-status", null); // with --check-http: CheckProtocol.Http.DEFAULT_STATUS
         d.put("--idle-timeout", Durations.format(PoolConfig.DEFAULT_IDLE_TIMEOUT));
         d.put("--max-connections", String.valueOf(ListenerConfig.DEFAULT_MAX_CONNECTIONS));
+        d.put("--max-connections-per-ip", "0");
         d.put("--drain-timeout", Durations.format(BalancerConfig.DEFAULT_DRAIN_TIMEOUT));
         d.put("--access-log", null);
         d.put("--proxy-protocol", ProxyProtocol.NONE.configName());
@@ -238,6 +244,7 @@ final class LbFlags {
         m.put("connect-timeout", "--connect-timeout");
         m.put("idle-timeout", "--idle-timeout");
         m.put("max-connections", "--max-connections");
+        m.put("max-connections-per-ip", "--max-connections-per-ip");
         m.put("drain-timeout", "--drain-timeout");
         m.put("listener name", "--listen");
         m.put("address", "--backend");

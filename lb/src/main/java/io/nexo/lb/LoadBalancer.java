@@ -432,7 +432,8 @@ public final class LoadBalancer implements AutoCloseable {
             String listen = ch != null ? HostAndPort.of((InetSocketAddress) ch.localAddress()).toString()
                     : l.config.listen().toString();
             ls.add(new LbStatus.Listener(l.config.name(), listen, l.config.pool(), l.config.maxConnections(),
-                    l.state.stats().active(), l.state.stats().accepted(), l.state.stats().refused()));
+                    l.config.maxConnectionsPerIp(), l.state.stats().active(), l.state.stats().accepted(),
+                    l.state.stats().refused(), l.state.stats().refusedPerIpCount()));
         }
         List<LbStatus.Pool> ps = new ArrayList<>();
         for (PoolRuntime p : pools.values()) {

@@ -47,7 +47,8 @@ final class Routes {
             lc.tls().sniRoutes().forEach((name, pool) -> routes.put(name, connectors.apply(pool)));
             sni = new SniRouter<>(routes, connector, lc.tls().sniTimeout().toMillis(), stats);
         }
-        return new ListenerState.Route(lc.name(), connector, idleNanos, lc.maxConnections(), tls, sni);
+        return new ListenerState.Route(lc.name(), connector, idleNanos, lc.maxConnections(), lc.maxConnectionsPerIp(),
+                tls, sni);
     }
 
     /** The TLS counters and certificates of every listener that terminates or routes by SNI. */

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * GET  /                                   stats page (HTML, refreshes itself from /api/status)
  * GET  /metrics                            Prometheus text format
  * GET  /api/status                         JSON: listeners, pools, backends, counters
- * POST /api/reload                         re-read the config file, apply without dropping connections
+ * POST /api/reload                         re-read the token file and the config file, apply without
+ *                                          dropping connections
  * POST /api/backends/{pool}/{name}/drain   no new connections, existing ones finish
  * POST /api/backends/{pool}/{name}/disable maintenance: like drain, and health checks pause
  * POST /api/backends/{pool}/{name}/enable  back into rotation
@@ -35,17 +36,32 @@ public final class LbAdminApi {
     private LbAdminApi() {
     }
 
+    /** The routes without a token to re-read on reload. */
     public static AdminRouter router(LbControl control, MetricsRegistry metrics) {
+        return router(control, metrics, () -> { });
+    }
+
+    /**
+     * The routes; {@code reloadToken} runs first on {@code POST /api/reload} and refuses the whole
+     * reload with its IllegalArgumentException when the token file became invalid.
+     */
+    public static AdminRouter router(LbControl control, MetricsRegistry metrics, Runnable reloadToken) {
         AdminResponse statsPage = AdminResponse.resource(LbAdminApi.class, "stats.html", "text/html; charset=utf-8");
         return new AdminRouter()
                 .get("/", req -> statsPage)
                 .get("/metrics", req -> new AdminResponse(200, MetricsRegistry.CONTENT_TYPE, metrics.scrape()))
                 .get("/api/status", req -> AdminResponse.ok(control.status()))
-                .post("/api/reload", req -> reload(control))
+                .post("/api/reload", req -> reload(control, reloadToken))
                 .post("/api/backends/{pool}/{name}/{action}", req -> backendAction(control, req));
     }
 
-    private static AdminResponse reload(LbControl control) {
+    private static AdminResponse reload(LbControl control, Runnable reloadToken) {
+        try {
+            reloadToken.run();
+        } catch (IllegalArgumentException e) {
+            log.error("reload refused, the running configuration and token stay: {}", e.getMessage());
+            return AdminResponse.error(400, "reload refused: " + e.getMessage());
+        }
         try {
             return AdminResponse.ok(Map.of("reloaded", true, "changes", control.reload()));
         } catch (IllegalArgumentException e) {

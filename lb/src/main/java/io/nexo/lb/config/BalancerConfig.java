@@ -1,5 +1,7 @@
 package io.nexo.lb.config;
 
+import io.nexo.core.admin.AdminAccessConfig;
+import io.nexo.core.admin.AdminAccessPolicy;
 import io.nexo.core.net.HostAndPort;
 import java.time.Duration;
 import java.util.HashSet;
@@ -16,11 +18,14 @@ import java.util.Set;
  * swaps a whole new instance in.
  *
  * @param admin        where the admin API listens, empty = off
+ * @param adminAccess  its token, metrics protection and allowed Host names; a non-loopback {@code admin}
+ *                     address needs a token file
  * @param accessLog    one log line per closed connection
  * @param drainTimeout how long a graceful stop waits for open connections
  */
 public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolConfig> pools,
-                             Optional<HostAndPort> admin, boolean accessLog, Duration drainTimeout) {
+                             Optional<HostAndPort> admin, boolean accessLog, Duration drainTimeout,
+                             AdminAccessConfig adminAccess) {
 
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -29,6 +34,11 @@ public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolCon
         pools = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pools));
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(adminAccess, "adminAccess");
+        if (admin.isPresent() && !AdminAccessPolicy.isLoopback(admin.get()) && adminAccess.tokenFile().isEmpty()) {
+            throw new IllegalArgumentException("admin: " + admin.get() + " is not a loopback address and no token "
+                    + "file is set (expected: a loopback address, or --admin-token-file / token-file)");
+        }
         if (listeners.isEmpty()) {
             throw new IllegalArgumentException("listeners: none (expected: at least one)");
         }
@@ -63,13 +73,24 @@ public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolCon
         }
     }
 
+    /** Without admin access settings: no token, metrics open, only the admin's own Host names. */
+    public BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolConfig> pools,
+                          Optional<HostAndPort> admin, boolean accessLog, Duration drainTimeout) {
+        this(listeners, pools, admin, accessLog, drainTimeout, AdminAccessConfig.DEFAULT);
+    }
+
     /** The same configuration with the admin API on {@code address} (a flag overriding the file). */
     public BalancerConfig withAdmin(Optional<HostAndPort> address) {
-        return new BalancerConfig(listeners, pools, address, accessLog, drainTimeout);
+        return new BalancerConfig(listeners, pools, address, accessLog, drainTimeout, adminAccess);
+    }
+
+    /** The same configuration with these admin access settings (flags overriding the file). */
+    public BalancerConfig withAdminAccess(AdminAccessConfig access) {
+        return new BalancerConfig(listeners, pools, admin, accessLog, drainTimeout, access);
     }
 
     public BalancerConfig withAccessLog(boolean enabled) {
-        return new BalancerConfig(listeners, pools, admin, enabled, drainTimeout);
+        return new BalancerConfig(listeners, pools, admin, enabled, drainTimeout, adminAccess);
     }
 
     /**

@@ -129,6 +129,9 @@ public record ConfigDiff(List<ListenerConfig> bind, List<ListenerConfig> keep, L
         if (before.maxConnections() != l.maxConnections()) {
             parts.add("max-connections " + before.maxConnections() + " -> " + l.maxConnections());
         }
+        if (before.maxConnectionsPerIp() != l.maxConnectionsPerIp()) {
+            parts.add("max-connections-per-ip " + before.maxConnectionsPerIp() + " -> " + l.maxConnectionsPerIp());
+        }
         if (!before.tls().equals(l.tls())) {
             parts.add("TLS settings (new connections)");
         }

@@ -3,6 +3,7 @@ package io.nexo.lb.config;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nexo.core.admin.AdminAccessConfig;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.config.YamlNode.Mapping;
 import io.nexo.lb.config.YamlNode.Scalar;
@@ -95,16 +96,43 @@ public final class ConfigLoader {
         for (YamlNode item : sequence(required(m, "listeners"), "listeners").items()) {
             listeners.add(listener(item));
         }
-        Optional<HostAndPort> admin = optional(m, "admin").map(n -> address(n, "admin"));
+        Optional<YamlNode> adminNode = optional(m, "admin");
+        // "admin: HOST:PORT" or a map with listen and the access keys
+        Optional<Mapping> adminMap = adminNode.filter(n -> n instanceof Mapping).map(n -> (Mapping) n);
+        Optional<HostAndPort> admin = adminMap.isPresent()
+                ? Optional.of(address(required(adminMap.get(), "listen"), "listen"))
+                : adminNode.map(n -> address(n, "admin"));
+        AdminAccessConfig access = adminMap.map(this::adminAccess).orElse(AdminAccessConfig.DEFAULT);
         boolean accessLog = optional(m, "access-log").map(n -> bool(n, "access-log")).orElse(false);
         Duration drain = optional(m, "drain-timeout").map(n -> duration(n, "drain-timeout"))
                 .orElse(BalancerConfig.DEFAULT_DRAIN_TIMEOUT);
-        return build(m, () -> new BalancerConfig(listeners, pools, admin, accessLog, drain));
+        return build(m, () -> new BalancerConfig(listeners, pools, admin, accessLog, drain, access));
+    }
+
+    /** The access keys of the {@code admin} map; a relative token-file is relative to this file. */
+    private AdminAccessConfig adminAccess(Mapping m) {
+        keys(m, "listen", "token-file", "protect-metrics", "allow-host");
+        Optional<Path> token = optional(m, "token-file").map(n -> resolve(text(n, "token-file")));
+        boolean protect = optional(m, "protect-metrics").map(n -> bool(n, "protect-metrics")).orElse(false);
+        List<String> hosts = new ArrayList<>();
+        optional(m, "allow-host").ifPresent(n -> {
+            if (n instanceof Sequence seq) {
+                seq.items().forEach(item -> hosts.add(text(item, "allow-host")));
+            } else {
+                hosts.add(text(n, "allow-host"));
+            }
+        });
+        return build(m, () -> new AdminAccessConfig(token, protect, hosts));
+    }
+
+    private Path resolve(String path) {
+        Path dir = file.toAbsolutePath().getParent();
+        return dir == null ? Path.of(path) : dir.resolve(path);
     }
 
     private ListenerConfig listener(YamlNode node) {
         Mapping m = mapping(node, "a listener");
-        keys(m, "name", "listen", "pool", "max-connections", "tls-cert", "tls-alpn", "tls-min-version",
+        keys(m, "name", "listen", "pool", "max-connections", "max-connections-per-ip", "tls-cert", "tls-alpn", "tls-min-version",
                 "tls-client-ca", "sni-routes", "sni-timeout");
         String name = optional(m, "name").map(n -> text(n, "name")).orElse(null);
         HostAndPort listen = address(required(m, "listen"), "listen");
@@ -113,7 +141,8 @@ public final class ConfigLoader {
         String pool = tls.routesBySni() && optional(m, "pool").isEmpty() ? null : text(required(m, "pool"), "pool");
         int max = optional(m, "max-connections").map(n -> integer(n, "max-connections"))
                 .orElse(ListenerConfig.DEFAULT_MAX_CONNECTIONS);
-        return build(m, () -> new ListenerConfig(name, listen, pool, max, tls));
+        int perIp = optional(m, "max-connections-per-ip").map(n -> integer(n, "max-connections-per-ip")).orElse(0);
+        return build(m, () -> new ListenerConfig(name, listen, pool, max, perIp, tls));
     }
 
     /** A listener's TLS keys; certificate paths are relative to the file's directory. */

@@ -5,13 +5,16 @@ import io.netty.channel.socket.SocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Builds the pipeline of each accepted client connection: admits it under the listener's
- * {@code max-connections} and adds one {@link FrontendHandler} bound to the listener's current route,
- * after the TLS handlers when the route terminates TLS or routes by SNI.
+ * Builds the pipeline of each accepted client connection: admits it under the listener's
+ * {@code max-connections-per-ip} and {@code max-connections} and adds one {@link FrontendHandler} bound
+ * to the listener's current route, after the TLS handlers when the route terminates TLS or routes by SNI.
  */
 public final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -22,6 +25,7 @@ public final class FrontendInitializer extends ChannelInitializer<SocketChannel>
     private final ConnectionTracker tracker;
     private final boolean accessLog;
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
+    private final AtomicLong lastPerIpLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
 
     public FrontendInitializer(ListenerState listener, ConnectionTracker tracker, boolean accessLog) {
         this.listener = listener;
@@ -32,18 +36,38 @@ public final class FrontendInitializer extends ChannelInitializer<SocketChannel>
     @Override
     protected void initChannel(SocketChannel ch) {
         ListenerState.Route route = listener.route();
+        InetSocketAddress remote = ch.remoteAddress();
+        InetAddress client = remote == null ? null : remote.getAddress();
+        // per client first: a client over its own limit must not take (even briefly) a listener slot
+        if (client != null && !listener.perIp().tryAcquire(client, route.maxConnectionsPerIp())) {
+            listener.stats().refusedPerIp();
+            if (shouldLog(lastPerIpLog)) {
+                log.warn("listener {}: refusing client {}: it has {} connections open, the limit "
+                        + "(max-connections-per-ip, per IPv4 address or IPv6 /64); {} refused so far",
+                        route.listenerName(), remote, route.maxConnectionsPerIp(),
+                        listener.stats().refusedPerIpCount());
+            }
+            ch.close();
+            return;
+        }
         if (!listener.stats().tryAccept(route.maxConnections())) {
-            long now = System.nanoTime();
-            long last = lastRefusalLog.get();
-            if (now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLog.compareAndSet(last, now)) {
+            if (client != null) {
+                listener.perIp().release(client);
+            }
+            if (shouldLog(lastRefusalLog)) {
                 log.warn("listener {}: refusing client {}: {} connections open, the limit (max-connections); "
-                        + "{} refused so far", route.listenerName(), ch.remoteAddress(), route.maxConnections(),
+                        + "{} refused so far", route.listenerName(), remote, route.maxConnections(),
                         listener.stats().refused());
             }
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> listener.stats().closed());
+        ch.closeFuture().addListener(f -> {
+            listener.stats().closed();
+            if (client != null) {
+                listener.perIp().release(client);
+            }
+        });
         tracker.track(ch);
         if (route.sni() != null) {
             // the FrontendHandler is added once the ClientHello named a pool
@@ -55,6 +79,13 @@ public final class FrontendInitializer extends ChannelInitializer<SocketChannel>
             ch.pipeline().addLast(route.tls().newHandler(), new TlsEvents(route.tls().stats(), true));
         }
         ch.pipeline().addLast(new FrontendHandler(route.connector(), route.idleNanos(),
-                new ConnectionRecord(route.listenerName(), ch.remoteAddress()), accessLog));
+                new ConnectionRecord(route.listenerName(), remote), accessLog));
+    }
+
+    /** At most one refusal line per second and kind, so a flood cannot flood the log too. */
+    private static boolean shouldLog(AtomicLong last) {
+        long now = System.nanoTime();
+        long before = last.get();
+        return now - before >= REFUSAL_LOG_INTERVAL_NANOS && last.compareAndSet(before, now);
     }
 }

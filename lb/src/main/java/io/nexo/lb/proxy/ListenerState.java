@@ -17,19 +17,22 @@ public final class ListenerState {
      * @param connector      the pool's connector (policy, failover, PROXY protocol)
      * @param idleNanos      idle timeout, 0 = none
      * @param maxConnections client connections at once on this listener, 0 = unlimited
+     * @param maxConnectionsPerIp the same per client IPv4 address or IPv6 /64, 0 = unlimited
      * @param tls            terminates TLS before the connector, or {@code null}
      * @param sni            picks the connector by SNI instead of {@code connector}, or {@code null}
      */
     public record Route(String listenerName, BackendConnector connector, long idleNanos, int maxConnections,
-                        TlsTerminator tls, SniRouter<BackendConnector> sni) {
+                        int maxConnectionsPerIp, TlsTerminator tls, SniRouter<BackendConnector> sni) {
 
         /** Plain TCP to {@code connector}. */
-        public Route(String listenerName, BackendConnector connector, long idleNanos, int maxConnections) {
-            this(listenerName, connector, idleNanos, maxConnections, null, null);
+        public Route(String listenerName, BackendConnector connector, long idleNanos, int maxConnections,
+                     int maxConnectionsPerIp) {
+            this(listenerName, connector, idleNanos, maxConnections, maxConnectionsPerIp, null, null);
         }
     }
 
     private final ListenerStats stats = new ListenerStats();
+    private final PerIpLimiter perIp = new PerIpLimiter();
     private volatile Route route;
 
     public ListenerState(Route route) {
@@ -46,5 +49,10 @@ public final class ListenerState {
 
     public ListenerStats stats() {
         return stats;
+    }
+
+    /** Open connections per client; kept across reloads like the stats. */
+    public PerIpLimiter perIp() {
+        return perIp;
     }
 }

@@ -29,6 +29,7 @@ import java.util.function.ToDoubleFunction;
  * nexo_lb_backend_weight{pool,backend}                  gauge
  * nexo_lb_listener_accepted_total{listener}             counter
  * nexo_lb_listener_refused_total{listener}              counter
+ * nexo_lb_listener_refused_per_ip_total{listener}       counter
  * nexo_lb_listener_active_connections{listener}         gauge
  * nexo_lb_tls_*                                         see {@link TlsMetrics}
  * </pre>
@@ -93,16 +94,21 @@ public final class LbMetrics implements MultiCollector {
                 .help("Client connections accepted.");
         CounterSnapshot.Builder refused = CounterSnapshot.builder().name("nexo_lb_listener_refused")
                 .help("Client connections refused because the listener was at max-connections.");
+        CounterSnapshot.Builder refusedPerIp = CounterSnapshot.builder().name("nexo_lb_listener_refused_per_ip")
+                .help("Client connections refused because their IPv4 address or IPv6 /64 was at "
+                        + "max-connections-per-ip.");
         GaugeSnapshot.Builder active = GaugeSnapshot.builder().name("nexo_lb_listener_active_connections")
                 .help("Client connections open now.");
         for (LbStatus.Listener l : s.listeners()) {
             Labels labels = Labels.of("listener", l.name());
             accepted.dataPoint(counter(l.accepted(), labels));
             refused.dataPoint(counter(l.refused(), labels));
+            refusedPerIp.dataPoint(counter(l.refusedPerIp(), labels));
             active.dataPoint(gauge(l.active(), labels));
         }
         out.metricSnapshot(accepted.build());
         out.metricSnapshot(refused.build());
+        out.metricSnapshot(refusedPerIp.build());
         out.metricSnapshot(active.build());
         TlsMetrics.collect(s, out);
         return out.build();

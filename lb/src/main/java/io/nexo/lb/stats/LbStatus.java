@@ -43,8 +43,20 @@ public record LbStatus(long uptimeSeconds, List<Listener> listeners, List<Pool> 
     public record Certificate(String file, String notAfter, double daysUntilExpiry) {
     }
 
-    public record Listener(String name, String listen, String pool, int maxConnections,
-                           int active, long accepted, long refused) {
+    /**
+     * One listener.
+     *
+     * @param refused      connections refused because the listener was at max-connections
+     * @param refusedPerIp connections refused because their client was at max-connections-per-ip
+     */
+    public record Listener(String name, String listen, String pool, int maxConnections, int maxConnectionsPerIp,
+                           int active, long accepted, long refused, long refusedPerIp) {
+
+        /** A listener without a per-client-IP limit. */
+        public Listener(String name, String listen, String pool, int maxConnections, int active, long accepted,
+                        long refused) {
+            this(name, listen, pool, maxConnections, 0, active, accepted, refused, 0);
+        }
     }
 
     public record Pool(String name, String policy, String proxyProtocol, List<Backend> backends) {

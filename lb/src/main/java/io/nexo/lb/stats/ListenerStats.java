@@ -3,12 +3,14 @@ package io.nexo.lb.stats;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Live counters of one listener: accepted, refused (over its connection limit) and open connections. */
+/** Live counters of one listener: accepted, refused (over its connection limit or its
+ * per-client-IP limit) and open connections. */
 public final class ListenerStats {
 
     private final AtomicInteger active = new AtomicInteger();
     private final LongAdder accepted = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder refusedPerIp = new LongAdder();
 
     /**
      * Counts a new client connection if fewer than {@code max} are open (0 = no limit).
@@ -41,5 +43,14 @@ public final class ListenerStats {
 
     public long refused() {
         return refused.sum();
+    }
+
+    /** A client was refused because its address (or IPv6 /64) was at max-connections-per-ip. */
+    public void refusedPerIp() {
+        refusedPerIp.increment();
+    }
+
+    public long refusedPerIpCount() {
+        return refusedPerIp.sum();
     }
 }
