@@ -170,6 +170,8 @@ class AdminApiTest {
                         "nexo_lb_listener_accepted_total{listener=\"web\"} 5.0",
                         "nexo_lb_listener_refused_total{listener=\"dead\"} 0.0",
                         "nexo_lb_listener_refused_total{listener=\"web\"} 1.0",
+                        "nexo_lb_listener_refused_per_ip_total{listener=\"dead\"} 0.0",
+                        "nexo_lb_listener_refused_per_ip_total{listener=\"web\"} 0.0",
                         "nexo_lb_listener_active_connections{listener=\"dead\"} 0.0",
                         "nexo_lb_listener_active_connections{listener=\"web\"} 0.0");
     }

@@ -3,11 +3,14 @@ package io.nexo.lb.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nexo.core.admin.AdminAccessConfig;
 import io.nexo.core.net.HostAndPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,6 +160,47 @@ class ConfigLoaderTest {
         assertThat(config.pools().get("cache").backends()).extracting(BackendConfig::name)
                 .containsExactly("127.0.0.1:8101", "127.0.0.1:8102");
         assertThat(config.admin()).contains(HostAndPort.parse("127.0.0.1:9000"));
+        assertThat(config.listeners().get(0).maxConnectionsPerIp()).isEqualTo(200);
+        assertThat(config.listeners().get(1).maxConnectionsPerIp()).isZero();
+    }
+
+    @Test
+    void listenerMaxConnectionsPerIpIsReadAndBoundedByMaxConnections() throws IOException {
+        BalancerConfig config = ConfigLoader.load(write(MINIMAL.replace("    pool: web",
+                "    pool: web\n    max-connections: 50\n    max-connections-per-ip: 5")));
+        assertThat(config.listeners().get(0).maxConnectionsPerIp()).isEqualTo(5);
+        assertRefused(MINIMAL.replace("    pool: web", "    pool: web\n    max-connections: 50\n"
+                + "    max-connections-per-ip: 51"), 5,
+                "max-connections-per-ip: 51 (expected: 0 = no limit, or 1-50, the listener's max-connections)");
+        assertRefused(MINIMAL.replace("    pool: web", "    pool: web\n    max-connections-per-ip: -1"), 4,
+                "max-connections-per-ip: -1 (expected: 0 = no limit, or 1-10000, the listener's max-connections)");
+    }
+
+    @Test
+    void adminMapReadsTheAccessKeysWithTheTokenFileRelativeToTheFile() throws IOException {
+        BalancerConfig config = ConfigLoader.load(write(MINIMAL + """
+                admin:
+                  listen: 0.0.0.0:9000
+                  token-file: secret/admin.token
+                  protect-metrics: true
+                  allow-host: [LB.internal, lb]
+                """));
+        assertThat(config.admin()).contains(HostAndPort.parse("0.0.0.0:9000"));
+        assertThat(config.adminAccess()).isEqualTo(new AdminAccessConfig(
+                Optional.of(dir.toAbsolutePath().resolve("secret/admin.token")), true, List.of("lb.internal", "lb")));
+
+        BalancerConfig one = ConfigLoader.load(write(MINIMAL + "admin:\n  listen: 127.0.0.1:9000\n  allow-host: lb\n"));
+        assertThat(one.adminAccess()).isEqualTo(new AdminAccessConfig(Optional.empty(), false, List.of("lb")));
+    }
+
+    @Test
+    void aNonLoopbackAdminWithoutATokenIsRefused() throws IOException {
+        assertRefused(MINIMAL + "admin: 0.0.0.0:9000\n", 9, "admin: 0.0.0.0:9000 is not a loopback address and "
+                + "no token file is set (expected: a loopback address, or --admin-token-file / token-file)");
+        assertRefused(MINIMAL + "admin:\n  listen: 127.0.0.1:9000\n  protect-metrics: true\n", 11,
+                "protect-metrics: true without a token-file (expected: a token-file, the token /metrics would need)");
+        assertRefused(MINIMAL + "admin:\n  listen: 127.0.0.1:9000\n  tokenfile: x\n", 11,
+                "unknown key 'tokenfile' (expected one of: listen, token-file, protect-metrics, allow-host)");
     }
 
     @Test
@@ -215,8 +259,8 @@ class ConfigLoaderTest {
     @Test
     void unknownKeyIsRefusedWithTheKnownOnes() throws IOException {
         assertRefused(MINIMAL.replace("    pool: web", "    pool: web\n    wieght: 3"), 4,
-                "unknown key 'wieght' (expected one of: name, listen, pool, max-connections, tls-cert, tls-alpn, "
-                        + "tls-min-version, tls-client-ca, sni-routes, sni-timeout)");
+                "unknown key 'wieght' (expected one of: name, listen, pool, max-connections, max-connections-per-ip, "
+                        + "tls-cert, tls-alpn, tls-min-version, tls-client-ca, sni-routes, sni-timeout)");
     }
 
     @Test
