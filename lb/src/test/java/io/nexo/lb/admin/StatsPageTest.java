@@ -8,6 +8,8 @@ import static io.nexo.lb.testing.Configs.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nexo.core.admin.AdminAccessConfig;
+import io.nexo.core.admin.AdminAccessPolicy;
 import io.nexo.core.admin.AdminServer;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LoadBalancer;
@@ -21,6 +23,7 @@ import io.nexo.lb.testing.NamedBackend;
 import io.nexo.lb.testing.TestBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 
@@ -105,6 +109,31 @@ class StatsPageTest {
         Files.createDirectories(screenshot.getParent());
         Files.write(screenshot, chromium.driver.getScreenshotAs(OutputType.BYTES));
         assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+    }
+
+    @Test
+    void withATokenThePageSendsTheOneInItsFragment(@TempDir Path dir) throws Exception {
+        HeadlessChromium chromium = closer.add(HeadlessChromium.start());
+        NamedBackend s1 = closer.add(NamedBackend.start("s1"));
+        LoadBalancer lb = closer.add(new LoadBalancer(config(List.of(listener("web", "web")),
+                pool("web", "round-robin", List.of(Configs.backend(s1)))), 1));
+        lb.start();
+        Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "page-token-0123456789");
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        HostAndPort listen = new HostAndPort("127.0.0.1", 0);
+        AdminServer admin = closer.add(LbAdmin.start(listen, AdminAccessPolicy.of(
+                new AdminAccessConfig(Optional.of(tokenFile), false, List.of()), listen),
+                new LbController(lb, Optional.empty())));
+        var driver = chromium.driver;
+
+        driver.get("http://" + admin.address() + "/?refresh=300");
+        await().atMost(Duration.ofSeconds(15)).until(() -> "block".equals(snapshot(driver).get("error")));
+        assertThat(driver.findElement(org.openqa.selenium.By.id("error")).getText()).contains("HTTP 401");
+
+        driver.get("http://" + admin.address() + "/?refresh=300#token=page-token-0123456789");
+        await().atMost(Duration.ofSeconds(15)).until(() -> snapshot(driver).containsKey("web/s1/state"));
+        assertThat(snapshot(driver)).containsEntry("web/s1/state", "UP").containsEntry("error", "none");
     }
 
     @Test
