@@ -241,7 +241,7 @@ final class LbCommand implements Callable<Integer> {
         try {
             return config.withAdmin(Optional.of(admin));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("-" + e.getMessage(), e);
+            throw new UsageException("--" + e.getMessage(), e);
         }
     }
 }

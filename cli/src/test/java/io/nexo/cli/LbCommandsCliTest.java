@@ -89,6 +89,11 @@ class LbCommandsCliTest {
             "lb --tls-cert a.pem --sni-route a.example.com=127.0.0.1:9001",
             "lb --backend-ca ca.pem",
             "lb --backend-tls --backend-ca ca.pem --backend-insecure",
+            "lb --admin 0.0.0.0:9000",
+            "lb --admin [::]:9000",
+            "lb --admin 127.0.0.1:0 --admin-token-file /nonexistent/admin.token",
+            "lb --admin-protect-metrics",
+            "lb --max-connections-per-ip -1",
             "backend --host ::1::2",
             "backend --host [127.0.0.1]",
             "lb --check-send PING",
@@ -148,6 +153,33 @@ class LbCommandsCliTest {
             assertThat(backend.errLines()).singleElement().asString()
                     .startsWith("nexo backend: cannot listen on " + at + ": ");
         }
+    }
+
+    @Test
+    void aNonLoopbackAdminWithoutATokenRefusesToStartBeforeBindingAnything() throws IOException {
+        // --listen names a port that is taken: had the balancer tried to bind, it would say "in use"
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + taken.getLocalPort();
+            CliRun run = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> CliRun.of("lb", "--listen", listen, "--backend", "127.0.0.1:1", "--admin", "0.0.0.0:0"));
+            assertThat(run.exit()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.errLines()).containsExactly("nexo lb: --admin: 0.0.0.0:0 is not a loopback address and "
+                    + "no token file is set (expected: a loopback address, or --admin-token-file / token-file)");
+            assertThat(run.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void aWorldReadableTokenFileRefusesToStart(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path token = dir.resolve("admin.token");
+        Files.writeString(token, "0123456789abcdef0123");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        CliRun run = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> CliRun.of("lb",
+                "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1", "--admin", "127.0.0.1:0",
+                "--admin-token-file", token.toString()));
+        assertThat(run.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.errLines()).containsExactly("nexo lb: token-file: " + token
+                + ": readable or writable by every user (expected: chmod 600 (or 640))");
     }
 
     @Test

@@ -103,6 +103,29 @@ class LbFlagsTest {
     }
 
     @Test
+    void perIpAndAdminAccessFlagsAreTheFileKeysOfTheSameName() throws IOException {
+        Path token = dir.resolve("admin.token");
+        BalancerConfig fromFlags = flags("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:8001",
+                "--max-connections", "40", "--max-connections-per-ip", "4", "--admin", "10.0.0.5:9000",
+                "--admin-token-file", token.toString(), "--admin-protect-metrics",
+                "--admin-allow-host", "lb.internal", "--admin-allow-host", "lb");
+        BalancerConfig fromFile = file("""
+                admin:
+                  listen: 10.0.0.5:9000
+                  token-file: admin.token
+                  protect-metrics: true
+                  allow-host: [lb.internal, lb]
+                listeners:
+                  - {listen: 127.0.0.1:0, pool: default, max-connections: 40, max-connections-per-ip: 4}
+                pools:
+                  default:
+                    backends: [127.0.0.1:8001]
+                """);
+        assertThat(fromFlags).isEqualTo(fromFile);
+        assertThat(fromFlags.adminAccess().tokenFile()).contains(token);
+    }
+
+    @Test
     void ipv6AddressesWithAZoneNameTheirListenerAndBackends() {
         BalancerConfig config = flags("--listen", "[fe80::1%lo]:0", "--backend", "[::1]:8001");
         assertThat(config.listeners().get(0).name()).isEqualTo("[fe80::1%lo]:0");
@@ -145,6 +168,15 @@ class LbFlagsTest {
                 .hasMessage("--check-interval: 5ms (expected: >= 10ms)");
         assertThatThrownBy(() -> flags("--rise", "0")).hasMessage("--rise: 0 (expected: 1-100)");
         assertThatThrownBy(() -> flags("--max-connections", "0")).hasMessage("--max-connections: 0 (expected: >= 1)");
+        assertThatThrownBy(() -> flags("--max-connections", "5", "--max-connections-per-ip", "6")).hasMessage(
+                "--max-connections-per-ip: 6 (expected: 0 = no limit, or 1-5, the listener's max-connections)");
+        assertThatThrownBy(() -> flags("--admin-protect-metrics")).hasMessage("--admin-protect-metrics: true "
+                + "without a token-file (expected: a token-file, the token /metrics would need)");
+        assertThatThrownBy(() -> flags("--admin-allow-host", "lb:80")).hasMessageStartingWith(
+                "--admin-allow-host: 'lb:80' (expected:");
+        assertThatThrownBy(() -> flags("--admin", "0.0.0.0:9000")).hasMessage("--admin: 0.0.0.0:9000 is not a "
+                + "loopback address and no token file is set (expected: a loopback address, or --admin-token-file "
+                + "/ token-file)");
         assertThatThrownBy(() -> flags("--backend", "127.0.0.1:0"))
                 .hasMessage("--backend: 127.0.0.1:0: port 0 (expected: 1-65535)");
         assertThatThrownBy(() -> flags("--backend", "127.0.0.1:1,127.0.0.1:1"))
@@ -213,6 +245,7 @@ class LbFlagsTest {
                 "(default: 30s)", "(default: 1h)", "(default: round-robin)", "(default: 127.0.0.1:8000;",
                 "(default: 127.0.0.1:8001,127.0.0.1:8002,127.0.0.1:8003)", "(default: none)");
         assertThat(LbFlags.names()).contains("--listen", "--backend", "--proxy-protocol", "--access-log")
-                .doesNotContain("--admin", "--io-threads", "--transport", "--config");
+                .doesNotContain("--admin", "--io-threads", "--transport", "--config", "--admin-token-file");
+        assertThat(LbFlags.names()).contains("--max-connections-per-ip");
     }
 }
