@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,14 +36,12 @@ public final class AdminAccessPolicy {
 
     private final AdminAccessConfig config;
     private final String ownHost;
-    private final boolean wildcard;
     private final Map<Integer, LongAdder> refusals = new ConcurrentHashMap<>();
     private volatile AdminToken token;
 
     private AdminAccessPolicy(AdminAccessConfig config, HostAndPort listen) {
         this.config = config;
         this.ownHost = listen.host().toLowerCase(Locale.ROOT);
-        this.wildcard = ownHost.equals("0.0.0.0") || ownHost.equals("::");
         this.token = config.tokenFile().map(AdminToken::read).orElse(null);
     }
 
@@ -92,10 +91,14 @@ public final class AdminAccessPolicy {
         return out;
     }
 
-    /** The refusal for this request, or {@code null} when it may be routed. */
-    AdminResponse check(String method, String rawPath, HttpHeaders headers) {
+    /**
+     * The refusal for this request, or {@code null} when it may be routed.
+     *
+     * @param local the address the request's connection came in on (the admin's own, even on a wildcard bind)
+     */
+    AdminResponse check(String method, String rawPath, HttpHeaders headers, InetAddress local) {
         String host = headers.get(HttpHeaderNames.HOST);
-        if (host == null || !hostAllowed(hostPart(host))) {
+        if (host == null || !hostAllowed(hostPart(host), local)) {
             return refuse(421, "Host '" + host + "' is not this admin API's address "
                     + "(allow a name with --admin-allow-host)");
         }
@@ -127,15 +130,24 @@ public final class AdminAccessPolicy {
         return AdminResponse.error(status, message);
     }
 
-    private boolean hostAllowed(String host) {
+    private boolean hostAllowed(String host, InetAddress local) {
         if (host == null) {
             return false;
         }
         if (host.equals(ownHost) || host.equals("localhost") || config.allowedHosts().contains(host)) {
             return true;
         }
-        // an IP literal cannot be rebound; on a wildcard bind every local address is the admin's own
-        return wildcard && NetUtil.createByteArrayFromIpAddressString(host) != null;
+        // the IP literal the client connected to (e.g. 127.0.0.1 for --admin localhost:9000, or one
+        // address of a wildcard bind): an IP literal cannot be rebound to another server
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+        return literal != null && local != null && Arrays.equals(unmapped(literal), unmapped(local.getAddress()));
+    }
+
+    /** An IPv4-mapped IPv6 address as its 4 IPv4 bytes; anything else as is. */
+    private static byte[] unmapped(byte[] ip) {
+        boolean mapped = ip.length == 16 && ip[10] == (byte) 0xff && ip[11] == (byte) 0xff
+                && Arrays.equals(ip, 0, 10, new byte[10], 0, 10);
+        return mapped ? Arrays.copyOfRange(ip, 12, 16) : ip;
     }
 
     /** {@code "Example.org:9000"} -> {@code "example.org"}, {@code "[::1]:9000"} -> {@code "::1"}; null if malformed. */

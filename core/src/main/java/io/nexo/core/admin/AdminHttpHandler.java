@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.buffer.ByteBufUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +50,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String method = request.method().name();
-        AdminResponse refused = access.check(method, uri.rawPath(), request.headers());
+        AdminResponse refused = access.check(method, uri.rawPath(), request.headers(), localAddress(ctx));
         if (refused != null) {
             log.debug("admin {} {} from {} refused: {}", method, uri.rawPath(), ctx.channel().remoteAddress(),
                     refused.status());
@@ -74,6 +76,10 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         boolean head = request.method().equals(HttpMethod.HEAD);
         write(ctx, request, head ? new AdminResponse(response.status(), response.contentType(), new byte[0])
                 : response, null, HttpUtil.isKeepAlive(request));
+    }
+
+    private static InetAddress localAddress(ChannelHandlerContext ctx) {
+        return ctx.channel().localAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     }
 
     private static void write(ChannelHandlerContext ctx, FullHttpRequest request, AdminResponse response,

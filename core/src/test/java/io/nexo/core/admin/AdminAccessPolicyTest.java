@@ -42,7 +42,10 @@ class AdminAccessPolicyTest {
     }
 
     private void startWith(AdminAccessConfig config) {
-        HostAndPort listen = new HostAndPort("127.0.0.1", 0);
+        startWith(config, new HostAndPort("127.0.0.1", 0));
+    }
+
+    private void startWith(AdminAccessConfig config, HostAndPort listen) {
         policy = AdminAccessPolicy.of(config, listen);
         AdminRouter router = new AdminRouter()
                 .get("/", req -> AdminResponse.text(200, AdminResponse.TEXT, "page"))
@@ -73,7 +76,7 @@ class AdminAccessPolicyTest {
             request.append(h).append("\r\n");
         }
         request.append("Content-Length: 0\r\nConnection: close\r\n\r\n");
-        try (Socket socket = new Socket("127.0.0.1", server.address().port())) {
+        try (Socket socket = new Socket(server.address().host(), server.address().port())) {
             socket.setSoTimeout(5_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
@@ -165,6 +168,19 @@ class AdminAccessPolicyTest {
         assertThat(status(raw("GET", "/api/status", "localhost:" + port, auth))).isEqualTo(200);
         assertThat(status(raw("GET", "/api/status", "nexo-admin.internal:" + port, auth))).isEqualTo(200);
         assertThat(status(raw("GET", "/api/status", "127.0.0.1", auth))).isEqualTo(200);
+    }
+
+    @Test
+    void aBindToLocalhostAnswersTheIpLiteralTheClientConnectedTo() throws Exception {
+        startWith(AdminAccessConfig.DEFAULT, new HostAndPort("localhost", 0));
+        String bound = server.address().host(); // 127.0.0.1 or ::1, whichever localhost resolved to
+        String literal = bound.contains(":") ? "[" + bound + "]" : bound;
+        int port = server.address().port();
+        assertThat(status(raw("GET", "/api/status", literal + ":" + port))).isEqualTo(200);
+        assertThat(status(raw("GET", "/api/status", "localhost:" + port))).isEqualTo(200);
+        // another loopback literal is not the address this connection came in on
+        String other = bound.contains(":") ? "127.0.0.1" : "127.0.0.9";
+        assertThat(status(raw("GET", "/api/status", other + ":" + port))).isEqualTo(421);
     }
 
     @Test
