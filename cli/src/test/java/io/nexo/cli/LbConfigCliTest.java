@@ -89,7 +89,8 @@ class LbConfigCliTest {
         CliRun mixed = CliRun.of("lb", "--config", "x.yaml", "--listen", "127.0.0.1:0");
         assertThat(mixed.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(mixed.errLines()).containsExactly("nexo lb: --config cannot be combined with --listen "
-                + "(the file describes listeners and pools; only --admin, --io-threads and --transport may be added)");
+                + "(the file describes listeners and pools; only --admin, --admin-*, --io-threads and --transport "
+                + "may be added)");
     }
 
     @Test
@@ -185,6 +186,49 @@ class LbConfigCliTest {
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(reload.statusCode()).isEqualTo(400);
         assertThat(reload.body()).contains("weight: 999 (expected: 1-256)");
+
+        signal("TERM");
+        assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+    }
+
+    @Test
+    void aTokenGuardsTheApiOfARealProcessAndSighupReadsANewOne() throws Exception {
+        int one = namedBackend("one");
+        Path token = dir.resolve("admin.token");
+        Files.writeString(token, "first-token-0123456789\n");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        List<String> command = NexoCommandLine.javaNexo("-Xmx128m", "-XX:TieredStopAtLevel=1",
+                "-Dlogback.configurationFile=logback.xml");
+        command.addAll(List.of("lb", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:" + one,
+                "--check-interval", "0", "--admin", "127.0.0.1:0", "--admin-token-file", token.toString(),
+                "--io-threads", "1"));
+        process = new ProcessBuilder(command).redirectError(dir.resolve("stderr.log").toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).startsWith("nexo lb listening on 127.0.0.1:");
+        Matcher admin = Pattern.compile("admin API and stats page on http://(127\\.0\\.0\\.1:\\d+)/")
+                .matcher(out.readLine());
+        assertThat(admin.matches()).isTrue();
+        HttpClient http = HttpClient.newHttpClient();
+        java.util.function.Function<String, Integer> statusWith = bearer -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + admin.group(1) + "/api/status"))
+                    .timeout(Duration.ofSeconds(5));
+            if (bearer != null) {
+                b.header("Authorization", "Bearer " + bearer);
+            }
+            try {
+                return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(statusWith.apply(null)).isEqualTo(401);
+        assertThat(statusWith.apply("first-token-0123456789")).isEqualTo(200);
+
+        Files.writeString(token, "second-token-0123456789\n");
+        signal("HUP");
+        await().atMost(Duration.ofSeconds(15)).until(() -> statusWith.apply("second-token-0123456789") == 200);
+        assertThat(statusWith.apply("first-token-0123456789")).isEqualTo(401);
 
         signal("TERM");
         assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
