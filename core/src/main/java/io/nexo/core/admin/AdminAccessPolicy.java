@@ -150,7 +150,10 @@ public final class AdminAccessPolicy {
         return mapped ? Arrays.copyOfRange(ip, 12, 16) : ip;
     }
 
-    /** {@code "Example.org:9000"} -> {@code "example.org"}, {@code "[::1]:9000"} -> {@code "::1"}; null if malformed. */
+    /**
+     * {@code "Example.org:9000"} -> {@code "example.org"}, {@code "[::1]:9000"} -> {@code "::1"}; null if
+     * malformed.
+     */
     static String hostPart(String hostHeader) {
         String h = hostHeader.trim().toLowerCase(Locale.ROOT);
         if (h.startsWith("[")) {

@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Builds the pipeline of each accepted client connection: admits it under the listener's
- * Builds the pipeline of each accepted client connection: admits it under the listener's
  * {@code max-connections-per-ip} and {@code max-connections} and adds one {@link FrontendHandler} bound
  * to the listener's current route, after the TLS handlers when the route terminates TLS or routes by SNI.
  */
