@@ -1,0 +1,393 @@
+package io.nexo.p2p.testing;
+
+import com.google.protobuf.ByteString;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.core.transport.Transport;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.tls.NetworkKey;
+import io.nexo.p2p.tls.PeerTls;
+import io.nexo.p2p.wire.BinaryFrame;
+import io.nexo.p2p.wire.FrameDecoder;
+import io.nexo.p2p.wire.FrameEncoder;
+import io.nexo.p2p.wire.WireFormat;
+import io.nexo.p2p.wire.proto.Envelope;
+import io.nexo.p2p.wire.proto.Hello;
+import io.nexo.p2p.wire.proto.Ping;
+import io.nexo.p2p.wire.proto.Welcome;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * A misbehaving peer for attack tests: it completes the REAL handshake with a node (TLS 1.3 with an
+ * identity of its own, Hello, Welcome with the closed-network proof when it holds the key), then
+ * sends whatever the test crafts: envelopes, binary frames, or raw bytes that need not be a valid
+ * frame at all. It keeps what the node sends back, can stop reading (to fill the node's outbound
+ * queue towards it), and reports how the node closed the connection.
+ *
+ * <pre>
+ *   try (HostilePeer mallory = HostilePeer.connect(group, node.listenAddress(), HostilePeer.options())) {
+ *       mallory.send(Envelope.newBuilder().setIhave(hugeIHave).build());
+ *       assertThat(mallory.awaitClosed(Duration.ofSeconds(5))).isTrue();
+ *   }
+ * </pre>
+ * Modelled on go-libp2p-pubsub's attack tests: a hand-driven peer on one end of a real node.
+ */
+public final class HostilePeer implements AutoCloseable {
+
+    /** How the peer introduces itself; every field a test may want to make hostile. */
+    public record Options(NodeIdentity identity, String name, List<String> listenAddrs,
+                          Optional<NetworkKey> networkKey, int maxInboundFrameBytes,
+                          Optional<Welcome> welcomeOverride, Duration timeout) {
+
+        public Options withName(String n) {
+            return new Options(identity, n, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout);
+        }
+
+        public Options withListenAddrs(List<String> addrs) {
+            return new Options(identity, name, addrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout);
+        }
+
+        public Options withNetworkKey(NetworkKey key) {
+            return new Options(identity, name, listenAddrs, Optional.of(key), maxInboundFrameBytes, welcomeOverride, timeout);
+        }
+
+        /** The largest frame this peer accepts from the node; a bigger one is recorded ({@link #oversizedFromNode}). */
+        public Options withMaxInboundFrameBytes(int max) {
+            return new Options(identity, name, listenAddrs, networkKey, max, welcomeOverride, timeout);
+        }
+
+        /** Sends exactly this Welcome (its proof field is kept as given). */
+        public Options withWelcome(Welcome w) {
+            return new Options(identity, name, listenAddrs, networkKey, maxInboundFrameBytes, Optional.of(w), timeout);
+        }
+
+        public Options withIdentity(NodeIdentity id) {
+            return new Options(id, name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout);
+        }
+    }
+
+    /** A fresh identity named "mallory", no addresses, open network, the node's default 1 MiB frame limit. */
+    public static Options options() {
+        return new Options(NodeIdentity.generate(), "mallory", List.of(), Optional.empty(), 1 << 20,
+                Optional.empty(), Duration.ofSeconds(10));
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Options options;
+    private final Channel channel;
+    private final CompletableFuture<Welcome> established = new CompletableFuture<>();
+    private final CompletableFuture<Void> tlsDone = new CompletableFuture<>();
+    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final BlockingQueue<Envelope> received = new LinkedBlockingQueue<>();
+    private final List<Envelope> history = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicLong binaryFramesReceived = new AtomicLong();
+    private final AtomicLong oversizedFromNode = new AtomicLong();
+    private final AtomicReference<String> goodbye = new AtomicReference<>();
+    private final AtomicReference<PeerId> nodeId = new AtomicReference<>();
+    private long nextPingSeq = 1;
+
+    private final boolean handshake;
+
+    private HostilePeer(EventLoopGroup group, HostAndPort target, Options options, boolean handshake) {
+        this.options = options;
+        this.handshake = handshake;
+        PeerTls tls = new PeerTls(options.identity());
+        byte[] nonce = new byte[32];
+        RANDOM.nextBytes(nonce);
+        this.channel = new Bootstrap().group(group).channel(Transport.best().socketChannelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.timeout().toMillis())
+                // a small receive window, as an attacker that stops reading would choose: the node's
+                // queue then fills after 64 KiB in the kernel instead of several MiB
+                .option(ChannelOption.SO_RCVBUF, 64 * 1024)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), true, options.timeout()));
+                        ch.pipeline().addLast("frames", new FrameDecoder(options.maxInboundFrameBytes()));
+                        ch.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
+                        ch.pipeline().addLast("hostile", new Driver(nonce));
+                    }
+                })
+                .connect(target.toSocketAddress()).syncUninterruptibly().channel();
+        channel.closeFuture().addListener(f -> {
+            tlsDone.completeExceptionally(new IllegalStateException("closed during TLS"));
+            established.completeExceptionally(new IllegalStateException("closed during the handshake"
+                    + (goodbye.get() != null ? ": " + goodbye.get() : "")));
+            closed.complete(goodbye.get());
+        });
+    }
+
+    /** Connects and completes the handshake; throws if the node refuses it within the timeout. */
+    public static HostilePeer connect(EventLoopGroup group, HostAndPort target, Options options) {
+        HostilePeer p = new HostilePeer(group, target, options, true);
+        try {
+            p.established.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            p.close();
+            throw new IllegalStateException("handshake with " + target + " failed: " + e, e);
+        }
+        return p;
+    }
+
+    /** Connects and sends the TLS handshake only: the test speaks the hello exchange itself ({@link #sendRaw}). */
+    public static HostilePeer connectTlsOnly(EventLoopGroup group, HostAndPort target, Options options) {
+        HostilePeer p = new HostilePeer(group, target, options, false);
+        try {
+            p.tlsDone.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            p.close();
+            throw new IllegalStateException("TLS with " + target + " failed: " + e, e);
+        }
+        return p;
+    }
+
+    /** The node's id as its certificate proved it. */
+    public PeerId nodeId() {
+        return nodeId.get();
+    }
+
+    public PeerId peerId() {
+        return options.identity().peerId();
+    }
+
+    /** The node's Welcome. */
+    public Welcome nodeWelcome() {
+        return established.join();
+    }
+
+    /** Writes and flushes {@code env}; the future fails when the connection is gone. */
+    public io.netty.channel.ChannelFuture send(Envelope env) {
+        return channel.writeAndFlush(env);
+    }
+
+    /** Queues {@code env} without flushing (batch many, then {@link #flush()}). */
+    public void write(Envelope env) {
+        channel.write(env, channel.voidPromise());
+    }
+
+    public void flush() {
+        channel.flush();
+    }
+
+    /** Writes a binary frame (kind 2) of {@code protocol}; the payload is released by the encoder. */
+    public io.netty.channel.ChannelFuture sendBinary(String protocol, ByteBuf payload) {
+        return channel.writeAndFlush(new BinaryFrame(protocol, payload));
+    }
+
+    /** Writes bytes as they are: a frame of any length, kind or content (or none at all). */
+    public io.netty.channel.ChannelFuture sendRaw(ByteBuf bytes) {
+        return channel.writeAndFlush(bytes);
+    }
+
+    /** A raw frame {@code uint32 length | kind | body} with a correct length prefix. */
+    public io.netty.channel.ChannelFuture sendFrame(byte kind, byte[] body) {
+        ByteBuf b = channel.alloc().buffer(WireFormat.LENGTH_BYTES + 1 + body.length);
+        b.writeInt(1 + body.length).writeByte(kind).writeBytes(body);
+        return sendRaw(b);
+    }
+
+    /** Stops reading from the socket: what the node sends piles up in its outbound queue. */
+    public void stopReading() {
+        channel.config().setAutoRead(false);
+    }
+
+    public void resumeReading() {
+        channel.config().setAutoRead(true);
+        channel.read();
+    }
+
+    /**
+     * Sends a Ping and waits for its Pong: true when the node handled everything sent before it (it
+     * answers in order), false when it closed the connection instead or did not answer in time.
+     */
+    public boolean ping(Duration timeout) throws InterruptedException {
+        long seq = nextPingSeq++;
+        send(Envelope.newBuilder().setPing(Ping.newBuilder().setSeq(seq)).build());
+        return awaitEnvelope(e -> e.hasPong() && e.getPong().getSeq() == seq, timeout).isPresent();
+    }
+
+    /**
+     * Waits for the first envelope matching {@code match} (taking the ones before it off the queue);
+     * empty on timeout or close.
+     */
+    public Optional<Envelope> awaitEnvelope(Predicate<Envelope> match, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            Envelope e = received.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+            if (e != null && match.test(e)) {
+                return Optional.of(e);
+            }
+            if (e == null && !channel.isActive() && received.isEmpty()) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Every envelope the node sent since the handshake, in order. */
+    public List<Envelope> history() {
+        return new ArrayList<>(history);
+    }
+
+    public long binaryFramesReceived() {
+        return binaryFramesReceived.get();
+    }
+
+    /** Frames from the node over this peer's {@link Options#maxInboundFrameBytes}: the node sent what a peer must refuse. */
+    public long oversizedFromNode() {
+        return oversizedFromNode.get();
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /**
+     * True once the connection is closed (by either side) within {@code timeout}. A peer that
+     * {@link #stopReading stopped reading} cannot see the node's close until it reads again.
+     */
+    public boolean awaitClosed(Duration timeout) {
+        try {
+            closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    /** The Goodbye reason the node gave before it closed, if any. */
+    public Optional<String> goodbyeReason() {
+        return Optional.ofNullable(goodbye.get());
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Runs {@code task} on this peer's event loop (for tests that write from the loop in bulk). */
+    public void onLoop(Consumer<Channel> task) {
+        channel.eventLoop().execute(() -> task.accept(channel));
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly(options.timeout().toMillis());
+    }
+
+    /** Speaks the hello exchange like a genuine node, then records. */
+    private final class Driver extends ChannelInboundHandlerAdapter {
+        private final byte[] nonce;
+
+        Driver(byte[] nonce) {
+            this.nonce = nonce;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (!done.isSuccess()) {
+                    established.completeExceptionally(done.cause());
+                    ctx.close();
+                    return;
+                }
+                try {
+                    nodeId.set(PeerTls.peerIdOf(ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class)
+                            .engine().getSession()));
+                } catch (javax.net.ssl.SSLException e) {
+                    established.completeExceptionally(e);
+                    ctx.close();
+                    return;
+                }
+                tlsDone.complete(null);
+                if (!handshake) {
+                    return; // connectTlsOnly: the test speaks next
+                }
+                ctx.writeAndFlush(Envelope.newBuilder().setHello(Hello.newBuilder()
+                        .setProtocolVersion(WireFormat.PROTOCOL_VERSION)
+                        .setPeerId(options.identity().peerId().value())
+                        .setNonce(ByteString.copyFrom(nonce))).build());
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Envelope env)) {
+                binaryFramesReceived.incrementAndGet();
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (env.hasGoodbye()) {
+                goodbye.compareAndSet(null, env.getGoodbye().getReason());
+            }
+            if (!established.isDone() && handshake) {
+                if (env.hasHello()) {
+                    ctx.writeAndFlush(Envelope.newBuilder().setWelcome(welcome(env.getHello())).build());
+                    return;
+                }
+                if (env.hasWelcome()) {
+                    established.complete(env.getWelcome());
+                    return;
+                }
+            }
+            history.add(env);
+            received.add(env);
+        }
+
+        private Welcome welcome(Hello nodeHello) {
+            if (options.welcomeOverride().isPresent()) {
+                return options.welcomeOverride().get();
+            }
+            Welcome.Builder w = Welcome.newBuilder().setName(options.name()).addAllListenAddrs(options.listenAddrs())
+                    .setStartedAtMillis(System.currentTimeMillis());
+            options.networkKey().ifPresent(k -> w.setNetworkProof(ByteString.copyFrom(
+                    k.proof(nodeHello.getNonce().toByteArray(), options.identity().peerId(), nodeId.get()))));
+            return w.build();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof TooLongFrameException
+                    || cause.getCause() instanceof TooLongFrameException) {
+                oversizedFromNode.incrementAndGet();
+            }
+            ctx.close();
+        }
+    }
+}
