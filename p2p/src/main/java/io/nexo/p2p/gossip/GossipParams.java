@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param seenCapacity   at most this many ids are remembered (oldest forgotten first)
  * @param cacheTtl       how long whole messages are kept to answer a Graft (gossipsub mcache: ~5 heartbeats)
  * @param cacheCapacity  at most this many whole messages are kept
+ * @param cacheBytes     and at most this many bytes of them (oldest dropped first): 10 000 maximum-size
+ *                       messages would be 10 GiB
  * @param graftTimeout   Plumtree: after an IHave for an unknown id, wait this long for the message
  *                       through the tree before asking the announcer (Graft)
  * @param graftRetry     Plumtree: then ask the next announcer after this much longer
@@ -21,10 +23,15 @@ import java.util.Objects;
  *                       Plumtree (0) prunes to a single spanning tree, which concurrent messages
  *                       from many origins keep cutting into pieces that only timers repair; a
  *                       floor of 3 keeps the eager graph connected at about one duplicate per delivery
+ * @param maxMissing     Plumtree: ids announced by IHave but not yet received that are tracked (each
+ *                       holds an entry and a timer); more announcements are ignored until some resolve
+ * @param maxMissingPerPeer of those, at most this many first announced by one peer: a peer announcing
+ *                       ids that never come cannot crowd out the others'
  */
 public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCapacity,
                            Duration cacheTtl, int cacheCapacity, Duration graftTimeout,
-                           Duration graftRetry, Duration ihaveInterval, int eagerFloor) {
+                           Duration graftRetry, Duration ihaveInterval, int eagerFloor, long cacheBytes,
+                           int maxMissing, int maxMissingPerPeer) {
 
     /** How a message is pushed. */
     public enum Mode {
@@ -33,6 +40,9 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
         /** Every node forwards every new message to every neighbour but the sender. */
         FLOOD
     }
+
+    /** 64 MiB of cached messages: 30 s of a busy network (2 MiB/s of broadcasts), or 64 maximum-size ones. */
+    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
 
     public GossipParams {
         Objects.requireNonNull(mode, "mode");
@@ -54,6 +64,16 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
         if (eagerFloor < 0 || eagerFloor > 64) {
             throw new IllegalArgumentException("eagerFloor: " + eagerFloor + " (expected: 0-64)");
         }
+        if (cacheBytes < 1 << 20) {
+            throw new IllegalArgumentException("cacheBytes: " + cacheBytes + " (expected: >= 1 MiB)");
+        }
+        if (maxMissing < 16) {
+            throw new IllegalArgumentException("maxMissing: " + maxMissing + " (expected: >= 16)");
+        }
+        if (maxMissingPerPeer < 1 || maxMissingPerPeer > maxMissing) {
+            throw new IllegalArgumentException("maxMissingPerPeer: " + maxMissingPerPeer
+                    + " (expected: 1-maxMissing " + maxMissing + ")");
+        }
         if (cacheTtl.compareTo(seenTtl) > 0) {
             throw new IllegalArgumentException("cacheTtl: " + cacheTtl + " (expected: <= seenTtl " + seenTtl + ")");
         }
@@ -62,16 +82,26 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
     public static GossipParams defaults() {
         return new GossipParams(Mode.PLUMTREE, 32, Duration.ofSeconds(120), 100_000,
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(400), Duration.ofMillis(200),
-                Duration.ofMillis(250), 3);
+                Duration.ofMillis(250), 3, DEFAULT_CACHE_BYTES, 4096, 1024);
     }
 
     public GossipParams withEagerFloor(int floor) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, floor);
+                graftTimeout, graftRetry, ihaveInterval, floor, cacheBytes, maxMissing, maxMissingPerPeer);
     }
 
     public GossipParams withMode(Mode m) {
         return new GossipParams(m, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer);
+    }
+
+    public GossipParams withCacheBytes(long bytes) {
+        return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, bytes, maxMissing, maxMissingPerPeer);
+    }
+
+    public GossipParams withMaxMissing(int total, int perPeer) {
+        return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, total, perPeer);
     }
 }

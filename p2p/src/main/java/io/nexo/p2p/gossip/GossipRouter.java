@@ -2,6 +2,7 @@ package io.nexo.p2p.gossip;
 
 import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.wire.WireLimits;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.proto.Graft;
@@ -58,9 +59,29 @@ public final class GossipRouter {
         void deliver(Gossip message, PeerId from);
     }
 
-    /** Counters for tests and the benchmark. */
-    public record Stats(long published, long delivered, long duplicates, long grafts, long prunes) {
+    /**
+     * Counters for tests and the benchmark.
+     *
+     * @param ihaveIgnored  announced ids not tracked because {@code maxMissing} (in total or for the
+     *                      announcer) was reached
+     * @param ihaveDropped  ids this node did not announce to a lazy peer whose pending batch was full
+     * @param cachedBytes   bytes of whole messages held to answer Grafts
+     */
+    public record Stats(long published, long delivered, long duplicates, long grafts, long prunes,
+                        long ihaveIgnored, long ihaveDropped, long cachedBytes) {
     }
+
+    /** A local broadcast that would not fit in a frame once relayed: refused before anything is sent. */
+    public static final class MessageTooLargeException extends IllegalArgumentException {
+        public MessageTooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    /** Bytes of one message id on the wire in an IHave (tag, length, 16 bytes). */
+    private static final int IHAVE_ID_WIRE_BYTES = 2 + WireLimits.MESSAGE_ID_BYTES;
+    /** Frame bytes around the ids of an IHave: kind, envelope and IHave headers, hops. */
+    private static final int IHAVE_OVERHEAD_BYTES = 32;
 
     private final GossipParams params;
     private final Network network;
@@ -73,6 +94,12 @@ public final class GossipRouter {
     private final ExpiringIdCache<ByteString, Gossip> cache;
     private final Map<ByteString, Missing> missing = new HashMap<>();
     private final Map<PeerId, List<ByteString>> pendingIHave = new HashMap<>();
+    /** How many {@link #missing} entries each peer created (it announced the id first). */
+    private final Map<PeerId, Integer> missingByPeer = new HashMap<>();
+    private final int maxFrameBytes;
+    private final int ihaveBatch;
+    private long ihaveIgnored;
+    private long ihaveDropped;
     private ScheduledFuture<?> ihaveFlush;
     private long published;
     private long delivered;
@@ -82,14 +109,19 @@ public final class GossipRouter {
 
     private static final class Missing {
         final ArrayDeque<PeerId> announcers = new ArrayDeque<>();
+        final PeerId creator;
         final long announcedAtNanos;
         ScheduledFuture<?> timer;
         boolean grafted;
 
-        Missing(long announcedAtNanos) {
+        Missing(PeerId creator, long announcedAtNanos) {
+            this.creator = creator;
             this.announcedAtNanos = announcedAtNanos;
         }
     }
+
+    /** Ids announced to one lazy peer per flush, at most this many IHave frames' worth. */
+    private static final int MAX_PENDING_IHAVE_BATCHES = 4;
 
     /** Longest wait before a Graft, however slow the tree path has been. */
     private static final long MAX_GRAFT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
@@ -99,6 +131,19 @@ public final class GossipRouter {
 
     public GossipRouter(GossipParams params, Network network, Delivery delivery,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime) {
+        this(params, network, delivery, scheduler, random, nanoTime, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxFrameBytes the peers' frame limit: local messages that would outgrow it when relayed
+     *                      are refused, IHave batches are cut to fit it
+     */
+    public GossipRouter(GossipParams params, Network network, Delivery delivery,
+                        ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime,
+                        int maxFrameBytes) {
+        this.maxFrameBytes = maxFrameBytes;
+        this.ihaveBatch = (int) Math.max(1, Math.min(WireLimits.MAX_IHAVE_IDS,
+                ((long) maxFrameBytes - IHAVE_OVERHEAD_BYTES) / IHAVE_ID_WIRE_BYTES));
         this.params = params;
         this.network = network;
         this.delivery = delivery;
@@ -106,7 +151,8 @@ public final class GossipRouter {
         this.random = random;
         this.nanoTime = nanoTime;
         this.seen = new ExpiringIdCache<>(params.seenTtl().toNanos(), params.seenCapacity(), nanoTime);
-        this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(), nanoTime);
+        this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(),
+                params.cacheBytes(), Gossip::getSerializedSize, nanoTime);
     }
 
     public void peerUp(PeerId peer) {
@@ -123,6 +169,14 @@ public final class GossipRouter {
         }
     }
 
+    /**
+     * The largest frame {@code g} can become on its way: a relay changes only {@code hops}, which
+     * grows from absent (0) to at most the hop limit, so it is measured with the hops at the limit.
+     */
+    public int relayedFrameBytes(Gossip g) {
+        return 1 + Envelope.newBuilder().setGossip(g.toBuilder().setHops(params.hopLimit())).build().getSerializedSize();
+    }
+
     /** Starts a broadcast from this node; returns the message id. */
     public ByteString publish(PeerId self, String selfName, String topic, ByteString payload, long nowMillis) {
         byte[] id = new byte[16];
@@ -130,6 +184,12 @@ public final class GossipRouter {
         Gossip g = Gossip.newBuilder().setId(ByteString.copyFrom(id)).setOriginId(self.value())
                 .setOriginName(selfName).setHops(0).setTopic(topic).setPayload(payload)
                 .setOriginTimeMillis(nowMillis).build();
+        int frame = relayedFrameBytes(g);
+        if (frame > maxFrameBytes) {
+            throw new MessageTooLargeException("message too large: " + payload.size() + " bytes make a frame of "
+                    + frame + " bytes once relayed, over the limit of " + maxFrameBytes + " (--max-message-size); "
+                    + "at most " + (payload.size() - (frame - maxFrameBytes)) + " bytes fit");
+        }
         seen.putIfAbsent(g.getId(), Boolean.TRUE);
         cache.putIfAbsent(g.getId(), g);
         published++;
@@ -140,7 +200,7 @@ public final class GossipRouter {
     public void onGossip(PeerId from, Gossip g) {
         if (seen.putIfAbsent(g.getId(), Boolean.TRUE)) {
             cache.putIfAbsent(g.getId(), g);
-            Missing m = missing.remove(g.getId());
+            Missing m = removeMissing(g.getId());
             if (m != null) {
                 if (m.timer != null) {
                     m.timer.cancel(false);
@@ -186,7 +246,17 @@ public final class GossipRouter {
             if (seen.contains(id)) {
                 continue;
             }
-            Missing m = missing.computeIfAbsent(id, k -> new Missing(nanoTime.getAsLong()));
+            Missing m = missing.get(id);
+            if (m == null) {
+                int mine = missingByPeer.getOrDefault(from, 0);
+                if (missing.size() >= params.maxMissing() || mine >= params.maxMissingPerPeer()) {
+                    ihaveIgnored++; // the tree, or another announcer, will still bring it
+                    continue;
+                }
+                m = new Missing(from, nanoTime.getAsLong());
+                missing.put(id, m);
+                missingByPeer.put(from, mine + 1);
+            }
             if (!m.announcers.contains(from)) {
                 m.announcers.add(from);
             }
@@ -234,7 +304,7 @@ public final class GossipRouter {
             return;
         }
         if (seen.contains(id) || m.announcers.isEmpty()) {
-            missing.remove(id);
+            removeMissing(id);
             return;
         }
         PeerId announcer = m.announcers.poll();
@@ -244,6 +314,14 @@ public final class GossipRouter {
         grafts++;
         network.send(announcer, Envelope.newBuilder().setGraft(Graft.newBuilder().addIds(id)).build());
         m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private Missing removeMissing(ByteString id) {
+        Missing m = missing.remove(id);
+        if (m != null) {
+            missingByPeer.computeIfPresent(m.creator, (p, n) -> n > 1 ? n - 1 : null);
+        }
+        return m;
     }
 
     /** The configured graft timeout, or twice the tree's recent lateness if that is longer (capped). */
@@ -267,7 +345,12 @@ public final class GossipRouter {
         if (params.mode() == GossipParams.Mode.PLUMTREE) {
             for (PeerId p : lazy) {
                 if (!p.equals(from)) {
-                    pendingIHave.computeIfAbsent(p, k -> new ArrayList<>()).add(g.getId());
+                    List<ByteString> pending = pendingIHave.computeIfAbsent(p, k -> new ArrayList<>());
+                    if (pending.size() < MAX_PENDING_IHAVE_BATCHES * ihaveBatch) {
+                        pending.add(g.getId());
+                    } else {
+                        ihaveDropped++; // announcements are hints: the eager tree still carries it
+                    }
                 }
             }
             if (!pendingIHave.isEmpty() && ihaveFlush == null) {
@@ -280,14 +363,17 @@ public final class GossipRouter {
     private void flushIHave() {
         ihaveFlush = null;
         for (Map.Entry<PeerId, List<ByteString>> e : pendingIHave.entrySet()) {
-            network.send(e.getKey(), Envelope.newBuilder()
-                    .setIhave(IHave.newBuilder().addAllIds(e.getValue())).build());
+            List<ByteString> ids = e.getValue();
+            for (int i = 0; i < ids.size(); i += ihaveBatch) {
+                network.send(e.getKey(), Envelope.newBuilder()
+                        .setIhave(IHave.newBuilder().addAllIds(ids.subList(i, Math.min(ids.size(), i + ihaveBatch)))).build());
+            }
         }
         pendingIHave.clear();
     }
 
     public Stats stats() {
-        return new Stats(published, delivered, duplicates, grafts, prunes);
+        return new Stats(published, delivered, duplicates, grafts, prunes, ihaveIgnored, ihaveDropped, cache.weight());
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */
