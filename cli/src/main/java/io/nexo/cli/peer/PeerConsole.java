@@ -1,6 +1,7 @@
 package io.nexo.cli.peer;
 
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerListener;
 import io.nexo.p2p.node.PeerNode;
@@ -63,7 +64,13 @@ final class PeerConsole implements PeerListener {
                 return;
             }
             int peers = node.peers().size();
-            String id = node.broadcast(line);
+            String id;
+            try {
+                id = node.broadcast(line);
+            } catch (GossipRouter.MessageTooLargeException e) {
+                io.println(format.error(e.getMessage()));
+                return;
+            }
             print(format.sent("broadcast", id, null, null, peers));
             return;
         }

@@ -7,6 +7,7 @@ import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.session.SessionLimits;
 import io.nexo.p2p.tls.NetworkKey;
+import io.nexo.p2p.wire.WireLimits;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Optional;
  * Everything a {@link PeerNode} is built from.
  *
  * @param identity   key pair and id
- * @param name       nickname shown to others (1-32 printable characters)
+ * @param name       nickname shown to others (1-32 printable characters, at most 64 bytes of UTF-8)
  * @param listen     where to accept connections ({@code 0.0.0.0:PORT} for every interface, port 0 = any)
  * @param advertise  addresses announced to others; empty = derived from {@code listen}
  * @param bootstrap  peers dialled at start and redialled when lost
@@ -36,11 +37,17 @@ public record PeerNodeConfig(NodeIdentity identity, String name, HostAndPort lis
     public PeerNodeConfig {
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(name, "name");
-        if (name.isBlank() || name.length() > 32 || name.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("name: '" + name + "' (expected: 1-32 printable characters)");
+        if (name.isBlank() || name.length() > 32 || name.chars().anyMatch(Character::isISOControl)
+                || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > WireLimits.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("name: '" + name + "' (expected: 1-32 printable characters, at most "
+                    + WireLimits.MAX_NAME_BYTES + " bytes of UTF-8)");
         }
         Objects.requireNonNull(listen, "listen");
         advertise = List.copyOf(advertise);
+        if (advertise.size() > WireLimits.MAX_ADDRS) {
+            throw new IllegalArgumentException("advertise: " + advertise.size() + " addresses (expected: at most "
+                    + WireLimits.MAX_ADDRS + ")");
+        }
         bootstrap = List.copyOf(bootstrap);
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(networkKey, "networkKey");

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of a peer connection: TLS, idle detection (pings out, silence in), frame
- * codec, session handler.
+ * codec (with the field bounds and the frame limit both ways), handshake. The handshake handler
+ * replaces itself with the established session's flood guard, keep-alive and session handler.
  */
 public final class PeerChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -27,9 +28,18 @@ public final class PeerChannelInitializer extends ChannelInitializer<SocketChann
     private final SessionListener listener;
     private final boolean outbound;
     private final Optional<PeerId> expectedPeer;
+    private final SessionMetrics metrics;
 
     public PeerChannelInitializer(PeerTls tls, SessionHandler.LocalInfo local, SessionLimits limits,
                                   SessionListener listener, boolean outbound, Optional<PeerId> expectedPeer) {
+        this(tls, local, limits, listener, outbound, expectedPeer, new SessionMetrics());
+    }
+
+    /** @param metrics the node's counters, shared by all its sessions */
+    public PeerChannelInitializer(PeerTls tls, SessionHandler.LocalInfo local, SessionLimits limits,
+                                  SessionListener listener, boolean outbound, Optional<PeerId> expectedPeer,
+                                  SessionMetrics metrics) {
+        this.metrics = metrics;
         this.tls = tls;
         this.local = local;
         this.limits = limits;
@@ -52,7 +62,8 @@ public final class PeerChannelInitializer extends ChannelInitializer<SocketChann
         p.addLast("idle", new IdleStateHandler(limits.idleTimeout().toMillis(),
                 limits.pingInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
         p.addLast("frames", new FrameDecoder(limits.maxFrameBytes()));
-        p.addLast("encoder", FrameEncoder.INSTANCE);
-        p.addLast("session", new SessionHandler(local, limits, listener, outbound, expectedPeer, nonce));
+        p.addLast("encoder", new FrameEncoder(limits.maxFrameBytes(), metrics::countOversizedOutgoing));
+        p.addLast("handshake", new HandshakeHandler(local, limits, listener, metrics, System::nanoTime,
+                outbound, expectedPeer, nonce));
     }
 }

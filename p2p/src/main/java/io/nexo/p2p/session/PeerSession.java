@@ -31,11 +31,13 @@ public final class PeerSession {
     private final HostAndPort remote;
     private final long maxOutboundQueueBytes;
     private final String dialerNonce;
+    private final SessionMetrics metrics;
     private volatile String closeReason;
 
     PeerSession(Channel channel, PeerId peerId, String name, List<HostAndPort> listenAddrs,
-                boolean outbound, long maxOutboundQueueBytes, String dialerNonce) {
+                boolean outbound, long maxOutboundQueueBytes, String dialerNonce, SessionMetrics metrics) {
         this.dialerNonce = dialerNonce;
+        this.metrics = metrics;
         this.channel = channel;
         this.peerId = peerId;
         this.name = name;
@@ -151,6 +153,7 @@ public final class PeerSession {
             return false;
         }
         if (closeReason == null) {
+            metrics.countQueueOverflow();
             log.warn("dropping peer {} ({}): outbound queue over {} bytes, the peer is not reading",
                     peerId.shortId(), remote, maxOutboundQueueBytes);
             closeReason = "outbound queue over " + maxOutboundQueueBytes + " bytes (not reading)";
@@ -177,6 +180,15 @@ public final class PeerSession {
     /** Why the session ended (null while open, or when the peer went away unannounced). */
     public String closeReason() {
         return closeReason;
+    }
+
+    /** Closes the session for {@code reason} (a protocol error of the peer): logged, no goodbye. */
+    void fail(String reason) {
+        if (closeReason == null && channel.isActive()) {
+            log.info("closing session with {}: {}", this, reason);
+        }
+        setCloseReasonIfAbsent(reason);
+        channel.close();
     }
 
     void setCloseReasonIfAbsent(String reason) {

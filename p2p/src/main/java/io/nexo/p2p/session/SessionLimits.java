@@ -13,16 +13,21 @@ import java.util.Objects;
  * @param handshakeTimeout     TLS plus hello exchange must finish within this
  * @param pingInterval         a ping is sent after this much outbound silence
  * @param idleTimeout          a session with no inbound traffic for this long is closed
+ * @param bytesPerSecond       sustained envelope bytes accepted from one peer for each protocol (gossip,
+ *                             direct, exchange, app), with a burst of this or two frames, whichever is
+ *                             larger; excess dropped like messages over the message rate
  */
 public record SessionLimits(int maxFrameBytes, int messagesPerSecond, int messageBurst,
                             long maxOutboundQueueBytes, Duration handshakeTimeout,
-                            Duration pingInterval, Duration idleTimeout) {
+                            Duration pingInterval, Duration idleTimeout, long bytesPerSecond) {
 
     public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
     public static final int DEFAULT_MESSAGES_PER_SECOND = 500;
     public static final long DEFAULT_MAX_OUTBOUND_QUEUE_BYTES = 8L << 20;
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+    /** 8 MiB/s per protocol: eight maximum-size broadcasts a second from one neighbour. */
+    public static final long DEFAULT_BYTES_PER_SECOND = 8L << 20;
 
     public SessionLimits {
         if (maxFrameBytes < 1024) {
@@ -45,6 +50,9 @@ public record SessionLimits(int maxFrameBytes, int messagesPerSecond, int messag
             throw new IllegalArgumentException("idleTimeout: " + idleTimeout
                     + " (expected: > pingInterval " + pingInterval + ")");
         }
+        if (bytesPerSecond < 1024) {
+            throw new IllegalArgumentException("bytesPerSecond: " + bytesPerSecond + " (expected: >= 1024)");
+        }
     }
 
     private static void positive(String name, Duration d) {
@@ -57,31 +65,42 @@ public record SessionLimits(int maxFrameBytes, int messagesPerSecond, int messag
     public static SessionLimits defaults() {
         return new SessionLimits(DEFAULT_MAX_FRAME_BYTES, DEFAULT_MESSAGES_PER_SECOND,
                 DEFAULT_MESSAGES_PER_SECOND * 2, DEFAULT_MAX_OUTBOUND_QUEUE_BYTES,
-                DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_INTERVAL.multipliedBy(3));
+                DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_INTERVAL.multipliedBy(3),
+                DEFAULT_BYTES_PER_SECOND);
+    }
+
+    /** Bytes a peer may send at once per protocol: the rate, or two maximum frames if that is more. */
+    public long byteBurst() {
+        return Math.max(bytesPerSecond, 2L * maxFrameBytes);
     }
 
     public SessionLimits withMaxFrameBytes(int v) {
         return new SessionLimits(v, messagesPerSecond, messageBurst, Math.max(maxOutboundQueueBytes, v),
-                handshakeTimeout, pingInterval, idleTimeout);
+                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond);
     }
 
     public SessionLimits withRate(int perSecond, int burst) {
         return new SessionLimits(maxFrameBytes, perSecond, burst, maxOutboundQueueBytes,
-                handshakeTimeout, pingInterval, idleTimeout);
+                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond);
+    }
+
+    public SessionLimits withByteRate(long v) {
+        return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, maxOutboundQueueBytes,
+                handshakeTimeout, pingInterval, idleTimeout, v);
     }
 
     public SessionLimits withMaxOutboundQueueBytes(long v) {
         return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, v,
-                handshakeTimeout, pingInterval, idleTimeout);
+                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond);
     }
 
     public SessionLimits withHandshakeTimeout(Duration v) {
         return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, maxOutboundQueueBytes,
-                v, pingInterval, idleTimeout);
+                v, pingInterval, idleTimeout, bytesPerSecond);
     }
 
     public SessionLimits withPing(Duration interval, Duration idle) {
         return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, maxOutboundQueueBytes,
-                handshakeTimeout, interval, idle);
+                handshakeTimeout, interval, idle, bytesPerSecond);
     }
 }

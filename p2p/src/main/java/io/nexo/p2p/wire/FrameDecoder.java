@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Bytes to {@link Envelope}s and {@link BinaryFrame}s. A frame longer than the limit is refused as
  * soon as its length prefix is read (fail fast, nothing allocated for it); an unknown kind or an
- * unparseable body raises a {@link CorruptedFrameException}. Either way the session handler closes
+ * unparseable body raises a {@link CorruptedFrameException}, and an envelope that breaks a field
+ * bound ({@link EnvelopeValidator}) a {@link WireLimitException}. Either way the session handler closes
  * that one connection.
  */
 public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
@@ -45,11 +46,13 @@ public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
             byte kind = frame.readByte();
             switch (kind) {
                 case WireFormat.KIND_ENVELOPE:
+                    Envelope env;
                     try (ByteBufInputStream stream = new ByteBufInputStream(frame)) {
-                        return Envelope.parseFrom(stream);
+                        env = Envelope.parseFrom(stream);
                     } catch (IOException e) {
                         throw new CorruptedFrameException("unparseable envelope: " + e.getMessage(), e);
                     }
+                    return EnvelopeValidator.check(env);
                 case WireFormat.KIND_BINARY:
                     int protocolLength = frame.isReadable() ? frame.readUnsignedByte() : 0;
                     if (protocolLength == 0 || protocolLength > BinaryFrame.MAX_PROTOCOL_LENGTH
