@@ -99,7 +99,12 @@ public final class EnvelopeValidator {
     }
 
     private static void peerId(ByteString utf8, String field) throws WireLimitException {
-        if (utf8.size() != PeerId.LENGTH || !PeerId.looksLikePeerId(utf8.toStringUtf8())) {
+        boolean ok = utf8.size() == PeerId.LENGTH;
+        for (int i = 0; ok && i < utf8.size(); i++) {
+            byte c = utf8.byteAt(i);
+            ok = c >= 'a' && c <= 'z' || c >= '2' && c <= '7'; // base32, lower case: as PeerId prints it
+        }
+        if (!ok) {
             throw new WireLimitException(WireViolation.PEER_ID, field + ": not a peer id ("
                     + utf8.size() + " bytes; expected: " + PeerId.LENGTH + " characters of a-z and 2-7)");
         }

@@ -201,4 +201,97 @@ class GossipRouterTest {
         r.onGossip(A, msg(0, "mine", 2).toBuilder().setId(id).build());
         assertThat(delivered).isEmpty();
     }
+
+    // ---------------------------------------------------------------- bounds (issue 11)
+
+    private GossipRouter router(GossipParams params, int maxFrameBytes) {
+        GossipRouter r = new GossipRouter(params, (to, env) -> sent.add(new Sent(to, env)),
+                (g, from) -> delivered.add(g.getPayload().toStringUtf8()), scheduler, new Random(1),
+                scheduler::nanoTime, maxFrameBytes);
+        r.peerUp(A);
+        r.peerUp(B);
+        r.peerUp(C);
+        return r;
+    }
+
+    private static ByteString id16(int n) {
+        return ByteString.copyFrom(java.nio.ByteBuffer.allocate(16).putInt(12, n).array());
+    }
+
+    private static IHave ihave(int from, int count) {
+        IHave.Builder b = IHave.newBuilder();
+        for (int i = from; i < from + count; i++) {
+            b.addIds(id16(i));
+        }
+        return b.build();
+    }
+
+    @Test
+    void anIHaveFloodTracksAtMostTheCapPerPeerAndInTotal() {
+        GossipRouter r = router(PURE.withMaxMissing(48, 16), Integer.MAX_VALUE);
+        r.onIHave(A, ihave(0, 512));
+        r.onIHave(B, ihave(1000, 512));
+        r.onIHave(C, ihave(2000, 512));
+        r.onIHave(A, ihave(3000, 512));
+        assertThat(r.stats().ihaveIgnored()).isEqualTo(4 * 512 - 48);
+        assertThat(scheduler.pending()).as("one graft timer per tracked id").isEqualTo(48);
+        // the ids that never come are grafted once per announcer, then forgotten: the cap frees up
+        scheduler.advance(10_000);
+        assertThat(sentLog().stream().filter(x -> x.endsWith("GRAFT")).count()).isEqualTo(48);
+        assertThat(scheduler.pending()).isZero();
+        r.onIHave(A, ihave(4000, 16));
+        assertThat(scheduler.pending()).isEqualTo(16);
+    }
+
+    @Test
+    void theMessageCacheIsBoundedInBytes() {
+        GossipRouter r = router(PURE.withCacheBytes(1 << 20), Integer.MAX_VALUE);
+        byte[] big = new byte[300 * 1024];
+        for (int i = 0; i < 10; i++) {
+            r.onGossip(A, msg(i, "", 0).toBuilder().setId(id16(i)).setPayload(ByteString.copyFrom(big)).build());
+        }
+        assertThat(r.stats().cachedBytes()).isBetween(3L * 300 * 1024, 1L << 20);
+        sentLog();
+        r.onGraft(B, Graft.newBuilder().addIds(id16(0)).addIds(id16(9)).build());
+        assertThat(sentLog()).as("the oldest was evicted, the newest answered").containsExactly("B:GOSSIP(hops=1)");
+    }
+
+    @Test
+    void aLocalMessageThatWouldOutgrowTheFrameOnceRelayedIsRefused() {
+        int limit = 4096;
+        GossipRouter r = router(PURE, limit);
+        int payload = limit;
+        while (true) {
+            try {
+                r.publish(SELF, "me", "chat", ByteString.copyFrom(new byte[payload]), 0);
+                break;
+            } catch (GossipRouter.MessageTooLargeException e) {
+                assertThat(e.getMessage()).contains("over the limit of " + limit);
+                payload--;
+            }
+        }
+        // the largest accepted message, relayed with hops at the hop limit, still fits
+        Gossip g = Gossip.newBuilder().setId(id16(0)).setOriginId(SELF.value()).setOriginName("me").setTopic("chat")
+                .setPayload(ByteString.copyFrom(new byte[payload])).setOriginTimeMillis(0).build();
+        assertThat(r.relayedFrameBytes(g)).isLessThanOrEqualTo(limit);
+        assertThat(r.relayedFrameBytes(g.toBuilder().setPayload(ByteString.copyFrom(new byte[payload + 1])).build()))
+                .isGreaterThan(limit);
+    }
+
+    @Test
+    void lazyAnnouncementsAreCutIntoFramesAndCappedPerPeer() {
+        int limit = 2048; // (2048 - 32) / 18 = 112 ids per IHave, 448 pending at most
+        GossipRouter r = router(PURE, limit);
+        r.onPrune(A);
+        for (int i = 0; i < 1000; i++) {
+            r.publish(SELF, "me", "chat", ByteString.copyFromUtf8("m" + i), 0);
+        }
+        sent.clear();
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        List<IHave> toA = sent.stream().filter(x -> x.to().equals(A) && x.env().hasIhave()).map(x -> x.env().getIhave()).toList();
+        assertThat(toA).hasSize(4).allMatch(i -> i.getIdsCount() == 112);
+        assertThat(sent.stream().filter(x -> x.env().hasIhave())
+                .allMatch(x -> 1 + x.env().getSerializedSize() <= limit)).isTrue();
+        assertThat(r.stats().ihaveDropped()).isEqualTo(1000 - 448);
+    }
 }

@@ -19,6 +19,11 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
         return nowNanos;
     }
 
+    /** Timers scheduled and not yet run or cancelled. */
+    long pending() {
+        return tasks.stream().filter(t -> !t.cancelled).count();
+    }
+
     void advance(long millis) {
         long target = nowNanos + TimeUnit.MILLISECONDS.toNanos(millis);
         while (true) {
