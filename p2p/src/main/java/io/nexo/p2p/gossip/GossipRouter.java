@@ -66,9 +66,10 @@ public final class GossipRouter {
      *                      announcer) was reached
      * @param ihaveDropped  ids this node did not announce to a lazy peer whose pending batch was full
      * @param cachedBytes   bytes of whole messages held to answer Grafts
+     * @param oversizedNotRelayed messages delivered here but not relayed: one more hop would not fit a frame
      */
     public record Stats(long published, long delivered, long duplicates, long grafts, long prunes,
-                        long ihaveIgnored, long ihaveDropped, long cachedBytes) {
+                        long ihaveIgnored, long ihaveDropped, long cachedBytes, long oversizedNotRelayed) {
     }
 
     /** A local broadcast that would not fit in a frame once relayed: refused before anything is sent. */
@@ -100,6 +101,7 @@ public final class GossipRouter {
     private final int ihaveBatch;
     private long ihaveIgnored;
     private long ihaveDropped;
+    private long oversizedNotRelayed;
     private ScheduledFuture<?> ihaveFlush;
     private long published;
     private long delivered;
@@ -293,7 +295,10 @@ public final class GossipRouter {
         for (ByteString id : graft.getIdsList()) {
             Gossip g = cache.get(id);
             if (g != null && g.getHops() < params.hopLimit()) {
-                network.send(from, Envelope.newBuilder().setGossip(g.toBuilder().setHops(g.getHops() + 1)).build());
+                Envelope env = Envelope.newBuilder().setGossip(g.toBuilder().setHops(g.getHops() + 1)).build();
+                if (1 + env.getSerializedSize() <= maxFrameBytes) {
+                    network.send(from, env);
+                }
             }
         }
     }
@@ -335,6 +340,12 @@ public final class GossipRouter {
         }
         Gossip next = g.toBuilder().setHops(g.getHops() + 1).build();
         Envelope whole = Envelope.newBuilder().setGossip(next).build();
+        if (1 + whole.getSerializedSize() > maxFrameBytes) {
+            // its origin made it too large to relay (an honest one cannot: see publish); sending
+            // it would only make every neighbour drop this node's session
+            oversizedNotRelayed++;
+            return;
+        }
         List<PeerId> targets = new ArrayList<>(eager.size());
         for (PeerId p : eager) {
             if (!p.equals(from)) {
@@ -373,7 +384,8 @@ public final class GossipRouter {
     }
 
     public Stats stats() {
-        return new Stats(published, delivered, duplicates, grafts, prunes, ihaveIgnored, ihaveDropped, cache.weight());
+        return new Stats(published, delivered, duplicates, grafts, prunes, ihaveIgnored, ihaveDropped, cache.weight(),
+                oversizedNotRelayed);
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */

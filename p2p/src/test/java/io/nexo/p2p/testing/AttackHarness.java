@@ -11,6 +11,7 @@ import io.nexo.p2p.node.PeerInfo;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
 import io.nexo.p2p.node.TestNodes;
+import io.nexo.p2p.session.SessionLimits;
 
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
@@ -84,7 +85,10 @@ public final class AttackHarness implements AutoCloseable {
         try {
             h.target = h.net.start(targetConfig);
             for (int i = 0; i < honestPeers; i++) {
-                PeerNodeConfig c = TestNodes.config("honest" + i).withLimits(targetConfig.limits());
+                // default limits (but the target's frame size): a target configured tighter for a test
+                // must not make its honest neighbours drop what it relays to them
+                PeerNodeConfig c = TestNodes.config("honest" + i).withLimits(
+                        SessionLimits.defaults().withMaxFrameBytes(targetConfig.limits().maxFrameBytes()));
                 if (targetConfig.networkKey().isPresent()) {
                     c = c.withNetworkKey(targetConfig.networkKey().get());
                 }
