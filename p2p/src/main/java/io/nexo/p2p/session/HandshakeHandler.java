@@ -10,6 +10,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.WireFormat;
 import io.nexo.p2p.wire.proto.Envelope;
@@ -55,6 +56,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final SessionLimits limits;
     private final SessionListener listener;
     private final SessionMetrics metrics;
+    private final ResourceManager resources;
     private final LongSupplier nanoTime;
     private final boolean outbound;
     private final Optional<PeerId> expectedPeer;
@@ -66,8 +68,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private Hello peerHello;
 
     HandshakeHandler(SessionHandler.LocalInfo local, SessionLimits limits, SessionListener listener,
-                     SessionMetrics metrics, LongSupplier nanoTime, boolean outbound,
+                     SessionMetrics metrics, ResourceManager resources, LongSupplier nanoTime, boolean outbound,
                      Optional<PeerId> expectedPeer, byte[] nonce) {
+        this.resources = resources;
         this.local = local;
         this.limits = limits;
         this.listener = listener;
@@ -238,7 +241,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         String name = displayName(welcome.getName(), certifiedId);
         byte[] dialerNonce = outbound ? nonce : peerHello.getNonce().toByteArray();
         PeerSession s = new PeerSession(ctx.channel(), certifiedId, name, addrs, outbound,
-                limits.maxOutboundQueueBytes(), HexFormat.of().formatHex(dialerNonce), metrics);
+                limits.maxOutboundQueueBytes(), HexFormat.of().formatHex(dialerNonce), metrics,
+                resources);
         state = State.DONE;
         handshakeTimer.cancel(false);
         String who = who(ctx);

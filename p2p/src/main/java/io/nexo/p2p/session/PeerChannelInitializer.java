@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.FrameDecoder;
 import io.nexo.p2p.wire.FrameEncoder;
@@ -29,17 +30,23 @@ public final class PeerChannelInitializer extends ChannelInitializer<SocketChann
     private final boolean outbound;
     private final Optional<PeerId> expectedPeer;
     private final SessionMetrics metrics;
+    private final ResourceManager resources;
 
     public PeerChannelInitializer(PeerTls tls, SessionHandler.LocalInfo local, SessionLimits limits,
                                   SessionListener listener, boolean outbound, Optional<PeerId> expectedPeer) {
-        this(tls, local, limits, listener, outbound, expectedPeer, new SessionMetrics());
+        this(tls, local, limits, listener, outbound, expectedPeer, new SessionMetrics(),
+                new ResourceManager(limits.resources(), System::nanoTime));
     }
 
-    /** @param metrics the node's counters, shared by all its sessions */
+    /**
+     * @param metrics   the node's counters, shared by all its sessions
+     * @param resources the node's resource manager (outbound total), shared by all its sessions
+     */
     public PeerChannelInitializer(PeerTls tls, SessionHandler.LocalInfo local, SessionLimits limits,
                                   SessionListener listener, boolean outbound, Optional<PeerId> expectedPeer,
-                                  SessionMetrics metrics) {
+                                  SessionMetrics metrics, ResourceManager resources) {
         this.metrics = metrics;
+        this.resources = resources;
         this.tls = tls;
         this.local = local;
         this.limits = limits;
@@ -63,7 +70,7 @@ public final class PeerChannelInitializer extends ChannelInitializer<SocketChann
                 limits.pingInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
         p.addLast("frames", new FrameDecoder(limits.maxFrameBytes()));
         p.addLast("encoder", new FrameEncoder(limits.maxFrameBytes(), metrics::countOversizedOutgoing));
-        p.addLast("handshake", new HandshakeHandler(local, limits, listener, metrics, System::nanoTime,
+        p.addLast("handshake", new HandshakeHandler(local, limits, listener, metrics, resources, System::nanoTime,
                 outbound, expectedPeer, nonce));
     }
 }

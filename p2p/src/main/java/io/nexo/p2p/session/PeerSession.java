@@ -6,13 +6,16 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.wire.BinaryFrame;
+import io.nexo.p2p.wire.WireFormat;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Goodbye;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An authenticated connection with one peer, after TLS and the hello exchange. Thread-safe: sends
@@ -32,12 +35,15 @@ public final class PeerSession {
     private final long maxOutboundQueueBytes;
     private final String dialerNonce;
     private final SessionMetrics metrics;
+    private final ResourceManager resources;
     private volatile String closeReason;
 
     PeerSession(Channel channel, PeerId peerId, String name, List<HostAndPort> listenAddrs,
-                boolean outbound, long maxOutboundQueueBytes, String dialerNonce, SessionMetrics metrics) {
+                boolean outbound, long maxOutboundQueueBytes, String dialerNonce, SessionMetrics metrics,
+                ResourceManager resources) {
         this.dialerNonce = dialerNonce;
         this.metrics = metrics;
+        this.resources = resources;
         this.channel = channel;
         this.peerId = peerId;
         this.name = name;
@@ -116,7 +122,14 @@ public final class PeerSession {
         if (!channel.isActive() || dropIfQueueFull()) {
             return false;
         }
+        long bytes = envelope instanceof Envelope e ? WireFormat.LENGTH_BYTES + 1 + e.getSerializedSize()
+                : ((io.netty.buffer.ByteBuf) envelope).readableBytes();
+        Optional<ResourceManager.Reservation> queued = resources.reserveOutbound(peerId, bytes);
+        if (queued.isEmpty()) {
+            return false; // the node's outbound total is full: this message is dropped, the peer kept
+        }
         channel.writeAndFlush(envelope).addListener(f -> {
+            queued.get().release();
             if (!f.isSuccess()) {
                 // a session closing under a write is normal; the close itself is reported elsewhere
                 log.debug("write to {} failed: {}", this, f.cause().toString());
@@ -126,24 +139,40 @@ public final class PeerSession {
     }
 
     /**
-     * Sends a binary frame. No queue check: bulk senders must watch {@link #isWritable()} (or the
-     * channel's writability events) and write only while it is true. The frame is released.
+     * Sends a binary frame without the peer's queue check: bulk senders must watch
+     * {@link #isWritable()} (or the channel's writability events) and write only while it is true.
+     * It still reserves its bytes in the node's outbound total until written; when that is full the
+     * frame is not sent and the future fails. The frame is released in every case.
      */
     public ChannelFuture sendBinary(BinaryFrame frame) {
-        return channel.writeAndFlush(frame);
+        Optional<ResourceManager.Reservation> queued = resources.reserveOutbound(peerId, frame.content().readableBytes());
+        if (queued.isEmpty()) {
+            frame.release();
+            return channel.newFailedFuture(new IllegalStateException("node outbound queue full"));
+        }
+        ChannelFuture f = channel.writeAndFlush(frame);
+        f.addListener(done -> queued.get().release());
+        return f;
     }
 
     /**
      * Sends a binary frame with the outbound-queue bound of {@link #send}: over it the peer is
-     * dropped as not reading. Returns the write's future, or null when not sent (the frame is then
-     * released).
+     * dropped as not reading. Returns the write's future, or null when not sent (the peer's queue
+     * or the node's outbound total full; the frame is then released).
      */
     public ChannelFuture sendBinaryBounded(BinaryFrame frame) {
         if (!channel.isActive() || dropIfQueueFull()) {
             frame.release();
             return null;
         }
-        return channel.writeAndFlush(frame);
+        Optional<ResourceManager.Reservation> queued = resources.reserveOutbound(peerId, frame.content().readableBytes());
+        if (queued.isEmpty()) {
+            frame.release();
+            return null;
+        }
+        ChannelFuture f = channel.writeAndFlush(frame);
+        f.addListener(done -> queued.get().release());
+        return f;
     }
 
     /** Closes the session (true) when more than the outbound-queue bound is waiting for the peer. */

@@ -1,5 +1,7 @@
 package io.nexo.p2p.session;
 
+import io.nexo.p2p.resource.ResourceLimits;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -16,10 +18,12 @@ import java.util.Objects;
  * @param bytesPerSecond       sustained envelope bytes accepted from one peer for each protocol (gossip,
  *                             direct, exchange, app), with a burst of this or two frames, whichever is
  *                             larger; excess dropped like messages over the message rate
+ * @param resources            what the node, each peer and each protocol may hold at once (resource manager)
  */
 public record SessionLimits(int maxFrameBytes, int messagesPerSecond, int messageBurst,
                             long maxOutboundQueueBytes, Duration handshakeTimeout,
-                            Duration pingInterval, Duration idleTimeout, long bytesPerSecond) {
+                            Duration pingInterval, Duration idleTimeout, long bytesPerSecond,
+                            ResourceLimits resources) {
 
     public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
     public static final int DEFAULT_MESSAGES_PER_SECOND = 500;
@@ -50,6 +54,7 @@ public record SessionLimits(int maxFrameBytes, int messagesPerSecond, int messag
             throw new IllegalArgumentException("idleTimeout: " + idleTimeout
                     + " (expected: > pingInterval " + pingInterval + ")");
         }
+        Objects.requireNonNull(resources, "resources");
         if (bytesPerSecond < 1024) {
             throw new IllegalArgumentException("bytesPerSecond: " + bytesPerSecond + " (expected: >= 1024)");
         }
@@ -66,7 +71,7 @@ public record SessionLimits(int maxFrameBytes, int messagesPerSecond, int messag
         return new SessionLimits(DEFAULT_MAX_FRAME_BYTES, DEFAULT_MESSAGES_PER_SECOND,
                 DEFAULT_MESSAGES_PER_SECOND * 2, DEFAULT_MAX_OUTBOUND_QUEUE_BYTES,
                 DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PING_INTERVAL.multipliedBy(3),
-                DEFAULT_BYTES_PER_SECOND);
+                DEFAULT_BYTES_PER_SECOND, ResourceLimits.defaults());
     }
 
     /** Bytes a peer may send at once per protocol: the rate, or two maximum frames if that is more. */
@@ -76,31 +81,36 @@ public record SessionLimits(int maxFrameBytes, int messagesPerSecond, int messag
 
     public SessionLimits withMaxFrameBytes(int v) {
         return new SessionLimits(v, messagesPerSecond, messageBurst, Math.max(maxOutboundQueueBytes, v),
-                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond);
+                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond, resources);
     }
 
     public SessionLimits withRate(int perSecond, int burst) {
         return new SessionLimits(maxFrameBytes, perSecond, burst, maxOutboundQueueBytes,
-                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond);
+                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond, resources);
     }
 
     public SessionLimits withByteRate(long v) {
         return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, maxOutboundQueueBytes,
-                handshakeTimeout, pingInterval, idleTimeout, v);
+                handshakeTimeout, pingInterval, idleTimeout, v, resources);
+    }
+
+    public SessionLimits withResources(ResourceLimits v) {
+        return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, maxOutboundQueueBytes,
+                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond, v);
     }
 
     public SessionLimits withMaxOutboundQueueBytes(long v) {
         return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, v,
-                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond);
+                handshakeTimeout, pingInterval, idleTimeout, bytesPerSecond, resources);
     }
 
     public SessionLimits withHandshakeTimeout(Duration v) {
         return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, maxOutboundQueueBytes,
-                v, pingInterval, idleTimeout, bytesPerSecond);
+                v, pingInterval, idleTimeout, bytesPerSecond, resources);
     }
 
     public SessionLimits withPing(Duration interval, Duration idle) {
         return new SessionLimits(maxFrameBytes, messagesPerSecond, messageBurst, maxOutboundQueueBytes,
-                handshakeTimeout, interval, idle, bytesPerSecond);
+                handshakeTimeout, interval, idle, bytesPerSecond, resources);
     }
 }
