@@ -125,7 +125,19 @@ class PeerCommandTest {
                 "--advertise", "--target-peers", "--max-peers", "--lan", "--json", "--no-console", "--plaintext",
                 "--max-message-size", "--rate-limit", "--max-outbound-queue", "--max-conns-per-ip",
                 "--handshake-timeout", "--gossip", "--max-inbound", "--inbound-low-water",
-                "--max-inbound-per-subnet", "--inbound-grace", "/msg", "/peers", "/connect", "/quit");
+                "--max-inbound-per-subnet", "--inbound-grace", "--byte-rate", "--max-node-outbound", "--max-pending",
+                "--max-peer-pending", "--max-protocol-pending", "--max-peer-pending-requests",
+                "/msg", "/peers", "/connect", "/quit");
+    }
+
+    @Test
+    void resourceLimitsOutOfRangeExitTwoWithOneLine() throws IOException {
+        assertThat(run("peer", "--byte-rate", "100")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --byte-rate: 100 (expected: >= 1024)");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--max-pending", "2097152", "--max-peer-pending", "4194304")).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo("nexo peer: --max-peer-pending: 4194304 (expected: <= --max-pending 2097152)");
     }
 
     @Test
