@@ -125,11 +125,19 @@ public final class AttackHarness implements AutoCloseable {
         return attackers;
     }
 
-    /** A hostile peer that completed the handshake with the target, and that the target lists as a peer. */
+    /**
+     * A hostile peer that completed the handshake with the target, and that the target lists as a
+     * peer; throws {@link IllegalStateException} when the target refused it.
+     */
     public HostilePeer attacker(HostilePeer.Options options) {
         HostilePeer p = HostilePeer.connect(attackers, target.listenAddress(), options);
         hostile.add(p);
-        await().atMost(Duration.ofSeconds(5)).until(() -> targetConnectedTo(p.peerId()));
+        // in an open network both Welcomes cross: the target may still refuse this peer's after
+        // the peer saw the target's
+        await().atMost(Duration.ofSeconds(5)).until(() -> targetConnectedTo(p.peerId()) || !p.isOpen());
+        if (!targetConnectedTo(p.peerId())) {
+            throw new IllegalStateException("the target refused the handshake of " + p.peerId());
+        }
         return p;
     }
 
