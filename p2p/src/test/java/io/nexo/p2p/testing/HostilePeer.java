@@ -148,25 +148,23 @@ public final class HostilePeer implements AutoCloseable {
     /** Connects and completes the handshake; throws if the node refuses it within the timeout. */
     public static HostilePeer connect(EventLoopGroup group, HostAndPort target, Options options) {
         HostilePeer p = new HostilePeer(group, target, options, true);
-        try {
-            p.established.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException | ExecutionException | TimeoutException e) {
-            p.close();
-            throw new IllegalStateException("handshake with " + target + " failed: " + e, e);
-        }
-        return p;
+        return p.awaitOrClose(p.established, "handshake with " + target);
     }
 
     /** Connects and sends the TLS handshake only: the test speaks the hello exchange itself ({@link #sendRaw}). */
     public static HostilePeer connectTlsOnly(EventLoopGroup group, HostAndPort target, Options options) {
         HostilePeer p = new HostilePeer(group, target, options, false);
+        return p.awaitOrClose(p.tlsDone, "TLS with " + target);
+    }
+
+    private HostilePeer awaitOrClose(CompletableFuture<?> step, String what) {
         try {
-            p.tlsDone.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            step.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
-            p.close();
-            throw new IllegalStateException("TLS with " + target + " failed: " + e, e);
+            close();
+            throw new IllegalStateException(what + " failed: " + e, e);
         }
-        return p;
+        return this;
     }
 
     /** The node's id as its certificate proved it. */
