@@ -162,13 +162,15 @@ class PeerCommandTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().contains("listening on 127.0.0.1:"));
         type("hello?");
         type("/peers");
+        type("/limits");
         type("/bogus");
         type("/msg");
         await().atMost(Duration.ofSeconds(5)).until(() -> out.toString().contains("! usage: /msg"));
         assertThat(out.toString()).contains("! nobody is connected; message not sent", "no peers connected",
                 "connections: 0 inbound, 0 outbound; refused 0 over the per-IP cap, 0 over the per-subnet cap, "
                         + "0 when full; 0 inbound trimmed",
-                "! unknown command /bogus (see /help)", "! usage: /msg NAME-or-PEERID TEXT");
+                "! unknown command /bogus (see /help)", "! usage: /msg NAME-or-PEERID TEXT",
+                "refused at decode: none", "rates: 0 messages dropped; sessions closed: 0 flooding, 0 not reading");
         type("exit");
         assertThat(running.get(10, TimeUnit.SECONDS)).isZero();
         // the identity is now in the data dir
