@@ -14,6 +14,7 @@ import io.nexo.p2p.files.proto.FileOffer;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.session.PeerSession;
+import io.nexo.p2p.wire.WireLimits;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -184,7 +185,9 @@ final class Announcer {
         int bytes = 0;
         for (FileAnnounce a : whole.getAnnouncesList()) {
             int size = a.getSerializedSize() + 4; // tag and length of the repeated field
-            if (bytes > 0 && bytes + size > maxFrameBytes) {
+            // a peer refuses a frame over its limit, and a Catalog of more than 256 announcements
+            if (bytes > 0 && (bytes + size > maxFrameBytes
+                    || frame.getAnnouncesCount() >= FileMessageLimits.MAX_CATALOG_ANNOUNCES)) {
                 if (!sessions.reply(s, FileMessage.newBuilder().setCatalog(frame).build())) {
                     return;
                 }
@@ -205,6 +208,7 @@ final class Announcer {
 
     private FileAnnounce.Builder ownAnnounce() {
         return FileAnnounce.newBuilder().setHolderId(node.peerId().value())
-                .addAllHolderAddrs(node.advertisedAddresses().stream().map(HostAndPort::toString).toList());
+                .addAllHolderAddrs(node.advertisedAddresses().stream().limit(WireLimits.MAX_ADDRS)
+                        .map(HostAndPort::toString).toList());
     }
 }

@@ -273,8 +273,9 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
                 return;
             }
             try {
-                announcer.learn(m.originId(), m.originId(), FileAnnounce.parseFrom(m.payload()));
-            } catch (InvalidProtocolBufferException e) {
+                FileAnnounce a = FileMessageLimits.check(FileAnnounce.parseFrom(m.payload()));
+                announcer.learn(m.originId(), m.originId(), a);
+            } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
                 log.debug("Malformed file announcement from {}: {}", m.originId().shortId(), e.getMessage());
             }
         }

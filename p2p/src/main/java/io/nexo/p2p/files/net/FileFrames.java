@@ -96,7 +96,7 @@ public final class FileFrames {
         if (type == TYPE_MESSAGE) {
             try (ByteBufInputStream in = new ByteBufInputStream(payload.slice(payload.readerIndex() + 1,
                     payload.readableBytes() - 1))) {
-                return new Message(FileMessage.parseFrom(in));
+                return new Message(FileMessageLimits.check(FileMessage.parseFrom(in)));
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalArgumentException("malformed files/1 message: " + e.getMessage(), e);
             } catch (IOException e) {
