@@ -25,6 +25,10 @@ class HostilePeerTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> h.target().peers().stream()
                     .map(PeerInfo::id).anyMatch(mallory.peerId()::equals));
             assertThat(mallory.ping(Duration.ofSeconds(5))).as("pong").isTrue();
+            // the handshake handler left the pipeline once done; the established session's handlers follow the codec
+            assertThat(h.target().session(mallory.peerId()).orElseThrow().channel().pipeline().names())
+                    .containsSubsequence("frames", "encoder", "flood-guard", "keep-alive", "session")
+                    .doesNotContain("handshake");
 
             mallory.sendFrame((byte) 9, new byte[] {1, 2, 3});
             assertThat(mallory.awaitClosed(Duration.ofSeconds(5))).as("closed by the node").isTrue();
