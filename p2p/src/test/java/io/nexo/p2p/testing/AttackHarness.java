@@ -13,6 +13,8 @@ import io.nexo.p2p.node.PeerNodeConfig;
 import io.nexo.p2p.node.TestNodes;
 import io.nexo.p2p.session.SessionLimits;
 
+import org.slf4j.LoggerFactory;
+
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.time.Duration;
@@ -199,6 +201,8 @@ public final class AttackHarness implements AutoCloseable {
     public void assertMemoryWithinBounds() {
         long heap = retainedHeap() - baselineHeap;
         long direct = peakDirect.get() - baselineDirect;
+        LoggerFactory.getLogger(AttackHarness.class).info("memory above baseline: retained heap {} KiB, peak direct {} KiB",
+                heap >> 10, direct >> 10);
         assertThat(heap).as("retained heap above baseline (bound %d MiB)", bounds.heapBytes() >> 20)
                 .isLessThan(bounds.heapBytes());
         assertThat(direct).as("peak direct memory above baseline (bound %d MiB)", bounds.directBytes() >> 20)
