@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
  * when the peer wrote the message itself ({@link #authoredByPeer}), or whatever origin it claims
  * when the session runs over {@link #RELAY_CEILING} times the rates: an honest relay forwards each
  * message once and its own neighbours throttle what it relays, so only a peer that makes messages
- * up (claiming other origins) gets there. Goodbye always passes (it ends the session anyway).
+ * up (claiming other origins) gets there. Goodbye, Ping and Pong always pass.
  *
  * <pre>
  *   rate 50/s, burst 50; a peer sends its own gossip at 30 000/s from t=0:
@@ -88,7 +88,9 @@ final class FloodGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof Envelope env) || env.hasGoodbye()) {
+        if (!(msg instanceof Envelope env) || env.hasGoodbye() || env.hasPing() || env.hasPong()) {
+            // keep-alive is never dropped: a Ping is a peer's barrier (answered after everything
+            // before it), and each costs one small Pong through the queue bound
             ctx.fireChannelRead(msg);
             return;
         }

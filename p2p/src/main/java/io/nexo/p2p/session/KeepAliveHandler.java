@@ -11,8 +11,9 @@ import io.nexo.p2p.wire.proto.Pong;
 /**
  * Keep-alive of an established session: a Ping after {@code pingInterval} of outbound silence (the
  * {@code IdleStateHandler} before it says when), a Pong for every Ping, and a close after
- * {@code idleTimeout} without inbound traffic. Pings and Pongs go no further up the pipeline; the
- * {@link FloodGuard} before it has charged them to the peer's rate like any other message.
+ * {@code idleTimeout} without inbound traffic. Pings and Pongs go no further up the pipeline; they
+ * are not rate-limited, and a Pong goes through the session's queue bound, so a peer that pings
+ * without reading is dropped.
  */
 final class KeepAliveHandler extends ChannelInboundHandlerAdapter {
 

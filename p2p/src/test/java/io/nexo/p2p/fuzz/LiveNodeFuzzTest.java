@@ -22,6 +22,7 @@ import io.nexo.p2p.files.net.FileExchange;
 import io.nexo.p2p.files.net.FileExchangeConfig;
 import io.nexo.p2p.files.net.FileFrames;
 import io.nexo.p2p.files.net.FileLimits;
+import io.nexo.p2p.files.net.FileMessageLimits;
 import io.nexo.p2p.files.proto.FileMessage;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.node.PeerNode;
@@ -34,7 +35,9 @@ import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.FrameDecoder;
 import io.nexo.p2p.wire.FrameEncoder;
+import io.nexo.p2p.wire.EnvelopeValidator;
 import io.nexo.p2p.wire.WireFormat;
+import io.nexo.p2p.wire.WireLimitException;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Hello;
 import io.nexo.p2p.wire.proto.Ping;
@@ -200,12 +203,17 @@ class LiveNodeFuzzTest {
         sendThenPing(filesClient, new BinaryFrame(FileFrames.PROTOCOL, Unpooled.wrappedBuffer(payload)), mustClose);
     }
 
-    /** An envelope the node must refuse: not protobuf, or a handshake message or goodbye after the handshake. */
+    /**
+     * An envelope the node must refuse: not protobuf, over a field bound, or a handshake message or
+     * goodbye after the handshake. The bounds are the table of docs/p2p-protocol.md ("Bounds"),
+     * checked value by value against hand-written cases in {@code EnvelopeValidatorTest}; here they
+     * are applied through the validator.
+     */
     static boolean envelopeMustClose(byte[] body) {
         Envelope env;
         try {
-            env = Envelope.parseFrom(body);
-        } catch (InvalidProtocolBufferException e) {
+            env = EnvelopeValidator.check(Envelope.parseFrom(body));
+        } catch (InvalidProtocolBufferException | WireLimitException e) {
             return true;
         }
         return switch (env.getBodyCase()) {
@@ -216,8 +224,8 @@ class LiveNodeFuzzTest {
 
     /**
      * A files/1 payload the node must refuse: empty, of an unknown type, a block shorter than its
-     * header or with a negative index or offset, an unparseable message, or a message whose file id
-     * is not 32 bytes.
+     * header or with a negative index or offset, an unparseable message, or a message over a
+     * files/1 bound (a file id that is not 32 bytes, too many offers...).
      */
     static boolean filesMustClose(byte[] p) {
         if (p.length == 0) {
@@ -237,6 +245,11 @@ class LiveNodeFuzzTest {
         try {
             m = FileMessage.parseFrom(java.util.Arrays.copyOfRange(p, 1, p.length));
         } catch (InvalidProtocolBufferException e) {
+            return true;
+        }
+        try {
+            FileMessageLimits.check(m); // files/1 bounds (docs/p2p-protocol.md), tested in FileMessageLimitsTest
+        } catch (IllegalArgumentException e) {
             return true;
         }
         ByteString id = switch (m.getBodyCase()) {

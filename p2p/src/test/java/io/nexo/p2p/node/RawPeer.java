@@ -57,8 +57,8 @@ public final class RawPeer implements AutoCloseable {
         SessionListener recorder = new SessionListener() {
             @Override
             public void onEstablished(PeerSession session) {
-                // Pongs end in the session handler; catch them just before it
-                session.channel().pipeline().addBefore("session", "pongs", new ChannelInboundHandlerAdapter() {
+                // Pongs end in the keep-alive handler; catch them just before it
+                session.channel().pipeline().addBefore("keep-alive", "pongs", new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
                         if (msg instanceof Envelope e && e.hasPong()) {
