@@ -27,7 +27,7 @@ final class FileConsole implements FileEvents {
             "  /get ID [DEST]               download a file (ID or its first digits, as /files shows)",
             "  /downloads                   downloads in progress",
             "  /cancel ID                   stop a download and delete its partial file",
-            "  /limits                      how often peers hit the file exchange's limits");
+            "  /limits                      how often each limit triggered (session, resources, gossip, files)");
 
     private final ConsoleIO io;
     private final EventFormat format;

@@ -20,7 +20,6 @@ final class PeerConsole implements PeerListener {
             "  TEXT                         send TEXT to every node of the network",
             "  /msg NAME-or-PEERID TEXT     send TEXT to one node only (dials it if needed)",
             "  /peers                       list connected peers",
-            "  /limits                      how often each bound and limit triggered, what is held now",
             "  /connect HOST:PORT           dial a peer (PEERID@HOST:PORT pins its identity)",
             FileConsole.HELP,
             "  /help                        this list",
@@ -82,8 +81,13 @@ final class PeerConsole implements PeerListener {
                 io.println(format.peers(node.peers()));
                 io.println(format.connections(node.connectionCounts()));
             }
-            case "/limits" -> io.println(LimitsFormat.format(format.json(), node.sessionMetrics(),
-                    node.resources().stats(), node.gossipStats()));
+            case "/limits" -> {
+                io.println(LimitsFormat.format(format.json(), node.sessionMetrics(),
+                        node.resources().stats(), node.gossipStats()));
+                if (files != null) {
+                    files.handle(line); // then the file exchange's own limits
+                }
+            }
             case "/connect" -> {
                 if (parts.length < 2) {
                     io.println(format.error("usage: /connect HOST:PORT or /connect PEERID@HOST:PORT"));

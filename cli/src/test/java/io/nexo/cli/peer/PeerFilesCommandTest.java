@@ -152,6 +152,7 @@ class PeerFilesCommandTest {
         a.type("/cancel " + "cd".repeat(32));
         a.await("! no download of cdcdcdcdcdcd in progress");
         a.type("/limits");
+        a.await("refused at decode: none"); // the node's counters, then the file exchange's
         a.await("UNREQUESTED_BLOCK\\s+0  unrequested blocks dropped");
         a.type("/help");
         a.await("/get ID \\[DEST\\]");
