@@ -24,6 +24,7 @@ final class DirectMessages {
 
     private static final Logger log = LoggerFactory.getLogger(DirectMessages.class);
 
+    private volatile int maxFrameBytes = Integer.MAX_VALUE;
     private final PeerId self;
     private final String selfName;
     private final ControlLoop control;
@@ -88,10 +89,21 @@ final class DirectMessages {
         random.nextBytes(id);
         Direct d = Direct.newBuilder().setId(ByteString.copyFrom(id)).setFromId(self.value())
                 .setFromName(selfName).setToId(s.peerId().value()).setText(text).build();
-        if (!s.send(Envelope.newBuilder().setDirect(d).build())) {
+        Envelope env = Envelope.newBuilder().setDirect(d).build();
+        if (1 + env.getSerializedSize() > maxFrameBytes) {
+            throw new PeerException("message too large: " + text.length() + " characters make a frame of "
+                    + (1 + env.getSerializedSize()) + " bytes, over the limit of " + maxFrameBytes
+                    + " (--max-message-size)");
+        }
+        if (!s.send(env)) {
             throw new PeerException("cannot send to " + s.name() + ": session closed");
         }
         return PeerInfo.of(s);
+    }
+
+    /** The peers' frame limit: a message that would not fit is refused here, with a clear error. */
+    void maxFrameBytes(int v) {
+        maxFrameBytes = v;
     }
 
     private PeerId resolve(String nameOrId) {

@@ -12,13 +12,17 @@ import io.netty.channel.socket.SocketChannel;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerChannelInitializer;
 import io.nexo.p2p.session.SessionHandler;
 import io.nexo.p2p.session.SessionListener;
+import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
+import io.nexo.p2p.wire.WireLimits;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,9 +35,14 @@ final class PeerChannels {
     private final PeerTls tls;
     private final EventLoopGroup ioGroup;
     private final SessionListener events;
+    private final SessionMetrics metrics;
+    private final ResourceManager resources;
     private volatile PeerAddresses addresses;
 
-    PeerChannels(PeerNodeConfig config, PeerTls tls, EventLoopGroup ioGroup, SessionListener events) {
+    PeerChannels(PeerNodeConfig config, PeerTls tls, EventLoopGroup ioGroup, SessionListener events,
+                 SessionMetrics metrics, ResourceManager resources) {
+        this.metrics = metrics;
+        this.resources = resources;
         this.config = config;
         this.tls = tls;
         this.ioGroup = ioGroup;
@@ -75,19 +84,23 @@ final class PeerChannels {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.limits().handshakeTimeout().toMillis())
-                .handler(new PeerChannelInitializer(tls, localInfo(), config.limits(), events, true, target.peerId()));
+                .handler(new PeerChannelInitializer(tls, localInfo(), config.limits(), events, true, target.peerId(),
+                        metrics, resources));
         return b.connect(to);
     }
 
     /** Builds the peer pipeline of an admitted inbound connection. */
     void initInbound(SocketChannel ch) {
-        new PeerChannelInitializer(tls, localInfo(), config.limits(), events, false, Optional.empty())
+        new PeerChannelInitializer(tls, localInfo(), config.limits(), events, false, Optional.empty(), metrics,
+                resources)
                 .buildPipeline(ch);
     }
 
     private SessionHandler.LocalInfo localInfo() {
-        return new SessionHandler.LocalInfo(config.identity().peerId(), config.name(), addresses.advertised(),
-                config.networkKey());
+        // peers refuse a Welcome with more addresses than that (a wildcard bind may find more)
+        List<HostAndPort> advertised = addresses.advertised();
+        return new SessionHandler.LocalInfo(config.identity().peerId(), config.name(),
+                advertised.subList(0, Math.min(advertised.size(), WireLimits.MAX_ADDRS)), config.networkKey());
     }
 
     private WriteBufferWaterMark waterMark() {

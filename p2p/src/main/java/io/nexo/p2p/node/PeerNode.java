@@ -12,8 +12,10 @@ import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.LanDiscovery;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.session.SessionListener;
+import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.proto.AppMessage;
@@ -69,6 +71,8 @@ public final class PeerNode implements AutoCloseable {
     private final AddressBook book;
     private final AppProtocols protocols = new AppProtocols();
     private final SessionTable sessions;
+    private final SessionMetrics sessionMetrics = new SessionMetrics();
+    private final ResourceManager resources;
     private final GossipRouter router;
     private final PeerChannels channels;
     private final NameResolver resolver;
@@ -116,6 +120,8 @@ public final class PeerNode implements AutoCloseable {
         this.events = new EventSink(listener);
         this.book = new AddressBook(config.dataDir(), config.discovery().addressBookCapacity());
         this.sessions = new SessionTable(self);
+        this.sessions.maxFrameBytes(config.limits().maxFrameBytes());
+        this.resources = new ResourceManager(config.limits().resources(), System::nanoTime);
         this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
             @Override
             public boolean send(PeerId to, Envelope envelope) {
@@ -126,8 +132,8 @@ public final class PeerNode implements AutoCloseable {
             public void sendToAll(List<PeerId> to, Envelope envelope) {
                 sessions.fanOut(to, envelope);
             }
-        }, this::deliver, control.loop(), random, System::nanoTime);
-        this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents());
+        }, this::deliver, control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
+        this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources);
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
         this.resolver = resolver;
         this.dialler = new Dialler(control, channels, resolver, sessions, book, bootstrap, config.discovery().backoff(),
@@ -135,6 +141,7 @@ public final class PeerNode implements AutoCloseable {
         this.degree = new DegreeKeeper(config.discovery(), self, sessions, dialler, bootstrap, book, clock, random);
         this.exchange = new AddressExchange(self, sessions, book, random, degree::fill);
         this.direct = new DirectMessages(self, config.name(), control, sessions, book, dialler, random, events);
+        this.direct.maxFrameBytes(config.limits().maxFrameBytes());
         this.connections = new ConnectionManager(config.connections(), config.discovery().maxPeers(), clock,
                 bootstrap::isBootstrap);
         this.lifecycle = new SessionLifecycle(config.discovery().backoff(),
@@ -277,6 +284,19 @@ public final class PeerNode implements AutoCloseable {
         return control.call(() -> connectionStats.snapshot(connections.inboundCount(), connections.outboundCount()));
     }
 
+    /** What the session layer refused (field bounds, rates, floods, queue overflows), over all sessions. */
+    public SessionMetrics sessionMetrics() {
+        return sessionMetrics;
+    }
+
+    /**
+     * The node's resource manager: what the node, each peer and each protocol hold now. Protocols
+     * reserve here before they take on work for a peer ({@code reservePending}) and release when done.
+     */
+    public ResourceManager resources() {
+        return resources;
+    }
+
     public GossipRouter.Stats gossipStats() {
         return control.call(router::stats);
     }
@@ -381,6 +401,15 @@ public final class PeerNode implements AutoCloseable {
     }
 
     /** Session events from the I/O threads: app traffic stays there, the rest goes to the control loop. */
+    private static ResourceManager.Protocol protocolOf(Envelope env) {
+        return switch (env.getBodyCase()) {
+            case DIRECT -> ResourceManager.Protocol.DIRECT;
+            case PEX, PEX_REQUEST -> ResourceManager.Protocol.EXCHANGE;
+            case APP -> ResourceManager.Protocol.APP;
+            default -> ResourceManager.Protocol.GOSSIP;
+        };
+    }
+
     private final class SessionEvents implements SessionListener {
         @Override
         public void onEstablished(PeerSession session) {
@@ -389,14 +418,33 @@ public final class PeerNode implements AutoCloseable {
 
         @Override
         public void onEnvelope(PeerSession session, Envelope envelope) {
+            // reserved before it waits for the control loop: a fast peer cannot queue unbounded work
+            ResourceManager.Reservation pending = resources.reservePending(session.peerId(),
+                    protocolOf(envelope), envelope.getSerializedSize()).orElse(null);
+            if (pending == null) {
+                return; // counted and logged by the resource manager
+            }
             if (envelope.hasApp()) {
                 AppProtocol p = protocols.get(envelope.getApp().getProtocol());
                 if (p != null) {
-                    p.onMessage(session, envelope.getApp().getPayload());
+                    try {
+                        p.onMessage(session, envelope.getApp().getPayload());
+                    } finally {
+                        pending.release();
+                    }
                     return;
                 }
             }
-            control.execute(() -> dispatcher.dispatch(session, envelope));
+            boolean queued = control.tryExecute(() -> {
+                try {
+                    dispatcher.dispatch(session, envelope);
+                } finally {
+                    pending.release();
+                }
+            });
+            if (!queued) {
+                pending.release(); // the node stopped
+            }
         }
 
         @Override
@@ -407,7 +455,19 @@ public final class PeerNode implements AutoCloseable {
                 frame.release();
                 return;
             }
-            p.onBinary(session, frame);
+            // binary frames (files/1) are charged like every other message; a protocol that keeps
+            // work for later reserves it itself through resources()
+            ResourceManager.Reservation pending = resources.reservePending(session.peerId(),
+                    ResourceManager.Protocol.FILES, frame.content().readableBytes()).orElse(null);
+            if (pending == null) {
+                frame.release();
+                return;
+            }
+            try {
+                p.onBinary(session, frame);
+            } finally {
+                pending.release();
+            }
         }
 
         @Override

@@ -29,6 +29,8 @@ final class SessionTable {
     private final Map<PeerId, PeerInfo> replaced = new HashMap<>();
     private int outbound;
 
+    private int maxFrameBytes = Integer.MAX_VALUE;
+
     SessionTable(PeerId self) {
         this.self = self;
     }
@@ -124,6 +126,11 @@ final class SessionTable {
         return s != null && s.send(env);
     }
 
+    /** The peers' frame limit: a fan-out frame over it is not sent. */
+    void maxFrameBytes(int v) {
+        maxFrameBytes = v;
+    }
+
     /** Encodes {@code env} once and writes the same bytes to every session in {@code to}. */
     void fanOut(List<PeerId> to, Envelope env) {
         if (to.size() < 2) {
@@ -132,7 +139,9 @@ final class SessionTable {
         }
         ByteBuf frame;
         try {
-            frame = FrameEncoder.encode(ByteBufAllocator.DEFAULT, env);
+            frame = FrameEncoder.encode(ByteBufAllocator.DEFAULT, env, maxFrameBytes);
+        } catch (FrameEncoder.OversizedFrameException e) {
+            return; // never on the wire: a peer could only drop the session for it (the router checks first)
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
