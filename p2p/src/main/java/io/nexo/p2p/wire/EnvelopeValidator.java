@@ -40,8 +40,8 @@ public final class EnvelopeValidator {
                             + " entries (expected: at most " + WireLimits.MAX_PEX_ENTRIES + ")");
                 }
                 for (PeerAddress p : peers) {
+                    // names are checked per entry by the address exchange, which skips a bad entry alone
                     peerId(p.getPeerIdBytes(), "PeerAddress.peer_id");
-                    name(p.getNameBytes(), "PeerAddress.name");
                     addrs(p.getAddrsList(), "PeerAddress.addrs");
                 }
             }
