@@ -2,7 +2,7 @@ package io.nexo.cli;
 
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.ListenException;
-import io.nexo.lb.demo.DemoBackend;
+import io.nexo.tools.demo.DemoBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

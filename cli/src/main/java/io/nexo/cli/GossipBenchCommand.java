@@ -2,7 +2,7 @@ package io.nexo.cli;
 
 
 
-import io.nexo.p2p.bench.GossipBench;
+import io.nexo.tools.bench.GossipBench;
 import io.nexo.p2p.gossip.GossipParams;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -87,6 +87,10 @@ public final class GossipBenchCommand implements Callable<Integer> {
         for (GossipBench.Result r : results) {
             out.printf("%-22s %6d %9.3f%% %9.2f %9.2f %9.2f %11.2f%n", label(r.params()), r.liveNodes(),
                     100.0 * r.deliveryRatio(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.duplicatesPerDelivery());
+        }
+        long repeated = results.stream().mapToLong(GossipBench.Result::repeatedDeliveries).sum();
+        if (repeated > 0) {
+            out.printf("WARNING: %d messages delivered twice to the same node (gossip must deliver once)%n", repeated);
         }
         GossipBench.Result flood = results.get(0);
         GossipBench.Result tree = results.get(1);

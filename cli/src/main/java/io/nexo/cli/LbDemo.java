@@ -4,8 +4,8 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.lb.config.BalancerConfig;
-import io.nexo.lb.demo.DemoBackend;
-import io.nexo.lb.demo.RequestClient;
+import io.nexo.tools.demo.DemoBackend;
+import io.nexo.tools.demo.RequestClient;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package io.nexo.cli;
 
 import io.nexo.core.net.HostAndPort;
-import io.nexo.lb.demo.RequestClient;
+import io.nexo.tools.demo.RequestClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

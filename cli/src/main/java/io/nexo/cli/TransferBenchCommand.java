@@ -1,6 +1,6 @@
 package io.nexo.cli;
 
-import io.nexo.p2p.files.bench.TransferBench;
+import io.nexo.tools.bench.TransferBench;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.nexo.cli;
 
 import io.nexo.core.net.HostAndPort;
-import io.nexo.lb.demo.DemoBackend;
+import io.nexo.tools.demo.DemoBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -3,9 +3,8 @@ package io.nexo.lb;
 import io.nexo.lb.testing.Closer;
 
 import io.nexo.core.net.HostAndPort;
-import io.nexo.lb.demo.DemoBackend;
-import io.nexo.lb.demo.RequestClient;
 import io.nexo.lb.testing.Lbs;
+import io.nexo.lb.testing.SeedBackend;
 import io.nexo.lb.testing.TestBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,14 +46,12 @@ class LoadBalancerTest {
     void seedScenarioSixRequestsGoToServers123123() throws Exception {
         List<HostAndPort> backends = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            DemoBackend b = closer.add(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
-            backends.add(HostAndPort.of(b.start()));
+            backends.add(closer.add(SeedBackend.start("Server " + i)).address());
         }
         HostAndPort lb = startLb(Lbs.defaults(backends));
-        RequestClient client = new RequestClient(lb, Duration.ofSeconds(5));
         List<String> answers = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            answers.add(client.send(RequestClient.DEFAULT_MESSAGE));
+            answers.add(SeedBackend.request(lb, "Hello Load Balancer"));
         }
         assertThat(answers).containsExactly("Response from Server 1\n", "Response from Server 2\n",
                 "Response from Server 3\n", "Response from Server 1\n", "Response from Server 2\n",
@@ -65,20 +62,18 @@ class LoadBalancerTest {
     void concurrentClientsAreSpreadExactlyEvenly() throws Exception {
         List<HostAndPort> backends = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            DemoBackend b = closer.add(new DemoBackend("Server " + i, new HostAndPort("127.0.0.1", 0)));
-            backends.add(HostAndPort.of(b.start()));
+            backends.add(closer.add(SeedBackend.start("Server " + i)).address());
         }
         LoadBalancer lb = closer.add(Lbs.defaults(backends)
                 .withIoThreads(2).balancer());
         HostAndPort at = HostAndPort.of(lb.start());
-        RequestClient client = new RequestClient(at, Duration.ofSeconds(10));
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(24);
         java.util.Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
         try {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 done.add(pool.submit(() -> {
-                    counts.merge(client.send("hi").trim(), 1, Integer::sum);
+                    counts.merge(SeedBackend.request(at, "hi").trim(), 1, Integer::sum);
                     return null;
                 }));
             }

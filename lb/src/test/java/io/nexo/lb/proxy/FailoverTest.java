@@ -5,10 +5,9 @@ import io.nexo.lb.testing.Closer;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.lb.backend.Backend;
-import io.nexo.lb.demo.DemoBackend;
-import io.nexo.lb.demo.RequestClient;
 import io.nexo.lb.health.HealthChecker;
 import io.nexo.lb.testing.Lbs;
+import io.nexo.lb.testing.SeedBackend;
 import io.nexo.lb.testing.TestBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,14 +32,13 @@ class FailoverTest {
     final Closer closer = new Closer();
 
     private HostAndPort demoBackend(String name) throws Exception {
-        return HostAndPort.of(closer.add(new DemoBackend(name, new HostAndPort("127.0.0.1", 0))).start());
+        return closer.add(SeedBackend.start(name)).address();
     }
 
     private static List<String> send(HostAndPort lb, int n) throws IOException {
-        RequestClient client = new RequestClient(lb, Duration.ofSeconds(10));
         List<String> servers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            servers.add(client.send("hi").replace("Response from ", "").trim());
+            servers.add(SeedBackend.request(lb, "hi").replace("Response from ", "").trim());
         }
         return servers;
     }
@@ -65,8 +63,7 @@ class FailoverTest {
         assertThat(down.stats().total()).isZero();
 
         dead.close(); // frees the port for the returning server
-        DemoBackend s2 = closer.add(new DemoBackend("Server 2", new HostAndPort("127.0.0.1", deadPort)));
-        s2.start();
+        closer.add(SeedBackend.start("Server 2", deadPort));
         checker.checkNow().get(5, TimeUnit.SECONDS); // rise 1
         assertThat(lb.backends().all().get(1).isUp()).isTrue();
         assertThat(send(at, 3)).containsExactlyInAnyOrder("Server 1", "Server 2", "Server 3");

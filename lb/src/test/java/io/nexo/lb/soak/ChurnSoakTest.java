@@ -2,8 +2,8 @@ package io.nexo.lb.soak;
 
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LoadBalancer;
-import io.nexo.lb.demo.DemoBackend;
 import io.nexo.lb.testing.Lbs;
+import io.nexo.lb.testing.SeedBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -71,9 +71,9 @@ class ChurnSoakTest {
         List<HostAndPort> backends = new ArrayList<>();
         List<String> names = List.of("Server 1", "Server 2", "Server 3");
         for (String name : names) {
-            DemoBackend b = new DemoBackend(name, new HostAndPort("127.0.0.1", 0));
+            SeedBackend b = SeedBackend.start(name);
             toClose.add(b);
-            backends.add(HostAndPort.of(b.start()));
+            backends.add(b.address());
         }
         LoadBalancer lb = Lbs.noChecks(backends).withIoThreads(2).balancer();
         toClose.add(lb);

@@ -1,4 +1,4 @@
-package io.nexo.p2p.files.bench;
+package io.nexo.tools.bench;
 
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;

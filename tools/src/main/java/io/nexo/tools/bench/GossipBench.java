@@ -1,4 +1,4 @@
-package io.nexo.p2p.bench;
+package io.nexo.tools.bench;
 
 import io.netty.channel.EventLoopGroup;
 import io.nexo.core.net.HostAndPort;
@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -33,6 +34,8 @@ import java.util.function.Consumer;
  * each dialling D/2 random others (so the mean degree is D), M messages of a given size published at
  * a fixed rate from random live nodes. Measures delivery ratio to live nodes, propagation latency
  * (publish to delivery, one clock since all nodes share the JVM) and duplicate copies per delivery.
+ * It also counts messages an application saw twice on one node ({@link Result#repeatedDeliveries()}),
+ * which must be zero: gossip delivers each message once.
  */
 public final class GossipBench {
 
@@ -61,10 +64,13 @@ public final class GossipBench {
         }
     }
 
-    /** What was measured. */
-    public record Result(Params params, int liveNodes, long expected, long delivered, double deliveryRatio,
-                         double p50Millis, double p99Millis, double maxMillis, double duplicatesPerDelivery,
-                         double meanDegree, String tls) {
+    /**
+     * What was measured. {@code delivered} counts distinct (node, message) pairs on live nodes;
+     * {@code repeatedDeliveries} the deliveries of a message a node had already delivered.
+     */
+    public record Result(Params params, int liveNodes, long expected, long delivered, long repeatedDeliveries,
+                         double deliveryRatio, double p50Millis, double p99Millis, double maxMillis,
+                         double duplicatesPerDelivery, double meanDegree, String tls) {
     }
 
     private final Params p;
@@ -85,12 +91,15 @@ public final class GossipBench {
         long[] latenciesNanos = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) p.messages() * p.nodes())];
         AtomicLong latencyCount = new AtomicLong();
         AtomicLongArray deliveredPerNode = new AtomicLongArray(p.nodes());
+        BitSet[] seenByNode = new BitSet[p.nodes()];
+        AtomicLong repeated = new AtomicLong();
         int[] originOf = new int[total];
         long[] dupStart = new long[p.nodes()];
         boolean[] alive = new boolean[p.nodes()];
         try {
             for (int i = 0; i < p.nodes(); i++) {
                 final int index = i;
+                BitSet seen = seenByNode[i] = new BitSet(total);
                 PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), "n" + i, new HostAndPort("127.0.0.1", 0))
                         .withGossip(GossipParams.defaults().withMode(p.mode()))
                         .withLimits(SessionLimits.defaults().withRate(1_000_000, 1_000_000)
@@ -109,6 +118,13 @@ public final class GossipBench {
                         ByteBuffer b = ByteBuffer.wrap(m.payload());
                         int seq = b.getInt();
                         long sent = b.getLong();
+                        synchronized (seen) {
+                            if (seen.get(seq)) {
+                                repeated.incrementAndGet();
+                                return;
+                            }
+                            seen.set(seq);
+                        }
                         deliveredPerMessage.incrementAndGet(seq);
                         if (seq >= p.warmup() && alive[index]) {
                             deliveredPerNode.incrementAndGet(index);
@@ -157,6 +173,7 @@ public final class GossipBench {
             for (int seq = 0; seq < total; seq++) {
                 if (seq == p.warmup()) {
                     awaitQuiet(deliveredPerMessage, p.warmup(), p.nodes() - 1);
+                    awaitDuplicatesSettled(nodes, alive);
                     for (int i = 0; i < p.nodes(); i++) {
                         dupStart[i] = nodes.get(i).gossipStats().duplicates();
                     }
@@ -206,7 +223,7 @@ public final class GossipBench {
             while (System.nanoTime() < deadline && liveDeliveries(deliveredPerNode, alive) < expected) {
                 Thread.sleep(20);
             }
-            Thread.sleep(200); // late duplicates still count as cost
+            awaitDuplicatesSettled(nodes, alive); // late duplicates still count as cost
             long duplicates = 0;
             for (int i = 0; i < p.nodes(); i++) {
                 if (alive[i]) {
@@ -220,7 +237,7 @@ public final class GossipBench {
             while (!alive[firstLive]) {
                 firstLive++;
             }
-            return new Result(p, live, expected, delivered, expected == 0 ? 1 : (double) delivered / expected,
+            return new Result(p, live, expected, delivered, repeated.get(), expected == 0 ? 1 : (double) delivered / expected,
                     pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
                     delivered == 0 ? 0 : (double) duplicates / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider());
@@ -252,6 +269,28 @@ public final class GossipBench {
             }
             Thread.sleep(20);
         }
+    }
+
+    /** Waits (at most 5 s) until no live node has counted a new duplicate for 200 ms. */
+    private static void awaitDuplicatesSettled(List<PeerNode> nodes, boolean[] alive) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long last = -1;
+        long now = duplicates(nodes, alive);
+        while (now != last && System.nanoTime() < deadline) {
+            last = now;
+            Thread.sleep(200);
+            now = duplicates(nodes, alive);
+        }
+    }
+
+    private static long duplicates(List<PeerNode> nodes, boolean[] alive) {
+        long sum = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (alive[i]) {
+                sum += nodes.get(i).gossipStats().duplicates();
+            }
+        }
+        return sum;
     }
 
     private static double pct(long[] sorted, double q) {

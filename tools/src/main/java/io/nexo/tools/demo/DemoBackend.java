@@ -1,4 +1,4 @@
-package io.nexo.lb.demo;
+package io.nexo.tools.demo;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;

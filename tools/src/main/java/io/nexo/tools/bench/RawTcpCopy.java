@@ -1,4 +1,4 @@
-package io.nexo.p2p.files.bench;
+package io.nexo.tools.bench;
 
 import java.io.IOException;
 import java.net.InetAddress;

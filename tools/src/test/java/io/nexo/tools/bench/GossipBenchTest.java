@@ -1,0 +1,72 @@
+package io.nexo.tools.bench;
+
+import io.nexo.p2p.gossip.GossipParams;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** The benchmark engine on a small network: exact delivery counts and the exact cost of flooding. */
+class GossipBenchTest {
+
+    private static final int NODES = 8;
+    private static final int MESSAGES = 40;
+
+    /** Both runs once for the class: each starts eight TLS nodes and takes a few seconds. */
+    private static final List<String> treeProgress = new ArrayList<>();
+    private static GossipBench.Result flood;
+    private static GossipBench.Result tree;
+
+    @BeforeAll
+    static void runFloodAndPlumtree() throws Exception {
+        flood = run(GossipParams.Mode.FLOOD, new ArrayList<>());
+        tree = run(GossipParams.Mode.PLUMTREE, treeProgress);
+    }
+
+    @Test
+    void everyLiveNodeButTheOriginGetsEveryMessageExactlyOnce() {
+        assertThat(tree.liveNodes()).isEqualTo(NODES);
+        assertThat(tree.expected()).isEqualTo((long) MESSAGES * (NODES - 1));
+        assertThat(tree.delivered()).isEqualTo(tree.expected());
+        assertThat(tree.repeatedDeliveries()).isZero();
+        assertThat(tree.deliveryRatio()).isEqualTo(1.0);
+        assertThat(tree.p50Millis()).isPositive().isLessThanOrEqualTo(tree.p99Millis());
+        assertThat(tree.p99Millis()).isLessThanOrEqualTo(tree.maxMillis());
+        assertThat(treeProgress).contains("measuring 40 messages of 256 bytes at 100/s (plumtree)");
+    }
+
+    /**
+     * Flooding sends each message once over every link in each direction except the link it first
+     * arrived by: 2E copies less the (n-1) first arrivals and the origin's nothing-back, so each
+     * message costs exactly {@code 2E - 2(n-1)} duplicates, where 2E is the sum of the degrees.
+     */
+    @Test
+    void floodingCostsExactlyOneDuplicatePerLinkDirectionNotOnTheFirstPath() {
+        assertThat(flood.delivered()).isEqualTo((long) MESSAGES * (NODES - 1));
+        assertThat(flood.repeatedDeliveries()).isZero();
+        double sumOfDegrees = flood.meanDegree() * NODES;
+        assertThat(flood.duplicatesPerDelivery())
+                .isCloseTo((sumOfDegrees - 2.0 * (NODES - 1)) / (NODES - 1), within(1e-9));
+        // each of the 8 nodes dials 2 distinct others: between 8 and 16 links
+        assertThat(sumOfDegrees).isBetween(16.0, 32.0);
+        assertThat(tree.duplicatesPerDelivery()).isLessThan(flood.duplicatesPerDelivery());
+    }
+
+    @Test
+    void parametersAreValidated() {
+        assertThatThrownBy(() -> new GossipBench.Params(10, 10, 1, 1024, 1, GossipParams.Mode.FLOOD, 0, 0, 1))
+                .hasMessage("degree: 10 (expected: 2 to nodes-1)");
+        assertThatThrownBy(() -> new GossipBench.Params(10, 4, 1, 1024, 1, GossipParams.Mode.FLOOD, 1.0, 0, 1))
+                .hasMessage("kill: 1.0 (expected: 0 <= kill < 1)");
+    }
+
+    private static GossipBench.Result run(GossipParams.Mode mode, List<String> progress) throws Exception {
+        return new GossipBench(new GossipBench.Params(NODES, 4, MESSAGES, 256, 100, mode, 0, 20, 3),
+                line -> progress.add(line)).run();
+    }
+}
