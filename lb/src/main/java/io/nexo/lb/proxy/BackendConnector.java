@@ -45,12 +45,6 @@ public final class BackendConnector {
     /** Re-encrypts towards the backends, or {@code null} for plaintext. */
     private final BackendTls backendTls;
 
-    public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
-                            int connectTimeoutMillis, ByteBufAllocator allocator,
-                            WriteBufferWaterMark waterMark) {
-        this(pool, channelClass, connectTimeoutMillis, allocator, waterMark, ProxyProtocol.NONE);
-    }
-
     /** @param proxyProtocol whether each backend connection starts with a PROXY protocol header */
     public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
                             int connectTimeoutMillis, ByteBufAllocator allocator,

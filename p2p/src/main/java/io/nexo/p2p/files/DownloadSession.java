@@ -46,14 +46,6 @@ public final class DownloadSession<P> {
     private Path completedPath;
     private Exception failure;
 
-    public DownloadSession(PartialFile part, ChunkRequester<P> requester, DownloadListener listener,
-                           SchedulerConfig config, LongSupplier nanoTime, Random random) {
-        this(part, requester, listener, config, nanoTime, random, task -> {
-            task.run();
-            return true;
-        });
-    }
-
     /**
      * @param finisher runs the final check (root hash from the chunk hashes, file length; a flush
      *                 and a rename) off the thread that delivered the last chunk; returns false when

@@ -15,15 +15,12 @@ final class EnvelopeDispatcher {
     private final GossipRouter router;
     private final DirectMessages direct;
     private final AddressExchange exchange;
-    private final AppProtocols protocols;
 
-    EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange,
-                       AppProtocols protocols) {
+    EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange) {
         this.sessions = sessions;
         this.router = router;
         this.direct = direct;
         this.exchange = exchange;
-        this.protocols = protocols;
     }
 
     void dispatch(PeerSession s, Envelope env) {
@@ -41,14 +38,6 @@ final class EnvelopeDispatcher {
             case DIRECT -> direct.received(s, env.getDirect());
             case PEX_REQUEST -> exchange.answer(s, env.getPexRequest());
             case PEX -> exchange.learn(s, env.getPex());
-            case APP -> {
-                AppProtocol p = protocols.get(env.getApp().getProtocol());
-                if (p != null) {
-                    p.onMessage(s, env.getApp().getPayload());
-                } else {
-                    log.debug("no protocol '{}' for a message from {}", env.getApp().getProtocol(), s);
-                }
-            }
             default -> log.debug("ignoring {} from {}", env.getBodyCase(), s);
         }
     }

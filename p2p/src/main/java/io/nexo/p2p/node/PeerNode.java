@@ -18,7 +18,6 @@ import io.nexo.p2p.session.SessionListener;
 import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
-import io.nexo.p2p.wire.proto.AppMessage;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
 import org.slf4j.Logger;
@@ -148,7 +147,7 @@ public final class PeerNode implements AutoCloseable {
                 config.limits().handshakeTimeout().toMillis(),
                 connections, connectionStats, control, sessions, dialler, bootstrap, book, router, exchange, clock,
                 random, events, () -> closed);
-        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, protocols);
+        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -343,16 +342,9 @@ public final class PeerNode implements AutoCloseable {
         return result;
     }
 
-    /** Registers a protocol for {@code AppMessage}s and binary frames named {@code protocol}. */
+    /** Registers a protocol for the binary frames named {@code protocol}. */
     public void registerProtocol(String protocol, AppProtocol handler) {
         protocols.register(protocol, handler);
-    }
-
-    /** Sends an app control message to a connected peer; false if not connected or dropped. */
-    public boolean sendApp(PeerId to, String protocol, ByteString payload) {
-        Envelope env = Envelope.newBuilder().setApp(AppMessage.newBuilder().setProtocol(protocol).setPayload(payload)).build();
-        PeerSession s = control.inLoop() ? sessions.get(to) : control.call(() -> sessions.get(to));
-        return s != null && s.send(env);
     }
 
     // ---------------------------------------------------------------- control loop
@@ -405,7 +397,6 @@ public final class PeerNode implements AutoCloseable {
         return switch (env.getBodyCase()) {
             case DIRECT -> ResourceManager.Protocol.DIRECT;
             case PEX, PEX_REQUEST -> ResourceManager.Protocol.EXCHANGE;
-            case APP -> ResourceManager.Protocol.APP;
             default -> ResourceManager.Protocol.GOSSIP;
         };
     }
@@ -423,17 +414,6 @@ public final class PeerNode implements AutoCloseable {
                     protocolOf(envelope), envelope.getSerializedSize()).orElse(null);
             if (pending == null) {
                 return; // counted and logged by the resource manager
-            }
-            if (envelope.hasApp()) {
-                AppProtocol p = protocols.get(envelope.getApp().getProtocol());
-                if (p != null) {
-                    try {
-                        p.onMessage(session, envelope.getApp().getPayload());
-                    } finally {
-                        pending.release();
-                    }
-                    return;
-                }
             }
             boolean queued = control.tryExecute(() -> {
                 try {

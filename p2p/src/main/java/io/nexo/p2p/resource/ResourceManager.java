@@ -31,7 +31,7 @@ public final class ResourceManager {
     private static final Logger log = LoggerFactory.getLogger(ResourceManager.class);
 
     /** The protocols that have a scope of their own. */
-    public enum Protocol { GOSSIP, DIRECT, EXCHANGE, FILES, APP }
+    public enum Protocol { GOSSIP, DIRECT, EXCHANGE, FILES }
 
     /** Which limit refused a reservation. */
     public enum Refusal { NODE_OUTBOUND, NODE_PENDING, PEER_PENDING, PEER_REQUESTS, PROTOCOL_PENDING }

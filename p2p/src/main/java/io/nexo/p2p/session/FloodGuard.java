@@ -43,7 +43,7 @@ final class FloodGuard extends ChannelInboundHandlerAdapter {
     static final int RELAY_CEILING = 4;
 
     /** Byte-rate classes: each protocol has its own bucket, so a bulk one does not starve the others. */
-    private enum Protocol { GOSSIP, DIRECT, EXCHANGE, APP, CONTROL }
+    private enum Protocol { GOSSIP, DIRECT, EXCHANGE, CONTROL }
 
     private final PeerId peer;
     private final String who;
@@ -136,7 +136,6 @@ final class FloodGuard extends ChannelInboundHandlerAdapter {
             case GOSSIP, IHAVE, GRAFT, PRUNE -> Protocol.GOSSIP;
             case DIRECT -> Protocol.DIRECT;
             case PEX, PEX_REQUEST -> Protocol.EXCHANGE;
-            case APP -> Protocol.APP;
             default -> Protocol.CONTROL;
         };
     }

@@ -45,7 +45,6 @@ public final class EnvelopeValidator {
                     addrs(p.getAddrsList(), "PeerAddress.addrs");
                 }
             }
-            case APP -> topic(env.getApp().getProtocolBytes(), "AppMessage.protocol");
             default -> {
                 // Ping, Pong, Prune, PeerExchangeRequest (its max is clamped by the answerer),
                 // and cases of a newer protocol version (ignored by the session)

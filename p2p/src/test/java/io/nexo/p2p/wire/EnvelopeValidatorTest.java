@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.nexo.p2p.identity.NodeIdentity;
-import io.nexo.p2p.wire.proto.AppMessage;
 import io.nexo.p2p.wire.proto.Direct;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Goodbye;
@@ -127,7 +126,7 @@ class EnvelopeValidatorTest {
     }
 
     @Test
-    void helloDirectAppAndGoodbyeFields() {
+    void helloDirectAndGoodbyeFields() {
         passes(Envelope.newBuilder().setHello(Hello.newBuilder().setPeerId(ID)
                 .setNonce(ByteString.copyFrom(new byte[32]))).build());
         refused(Envelope.newBuilder().setHello(Hello.newBuilder().setPeerId(ID)
@@ -135,8 +134,6 @@ class EnvelopeValidatorTest {
         Direct d = Direct.newBuilder().setId(MSG_ID).setFromId(ID).setToId(ID).setFromName("a").setText("hi").build();
         passes(Envelope.newBuilder().setDirect(d).build());
         refused(Envelope.newBuilder().setDirect(d.toBuilder().setToId("")).build(), WireViolation.PEER_ID);
-        refused(Envelope.newBuilder().setApp(AppMessage.newBuilder().setProtocol("p".repeat(65))).build(),
-                WireViolation.TOPIC);
         refused(Envelope.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("r".repeat(513))).build(),
                 WireViolation.REASON);
     }

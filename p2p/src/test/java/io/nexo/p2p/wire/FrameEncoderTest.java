@@ -5,8 +5,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.nexo.p2p.wire.proto.AppMessage;
 import io.nexo.p2p.wire.proto.Envelope;
+import io.nexo.p2p.wire.proto.Gossip;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +19,7 @@ class FrameEncoderTest {
     private static final int LIMIT = 4096;
 
     private static Envelope app(int payloadBytes) {
-        return Envelope.newBuilder().setApp(AppMessage.newBuilder().setProtocol("p")
+        return Envelope.newBuilder().setGossip(Gossip.newBuilder()
                 .setPayload(ByteString.copyFrom(new byte[payloadBytes]))).build();
     }
 

@@ -43,16 +43,12 @@ public final class DemoBackend implements AutoCloseable {
     private Channel serverChannel;
 
     public DemoBackend(String name, HostAndPort listen) {
-        this(name, listen, Transport.best());
-    }
-
-    public DemoBackend(String name, HostAndPort listen, Transport transport) {
         this.name = Objects.requireNonNull(name, "name");
         if (name.isBlank()) {
             throw new IllegalArgumentException("name: empty (expected: a server name such as 'Server 1')");
         }
         this.listen = Objects.requireNonNull(listen, "listen");
-        this.transport = transport;
+        this.transport = Transport.best();
     }
 
     /** The exact bytes this backend answers with. */
