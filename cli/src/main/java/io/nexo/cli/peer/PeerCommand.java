@@ -64,11 +64,11 @@ public final class PeerCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:5000",
-            description = "Accept peers here (default: ${DEFAULT-VALUE}); 0.0.0.0:PORT for every interface, port 0 for any free port.")
+            description = "Accept peers here (default: ${DEFAULT-VALUE}); IPv6 in brackets ([::1]:5000); 0.0.0.0:PORT or [::]:PORT for every interface, port 0 for any free port.")
     HostAndPort listen;
 
     @Option(names = "--join", paramLabel = "[PEERID@]HOST:PORT", converter = DialTargetConverter.class,
-            description = "Dial this peer at start and whenever it is lost (repeatable). PEERID@ refuses any other identity.")
+            description = "Dial this peer at start and whenever it is lost (repeatable), e.g. 127.0.0.1:5000 or PEERID@[::1]:5000. PEERID@ refuses any other identity.")
     List<DialTarget> join = new ArrayList<>();
 
     @Option(names = "--name", paramLabel = "NAME", description = "Nickname shown to others (default: the start of the peer id).")

@@ -51,7 +51,7 @@ final class PeerAddresses {
     boolean isSelf(HostAndPort a) {
         return a.port() == listen.port()
                 && (a.host().equals(listen.host()) || advertised.contains(a)
-                || (listen.host().equals("0.0.0.0") && isLoopback(a.host())));
+                || (AddressBook.isWildcard(listen.host()) && isLoopback(a.host())));
     }
 
     /**
@@ -94,7 +94,7 @@ final class PeerAddresses {
 
     private static List<HostAndPort> derive(String host, HostAndPort listen) {
         int port = listen.port();
-        if (!host.equals("0.0.0.0") && !host.equals("::")) {
+        if (!AddressBook.isWildcard(host)) {
             return List.of(new HostAndPort(listen.host(), port));
         }
         List<HostAndPort> out = new ArrayList<>();
