@@ -1,6 +1,7 @@
 package io.nexo.cli;
 
 import io.netty.buffer.PooledByteBufAllocator;
+import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.lb.ListenException;
@@ -136,7 +137,7 @@ final class LbCommand implements Callable<Integer> {
                 printListening(out, lb, config, adminServer);
                 String signal = signals.await();
                 log.info("{}: stopping gracefully (drain timeout {})", signal,
-                        DurationConverter.format(config.drainTimeout()));
+                        Durations.format(config.drainTimeout()));
                 signals.onSecondSignal(lb::closeAllConnections);
                 lb.stop(config.drainTimeout());
             } finally {

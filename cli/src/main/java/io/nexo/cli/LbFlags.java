@@ -1,10 +1,10 @@
 package io.nexo.cli;
 
+import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.config.BackendConfig;
 import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.CheckProtocol;
-import io.nexo.lb.config.Durations;
 import io.nexo.lb.config.HealthCheckConfig;
 import io.nexo.lb.config.ListenerConfig;
 import io.nexo.lb.config.PoolConfig;

@@ -1,5 +1,6 @@
 package io.nexo.cli;
 
+import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.tools.demo.RequestClient;
 import picocli.CommandLine;
@@ -48,7 +49,7 @@ final class RequestCommand implements Callable<Integer> {
             throw new UsageException("--count: " + count + " (expected: >= 1)");
         }
         if (timeout.isZero() || timeout.isNegative()) {
-            throw new UsageException("--timeout: " + DurationConverter.format(timeout) + " (expected: > 0)");
+            throw new UsageException("--timeout: " + Durations.format(timeout) + " (expected: > 0)");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -106,9 +106,9 @@ public final class PeerCommand implements Callable<Integer> {
             description = "Inbound connections from one IPv4 /24 or IPv6 /64 (default: ${DEFAULT-VALUE}).")
     int maxInboundPerSubnet;
 
-    @Option(names = "--inbound-grace", paramLabel = "SECONDS", defaultValue = "20",
-            description = "A new inbound peer is not trimmed for this long (default: ${DEFAULT-VALUE}).")
-    int inboundGrace;
+    @Option(names = "--inbound-grace", paramLabel = "DURATION", defaultValue = "20s",
+            description = "A new inbound peer is not trimmed for this long, e.g. 20s (default: ${DEFAULT-VALUE}).")
+    Duration inboundGrace;
 
     @Option(names = "--lan", description = "Find peers on the local network by UDP multicast (239.255.77.77:5077).")
     boolean lan;
@@ -168,9 +168,9 @@ public final class PeerCommand implements Callable<Integer> {
             description = "Inbound connections from one IP address (default: ${DEFAULT-VALUE}).")
     int maxConnsPerIp;
 
-    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "TLS and hello must finish within this (default: ${DEFAULT-VALUE}).")
-    int handshakeTimeout;
+    @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "TLS and hello must finish within this, e.g. 10s or 500ms (default: ${DEFAULT-VALUE}).")
+    Duration handshakeTimeout;
 
     @Option(names = "--gossip", paramLabel = "MODE", defaultValue = "plumtree",
             description = "Broadcast: plumtree (tree push, lazy repair) or flood (default: ${DEFAULT-VALUE}).")
@@ -375,7 +375,7 @@ public final class PeerCommand implements Callable<Integer> {
                 .withMaxFrameBytes(maxMessageSize)
                 .withMaxOutboundQueueBytes(maxOutboundQueue)
                 .withRate(rateLimit, Math.max(rateLimit * 2, 1))
-                .withHandshakeTimeout(Duration.ofSeconds(positive("--handshake-timeout", handshakeTimeout)))
+                .withHandshakeTimeout(positive("--handshake-timeout", handshakeTimeout))
                 .withByteRate(atLeast("--byte-rate", byteRate, 1024))
                 .withResources(resourceLimits());
         DiscoveryParams discovery = DiscoveryParams.defaults().withDegree(targetPeers, maxPeers)
@@ -389,12 +389,9 @@ public final class PeerCommand implements Callable<Integer> {
 
     /** The connection manager's flags -> its record; a bad value names the flag. */
     private ConnectionLimits connectionLimits() {
-        if (inboundGrace < 0) {
-            throw new UsageException("--inbound-grace: " + inboundGrace + " (expected: >= 0)");
-        }
         try {
             return new ConnectionLimits(maxInbound, inboundLowWater != null ? inboundLowWater
-                    : Math.max(0, maxInbound) * 4 / 5, maxInboundPerSubnet, Duration.ofSeconds(inboundGrace));
+                    : Math.max(0, maxInbound) * 4 / 5, maxInboundPerSubnet, inboundGrace);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             for (String[] f : new String[][] {{"maxInboundPerSubnet", "--max-inbound-per-subnet"},
@@ -432,6 +429,13 @@ public final class PeerCommand implements Callable<Integer> {
             throw new UsageException(flag + ": " + v + " (expected: > 0)");
         }
         return v;
+    }
+
+    private static Duration positive(String flag, Duration d) {
+        if (d.isZero()) {
+            throw new UsageException(flag + ": 0 (expected: > 0, e.g. 10s)");
+        }
+        return d;
     }
 
     private int runPlaintext(ConsoleIO io, EventFormat format, HostAndPort listenAt, List<DialTarget> connectNow)

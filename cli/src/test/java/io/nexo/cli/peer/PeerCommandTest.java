@@ -90,6 +90,21 @@ class PeerCommandTest {
     }
 
     @Test
+    void durationsTakeAUnitLikeEveryOtherCommand() throws IOException {
+        assertThat(run("peer", "--handshake-timeout", "10")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: Invalid value for option '--handshake-timeout':"
+                + " invalid duration '10' (no unit: 10s? 10ms?) (expected: a number with a unit"
+                + " ms, s, m, h or d, e.g. 3s, or 0) (see 'nexo peer --help')");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--handshake-timeout", "0")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --handshake-timeout: 0 (expected: > 0, e.g. 10s)");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--inbound-grace", "20")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("nexo peer: Invalid value for option '--inbound-grace':"
+                + " invalid duration '20' (no unit: 20s? 20ms?)").doesNotContain("\n");
+    }
+
+    @Test
     void badPinnedIdIsOneLineAndExit2() throws IOException {
         assertThat(run("peer", "--join", "abc@127.0.0.1:5000")).isEqualTo(2);
         assertThat(err.toString().strip()).contains("invalid peer id 'abc'").doesNotContain("\n");

@@ -2,6 +2,7 @@ package io.nexo.lb.config;
 
 import io.nexo.core.admin.AdminAccessConfig;
 import io.nexo.core.admin.AdminAccessPolicy;
+import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import java.time.Duration;
 import java.util.HashSet;

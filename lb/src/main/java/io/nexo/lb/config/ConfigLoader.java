@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.nexo.core.admin.AdminAccessConfig;
+import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.config.YamlNode.Mapping;
 import io.nexo.lb.config.YamlNode.Scalar;

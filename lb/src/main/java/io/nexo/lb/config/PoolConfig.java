@@ -1,5 +1,6 @@
 package io.nexo.lb.config;
 
+import io.nexo.core.config.Durations;
 import io.nexo.lb.policy.Policies;
 import java.time.Duration;
 import java.util.HashSet;

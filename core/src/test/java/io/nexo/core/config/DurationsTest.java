@@ -1,4 +1,4 @@
-package io.nexo.lb.config;
+package io.nexo.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,5 +33,24 @@ class DurationsTest {
         assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("90s");
         assertThat(Durations.format(Duration.ofMinutes(120))).isEqualTo("2h");
         assertThat(Durations.format(Duration.ZERO)).isEqualTo("0");
+        assertThat(Durations.format(Duration.ofHours(48))).isEqualTo("2d");
+    }
+
+    @Test
+    void formatThenParseGivesTheSameDuration() {
+        for (Duration d : new Duration[] {Duration.ZERO, Duration.ofMillis(1), Duration.ofMillis(61_001),
+                Duration.ofSeconds(3), Duration.ofMinutes(90), Duration.ofHours(25), Duration.ofDays(3)}) {
+            assertThat(Durations.parse(Durations.format(d))).isEqualTo(d);
+        }
+    }
+
+    @Test
+    void withoutAKeyTheMessageQuotesTheInputAndHintsAtAMissingUnit() {
+        assertThat(Durations.parse("10s")).isEqualTo(Duration.ofSeconds(10));
+        assertThatThrownBy(() -> Durations.parse("10"))
+                .hasMessage("invalid duration '10' (no unit: 10s? 10ms?)"
+                        + " (expected: a number with a unit ms, s, m, h or d, e.g. 3s, or 0)");
+        assertThatThrownBy(() -> Durations.parse("PT3S"))
+                .hasMessage("invalid duration 'PT3S' (expected: a number with a unit ms, s, m, h or d, e.g. 3s, or 0)");
     }
 }
