@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code nexo backend}: the seed's demo backend, to put behind {@code nexo lb}. */
 @Command(name = "backend",
         mixinStandardHelpOptions = true,
+        header = "Demo backend: answers 'Response from <name>' and closes.",
         sortOptions = false,
         description = {
                 "Demo backend server: for each connection, reads one request, answers "

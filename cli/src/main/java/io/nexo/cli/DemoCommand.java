@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 /** {@code nexo demo}: shows what nexo does, with no set-up, and exits. */
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
+        header = "Shows the balancer and the P2P network at work; no set-up needed.",
         description = {
                 "Shows nexo at work in one process, with no set-up: starts three demo backends and a "
                         + "round-robin load balancer (on 127.0.0.1:8000-8003 when free, else on free ports), "

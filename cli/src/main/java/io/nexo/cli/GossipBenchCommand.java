@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "gossip",
         mixinStandardHelpOptions = true,
+        header = "Gossip delivery, latency, duplicates: flood vs Plumtree.",
         sortOptions = false,
         description = {
                 "Runs N peer nodes in this JVM over loopback TLS, each dialling D/2 random",

@@ -34,6 +34,7 @@ import java.util.concurrent.ScheduledExecutorService;
 /** {@code nexo lb}: the layer-4 TCP load balancer, in the foreground until SIGTERM or SIGINT. */
 @Command(name = "lb",
         mixinStandardHelpOptions = true,
+        header = "Layer-4 TCP load balancer with health checks and failover.",
         sortOptions = false,
         usageHelpAutoWidth = true,
         defaultValueProvider = LbFlags.Defaults.class,

@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code nexo request}: the seed's client; one connection per request. */
 @Command(name = "request",
         mixinStandardHelpOptions = true,
+        header = "Sends a message, prints the answer (the seed's client).",
         sortOptions = false,
         description = {
                 "Sends MESSAGE on a new connection, reads the answer until the server closes, and prints "

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 /** {@code nexo bench transfer}: the raw TCP ceiling and a nexo download over TLS, side by side. */
 @Command(name = "transfer",
         mixinStandardHelpOptions = true,
+        header = "File download rate against a raw TCP copy of the same bytes.",
         sortOptions = false,
         description = {
                 "Copies SIZE bytes over loopback with a plain TCP socket, memory to memory",

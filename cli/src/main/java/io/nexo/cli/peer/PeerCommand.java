@@ -44,6 +44,7 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "peer",
         mixinStandardHelpOptions = true,
+        header = "Runs a peer-to-peer node: broadcast, direct messages, files.",
         sortOptions = false,
         description = {
                 "Runs a node of the nexo peer-to-peer network. A line typed goes to every node",
