@@ -37,7 +37,7 @@ class GossipBenchTest {
         assertThat(tree.deliveryRatio()).isEqualTo(1.0);
         assertThat(tree.p50Millis()).isPositive().isLessThanOrEqualTo(tree.p99Millis());
         assertThat(tree.p99Millis()).isLessThanOrEqualTo(tree.maxMillis());
-        assertThat(treeProgress).contains("measuring 40 messages of 256 bytes at 100/s (plumtree)");
+        assertThat(treeProgress).contains("measuring 40 messages of 256 bytes at 1000/s (plumtree)");
     }
 
     /**
@@ -66,7 +66,7 @@ class GossipBenchTest {
     }
 
     private static GossipBench.Result run(GossipParams.Mode mode, List<String> progress) throws Exception {
-        return new GossipBench(new GossipBench.Params(NODES, 4, MESSAGES, 256, 100, mode, 0, 20, 3),
+        return new GossipBench(new GossipBench.Params(NODES, 4, MESSAGES, 256, 1000, mode, 0, 20, 3),
                 line -> progress.add(line)).run();
     }
 }
