@@ -29,13 +29,6 @@ public final class Backend implements Endpoint {
     /**
      * @throws IllegalArgumentException when the host name does not resolve
      */
-    public Backend(HostAndPort address, int rise, int fall) {
-        this(BackendConfig.of(address), rise, fall);
-    }
-
-    /**
-     * @throws IllegalArgumentException when the host name does not resolve
-     */
     public Backend(BackendConfig config, int rise, int fall) {
         this.name = config.name();
         this.address = config.address();

@@ -1,6 +1,5 @@
 package io.nexo.lb.backend;
 
-import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.health.HealthState;
 import io.nexo.lb.policy.Endpoint;
 import io.nexo.lb.policy.LoadBalancingPolicy;
@@ -39,16 +38,9 @@ public final class BackendPool {
     private boolean onBackups;
 
     /**
-     * A pool named {@code default} of primaries with weight 1 (the flags' form).
-     *
      * @param passiveMarking whether a failed client connect takes a backend DOWN (only sensible when
      *                       active checks run, since only they bring it back)
      */
-    public BackendPool(List<HostAndPort> addresses, int rise, int fall, LoadBalancingPolicy policy,
-                       boolean passiveMarking) {
-        this("default", addresses.stream().map(a -> new Backend(a, rise, fall)).toList(), policy, passiveMarking);
-    }
-
     public BackendPool(String name, List<Backend> backends, LoadBalancingPolicy policy, boolean passiveMarking) {
         this.name = name;
         this.backends = List.copyOf(backends);

@@ -5,14 +5,13 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.lb.backend.Backend;
 import io.nexo.lb.backend.BackendPool;
-import io.nexo.lb.policy.LoadBalancingPolicy;
+import io.nexo.lb.testing.Pools;
 import io.nexo.lb.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,8 +34,7 @@ class HealthCheckerTest {
     void takesAStoppedBackendDownAfterFallChecksAndBackUpAfterRiseChecks() throws Exception {
         TestBackend server = TestBackend.start(s -> { });
         int port = server.port();
-        BackendPool pool = new BackendPool(List.of(new HostAndPort("127.0.0.1", port)), 2, 3,
-                LoadBalancingPolicy.roundRobin(), true);
+        BackendPool pool = Pools.single(new HostAndPort("127.0.0.1", port), 2, 3);
         Backend backend = pool.all().get(0);
         try (HealthChecker checker = new HealthChecker(pool, group.next(), Transport.best().socketChannelClass(),
                 Duration.ofHours(1), Duration.ofSeconds(2))) {
@@ -67,8 +65,7 @@ class HealthCheckerTest {
     @Test
     void checksRunOnTheirOwnEveryInterval() throws Exception {
         int port = TestBackend.closedPort();
-        BackendPool pool = new BackendPool(List.of(new HostAndPort("127.0.0.1", port)), 1, 2,
-                LoadBalancingPolicy.roundRobin(), true);
+        BackendPool pool = Pools.single(new HostAndPort("127.0.0.1", port), 1, 2);
         try (HealthChecker checker = new HealthChecker(pool, group.next(), Transport.best().socketChannelClass(),
                 Duration.ofMillis(50), Duration.ofSeconds(1))) {
             checker.start();

@@ -5,8 +5,8 @@ import io.nexo.core.transport.Transport;
 import io.nexo.lb.backend.Backend;
 import io.nexo.lb.backend.BackendPool;
 import io.nexo.lb.config.CheckProtocol;
-import io.nexo.lb.policy.LoadBalancingPolicy;
 import io.nexo.lb.testing.Loopback;
+import io.nexo.lb.testing.Pools;
 import io.nexo.lb.testing.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +22,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -57,7 +56,7 @@ class ProbeHandlerTest {
 
     /** Runs one check of {@code protocol} against {@code server}; rise 1, fall 1. */
     private Backend checkOnce(TestBackend server, CheckProtocol protocol, Duration timeout) throws Exception {
-        BackendPool pool = new BackendPool(List.of(server.address()), 1, 1, LoadBalancingPolicy.roundRobin(), true);
+        BackendPool pool = Pools.single(server.address(), 1, 1);
         try (HealthChecker checker = new HealthChecker(pool, group.next(), Transport.best().socketChannelClass(),
                 Duration.ofHours(1), timeout, protocol)) {
             checker.checkNow().get(timeout.toMillis() * 3 + 5000, TimeUnit.MILLISECONDS);
@@ -253,8 +252,7 @@ class ProbeHandlerTest {
     @Test
     void aRefusedConnectIsAFailureWithAShortReason() throws Exception {
         int port = TestBackend.closedPort();
-        BackendPool pool = new BackendPool(List.of(new io.nexo.core.net.HostAndPort("127.0.0.1", port)), 1, 1,
-                LoadBalancingPolicy.roundRobin(), true);
+        BackendPool pool = Pools.single(new io.nexo.core.net.HostAndPort("127.0.0.1", port), 1, 1);
         try (HealthChecker checker = new HealthChecker(pool, group.next(), Transport.best().socketChannelClass(),
                 Duration.ofHours(1), Duration.ofSeconds(2), REDIS)) {
             checker.checkNow().get(5, TimeUnit.SECONDS);
