@@ -41,16 +41,16 @@ public final class FileLimitOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     int maxUnrequestedBlocks;
 
-    @Option(names = "--upload-timeout", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(names = "--upload-timeout", paramLabel = "DURATION", defaultValue = "30s",
             description = "A peer that takes no data of its uploads for this long loses their slots and its"
-                    + " session (default: ${DEFAULT-VALUE}).")
-    int uploadTimeoutSeconds;
+                    + " session, e.g. 30s or 2m (default: ${DEFAULT-VALUE}).")
+    Duration uploadTimeout;
 
     /** The limits the flags give. */
     FileLimits limits() {
         try {
             return new FileLimits(controlRate, controlBurst, maxQueuedReplies, maxQueuedReplyBytes, maxOffersPerPeer,
-                    maxOffers, maxUnrequestedBlocks, Duration.ofSeconds(uploadTimeoutSeconds));
+                    maxOffers, maxUnrequestedBlocks, uploadTimeout);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--" + e.getMessage());
         }

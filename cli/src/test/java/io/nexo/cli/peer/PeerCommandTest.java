@@ -102,6 +102,10 @@ class PeerCommandTest {
         assertThat(run("peer", "--inbound-grace", "20")).isEqualTo(2);
         assertThat(err.toString().strip()).startsWith("nexo peer: Invalid value for option '--inbound-grace':"
                 + " invalid duration '20' (no unit: 20s? 20ms?)").doesNotContain("\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--upload-timeout", "30")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("nexo peer: Invalid value for option '--upload-timeout':"
+                + " invalid duration '30' (no unit: 30s? 30ms?)").doesNotContain("\n");
     }
 
     @Test
