@@ -1,8 +1,8 @@
 package io.nexo.cli;
 
+import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.config.BackendTlsConfig;
-import io.nexo.lb.config.Durations;
 import io.nexo.lb.config.ListenerTlsConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;

@@ -1,5 +1,7 @@
 package io.nexo.lb.config;
 
+import io.nexo.core.config.Durations;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
