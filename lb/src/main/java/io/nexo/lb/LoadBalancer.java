@@ -18,6 +18,7 @@ import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.ConfigDiff;
 import io.nexo.lb.config.ListenerConfig;
 import io.nexo.lb.config.PoolConfig;
+import io.nexo.lb.discovery.DynamicBackends;
 import io.nexo.lb.health.HealthChecker;
 import io.nexo.lb.policy.Policies;
 import io.nexo.lb.proxy.BackendConnector;
@@ -115,7 +116,11 @@ public final class LoadBalancer implements AutoCloseable {
     private final Routes routes = new Routes();
     private final long createdNanos = System.nanoTime();
 
+    /** What runs: {@link #declared} plus the backends found in DNS or added at run time. */
     private volatile BalancerConfig config;
+    /** What the flags or the file say; guarded by {@code this}. */
+    private BalancerConfig declared;
+    private final DynamicBackends dynamic = new DynamicBackends(this::refreshDynamic);
     private volatile Map<String, PoolRuntime> pools;
     /** By {@link ConfigDiff#key}; guarded by {@code this}, read by status() through a copy. */
     private volatile Map<String, ListenerRuntime> listeners = Map.of();
@@ -146,6 +151,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.transport = transport;
         this.allocator = allocator;
         this.config = config;
+        this.declared = config;
         Map<String, PoolRuntime> built = new LinkedHashMap<>();
         for (PoolConfig pc : config.pools().values()) {
             built.put(pc.name(), buildPool(pc, null));
@@ -182,6 +188,7 @@ public final class LoadBalancer implements AutoCloseable {
         }
         listeners = bound;
         pools.values().forEach(PoolRuntime::startChecks);
+        dynamic.update(declared);
         for (ListenerRuntime lr : bound.values()) {
             PoolRuntime p = lr.config.pool() == null ? null : pools.get(lr.config.pool());
             log.info("listening on {} ({}, {} io thread{}): listener {}{}{}",
@@ -261,6 +268,53 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalArgumentException when a new backend's name does not resolve
      */
     public synchronized List<String> reload(BalancerConfig next) throws ListenException {
+        List<String> changes = apply(dynamic.effective(next, false));
+        declared = next;
+        dynamic.clearRuntime();
+        dynamic.update(next);
+        return changes;
+    }
+
+    /** Applies a change of the backends found in DNS or added at run time, like a reload. */
+    private synchronized void refreshDynamic() {
+        if (group == null || stopped) {
+            return;
+        }
+        try {
+            apply(dynamic.effective(declared, true));
+        } catch (ListenException | IllegalArgumentException e) {
+            log.error("backends from DNS or the admin API not applied, the running ones stay: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Adds a backend to {@code pool} until the next reload, checked and joined like a reloaded one.
+     *
+     * @throws NoSuchElementException for an unknown pool
+     * @throws IllegalArgumentException when the pool already has a backend of that name
+     */
+    public synchronized void addBackend(String pool, BackendConfig backend) throws ListenException {
+        pool(pool); // NoSuchElementException for an unknown pool
+        dynamic.addRuntime(config.pools().get(pool), backend);
+        try {
+            apply(dynamic.effective(declared, true));
+        } catch (ListenException | RuntimeException e) {
+            dynamic.removeRuntime(pool, backend.name());
+            throw e;
+        }
+    }
+
+    /**
+     * Removes a backend added at run time: it takes no new connection, its open ones finish.
+     *
+     * @throws NoSuchElementException when {@code pool} has no run-time backend of that name
+     */
+    public synchronized void removeBackend(String pool, String name) throws ListenException {
+        dynamic.removeRuntime(pool, name);
+        apply(dynamic.effective(declared, true));
+    }
+
+    private List<String> apply(BalancerConfig next) throws ListenException {
         if (group == null || stopped) {
             throw new IllegalStateException("the balancer is not running");
         }
@@ -447,7 +501,7 @@ public final class LoadBalancer implements AutoCloseable {
                         b.stats().lastCheckError()));
             }
             ps.add(new LbStatus.Pool(p.config.name(), p.pool.policy().name(), p.config.proxyProtocol().configName(),
-                    bs));
+                    bs, dynamic.status(p.config.name())));
         }
         return new LbStatus(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - createdNanos), ls, ps,
                 Routes.status(routes(), java.time.Instant.now()));
@@ -464,6 +518,7 @@ public final class LoadBalancer implements AutoCloseable {
             return 0;
         }
         stopped = true;
+        dynamic.close();
         if (group == null) {
             return 0;
         }

@@ -90,6 +90,11 @@ public record BalancerConfig(List<ListenerConfig> listeners, Map<String, PoolCon
         return new BalancerConfig(listeners, pools, admin, accessLog, drainTimeout, access);
     }
 
+    /** The same configuration with {@code value} as its pools (e.g. with the backends found in DNS). */
+    public BalancerConfig withPools(Map<String, PoolConfig> value) {
+        return new BalancerConfig(listeners, value, admin, accessLog, drainTimeout);
+    }
+
     public BalancerConfig withAccessLog(boolean enabled) {
         return new BalancerConfig(listeners, pools, admin, enabled, drainTimeout, adminAccess);
     }

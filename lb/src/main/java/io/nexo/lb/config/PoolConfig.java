@@ -16,10 +16,11 @@ import java.util.Set;
  * @param idleTimeout    a connection with no traffic either way for this long is closed; 0 = never
  * @param proxyProtocol  whether backends get a PROXY protocol header first
  * @param backendTls     plaintext or TLS towards the backends
+ * @param dns            backends found in DNS besides the listed ones; with it the list may be empty
  */
 public record PoolConfig(String name, String policy, List<BackendConfig> backends, HealthCheckConfig healthCheck,
                          Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol,
-                         BackendTlsConfig backendTls) {
+                         BackendTlsConfig backendTls, DnsConfig dns) {
 
     /** The name of the one pool that the flags of {@code nexo lb} describe. */
     public static final String FLAGS_POOL = "default";
@@ -35,10 +36,11 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
                     + String.join(", ", Policies.names()) + ")");
         }
         backends = List.copyOf(backends);
-        if (backends.isEmpty()) {
+        Objects.requireNonNull(dns, "dns");
+        if (backends.isEmpty() && !dns.enabled()) {
             throw new IllegalArgumentException("pool " + name + ": no backends (expected: at least one)");
         }
-        if (backends.stream().allMatch(BackendConfig::backup)) {
+        if (!dns.enabled() && backends.stream().allMatch(BackendConfig::backup)) {
             throw new IllegalArgumentException("pool " + name + ": every backend is a backup (expected: at least one primary)");
         }
         Set<String> names = new HashSet<>();
@@ -61,10 +63,18 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
         }
     }
 
-    /** A pool with plaintext backends. */
+    /** A pool with plaintext backends and no DNS discovery. */
     public PoolConfig(String name, String policy, List<BackendConfig> backends, HealthCheckConfig healthCheck,
                       Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol) {
         this(name, policy, backends, healthCheck, connectTimeout, idleTimeout, proxyProtocol, BackendTlsConfig.NONE);
+    }
+
+    /** A pool without DNS discovery. */
+    public PoolConfig(String name, String policy, List<BackendConfig> backends, HealthCheckConfig healthCheck,
+                      Duration connectTimeout, Duration idleTimeout, ProxyProtocol proxyProtocol,
+                      BackendTlsConfig backendTls) {
+        this(name, policy, backends, healthCheck, connectTimeout, idleTimeout, proxyProtocol, backendTls,
+                DnsConfig.NONE);
     }
 
     /**
@@ -76,11 +86,23 @@ public record PoolConfig(String name, String policy, List<BackendConfig> backend
     }
 
     public PoolConfig withProxyProtocol(ProxyProtocol value) {
-        return new PoolConfig(name, policy, backends, healthCheck, connectTimeout, idleTimeout, value, backendTls);
+        return new PoolConfig(name, policy, backends, healthCheck, connectTimeout, idleTimeout, value, backendTls, dns);
     }
 
     public PoolConfig withHealthCheck(HealthCheckConfig value) {
-        return new PoolConfig(name, policy, backends, value, connectTimeout, idleTimeout, proxyProtocol);
+        return new PoolConfig(name, policy, backends, value, connectTimeout, idleTimeout, proxyProtocol, backendTls,
+                dns);
+    }
+
+    public PoolConfig withDns(DnsConfig value) {
+        return new PoolConfig(name, policy, backends, healthCheck, connectTimeout, idleTimeout, proxyProtocol,
+                backendTls, value);
+    }
+
+    /** The same pool with {@code value} as its backends (e.g. the listed ones plus those found in DNS). */
+    public PoolConfig withBackends(List<BackendConfig> value) {
+        return new PoolConfig(name, policy, value, healthCheck, connectTimeout, idleTimeout, proxyProtocol, backendTls,
+                dns);
     }
 
     /** The backend named {@code backendName}, or {@code null}. */

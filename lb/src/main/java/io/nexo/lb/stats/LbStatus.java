@@ -59,9 +59,33 @@ public record LbStatus(long uptimeSeconds, List<Listener> listeners, List<Pool> 
         }
     }
 
-    public record Pool(String name, String policy, String proxyProtocol, List<Backend> backends) {
+    /** @param dns the pool's DNS discovery, null when it has none */
+    public record Pool(String name, String policy, String proxyProtocol, List<Backend> backends, Dns dns) {
         public Pool {
             backends = List.copyOf(backends);
+        }
+
+        public Pool(String name, String policy, String proxyProtocol, List<Backend> backends) {
+            this(name, policy, proxyProtocol, backends, null);
+        }
+    }
+
+    /**
+     * A pool's DNS discovery.
+     *
+     * @param names       the names resolved ({@code NAME:PORT} or an SRV name)
+     * @param backends    backends found in the last good answers
+     * @param resolutions rounds of resolution done
+     * @param failures    answers that failed or were empty (the last good list was kept)
+     * @param joined      backends that joined the pool from DNS
+     * @param removed     backends that left it (they drain: open connections finish)
+     * @param stale       whether the last answer of some name failed, so its last good list serves on
+     * @param lastError   why the last failed answer failed, null when none did
+     */
+    public record Dns(List<String> names, int backends, long resolutions, long failures, long joined, long removed,
+                      boolean stale, String lastError) {
+        public Dns {
+            names = List.copyOf(names);
         }
     }
 

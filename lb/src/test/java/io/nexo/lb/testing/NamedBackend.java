@@ -30,6 +30,12 @@ public final class NamedBackend implements AutoCloseable {
         return new NamedBackend(name, TestBackend.start(port, s -> greetAndEcho(name, s)));
     }
 
+    /** Starts on {@code port} (0 = free) of {@code host}. */
+    public static NamedBackend start(String name, String host, int port) throws IOException {
+        return new NamedBackend(name, TestBackend.start(java.net.InetAddress.getByName(host), port,
+                s -> greetAndEcho(name, s)));
+    }
+
     private static void greetAndEcho(String name, Socket s) throws IOException {
         OutputStream out = s.getOutputStream();
         out.write((name + "\n").getBytes(StandardCharsets.UTF_8));

@@ -53,7 +53,8 @@ public final class TestBackend implements AutoCloseable {
         return start(InetAddress.getByName(host), 0, handler);
     }
 
-    private static TestBackend start(InetAddress host, int port, Handler handler) throws IOException {
+    /** Starts on {@code port} (0 = free) of {@code host}, e.g. 127.0.0.11 for a DNS test. */
+    public static TestBackend start(InetAddress host, int port, Handler handler) throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
         s.bind(new InetSocketAddress(host, port), 128);
