@@ -5,6 +5,8 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.config.BackendConfig;
 import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.CheckProtocol;
+import io.nexo.lb.config.DnsConfig;
+import io.nexo.lb.config.DnsTarget;
 import io.nexo.lb.config.HealthCheckConfig;
 import io.nexo.lb.config.ListenerConfig;
 import io.nexo.lb.config.PoolConfig;
@@ -53,6 +55,22 @@ final class LbFlags {
             description = "Backend server; repeat the flag or separate with commas; order is the rotation order "
                     + "(default: ${DEFAULT-VALUE}).")
     List<HostAndPort> backends;
+
+    @Option(names = "--backend-dns", paramLabel = "NAME:PORT|_SERVICE._PROTO.NAME",
+            description = "Backends from DNS, resolved again every --dns-interval: the A and AAAA records of NAME, "
+                    + "each on PORT, or the SRV records of _service._proto.NAME (port, weight; the lowest priority "
+                    + "serves, higher ones are backups). Repeatable; without --backend the pool has only these.")
+    List<String> backendDns;
+
+    @Option(names = "--dns-server", paramLabel = "HOST:PORT",
+            description = "DNS server for --backend-dns, asked in order; repeatable (default: the servers of "
+                    + "/etc/resolv.conf).")
+    List<HostAndPort> dnsServers;
+
+    @Option(names = "--dns-interval", paramLabel = "DURATION",
+            description = "Time between two resolutions of a --backend-dns name; a shorter TTL brings it forward, "
+                    + "but not below 1s (default: ${DEFAULT-VALUE}).")
+    Duration dnsInterval;
 
     @Option(names = "--policy", paramLabel = "NAME",
             completionCandidates = PolicyNames.class,
@@ -159,8 +177,13 @@ final class LbFlags {
                     PoolConfig.defaultCheckTimeout(connectTimeout, interval), rise, fall, checkProtocol(checks));
             Map<String, PoolConfig> pools = new LinkedHashMap<>();
             // with --sni-route, the seed's backends are no fallback: only an explicit --backend is
-            if (!tls.routesBySni() || backendsGiven()) {
-                pools.put(PoolConfig.FLAGS_POOL, pool(PoolConfig.FLAGS_POOL, backends, health));
+            DnsConfig dns = new DnsConfig(backendDns == null ? List.of()
+                    : backendDns.stream().map(DnsTarget::parse).toList(),
+                    dnsServers == null ? List.of() : dnsServers, dnsInterval);
+            if (!tls.routesBySni() || backendsGiven() || dns.enabled()) {
+                // with --backend-dns, the seed's backends are not added unless --backend says so
+                List<HostAndPort> listed = dns.enabled() && !backendsGiven() ? List.of() : backends;
+                pools.put(PoolConfig.FLAGS_POOL, pool(PoolConfig.FLAGS_POOL, listed, health).withDns(dns));
             }
             Map<String, String> routePools = new LinkedHashMap<>();
             for (LbTlsFlags.SniRoute route : tls.routesBySni() ? tls.sniRoutes : List.<LbTlsFlags.SniRoute>of()) {
@@ -217,6 +240,9 @@ final class LbFlags {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("--listen", SEED_LISTEN.toString());
         d.put("--backend", SEED_BACKENDS.stream().map(HostAndPort::toString).collect(Collectors.joining(",")));
+        d.put("--backend-dns", null);
+        d.put("--dns-server", null);
+        d.put("--dns-interval", Durations.format(DnsConfig.DEFAULT_INTERVAL));
         d.put("--policy", PoolConfig.DEFAULT_POLICY);
         d.put("--connect-timeout", Durations.format(PoolConfig.DEFAULT_CONNECT_TIMEOUT));
         d.put("--check-interval", Durations.format(HealthCheckConfig.DEFAULT.interval()));
@@ -241,6 +267,9 @@ final class LbFlags {
         m.put("rise", "--rise");
         m.put("fall", "--fall");
         m.put("policy", "--policy");
+        m.put("backend-dns", "--backend-dns");
+        m.put("dns-server", "--dns-server");
+        m.put("dns-interval", "--dns-interval");
         m.put("connect-timeout", "--connect-timeout");
         m.put("idle-timeout", "--idle-timeout");
         m.put("max-connections", "--max-connections");

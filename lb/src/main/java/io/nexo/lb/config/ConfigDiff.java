@@ -88,6 +88,9 @@ public record ConfigDiff(List<ListenerConfig> bind, List<ListenerConfig> keep, L
         if (!before.connectTimeout().equals(p.connectTimeout()) || !before.idleTimeout().equals(p.idleTimeout())) {
             changes.add(prefix + "timeouts changed (new connections)");
         }
+        if (!before.dns().equals(p.dns())) {
+            changes.add(prefix + "backend-dns settings changed: " + p.dns().targets() + " (resolved again)");
+        }
         if (before.proxyProtocol() != p.proxyProtocol()) {
             changes.add(prefix + "proxy-protocol " + before.proxyProtocol().configName() + " -> "
                     + p.proxyProtocol().configName() + " (new connections)");

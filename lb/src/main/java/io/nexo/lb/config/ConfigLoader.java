@@ -178,10 +178,13 @@ public final class ConfigLoader {
     private PoolConfig pool(String name, YamlNode node, int keyLine) {
         Mapping m = mapping(node, "pool " + name);
         keys(m, "policy", "backends", "health-check", "connect-timeout", "idle-timeout", "proxy-protocol",
-                "backend-tls", "backend-ca", "backend-insecure");
+                "backend-tls", "backend-ca", "backend-insecure", "backend-dns", "dns-server", "dns-interval");
         String policy = optional(m, "policy").map(n -> text(n, "policy")).orElse(PoolConfig.DEFAULT_POLICY);
+        DnsConfig dns = dns(m);
         List<BackendConfig> backends = new ArrayList<>();
-        for (YamlNode item : sequence(required(m, "backends"), "backends").items()) {
+        // with backend-dns the listed backends are optional: DNS may give them all
+        YamlNode listed = dns.enabled() ? optional(m, "backends").orElse(null) : required(m, "backends");
+        for (YamlNode item : listed == null ? List.<YamlNode>of() : sequence(listed, "backends").items()) {
             backends.add(backend(item));
         }
         Duration connect = optional(m, "connect-timeout").map(n -> duration(n, "connect-timeout"))
@@ -198,7 +201,28 @@ public final class ConfigLoader {
         Optional<Path> ca = optional(m, "backend-ca").map(n -> path(text(n, "backend-ca")));
         boolean insecure = optional(m, "backend-insecure").map(n -> bool(n, "backend-insecure")).orElse(false);
         BackendTlsConfig backendTls = build(m, () -> new BackendTlsConfig(tls, ca, insecure));
-        return build(keyLine, () -> new PoolConfig(name, policy, backends, health, connect, idle, proxy, backendTls));
+        return build(keyLine, () -> new PoolConfig(name, policy, backends, health, connect, idle, proxy, backendTls,
+                dns));
+    }
+
+    /** {@code backend-dns}, {@code dns-server} (each a string or a list) and {@code dns-interval}. */
+    private DnsConfig dns(Mapping m) {
+        List<DnsTarget> targets = new ArrayList<>();
+        for (YamlNode n : items(m, "backend-dns")) {
+            targets.add(convert(n, "backend-dns", () -> DnsTarget.parse(text(n, "backend-dns"))));
+        }
+        List<HostAndPort> servers = new ArrayList<>();
+        for (YamlNode n : items(m, "dns-server")) {
+            servers.add(address(n, "dns-server"));
+        }
+        Duration interval = optional(m, "dns-interval").map(n -> duration(n, "dns-interval"))
+                .orElse(DnsConfig.DEFAULT_INTERVAL);
+        return build(m, () -> new DnsConfig(targets, servers, interval));
+    }
+
+    /** A key whose value is one scalar or a list of them. */
+    private List<YamlNode> items(Mapping m, String key) {
+        return optional(m, key).map(n -> n instanceof Scalar ? List.of(n) : sequence(n, key).items()).orElse(List.of());
     }
 
     private BackendConfig backend(YamlNode node) {

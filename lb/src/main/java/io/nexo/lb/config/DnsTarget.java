@@ -30,7 +30,7 @@ public record DnsTarget(String name, int port) {
     /** {@code backends.example:8080} or {@code _http._tcp.example}. */
     public static DnsTarget parse(String text) {
         Objects.requireNonNull(text, "backend-dns");
-        if (text.startsWith("_")) {
+        if (!text.contains(":")) { // SRV, or a name missing its port (the constructor says which)
             return new DnsTarget(stripDot(text), 0);
         }
         HostAndPort hp;
