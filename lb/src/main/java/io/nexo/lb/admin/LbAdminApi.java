@@ -6,7 +6,9 @@ import io.nexo.core.admin.AdminRequest;
 import io.nexo.core.admin.AdminResponse;
 import io.nexo.core.admin.AdminRouter;
 import io.nexo.core.metrics.MetricsRegistry;
+import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.backend.AdminState;
+import io.nexo.lb.config.BackendConfig;
 import java.io.IOException;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -26,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * POST /api/backends/{pool}/{name}/disable maintenance: like drain, and health checks pause
  * POST /api/backends/{pool}/{name}/enable  back into rotation
  * POST /api/backends/{pool}/{name}/weight  body {"weight": N} or ?value=N
+ * POST /api/pools/{pool}/backends          body {"address": "H:P", "weight": N, "backup": B, "name": S}
+ * DELETE /api/pools/{pool}/backends/{name} a backend added at run time leaves; its connections finish
  * </pre>
  */
 public final class LbAdminApi {
@@ -52,7 +56,44 @@ public final class LbAdminApi {
                 .get("/metrics", req -> new AdminResponse(200, MetricsRegistry.CONTENT_TYPE, metrics.scrape()))
                 .get("/api/status", req -> AdminResponse.ok(control.status()))
                 .post("/api/reload", req -> reload(control, reloadToken))
-                .post("/api/backends/{pool}/{name}/{action}", req -> backendAction(control, req));
+                .post("/api/backends/{pool}/{name}/{action}", req -> backendAction(control, req))
+                .post("/api/pools/{pool}/backends", req -> notFoundAs404(() -> AdminResponse.json(201,
+                        control.addBackend(req.param("pool"), runtimeBackend(req)))))
+                .add("DELETE", "/api/pools/{pool}/backends/{name}", req -> notFoundAs404(() -> AdminResponse.ok(
+                        control.removeBackend(req.param("pool"), req.param("name")))));
+    }
+
+    private static AdminResponse notFoundAs404(java.util.concurrent.Callable<AdminResponse> call) throws Exception {
+        try {
+            return call.call();
+        } catch (NoSuchElementException e) {
+            return AdminResponse.error(404, e.getMessage());
+        }
+    }
+
+    /** {@code {"address": "127.0.0.1:9001", "weight": 2, "backup": false, "name": "b9"}}; address required. */
+    private static BackendConfig runtimeBackend(AdminRequest req) {
+        JsonNode body;
+        try {
+            body = req.body().length == 0 ? null : JSON.readTree(req.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (body == null || !body.isObject() || !body.path("address").isTextual()) {
+            throw new IllegalArgumentException("body: expected {\"address\": \"HOST:PORT\"} with optional "
+                    + "\"weight\" (1-" + BackendConfig.MAX_WEIGHT + "), \"backup\" (true/false), \"name\"");
+        }
+        JsonNode weight = body.path("weight");
+        if (!weight.isMissingNode() && !weight.isIntegralNumber()) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: a whole number)");
+        }
+        JsonNode backup = body.path("backup");
+        if (!backup.isMissingNode() && !backup.isBoolean()) {
+            throw new IllegalArgumentException("backup: " + backup + " (expected: true or false)");
+        }
+        JsonNode name = body.path("name");
+        return new BackendConfig(name.isTextual() ? name.asText() : null, HostAndPort.parse(body.get("address").asText()),
+                weight.isMissingNode() ? BackendConfig.DEFAULT_WEIGHT : weight.asInt(), backup.asBoolean(false), 0);
     }
 
     private static AdminResponse reload(LbControl control, Runnable reloadToken) {

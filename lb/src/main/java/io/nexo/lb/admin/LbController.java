@@ -4,6 +4,7 @@ import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.lb.backend.AdminState;
 import io.nexo.lb.backend.Backend;
+import io.nexo.lb.config.BackendConfig;
 import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.ConfigLoader;
 import io.nexo.lb.stats.LbStatus;
@@ -49,6 +50,30 @@ public final class LbController implements LbControl {
     public LbStatus.Backend setWeight(String pool, String backend, int weight) {
         lb.setWeight(pool, backend, weight);
         return find(pool, backend);
+    }
+
+    @Override
+    public LbStatus.Backend addBackend(String pool, BackendConfig backend) {
+        try {
+            lb.addBackend(pool, backend);
+        } catch (ListenException e) {
+            throw new IllegalStateException(e.getMessage(), e); // cannot happen: no listener changes
+        }
+        log.info("admin: backend {} ({}) added to pool {} until the next reload", backend.name(), backend.address(), pool);
+        return find(pool, backend.name());
+    }
+
+    @Override
+    public LbStatus.Backend removeBackend(String pool, String backend) {
+        LbStatus.Backend before = find(pool, backend);
+        try {
+            lb.removeBackend(pool, backend);
+        } catch (ListenException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        log.info("admin: backend {} removed from pool {}; its {} open connection(s) finish", backend, pool,
+                before.active());
+        return before;
     }
 
     private LbStatus.Backend find(String pool, String backend) {
