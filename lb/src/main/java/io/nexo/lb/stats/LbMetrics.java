@@ -32,6 +32,11 @@ import java.util.function.ToDoubleFunction;
  * nexo_lb_listener_refused_per_ip_total{listener}       counter
  * nexo_lb_listener_active_connections{listener}         gauge
  * nexo_lb_tls_*                                         see {@link TlsMetrics}
+ * nexo_lb_dns_resolutions_total{pool}                   counter, rounds of resolution (pools with backend-dns)
+ * nexo_lb_dns_failures_total{pool}                      counter, failed or empty answers (last good list kept)
+ * nexo_lb_dns_backends_joined_total{pool}               counter, backends that joined from DNS
+ * nexo_lb_dns_backends_removed_total{pool}              counter, backends that left (and drain)
+ * nexo_lb_dns_stale{pool}                               gauge 1 = the last answer failed, the last good list serves
  * </pre>
  */
 public final class LbMetrics implements MultiCollector {
@@ -111,7 +116,33 @@ public final class LbMetrics implements MultiCollector {
         out.metricSnapshot(refusedPerIp.build());
         out.metricSnapshot(active.build());
         TlsMetrics.collect(s, out);
+        if (s.pools().stream().anyMatch(p -> p.dns() != null)) {
+            out.metricSnapshot(dnsCounter(s, "nexo_lb_dns_resolutions", "Rounds of DNS resolution.",
+                    LbStatus.Dns::resolutions));
+            out.metricSnapshot(dnsCounter(s, "nexo_lb_dns_failures",
+                    "DNS answers that failed or were empty; the last good list was kept.", LbStatus.Dns::failures));
+            out.metricSnapshot(dnsCounter(s, "nexo_lb_dns_backends_joined", "Backends that joined from DNS.",
+                    LbStatus.Dns::joined));
+            out.metricSnapshot(dnsCounter(s, "nexo_lb_dns_backends_removed",
+                    "Backends that left with a DNS answer (they drain).", LbStatus.Dns::removed));
+            GaugeSnapshot.Builder stale = GaugeSnapshot.builder().name("nexo_lb_dns_stale")
+                    .help("1 when the last DNS answer of some name failed and its last good list serves on.");
+            s.pools().stream().filter(p -> p.dns() != null).forEach(p ->
+                    stale.dataPoint(gauge(p.dns().stale() ? 1 : 0, Labels.of("pool", p.name()))));
+            out.metricSnapshot(stale.build());
+        }
         return out.build();
+    }
+
+    private static CounterSnapshot dnsCounter(LbStatus s, String name, String help,
+                                              ToDoubleFunction<LbStatus.Dns> value) {
+        CounterSnapshot.Builder family = CounterSnapshot.builder().name(name).help(help);
+        for (LbStatus.Pool p : s.pools()) {
+            if (p.dns() != null) {
+                family.dataPoint(counter(value.applyAsDouble(p.dns()), Labels.of("pool", p.name())));
+            }
+        }
+        return family.build();
     }
 
     private static CounterSnapshot backendCounter(LbStatus s, String name, String help,

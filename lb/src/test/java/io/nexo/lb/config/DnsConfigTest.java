@@ -37,7 +37,7 @@ class DnsConfigTest {
     void aPoolWithDnsMayListNoBackendAndOnlyItMay() {
         HealthCheckConfig checks = HealthCheckConfig.DEFAULT;
         assertThat(new PoolConfig("p", "round-robin", List.of(), checks, Duration.ofSeconds(1), Duration.ZERO,
-                ProxyProtocol.NONE, every(Duration.ofSeconds(10))).backends()).isEmpty();
+                ProxyProtocol.NONE, BackendTlsConfig.NONE, every(Duration.ofSeconds(10))).backends()).isEmpty();
         assertThatThrownBy(() -> new PoolConfig("p", "round-robin", List.of(), checks, Duration.ofSeconds(1),
                 Duration.ZERO, ProxyProtocol.NONE)).hasMessage("pool p: no backends (expected: at least one)");
         assertThatThrownBy(() -> new DnsConfig(List.of(new DnsTarget("a", 1), new DnsTarget("a", 1)), List.of(),

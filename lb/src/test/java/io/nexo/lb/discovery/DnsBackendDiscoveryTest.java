@@ -3,6 +3,7 @@ package io.nexo.lb.discovery;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.lb.backend.AdminState;
+import io.nexo.lb.config.BackendTlsConfig;
 import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.DnsConfig;
 import io.nexo.lb.config.DnsTarget;
@@ -137,6 +138,10 @@ class DnsBackendDiscoveryTest {
         assertThat(status.lastError()).startsWith("web.test:" + port + ": ");
         assertThat(status.backends()).isEqualTo(3);
         assertThat(status.removed()).isZero();
+        String metrics = scrape(lb);
+        assertThat(metrics).contains("nexo_lb_dns_stale{pool=\"default\"} 1.0",
+                "nexo_lb_dns_failures_total{pool=\"default\"} " + status.failures() + ".0",
+                "nexo_lb_dns_backends_removed_total{pool=\"default\"} 0.0");
         assertThat(picks(lb.addresses().get("web"), 6)).isIn(rotations("b11", "b12", "b13"));
     }
 
@@ -181,7 +186,8 @@ class DnsBackendDiscoveryTest {
 
     private LoadBalancer start(Dnsmasq dns, String policy, DnsTarget target) throws Exception {
         PoolConfig pool = new PoolConfig(PoolConfig.FLAGS_POOL, policy, List.of(), NO_CHECKS, Duration.ofSeconds(2),
-                Duration.ofHours(1), ProxyProtocol.NONE, new DnsConfig(List.of(target), List.of(dns.address()), INTERVAL));
+                Duration.ofHours(1), ProxyProtocol.NONE, BackendTlsConfig.NONE,
+                new DnsConfig(List.of(target), List.of(dns.address()), INTERVAL));
         BalancerConfig config = config(List.of(listener("web", PoolConfig.FLAGS_POOL)), pool);
         LoadBalancer lb = new LoadBalancer(config, 1);
         toClose.add(lb);
@@ -206,6 +212,12 @@ class DnsBackendDiscoveryTest {
     /** Waits until the pool serves {@code n} backends (the DNS answer is applied, not only received). */
     private static void awaitApplied(LoadBalancer lb, int n) {
         await().atMost(Duration.ofSeconds(10)).until(() -> lb.backends().all().size() == n);
+    }
+
+    private static String scrape(LoadBalancer lb) {
+        io.nexo.core.metrics.MetricsRegistry registry = new io.nexo.core.metrics.MetricsRegistry();
+        io.nexo.lb.stats.LbMetrics.register(registry, lb::status);
+        return new String(registry.scrape(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static LbStatus.Dns dnsStatus(LoadBalancer lb) {
