@@ -74,7 +74,8 @@ class RuntimeBackendsTest {
             onB = connectTo(web, "b");
             HttpResponse<String> removed = send("DELETE", "/api/pools/p/backends/b", "");
             assertThat(removed.statusCode()).as(removed.body()).isEqualTo(200);
-            assertThat(JSON.readTree(removed.body()).path("active").asInt()).as("drains").isEqualTo(1);
+            // onB, and maybe a short connection of the load that is on b right now
+            assertThat(JSON.readTree(removed.body()).path("active").asInt()).as("drains").isGreaterThanOrEqualTo(1);
             long before = load.answered();
             await().atMost(Duration.ofSeconds(5)).until(() -> load.answered() >= before + 10);
             assertThat(load.failures()).as("failed connections: %s", load.lastFailure()).isZero();
