@@ -109,6 +109,24 @@ class RuntimeBackendsTest {
         assertThat(lb.pool("p").all()).extracting(x -> x.name()).containsExactly("a");
     }
 
+    @Test
+    void aReloadDropsRunTimeBackendsAndTheyDrain() throws Exception {
+        NamedBackend a = closing(NamedBackend.start("a"));
+        NamedBackend b = closing(NamedBackend.start("b"));
+        var declared = config(List.of(listener("web", "p")), pool("p", "round-robin", List.of(Configs.backend(a))));
+        LoadBalancer lb = closing(new LoadBalancer(declared, 1));
+        lb.start();
+        InetSocketAddress web = lb.addresses().get("web");
+        lb.addBackend("p", Configs.backend(b));
+        Client onB = connectTo(web, "b");
+
+        assertThat(lb.reload(declared)).containsExactly("pool p: backend b (" + b.address()
+                + ") removed (open connections finish)");
+        assertThat(lb.pool("p").all()).extracting(x -> x.name()).containsExactly("a");
+        assertThat(onB.echo("after reload")).isEqualTo("after reload");
+        onB.close();
+    }
+
     /** Opens connections until one lands on {@code backend} (round-robin: within a few). */
     private static Client connectTo(InetSocketAddress web, String backend) throws Exception {
         for (int i = 0; i < 20; i++) {
