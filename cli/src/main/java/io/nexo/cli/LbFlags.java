@@ -183,12 +183,12 @@ final class LbFlags {
             if (!tls.routesBySni() || backendsGiven() || dns.enabled()) {
                 // with --backend-dns, the seed's backends are not added unless --backend says so
                 List<HostAndPort> listed = dns.enabled() && !backendsGiven() ? List.of() : backends;
-                pools.put(PoolConfig.FLAGS_POOL, pool(PoolConfig.FLAGS_POOL, listed, health).withDns(dns));
+                pools.put(PoolConfig.FLAGS_POOL, pool(PoolConfig.FLAGS_POOL, listed, health, dns));
             }
             Map<String, String> routePools = new LinkedHashMap<>();
             for (LbTlsFlags.SniRoute route : tls.routesBySni() ? tls.sniRoutes : List.<LbTlsFlags.SniRoute>of()) {
                 String name = LbTlsFlags.poolName(route.name());
-                if (pools.put(name, pool(name, route.backends(), health)) != null) {
+                if (pools.put(name, pool(name, route.backends(), health, DnsConfig.NONE)) != null) {
                     throw new IllegalArgumentException("sni-route: '" + route.name() + "' given twice");
                 }
                 routePools.put(route.name(), name);
@@ -212,9 +212,9 @@ final class LbFlags {
         return protocol;
     }
 
-    private PoolConfig pool(String name, List<HostAndPort> addresses, HealthCheckConfig health) {
+    private PoolConfig pool(String name, List<HostAndPort> addresses, HealthCheckConfig health, DnsConfig dns) {
         return new PoolConfig(name, policy, addresses.stream().map(BackendConfig::of).toList(), health,
-                connectTimeout, idleTimeout, proxyProtocol, tls.backendTls());
+                connectTimeout, idleTimeout, proxyProtocol, tls.backendTls(), dns);
     }
 
     private boolean backendsGiven() {
