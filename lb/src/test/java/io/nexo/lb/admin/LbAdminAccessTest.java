@@ -89,6 +89,12 @@ class LbAdminAccessTest {
                 .statusCode()).isEqualTo(403);
         assertThat(send("POST", "/api/backends/p/s1/disable", TOKEN, "Content-Type", "text/plain")
                 .statusCode()).isEqualTo(415);
+        // run-time backends go through the same checks
+        assertThat(send("POST", "/api/pools/p/backends", null).statusCode()).isEqualTo(401);
+        assertThat(send("DELETE", "/api/pools/p/backends/s1", null).statusCode()).isEqualTo(401);
+        assertThat(send("DELETE", "/api/pools/p/backends/s1", TOKEN, "Origin", "http://evil.example")
+                .statusCode()).isEqualTo(403);
+        assertThat(lb.status().pools().get(0).backends()).hasSize(1);
         assertThat(lb.status().pools().get(0).backends().get(0).state()).isEqualTo("up");
         assertThat(send("POST", "/api/backends/p/s1/drain", TOKEN).statusCode()).isEqualTo(200);
         assertThat(lb.status().pools().get(0).backends().get(0).state()).isEqualTo("drain");
@@ -110,8 +116,8 @@ class LbAdminAccessTest {
 
         assertThat(send("GET", "/metrics", null).body().lines().filter(l -> l.startsWith("nexo_admin_refused")))
                 .containsExactly(
-                        "nexo_admin_refused_total{status=\"401\"} 3.0",
-                        "nexo_admin_refused_total{status=\"403\"} 1.0",
+                        "nexo_admin_refused_total{status=\"401\"} 5.0",
+                        "nexo_admin_refused_total{status=\"403\"} 2.0",
                         "nexo_admin_refused_total{status=\"415\"} 1.0",
                         "nexo_admin_refused_total{status=\"421\"} 0.0");
     }
