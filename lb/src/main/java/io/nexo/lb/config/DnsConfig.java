@@ -1,5 +1,6 @@
 package io.nexo.lb.config;
 
+import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import java.time.Duration;
 import java.util.List;
