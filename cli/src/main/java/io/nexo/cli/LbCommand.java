@@ -15,6 +15,8 @@ import io.nexo.lb.config.ConfigLoader;
 import io.nexo.lb.config.ListenerConfig;
 import io.nexo.lb.config.PoolConfig;
 import io.nexo.lb.tls.CertificateWatcher;
+import io.nexo.lb.upgrade.HandoverConfig;
+import io.nexo.lb.upgrade.ListenerHandover;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -75,7 +77,7 @@ final class LbCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
             description = "Run the listeners and pools of this YAML file (format: docs/lb-config.md) instead of "
                     + "the one-pool flags above; SIGHUP or POST /api/reload re-reads it. Only --admin, "
-                    + "--admin-*, --io-threads and --transport may be combined with it.")
+                    + "--admin-*, --io-threads, --transport, --handover-socket and --takeover may be combined with it.")
     Path configFile;
 
     @Option(names = "--check",
@@ -94,12 +96,29 @@ final class LbCommand implements Callable<Integer> {
     @CommandLine.Mixin
     AdminAccessFlags adminAccess;
 
+    @Option(names = "--handover-socket", paramLabel = "PATH",
+            description = "Serve this process's listening sockets on this UNIX socket (mode 0600; its directory "
+                    + "must be yours alone, mode 0700) to a successor started with --takeover PATH, then drain "
+                    + "and exit when it takes over. Needs the epoll transport (auto picks it).")
+    Path handoverSocket;
+
+    @Option(names = "--takeover", paramLabel = "PATH",
+            description = "Upgrade: take the listening sockets of the nexo lb serving --handover-socket PATH "
+                    + "(listeners on the same addresses adopt them, nothing is re-bound), start accepting, then "
+                    + "tell the old process to drain. Combine with --handover-socket PATH to be upgradable in turn.")
+    Path takeover;
+
     @Override
     public Integer call() throws Exception {
         if (check && configFile == null) {
             throw new UsageException("--check needs --config FILE (it validates a configuration file)");
         }
-        Transport socketTransport = Transport.named(transport);
+        HandoverConfig handover = handoverConfig();
+        Transport socketTransport = Transport.named(handover.enabled() && transport.equals("auto") ? "epoll" : transport);
+        if (handover.enabled() && !socketTransport.name().equals("epoll")) {
+            throw new UsageException("--handover-socket and --takeover need --transport epoll (Netty's " + transport
+                    + " server channel cannot adopt a listening socket from another process)");
+        }
         BalancerConfig config = configFile != null ? fromFile() : fromFlags();
         // read the token now, so a bad token file stops the start (and fails --check) with one line
         AdminAccessPolicy access = config.admin().map(a -> AdminAccessPolicy.of(config.adminAccess(), a)).orElse(null);
@@ -119,11 +138,7 @@ final class LbCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         try (StopSignals signals = StopSignals.install()) {
-            try {
-                lb.start();
-            } catch (ListenException e) {
-                throw new UsageException(e.getMessage(), e);
-            }
+            ListenerHandover exposed = UpgradeStart.start(lb, handover, () -> signals.stopFor("takeover"));
             LbController controller = new LbController(lb, Optional.ofNullable(configFile));
             AdminServer adminServer = startAdmin(config, access, lb, controller);
             ReloadSignal reload = ReloadSignal.install(() -> reloadQuietly(access, controller));
@@ -142,6 +157,9 @@ final class LbCommand implements Callable<Integer> {
                 signals.onSecondSignal(lb::closeAllConnections);
                 lb.stop(config.drainTimeout());
             } finally {
+                if (exposed != null) {
+                    exposed.close();
+                }
                 reload.close();
                 poller.shutdownNow();
                 if (adminServer != null) {
@@ -150,6 +168,15 @@ final class LbCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    private HandoverConfig handoverConfig() {
+        try {
+            return new HandoverConfig(Optional.ofNullable(handoverSocket), Optional.ofNullable(takeover),
+                    HandoverConfig.DEFAULT_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage(), e);
+        }
     }
 
     /** The admin server when the config asks for one; a bind failure stops the balancer and exits 2. */

@@ -51,6 +51,14 @@ final class StopSignals implements AutoCloseable {
         }
     }
 
+    /** Releases {@link #await()} as a first signal would, with {@code reason} as its name. */
+    void stopFor(String reason) {
+        if (received == null) {
+            received = reason;
+            first.countDown();
+        }
+    }
+
     /** What to do when a second signal arrives while stopping. */
     void onSecondSignal(Runnable action) {
         this.onSecond = action;

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
@@ -28,6 +29,7 @@ import io.nexo.lb.proxy.RelayTuning;
 import io.nexo.lb.proxy.ListenerState;
 import io.nexo.lb.stats.LbStatus;
 import io.nexo.lb.tls.BackendTls;
+import io.nexo.lb.upgrade.InheritedListeners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,7 +169,16 @@ public final class LoadBalancer implements AutoCloseable {
      * @return the bound address of the first listener (the real port when the config asked for 0)
      * @throws ListenException when a listen address cannot be bound
      */
-    public synchronized InetSocketAddress start() throws ListenException {
+    public InetSocketAddress start() throws ListenException {
+        return start(InheritedListeners.none());
+    }
+
+    /**
+     * {@link #start()}, but a listener whose address is among {@code inherited} adopts that socket (taken
+     * over from the process this one replaces) instead of binding; the ones no listener takes are closed.
+     * The transport must be epoll (the inherited sockets are epoll channels).
+     */
+    public synchronized InetSocketAddress start(InheritedListeners inherited) throws ListenException {
         if (group != null || stopped) {
             throw new IllegalStateException("start() may be called once");
         }
@@ -176,10 +187,12 @@ public final class LoadBalancer implements AutoCloseable {
         try {
             for (ListenerConfig lc : config.listeners()) {
                 ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(initialRoutes.get(ConfigDiff.key(lc))));
-                bind(lr);
+                bind(lr, inherited);
                 bound.put(ConfigDiff.key(lc), lr);
             }
+            inherited.closeRest();
         } catch (ListenException e) {
+            inherited.closeRest();
             bound.values().forEach(lr -> lr.channel.close().awaitUninterruptibly());
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
             group = null;
@@ -211,10 +224,16 @@ public final class LoadBalancer implements AutoCloseable {
         return out;
     }
 
-    private void bind(ListenerRuntime lr) throws ListenException {
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannelClass())
+    private void bind(ListenerRuntime lr, InheritedListeners inherited) throws ListenException {
+        InetSocketAddress address = lr.config.listen().toSocketAddress();
+        Optional<ServerChannel> adopted = inherited.take(address);
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group);
+        if (adopted.isPresent()) {
+            bootstrap.channelFactory(adopted::get);
+        } else {
+            bootstrap.channel(transport.serverChannelClass());
+        }
+        bootstrap
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.ALLOCATOR, allocator)
@@ -226,7 +245,9 @@ public final class LoadBalancer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .childHandler(new FrontendInitializer(lr.state, tracker, config.accessLog()));
-        ChannelFuture bind = bootstrap.bind(lr.config.listen().toSocketAddress()).awaitUninterruptibly();
+        // an adopted socket is bound and listening already: registering it starts the accepting
+        ChannelFuture bind = (adopted.isPresent() ? bootstrap.register() : bootstrap.bind(address))
+                .awaitUninterruptibly();
         if (!bind.isSuccess()) {
             throw new ListenException("cannot listen on " + lr.config.listen() + ": "
                     + HealthChecker.describe(bind.cause()), bind.cause());
@@ -332,7 +353,7 @@ public final class LoadBalancer implements AutoCloseable {
         try {
             for (ListenerConfig lc : diff.bind()) {
                 ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(newRoutes.get(ConfigDiff.key(lc))));
-                bind(lr);
+                bind(lr, InheritedListeners.none());
                 added.add(lr);
             }
         } catch (ListenException e) {
@@ -448,6 +469,11 @@ public final class LoadBalancer implements AutoCloseable {
     /** Changes a backend's weight until the next reload. */
     public Backend setWeight(String poolName, String backendName, int weight) {
         return pool(poolName).setWeight(backendName, weight);
+    }
+
+    /** The listening channels now, for handing them over to a successor process. */
+    public List<Channel> listenerChannels() {
+        return listeners.values().stream().map(l -> l.channel).filter(java.util.Objects::nonNull).toList();
     }
 
     /** Client connections open now, on all listeners. */
