@@ -4,7 +4,18 @@ import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import io.netty.buffer.PooledByteBufAllocator;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.core.transport.Transport;
+import io.nexo.lb.LoadBalancer;
+import io.nexo.lb.config.BalancerConfig;
+import io.nexo.lb.upgrade.ListenerHandover;
+
+import java.net.Socket;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,6 +71,35 @@ class LbUpgradeCliTest {
             assertUsage(lb("--handover-socket", dir.resolve("lb.sock").toString()), "is open to others");
             assertThat(dir.resolve("lb.sock")).doesNotExist();
         } finally {
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void aTakeoverThatWouldAdoptNoSocketExitsTwoAndTheOldProcessServesOn() throws Exception {
+        Assumptions.assumeTrue(Epoll.isAvailable());
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "nexo-cli");
+        Path socket = dir.resolve("lb.sock");
+        LoadBalancer old = new LoadBalancer(BalancerConfig.onePool(new HostAndPort("127.0.0.1", 0),
+                List.of(new HostAndPort("127.0.0.1", 9))), 1, Transport.named("epoll"), PooledByteBufAllocator.DEFAULT);
+        CountDownLatch drain = new CountDownLatch(1);
+        try {
+            int port = old.start().getPort();
+            try (ListenerHandover handover = ListenerHandover.start(socket, Duration.ofSeconds(10),
+                    old::listenerChannels, drain::countDown)) {
+                assertUsage(lb("--takeover", socket.toString()), "no listener is on an address of the old process's "
+                        + "sockets [/127.0.0.1:" + port + "]");
+                assertThat(drain.getCount()).isOne();
+                assertThat(socket).exists();
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    assertThat(s.isConnected()).isTrue();
+                }
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> old.status().listeners().get(0).accepted() == 1); // the old one accepted it
+            }
+        } finally {
+            old.stop(Duration.ZERO);
+            Files.deleteIfExists(socket);
             Files.delete(dir);
         }
     }

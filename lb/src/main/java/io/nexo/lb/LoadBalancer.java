@@ -190,6 +190,10 @@ public final class LoadBalancer implements AutoCloseable {
                 bind(lr, inherited);
                 bound.put(ConfigDiff.key(lc), lr);
             }
+            if (inherited.noneTaken()) {
+                throw new ListenException("takeover: no listener is on an address of the old process's sockets "
+                        + inherited.offered() + "; give the same addresses (not port 0) or the old one keeps them", null);
+            }
             inherited.closeRest();
         } catch (ListenException e) {
             inherited.closeRest();

@@ -25,9 +25,21 @@ public final class InheritedListeners {
     }
 
     private final Map<InetSocketAddress, ServerChannel> byAddress;
+    private final java.util.List<InetSocketAddress> offered;
 
     InheritedListeners(Map<InetSocketAddress, ServerChannel> byAddress) {
         this.byAddress = new LinkedHashMap<>(byAddress);
+        this.offered = java.util.List.copyOf(byAddress.keySet());
+    }
+
+    /** The addresses of every socket received, taken or not. */
+    public java.util.List<InetSocketAddress> offered() {
+        return offered;
+    }
+
+    /** True when sockets were received but no listener took any (e.g. the new one names other ports). */
+    public synchronized boolean noneTaken() {
+        return !offered.isEmpty() && byAddress.size() == offered.size();
     }
 
     /** The inherited socket bound to {@code address}, removed from this set; empty if there is none. */
@@ -43,7 +55,8 @@ public final class InheritedListeners {
     /** Closes this process's copies of the sockets no listener took. */
     public synchronized void closeRest() {
         byAddress.forEach((address, channel) -> {
-            log.info("takeover: no listener here for inherited socket {}; closing this process's copy", address);
+            log.warn("takeover: no listener here for inherited socket {}; closing this process's copy "
+                    + "(its clients are refused once the old process drains)", address);
             channel.unsafe().closeForcibly();
         });
         byAddress.clear();
