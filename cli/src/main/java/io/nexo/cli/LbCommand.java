@@ -4,7 +4,6 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.nexo.core.config.Durations;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
-import io.nexo.lb.ListenException;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.core.admin.AdminAccessPolicy;
 import io.nexo.core.admin.AdminServer;
