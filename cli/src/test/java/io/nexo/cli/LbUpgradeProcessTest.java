@@ -1,5 +1,6 @@
 package io.nexo.cli;
 
+import io.nexo.cli.testing.EchoServer;
 import io.netty.channel.epoll.Epoll;
 import io.nexo.cli.testing.NexoCommandLine;
 import org.junit.jupiter.api.AfterEach;
@@ -11,9 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +53,7 @@ class LbUpgradeProcessTest {
         Assumptions.assumeTrue(Epoll.isAvailable(), "the hand-over needs the epoll transport");
         dir = Files.createTempDirectory(Path.of("/tmp"), "nexo-up"); // mode 0700, short enough for sun_path
         socket = dir.resolve("lb.sock");
-        backendPort = echoServer();
+        backendPort = EchoServer.start(200, toClose);
     }
 
     @AfterEach
@@ -127,32 +126,6 @@ class LbUpgradeProcessTest {
         }
     }
 
-    private int echoServer() throws IOException {
-        ServerSocket server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
-        toClose.add(server);
-        Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    toClose.add(s);
-                    Thread h = new Thread(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                        } catch (IOException ignored) {
-                            // client went away
-                        }
-                    });
-                    h.setDaemon(true);
-                    h.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "echo-accept");
-        t.setDaemon(true);
-        t.start();
-        return server.getLocalPort();
-    }
 
     private static Socket connect(int port) throws IOException {
         Socket s = new Socket();

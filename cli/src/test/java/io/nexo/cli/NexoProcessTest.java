@@ -1,5 +1,6 @@
 package io.nexo.cli;
 
+import io.nexo.cli.testing.EchoServer;
 import io.nexo.cli.testing.NexoCommandLine;
 
 import org.junit.jupiter.api.AfterEach;
@@ -100,33 +101,6 @@ class NexoProcessTest {
         }
     }
 
-    /** An echo server on a free port; each connection echoes until the client's FIN. */
-    private int echoServer() throws IOException {
-        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        toClose.add(server);
-        Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    toClose.add(s);
-                    Thread h = new Thread(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                        } catch (IOException ignored) {
-                            // client went away
-                        }
-                    });
-                    h.setDaemon(true);
-                    h.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "echo-accept");
-        t.setDaemon(true);
-        t.start();
-        return server.getLocalPort();
-    }
 
     private static void assertEcho(Socket s, String text) throws IOException {
         s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
@@ -170,7 +144,7 @@ class NexoProcessTest {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("nexo-tls");
         java.nio.file.Path certFile = dir.resolve("site.pem");
         selfSigned(certFile, "first.example.com");
-        int backend = echoServer();
+        int backend = EchoServer.start(50, toClose);
         Nexo lb = new Nexo("lb", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:" + backend,
                 "--check-interval", "0", "--tls-cert", certFile.toString());
         int port = lb.awaitListeningPort();
@@ -188,7 +162,7 @@ class NexoProcessTest {
 
     @Test
     void sigtermStopsAcceptingDrainsTheOpenConnectionThenExitsZero() throws Exception {
-        int backend = echoServer();
+        int backend = EchoServer.start(50, toClose);
         Nexo lb = new Nexo("lb", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:" + backend,
                 "--check-interval", "0", "--io-threads", "1", "--drain-timeout", "30s");
         int port = lb.awaitListeningPort();
