@@ -1,34 +1,25 @@
 package io.nexo.lb;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
+import io.nexo.lb.ListenerBinder.ListenerRuntime;
 import io.nexo.lb.backend.AdminState;
 import io.nexo.lb.backend.Backend;
 import io.nexo.lb.backend.BackendPool;
 import io.nexo.lb.config.BackendConfig;
 import io.nexo.lb.config.BalancerConfig;
 import io.nexo.lb.config.ConfigDiff;
-import io.nexo.lb.config.ListenerConfig;
-import io.nexo.lb.config.PoolConfig;
 import io.nexo.lb.discovery.DynamicBackends;
 import io.nexo.lb.health.HealthChecker;
-import io.nexo.lb.policy.Policies;
-import io.nexo.lb.proxy.BackendConnector;
 import io.nexo.lb.proxy.ConnectionTracker;
-import io.nexo.lb.proxy.FrontendInitializer;
 import io.nexo.lb.proxy.RelayTuning;
 import io.nexo.lb.proxy.ListenerState;
 import io.nexo.lb.stats.LbStatus;
-import io.nexo.lb.tls.BackendTls;
 import io.nexo.lb.upgrade.InheritedListeners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +35,11 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The load balancer: binds its listeners, owns the event loops, the backend pools and their health
- * checkers, reloads a new configuration without dropping a connection, and stops gracefully. The
- * proxying itself lives in {@code lb.proxy}.
+ * The load balancer: the public API and bootstrap. It owns the event loops and the running state
+ * (declared and running configuration, pools, listeners), starts, reloads a new configuration without
+ * dropping a connection, and stops gracefully. Sockets are bound by {@link ListenerBinder}, pools built
+ * by {@link PoolRuntime}, a reload applied by {@link ConfigApplier}; the proxying lives in
+ * {@code lb.proxy}.
  *
  * <pre>
  * LoadBalancer lb = new LoadBalancer(BalancerConfig.onePool(listen, backends), 0); // flags: one pool
@@ -67,55 +60,12 @@ public final class LoadBalancer implements AutoCloseable {
     /** Per-direction buffering bound; see {@link RelayTuning#WATER_MARK}. */
     public static final WriteBufferWaterMark WATER_MARK = RelayTuning.WATER_MARK;
 
-    /** A pool at runtime: its backends and policy, how to connect to them, who checks them. */
-    private final class PoolRuntime {
-        final PoolConfig config;
-        final BackendPool pool;
-        final BackendConnector connector;
-        HealthChecker checker;
-
-        PoolRuntime(PoolConfig config, BackendPool pool) {
-            this.config = config;
-            this.pool = pool;
-            this.connector = new BackendConnector(pool, transport.socketChannelClass(),
-                    (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), allocator, WATER_MARK,
-                    config.proxyProtocol(),
-                    config.backendTls().enabled() ? new BackendTls(config.name(), config.backendTls()) : null);
-        }
-
-        void startChecks() {
-            if (config.healthCheck().enabled() && checker == null) {
-                checker = new HealthChecker(pool, group.next(), transport.socketChannelClass(),
-                        config.healthCheck().interval(), config.healthCheck().timeout(),
-                        config.healthCheck().protocol());
-                checker.start();
-            }
-        }
-
-        void stopChecks() {
-            if (checker != null) {
-                checker.close();
-            }
-        }
-    }
-
-    /** A listening socket and the route its new connections take. */
-    private static final class ListenerRuntime {
-        volatile ListenerConfig config;
-        final ListenerState state;
-        Channel channel;
-
-        ListenerRuntime(ListenerConfig config, ListenerState state) {
-            this.config = config;
-            this.state = state;
-        }
-    }
-
     private final int ioThreads;
     private final Transport transport;
     private final ByteBufAllocator allocator;
     private final ConnectionTracker tracker = new ConnectionTracker();
-    private final Routes routes = new Routes();
+    private final ListenerBinder binder;
+    private final ConfigApplier applier;
     private final long createdNanos = System.nanoTime();
 
     /** What runs: {@link #declared} plus the backends found in DNS or added at run time. */
@@ -154,12 +104,11 @@ public final class LoadBalancer implements AutoCloseable {
         this.allocator = allocator;
         this.config = config;
         this.declared = config;
-        Map<String, PoolRuntime> built = new LinkedHashMap<>();
-        for (PoolConfig pc : config.pools().values()) {
-            built.put(pc.name(), buildPool(pc, null));
-        }
+        this.binder = new ListenerBinder(transport, allocator, tracker);
+        this.applier = new ConfigApplier(new Routes(), binder, transport, allocator);
+        Map<String, PoolRuntime> built = applier.buildPools(config);
         this.pools = built;
-        this.initialRoutes = routes(config, built); // certificates load here: a bad file fails now
+        this.initialRoutes = applier.routes(config, built); // certificates load here: a bad file fails now
     }
 
     /**
@@ -183,28 +132,17 @@ public final class LoadBalancer implements AutoCloseable {
             throw new IllegalStateException("start() may be called once");
         }
         group = transport.newEventLoopGroup(ioThreads, "nexo-lb-io");
-        Map<String, ListenerRuntime> bound = new LinkedHashMap<>();
+        Map<String, ListenerRuntime> bound;
         try {
-            for (ListenerConfig lc : config.listeners()) {
-                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(initialRoutes.get(ConfigDiff.key(lc))));
-                bind(lr, inherited);
-                bound.put(ConfigDiff.key(lc), lr);
-            }
-            if (inherited.noneTaken()) {
-                throw new ListenException("takeover: no listener is on an address of the old process's sockets "
-                        + inherited.offered() + "; give the same addresses (not port 0) or the old one keeps them", null);
-            }
-            inherited.closeRest();
+            bound = binder.bindAll(config.listeners(), initialRoutes, inherited, group, config.accessLog());
         } catch (ListenException e) {
-            inherited.closeRest();
-            bound.values().forEach(lr -> lr.channel.close().awaitUninterruptibly());
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly();
             group = null;
             stopped = true;
             throw e;
         }
         listeners = bound;
-        pools.values().forEach(PoolRuntime::startChecks);
+        pools.values().forEach(p -> p.startChecks(group));
         dynamic.update(declared);
         for (ListenerRuntime lr : bound.values()) {
             PoolRuntime p = lr.config.pool() == null ? null : pools.get(lr.config.pool());
@@ -216,71 +154,6 @@ public final class LoadBalancer implements AutoCloseable {
                             + p.pool.all());
         }
         return (InetSocketAddress) bound.values().iterator().next().channel.localAddress();
-    }
-
-    /** Every listener's route by {@link ConfigDiff#key}; throws for a bad certificate file. */
-    private Map<String, ListenerState.Route> routes(BalancerConfig bc, Map<String, PoolRuntime> poolMap) {
-        Map<String, ListenerState.Route> out = new LinkedHashMap<>();
-        for (ListenerConfig lc : bc.listeners()) {
-            out.put(ConfigDiff.key(lc), routes.build(lc, name -> poolMap.get(name).connector,
-                    name -> poolMap.get(name).config));
-        }
-        return out;
-    }
-
-    private void bind(ListenerRuntime lr, InheritedListeners inherited) throws ListenException {
-        InetSocketAddress address = lr.config.listen().toSocketAddress();
-        Optional<ServerChannel> adopted = inherited.take(address);
-        ServerBootstrap bootstrap = new ServerBootstrap().group(group);
-        if (adopted.isPresent()) {
-            bootstrap.channelFactory(adopted::get);
-        } else {
-            bootstrap.channel(transport.serverChannelClass());
-        }
-        bootstrap
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.ALLOCATOR, allocator)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RelayTuning.READ_BUFFERS)
-                // TCP_NODELAY: Netty turns it on for every socket it creates (epoll and NIO); setting it
-                // again would cost one more setsockopt per connection
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.ALLOCATOR, allocator)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new FrontendInitializer(lr.state, tracker, config.accessLog()));
-        // an adopted socket is bound and listening already: registering it starts the accepting
-        ChannelFuture bind = (adopted.isPresent() ? bootstrap.register() : bootstrap.bind(address))
-                .awaitUninterruptibly();
-        if (!bind.isSuccess()) {
-            throw new ListenException("cannot listen on " + lr.config.listen() + ": "
-                    + HealthChecker.describe(bind.cause()), bind.cause());
-        }
-        lr.channel = bind.channel();
-    }
-
-    /**
-     * A pool for {@code pc}. Backends of {@code old} with the same name and address are reused (their
-     * counters and open connections carry over) but not changed yet: {@link #commit} applies the new
-     * settings once nothing can fail any more.
-     */
-    private PoolRuntime buildPool(PoolConfig pc, PoolRuntime old) {
-        List<Backend> backends = new ArrayList<>();
-        for (BackendConfig bc : pc.backends()) {
-            Backend reused = null;
-            if (old != null) {
-                for (Backend b : old.pool.all()) {
-                    if (b.name().equals(bc.name()) && b.address().equals(bc.address())) {
-                        reused = b;
-                    }
-                }
-            }
-            backends.add(reused != null ? reused
-                    : new Backend(bc, pc.healthCheck().rise(), pc.healthCheck().fall()));
-        }
-        BackendPool pool = new BackendPool(pc.name(), backends, Policies.byName(pc.policy()),
-                pc.healthCheck().enabled());
-        return new PoolRuntime(pc, pool);
     }
 
     /**
@@ -343,80 +216,37 @@ public final class LoadBalancer implements AutoCloseable {
         if (group == null || stopped) {
             throw new IllegalStateException("the balancer is not running");
         }
-        BalancerConfig current = config;
-        ConfigDiff diff = ConfigDiff.between(current, next);
-        Map<String, PoolRuntime> oldPools = pools;
-        Map<String, PoolRuntime> newPools = new LinkedHashMap<>();
-        for (PoolConfig pc : next.pools().values()) {
-            PoolRuntime old = oldPools.get(pc.name());
-            newPools.put(pc.name(), old != null && old.config.equals(pc) ? old : buildPool(pc, old));
-        }
-        Map<String, ListenerRuntime> oldListeners = listeners;
-        Map<String, ListenerState.Route> newRoutes = routes(next, newPools); // certificates load here
-        List<ListenerRuntime> added = new ArrayList<>();
-        try {
-            for (ListenerConfig lc : diff.bind()) {
-                ListenerRuntime lr = new ListenerRuntime(lc, new ListenerState(newRoutes.get(ConfigDiff.key(lc))));
-                bind(lr, InheritedListeners.none());
-                added.add(lr);
-            }
-        } catch (ListenException e) {
-            added.forEach(lr -> lr.channel.close().awaitUninterruptibly());
-            throw e;
-        }
-        commit(next, newPools, oldPools);
-        Map<String, ListenerRuntime> nextListeners = new LinkedHashMap<>();
-        for (ListenerConfig lc : next.listeners()) {
-            String key = ConfigDiff.key(lc);
-            ListenerRuntime lr = oldListeners.get(key);
-            if (lr != null) {
-                lr.config = lc;
-                lr.state.route(newRoutes.get(key)); // the socket stays; new connections take the new route
-            } else {
-                lr = added.stream().filter(a -> ConfigDiff.key(a.config).equals(key)).findFirst().orElseThrow();
-            }
-            nextListeners.put(key, lr);
-        }
-        listeners = nextListeners;
-        for (ListenerConfig lc : diff.close()) {
-            // closing the server socket leaves its accepted connections running (tracked until they end)
-            oldListeners.get(ConfigDiff.key(lc)).channel.close().awaitUninterruptibly();
-        }
-        for (String line : diff.changes()) {
-            log.info("reload: {}", line);
-        }
-        log.info("reload: done, {} change{}", diff.changes().size(), diff.changes().size() == 1 ? "" : "s");
-        return diff.changes();
+        return applier.apply(next, group, running);
     }
 
-    /** Switches to the new pools: backend settings, health thresholds, checkers. Cannot fail. */
-    private void commit(BalancerConfig next, Map<String, PoolRuntime> newPools, Map<String, PoolRuntime> oldPools) {
-        for (PoolRuntime p : newPools.values()) {
-            // also for an unchanged pool: a reload restores the file's weights after runtime changes
-            PoolRuntime old = oldPools.get(p.config.name());
-            for (BackendConfig bc : p.config.backends()) {
-                Backend b = p.pool.backend(bc.name());
-                b.apply(bc);
-                if (old != null && !old.config.healthCheck().equals(p.config.healthCheck())
-                        && old.pool.all().contains(b)) {
-                    // without checks nothing would ever bring a DOWN backend back: start it UP
-                    b.setHealthThresholds(p.config.healthCheck().rise(), p.config.healthCheck().fall(),
-                            !p.config.healthCheck().enabled() || b.isUp());
-                }
-            }
-            p.pool.refresh();
+    /** The running state as the reload path sees it; used under {@code this}. */
+    private final ConfigApplier.Target running = new ConfigApplier.Target() {
+        @Override
+        public BalancerConfig running() {
+            return config;
         }
-        pools = newPools;
-        config = next;
-        for (PoolRuntime p : newPools.values()) {
-            p.startChecks();
+
+        @Override
+        public Map<String, PoolRuntime> pools() {
+            return pools;
         }
-        for (PoolRuntime old : oldPools.values()) {
-            if (newPools.get(old.config.name()) != old) {
-                old.stopChecks();
-            }
+
+        @Override
+        public Map<String, ListenerRuntime> listeners() {
+            return listeners;
         }
-    }
+
+        @Override
+        public void switchPools(BalancerConfig next, Map<String, PoolRuntime> nextPools) {
+            pools = nextPools;
+            config = next;
+        }
+
+        @Override
+        public void switchListeners(Map<String, ListenerRuntime> nextListeners) {
+            listeners = nextListeners;
+        }
+    };
 
     /**
      * Re-reads the certificate files of every listener that terminates TLS, for new connections; a bad
@@ -425,9 +255,7 @@ public final class LoadBalancer implements AutoCloseable {
      * @return one line per listener reloaded
      */
     public List<String> reloadCertificates() {
-        List<String> lines = Routes.reloadCertificates(routes());
-        lines.forEach(line -> log.info("reload: {}", line));
-        return lines;
+        return ConfigApplier.reloadCertificates(routes());
     }
 
     /** Each listener's current route, in configuration order. */
@@ -552,9 +380,7 @@ public final class LoadBalancer implements AutoCloseable {
         if (group == null) {
             return 0;
         }
-        for (ListenerRuntime l : listeners.values()) {
-            l.channel.close().awaitUninterruptibly();
-        }
+        binder.unbind(listeners.values());
         pools.values().forEach(PoolRuntime::stopChecks);
         int forced = 0;
         int open = tracker.open();
