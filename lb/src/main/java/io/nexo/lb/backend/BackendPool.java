@@ -92,6 +92,18 @@ public final class BackendPool {
         return (Backend) policy.pick(client, e -> ((Backend) e).hasCapacity() && allowed.test(e));
     }
 
+    /**
+     * Picks the backend for the retry of a connection that could not reach {@code failed}: a policy with
+     * a rotation continues after {@code failed} (see {@link LoadBalancingPolicy#pickAfterFailure}).
+     */
+    public Backend pickAfterFailure(InetSocketAddress client, Backend failed, Predicate<? super Endpoint> allowed) {
+        if (!anyLimit) {
+            return (Backend) policy.pickAfterFailure(client, failed, all(), allowed);
+        }
+        return (Backend) policy.pickAfterFailure(client, failed, all(),
+                e -> ((Backend) e).hasCapacity() && allowed.test(e));
+    }
+
     /** Records an active health check result; {@code detail} says why it failed (or null). */
     public void recordCheck(Backend backend, boolean ok, String detail) {
         HealthState.Transition t = backend.health().onCheck(ok);

@@ -31,6 +31,17 @@ public interface LoadBalancingPolicy {
      */
     Endpoint pick(InetSocketAddress client, Predicate<? super Endpoint> allowed);
 
+    /**
+     * Picks the endpoint for the retry of a connection whose attempt on {@code failed} just failed.
+     * {@code order} is every endpoint of the pool in configuration order, usable or not, so a policy
+     * with a rotation can continue after {@code failed} even when that failure has just taken it out of
+     * the usable set. The default is {@link #pick}: only policies with a rotation need more.
+     */
+    default Endpoint pickAfterFailure(InetSocketAddress client, Endpoint failed, List<? extends Endpoint> order,
+                                      Predicate<? super Endpoint> allowed) {
+        return pick(client, allowed);
+    }
+
     /** Strict rotation across new connections: s1 s2 s3 s1 s2 s3 ... (see {@link Policies} for all). */
     static LoadBalancingPolicy roundRobin() {
         return new RoundRobinPolicy();

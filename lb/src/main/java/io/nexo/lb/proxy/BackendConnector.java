@@ -67,12 +67,14 @@ public final class BackendConnector {
 
     /** Starts connecting {@code frontend} to a backend; the handler hears of the outcome. */
     void connect(Channel frontend, FrontendHandler handler) {
-        attempt(frontend, handler, null);
+        attempt(frontend, handler, null, null);
     }
 
-    private void attempt(Channel frontend, FrontendHandler handler, List<Backend> tried) {
+    /** @param failed the backend the previous attempt could not reach: the retry takes the one after it */
+    private void attempt(Channel frontend, FrontendHandler handler, List<Backend> tried, Backend failed) {
         InetSocketAddress client = (InetSocketAddress) frontend.remoteAddress();
-        Backend backend = pool.pick(client, tried == null ? ANY : e -> !tried.contains(e));
+        Backend backend = failed == null ? pool.pick(client, ANY)
+                : pool.pickAfterFailure(client, failed, e -> !tried.contains(e));
         if (backend == null) {
             handler.noBackend(tried);
             return;
@@ -130,7 +132,7 @@ public final class BackendConnector {
         }
         List<Backend> next = tried != null ? tried : new ArrayList<>(4);
         next.add(backend);
-        attempt(frontend, handler, next);
+        attempt(frontend, handler, next, backend);
     }
 
     private SocketChannel newChannel(BackendHandler handler) {

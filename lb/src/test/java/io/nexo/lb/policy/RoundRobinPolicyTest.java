@@ -42,6 +42,30 @@ class RoundRobinPolicyTest {
     }
 
     @Test
+    void theRetryAfterAFailureThatTookTheEndpointOutGoesToTheNextOneAndTheRotationContinuesAfterIt() {
+        LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
+        List<Endpoint> order = List.of(S1, S2, S3);
+        policy.setEndpoints(order);
+        assertThat(policy.pick(CLIENT, x -> true)).isSameAs(S1);
+        assertThat(policy.pick(CLIENT, x -> true)).isSameAs(S2);
+        policy.setEndpoints(List.of(S1, S3)); // the connect to s2 failed and marked it DOWN
+        assertThat(policy.pickAfterFailure(CLIENT, S2, order, x -> x != S2)).isSameAs(S3);
+        assertThat(picks(policy, 4)).containsExactly("s1", "s3", "s1", "s3");
+    }
+
+    @Test
+    void theRetryAfterAFailureThatLeftTheEndpointInTakesTheNextSlot() {
+        LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
+        List<Endpoint> order = List.of(S1, S2, S3);
+        policy.setEndpoints(order);
+        assertThat(policy.pick(CLIENT, x -> true)).isSameAs(S1);
+        assertThat(policy.pick(CLIENT, x -> true)).isSameAs(S2);
+        assertThat(policy.pickAfterFailure(CLIENT, S2, order, x -> x != S2)).isSameAs(S3);
+        assertThat(picks(policy, 4)).containsExactly("s1", "s2", "s3", "s1");
+        assertThat(policy.pickAfterFailure(CLIENT, S1, order, x -> false)).isNull();
+    }
+
+    @Test
     void noEndpointsMeansNull() {
         LoadBalancingPolicy policy = LoadBalancingPolicy.roundRobin();
         assertThat(policy.pick(CLIENT, x -> true)).isNull();
