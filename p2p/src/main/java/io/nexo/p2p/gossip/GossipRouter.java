@@ -60,6 +60,18 @@ public final class GossipRouter {
     }
 
     /**
+     * Decides whether a message not seen before may be delivered and forwarded (the node checks its
+     * origin's signature and counts a refusal against {@code from}). A refused message is not
+     * remembered as seen, so the genuine copy of a tampered one is still delivered when it comes.
+     */
+    public interface Validator {
+        /** Accepts everything: for tests of the routing alone. */
+        Validator ACCEPT_ALL = (g, from) -> true;
+
+        boolean accept(Gossip message, PeerId from);
+    }
+
+    /**
      * Counters for tests and the benchmark.
      *
      * @param ihaveIgnored  announced ids not tracked because {@code maxMissing} (in total or for the
@@ -67,9 +79,11 @@ public final class GossipRouter {
      * @param ihaveDropped  ids this node did not announce to a lazy peer whose pending batch was full
      * @param cachedBytes   bytes of whole messages held to answer Grafts
      * @param oversizedNotRelayed messages delivered here but not relayed: one more hop would not fit a frame
+     * @param rejected     messages refused by the validator (failed signature checks)
      */
     public record Stats(long published, long delivered, long duplicates, long grafts, long prunes,
-                        long ihaveIgnored, long ihaveDropped, long cachedBytes, long oversizedNotRelayed) {
+                        long ihaveIgnored, long ihaveDropped, long cachedBytes, long oversizedNotRelayed,
+                        long rejected) {
     }
 
     /** A local broadcast that would not fit in a frame once relayed: refused before anything is sent. */
@@ -87,6 +101,7 @@ public final class GossipRouter {
     private final GossipParams params;
     private final Network network;
     private final Delivery delivery;
+    private final Validator validator;
     private final ScheduledExecutorService scheduler;
     private final Random random;
     private final Set<PeerId> eager = new LinkedHashSet<>();
@@ -108,6 +123,7 @@ public final class GossipRouter {
     private long duplicates;
     private long grafts;
     private long prunes;
+    private long rejected;
 
     private static final class Missing {
         final ArrayDeque<PeerId> announcers = new ArrayDeque<>();
@@ -131,16 +147,30 @@ public final class GossipRouter {
     /** Moving average of how much later than its IHave a message came through the tree. */
     private double lateNanos;
 
+    /** A router that accepts every message (tests of the routing alone). */
     public GossipRouter(GossipParams params, Network network, Delivery delivery,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime) {
-        this(params, network, delivery, scheduler, random, nanoTime, Integer.MAX_VALUE);
+        this(params, network, delivery, Validator.ACCEPT_ALL, scheduler, random, nanoTime, Integer.MAX_VALUE);
+    }
+
+    /** A router that accepts every message, with the peers' frame limit (tests of the routing alone). */
+    public GossipRouter(GossipParams params, Network network, Delivery delivery,
+                        ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime,
+                        int maxFrameBytes) {
+        this(params, network, delivery, Validator.ACCEPT_ALL, scheduler, random, nanoTime, maxFrameBytes);
+    }
+
+    public GossipRouter(GossipParams params, Network network, Delivery delivery, Validator validator,
+                        ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime) {
+        this(params, network, delivery, validator, scheduler, random, nanoTime, Integer.MAX_VALUE);
     }
 
     /**
+     * @param validator     decides whether a message not seen before may be delivered and forwarded
      * @param maxFrameBytes the peers' frame limit: local messages that would outgrow it when relayed
      *                      are refused, IHave batches are cut to fit it
      */
-    public GossipRouter(GossipParams params, Network network, Delivery delivery,
+    public GossipRouter(GossipParams params, Network network, Delivery delivery, Validator validator,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime,
                         int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
@@ -149,6 +179,7 @@ public final class GossipRouter {
         this.params = params;
         this.network = network;
         this.delivery = delivery;
+        this.validator = validator;
         this.scheduler = scheduler;
         this.random = random;
         this.nanoTime = nanoTime;
@@ -179,18 +210,27 @@ public final class GossipRouter {
         return 1 + Envelope.newBuilder().setGossip(g.toBuilder().setHops(params.hopLimit())).build().getSerializedSize();
     }
 
-    /** Starts a broadcast from this node; returns the message id. */
+    /** Starts an unsigned broadcast with a random id (tests of the routing alone); returns the id. */
     public ByteString publish(PeerId self, String selfName, String topic, ByteString payload, long nowMillis) {
         byte[] id = new byte[16];
         random.nextBytes(id);
-        Gossip g = Gossip.newBuilder().setId(ByteString.copyFrom(id)).setOriginId(self.value())
+        return publish(Gossip.newBuilder().setId(ByteString.copyFrom(id)).setOriginId(self.value())
                 .setOriginName(selfName).setHops(0).setTopic(topic).setPayload(payload)
-                .setOriginTimeMillis(nowMillis).build();
+                .setOriginTimeMillis(nowMillis).build());
+    }
+
+    /**
+     * Starts a broadcast of a message this node built (and signed, see {@link SignedGossip}); returns its id.
+     *
+     * @throws MessageTooLargeException if the message, signature included, would outgrow the frame limit once relayed
+     */
+    public ByteString publish(Gossip g) {
         int frame = relayedFrameBytes(g);
         if (frame > maxFrameBytes) {
-            throw new MessageTooLargeException("message too large: " + payload.size() + " bytes make a frame of "
+            int payload = g.getPayload().size();
+            throw new MessageTooLargeException("message too large: " + payload + " bytes make a frame of "
                     + frame + " bytes once relayed, over the limit of " + maxFrameBytes + " (--max-message-size); "
-                    + "at most " + (payload.size() - (frame - maxFrameBytes)) + " bytes fit");
+                    + "at most " + (payload - (frame - maxFrameBytes)) + " bytes fit");
         }
         seen.putIfAbsent(g.getId(), Boolean.TRUE);
         cache.putIfAbsent(g.getId(), g);
@@ -200,6 +240,10 @@ public final class GossipRouter {
     }
 
     public void onGossip(PeerId from, Gossip g) {
+        if (!seen.contains(g.getId()) && !validator.accept(g, from)) {
+            rejected++;
+            return;
+        }
         if (seen.putIfAbsent(g.getId(), Boolean.TRUE)) {
             cache.putIfAbsent(g.getId(), g);
             Missing m = removeMissing(g.getId());
@@ -385,7 +429,7 @@ public final class GossipRouter {
 
     public Stats stats() {
         return new Stats(published, delivered, duplicates, grafts, prunes, ihaveIgnored, ihaveDropped, cache.weight(),
-                oversizedNotRelayed);
+                oversizedNotRelayed, rejected);
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */

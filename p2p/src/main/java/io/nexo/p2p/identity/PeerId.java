@@ -38,8 +38,13 @@ public record PeerId(String value) implements Comparable<PeerId> {
 
     /** The id of {@code key}. */
     public static PeerId of(PublicKey key) {
+        return ofEncodedKey(key.getEncoded());
+    }
+
+    /** The id of the key whose DER SubjectPublicKeyInfo is {@code encoded} (as received, before parsing). */
+    public static PeerId ofEncodedKey(byte[] encoded) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(encoded);
             return new PeerId(base32(digest));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);

@@ -34,6 +34,16 @@ public sealed interface PeerEvent {
     record Error(String message) implements PeerEvent {
     }
 
+    /**
+     * A broadcast refused by the signature checks: {@code via} is the neighbour that sent it,
+     * {@code claimedOrigin} who it said wrote it (as sent, not verified: escape before printing),
+     * {@code reason} a {@link io.nexo.p2p.gossip.GossipVerifier.Reason#label()}, {@code forgeries}
+     * how many forgeries {@code via} has sent on this session.
+     */
+    record InvalidMessage(PeerId via, String viaName, String claimedOrigin, String reason, int forgeries)
+            implements PeerEvent {
+    }
+
     /** A direct message from a connected peer (authenticated by its session). */
     record DirectReceived(PeerId fromId, String fromName, String text) implements PeerEvent {
     }

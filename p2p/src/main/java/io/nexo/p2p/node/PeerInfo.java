@@ -6,16 +6,27 @@ import io.nexo.p2p.session.PeerSession;
 
 import java.util.List;
 
-/** A connected peer as the node's users see it. */
+/**
+ * A connected peer as the node's users see it; {@code refusedBroadcasts} counts the broadcasts from
+ * it that failed the signature checks during this session.
+ */
 public record PeerInfo(PeerId id, String name, HostAndPort remote, List<HostAndPort> listenAddrs,
-                       boolean outbound) {
+                       boolean outbound, int refusedBroadcasts) {
 
     public PeerInfo {
         listenAddrs = List.copyOf(listenAddrs);
     }
 
+    public PeerInfo(PeerId id, String name, HostAndPort remote, List<HostAndPort> listenAddrs, boolean outbound) {
+        this(id, name, remote, listenAddrs, outbound, 0);
+    }
+
     static PeerInfo of(PeerSession s) {
         return new PeerInfo(s.peerId(), s.name(), s.remote(), s.listenAddrs(), s.outbound());
+    }
+
+    PeerInfo withRefusedBroadcasts(int n) {
+        return new PeerInfo(id, name, remote, listenAddrs, outbound, n);
     }
 
     /** {@code name (shortid)}. */

@@ -11,6 +11,8 @@ import io.nexo.p2p.discovery.AddressBook;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.LanDiscovery;
 import io.nexo.p2p.gossip.GossipRouter;
+import io.nexo.p2p.gossip.SignedGossip;
+import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
@@ -73,6 +75,10 @@ public final class PeerNode implements AutoCloseable {
     private final SessionMetrics sessionMetrics = new SessionMetrics();
     private final ResourceManager resources;
     private final GossipRouter router;
+    private final SignatureCheck signatures;
+    /** Sequence number of this node's next broadcast: starts at the clock in microseconds, so it
+     *  keeps increasing across restarts (receivers refuse a seqno they already accepted). */
+    private long nextSeqno;
     private final PeerChannels channels;
     private final NameResolver resolver;
     private final Dialler dialler;
@@ -121,6 +127,8 @@ public final class PeerNode implements AutoCloseable {
         this.sessions = new SessionTable(self);
         this.sessions.maxFrameBytes(config.limits().maxFrameBytes());
         this.resources = new ResourceManager(config.limits().resources(), System::nanoTime);
+        this.signatures = new SignatureCheck(VerifyParams.defaults(), clock::millis, sessions::get, events::emit);
+        this.nextSeqno = Math.multiplyExact(clock.millis(), 1000L);
         this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
             @Override
             public boolean send(PeerId to, Envelope envelope) {
@@ -131,7 +139,7 @@ public final class PeerNode implements AutoCloseable {
             public void sendToAll(List<PeerId> to, Envelope envelope) {
                 sessions.fanOut(to, envelope);
             }
-        }, this::deliver, control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
+        }, this::deliver, signatures, control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
         this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources);
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
         this.resolver = resolver;
@@ -265,7 +273,13 @@ public final class PeerNode implements AutoCloseable {
 
     /** The connected peers, in connection order. */
     public List<PeerInfo> peers() {
-        return control.call(() -> sessions.all().stream().map(PeerInfo::of).toList());
+        return control.call(() -> sessions.all().stream()
+                .map(s -> PeerInfo.of(s).withRefusedBroadcasts(signatures.refusedFrom(s.peerId()))).toList());
+    }
+
+    /** Broadcast signatures verified and refused by this node. */
+    public SignatureStats signatureStats() {
+        return control.call(signatures::stats);
     }
 
     /** Peers in the address book (connected or not). */
@@ -325,8 +339,8 @@ public final class PeerNode implements AutoCloseable {
     /** Broadcasts {@code payload} under {@code topic}; returns the message id (hex). */
     public String publish(String topic, byte[] payload) {
         ByteString data = ByteString.copyFrom(payload);
-        return control.call(() -> HexFormat.of().formatHex(
-                router.publish(self, config.name(), topic, data, clock.millis()).toByteArray()));
+        return control.call(() -> HexFormat.of().formatHex(router.publish(SignedGossip.sign(config.identity(),
+                config.name(), nextSeqno++, clock.millis(), topic, data)).toByteArray()));
     }
 
     /**
@@ -459,7 +473,12 @@ public final class PeerNode implements AutoCloseable {
 
         @Override
         public void onClosed(PeerSession session, String reason) {
-            control.execute(() -> lifecycle.closed(session, reason));
+            control.execute(() -> {
+                lifecycle.closed(session, reason);
+                if (!sessions.contains(session.peerId())) {
+                    signatures.peerDown(session.peerId());
+                }
+            });
         }
     }
 }

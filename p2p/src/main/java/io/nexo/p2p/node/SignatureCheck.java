@@ -1,0 +1,82 @@
+package io.nexo.p2p.node;
+
+import io.nexo.core.text.Printable;
+import io.nexo.p2p.gossip.GossipRouter;
+import io.nexo.p2p.gossip.GossipVerifier;
+import io.nexo.p2p.gossip.VerifyParams;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.session.PeerSession;
+import io.nexo.p2p.wire.proto.Gossip;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * The node's gate for broadcasts: verifies each new message's origin signature
+ * ({@link GossipVerifier}), and when it fails, counts it against the neighbour that sent it,
+ * reports a {@link PeerEvent.InvalidMessage} and, after {@link VerifyParams#maxForgeries()}
+ * forgeries, closes that neighbour's session. Confined to the node's control thread.
+ */
+final class SignatureCheck implements GossipRouter.Validator {
+
+    private static final Logger log = LoggerFactory.getLogger(SignatureCheck.class);
+
+    private final VerifyParams params;
+    private final GossipVerifier verifier;
+    private final Function<PeerId, PeerSession> sessions;
+    private final Consumer<PeerEvent> emit;
+    private final Map<PeerId, Integer> refusedBy = new HashMap<>();
+    private final Map<PeerId, Integer> forgeriesBy = new HashMap<>();
+    private final EnumMap<GossipVerifier.Reason, Long> refused = new EnumMap<>(GossipVerifier.Reason.class);
+
+    SignatureCheck(VerifyParams params, LongSupplier clockMillis, Function<PeerId, PeerSession> sessions,
+                   Consumer<PeerEvent> emit) {
+        this.params = params;
+        this.verifier = new GossipVerifier(params, clockMillis);
+        this.sessions = sessions;
+        this.emit = emit;
+    }
+
+    @Override
+    public boolean accept(Gossip g, PeerId from) {
+        GossipVerifier.Reason reason = verifier.check(g);
+        if (reason == null) {
+            return true;
+        }
+        refused.merge(reason, 1L, Long::sum);
+        refusedBy.merge(from, 1, Integer::sum);
+        int forgeries = reason.forgery() ? forgeriesBy.merge(from, 1, Integer::sum) : forgeriesBy.getOrDefault(from, 0);
+        PeerSession s = sessions.apply(from);
+        String via = s != null ? s.toString() : from.shortId();
+        log.warn("refused a broadcast claiming origin {} from {}: {} ({} forged so far)",
+                Printable.escape(g.getOriginId(), 64), via, reason.label(), forgeries);
+        emit.accept(new PeerEvent.InvalidMessage(from, s != null ? s.name() : "", g.getOriginId(),
+                reason.label(), forgeries));
+        if (reason.forgery() && forgeries >= params.maxForgeries() && s != null) {
+            log.warn("closing {}: {} forged broadcasts (limit {})", via, forgeries, params.maxForgeries());
+            s.close("sent " + forgeries + " forged broadcasts");
+        }
+        return false;
+    }
+
+    /** Forgets a neighbour whose session ended. */
+    void peerDown(PeerId peer) {
+        refusedBy.remove(peer);
+        forgeriesBy.remove(peer);
+    }
+
+    /** Broadcasts from {@code peer}'s current session that were refused. */
+    int refusedFrom(PeerId peer) {
+        return refusedBy.getOrDefault(peer, 0);
+    }
+
+    SignatureStats stats() {
+        return new SignatureStats(verifier.verifiedCount(), verifier.verifyNanos(), Map.copyOf(refused));
+    }
+}

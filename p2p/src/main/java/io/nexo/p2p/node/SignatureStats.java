@@ -1,0 +1,26 @@
+package io.nexo.p2p.node;
+
+import io.nexo.p2p.gossip.GossipVerifier;
+
+import java.util.Map;
+
+/**
+ * What a node's broadcast signature checks did: signatures verified, the time they took, and the
+ * broadcasts refused by reason.
+ */
+public record SignatureStats(long verified, long verifyNanos, Map<GossipVerifier.Reason, Long> refused) {
+
+    public SignatureStats {
+        refused = Map.copyOf(refused);
+    }
+
+    /** Refused broadcasts of one reason. */
+    public long refused(GossipVerifier.Reason reason) {
+        return refused.getOrDefault(reason, 0L);
+    }
+
+    /** All refused broadcasts. */
+    public long refusedTotal() {
+        return refused.values().stream().mapToLong(Long::longValue).sum();
+    }
+}
