@@ -214,6 +214,25 @@ class GossipRouterTest {
         return r;
     }
 
+    /** A router whose validator is the real signature check, on the test's manual clock. */
+    private GossipRouter signedRouter(List<GossipVerifier.Reason> refusals) {
+        long t0 = 1_700_000_000_000L;
+        GossipVerifier v = new GossipVerifier(VerifyParams.defaults(),
+                () -> t0 + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(scheduler.nanoTime()));
+        GossipRouter r = new GossipRouter(PURE, (to, env) -> sent.add(new Sent(to, env)),
+                (g, from) -> delivered.add(g.getPayload().toStringUtf8()), (g, from) -> {
+                    GossipVerifier.Reason reason = v.check(g);
+                    if (reason != null) {
+                        refusals.add(reason);
+                    }
+                    return reason == null;
+                }, scheduler, new Random(1), scheduler::nanoTime);
+        r.peerUp(A);
+        r.peerUp(B);
+        r.peerUp(C);
+        return r;
+    }
+
     private static ByteString id16(int n) {
         return ByteString.copyFrom(java.nio.ByteBuffer.allocate(16).putInt(12, n).array());
     }
@@ -293,5 +312,47 @@ class GossipRouterTest {
         assertThat(sent.stream().filter(x -> x.env().hasIhave())
                 .allMatch(x -> 1 + x.env().getSerializedSize() <= limit)).isTrue();
         assertThat(r.stats().ihaveDropped()).isEqualTo(1000 - 448);
+    }
+
+    private static Gossip signed(NodeIdentity origin, long seqno, String text) {
+        return SignedGossip.sign(origin, "origin", seqno, 1_700_000_000_000L, "chat", ByteString.copyFromUtf8(text))
+                .toBuilder().setHops(1).build();
+    }
+
+    @Test
+    void aTamperedCopyUnderTheGenuineIdIsRefusedAndTheGenuineOneStillDelivered() {
+        List<GossipVerifier.Reason> refusals = new ArrayList<>();
+        GossipRouter r = signedRouter(refusals);
+        NodeIdentity origin = NodeIdentity.generate();
+        Gossip genuine = signed(origin, 1, "pay bob");
+        r.onGossip(A, genuine.toBuilder().setPayload(ByteString.copyFromUtf8("pay eve")).build());
+        assertThat(delivered).isEmpty();
+        assertThat(sentLog()).isEmpty(); // neither forwarded nor answered with a Prune
+        r.onGossip(B, genuine);
+        assertThat(delivered).containsExactly("pay bob");
+        assertThat(sentLog()).containsExactly("A:GOSSIP(hops=2)", "C:GOSSIP(hops=2)");
+        assertThat(refusals).containsExactly(GossipVerifier.Reason.BAD_SIGNATURE);
+        assertThat(r.stats().rejected()).isEqualTo(1);
+    }
+
+    @Test
+    void aReplayAfterTheSeenCacheForgotTheIdIsRefused() {
+        List<GossipVerifier.Reason> refusals = new ArrayList<>();
+        GossipRouter r = signedRouter(refusals);
+        GossipRouter unguarded = router(PURE);
+        Gossip genuine = signed(NodeIdentity.generate(), 7, "once");
+        r.onGossip(A, genuine);
+        unguarded.onGossip(A, genuine);
+        assertThat(delivered).containsExactly("once", "once");
+        scheduler.advance(GossipParams.defaults().seenTtl().toMillis() + 1_000);
+        sentLog();
+
+        r.onGossip(B, genuine);
+        assertThat(delivered).hasSize(2);
+        assertThat(sentLog()).isEmpty();
+        assertThat(refusals).containsExactly(GossipVerifier.Reason.REPLAY);
+        // the seen-cache alone has forgotten it: without the signature check the replay goes through
+        unguarded.onGossip(B, genuine);
+        assertThat(delivered).containsExactly("once", "once", "once");
     }
 }
