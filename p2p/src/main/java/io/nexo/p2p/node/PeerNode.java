@@ -127,7 +127,7 @@ public final class PeerNode implements AutoCloseable {
         this.sessions = new SessionTable(self);
         this.sessions.maxFrameBytes(config.limits().maxFrameBytes());
         this.resources = new ResourceManager(config.limits().resources(), System::nanoTime);
-        this.signatures = new SignatureCheck(VerifyParams.defaults(), clock::millis, sessions::get, events::emit);
+        this.signatures = new SignatureCheck(self, VerifyParams.defaults(), clock::millis, sessions::get, events::emit);
         this.nextSeqno = Math.multiplyExact(clock.millis(), 1000L);
         this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
             @Override

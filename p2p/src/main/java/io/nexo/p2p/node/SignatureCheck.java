@@ -27,6 +27,7 @@ final class SignatureCheck implements GossipRouter.Validator {
 
     private static final Logger log = LoggerFactory.getLogger(SignatureCheck.class);
 
+    private final PeerId self;
     private final VerifyParams params;
     private final GossipVerifier verifier;
     private final Function<PeerId, PeerSession> sessions;
@@ -35,8 +36,9 @@ final class SignatureCheck implements GossipRouter.Validator {
     private final Map<PeerId, Integer> forgeriesBy = new HashMap<>();
     private final EnumMap<GossipVerifier.Reason, Long> refused = new EnumMap<>(GossipVerifier.Reason.class);
 
-    SignatureCheck(VerifyParams params, LongSupplier clockMillis, Function<PeerId, PeerSession> sessions,
+    SignatureCheck(PeerId self, VerifyParams params, LongSupplier clockMillis, Function<PeerId, PeerSession> sessions,
                    Consumer<PeerEvent> emit) {
+        this.self = self;
         this.params = params;
         this.verifier = new GossipVerifier(params, clockMillis);
         this.sessions = sessions;
@@ -45,6 +47,12 @@ final class SignatureCheck implements GossipRouter.Validator {
 
     @Override
     public boolean accept(Gossip g, PeerId from) {
+        if (g.getOriginId().equals(self.value())) {
+            // ours but not in the seen-cache: an old one coming back after the cache forgot it, or
+            // one signed with a stolen key; never delivered (gossipsub drops them the same way)
+            log.debug("dropping a broadcast claiming to be this node's, relayed by {}", from.shortId());
+            return false;
+        }
         GossipVerifier.Reason reason = verifier.check(g);
         if (reason == null) {
             return true;
