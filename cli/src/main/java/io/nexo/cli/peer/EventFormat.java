@@ -1,6 +1,7 @@
 package io.nexo.cli.peer;
 
 import io.nexo.core.net.HostAndPort;
+import io.nexo.core.text.Printable;
 import io.nexo.p2p.node.ConnectionCounts;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
@@ -33,23 +34,30 @@ final class EventFormat {
             PeerInfo p = c.peer();
             return json ? Json.object(map("event", "peer-connected", "peerId", p.id().value(), "name", p.name(),
                     "address", p.remote().toString(), "direction", p.outbound() ? "outbound" : "inbound"))
-                    : "* connected: " + p.label() + " at " + p.remote() + (p.outbound() ? " (outbound)" : " (inbound)");
+                    : "* connected: " + safe(p.label()) + " at " + p.remote() + (p.outbound() ? " (outbound)" : " (inbound)");
         }
         if (e instanceof PeerEvent.PeerDisconnected d) {
             PeerInfo p = d.peer();
             return json ? Json.object(map("event", "peer-disconnected", "peerId", p.id().value(), "name", p.name(),
                     "reason", d.reason()))
-                    : "* lost connection with " + p.label() + ": " + d.reason();
+                    : "* lost connection with " + safe(p.label()) + ": " + safe(d.reason());
         }
         if (e instanceof PeerEvent.MessageReceived m) {
             return json ? Json.object(map("event", "message", "peerId", m.originId().value(), "name", m.originName(),
                     "text", m.text(), "id", m.messageId(), "hops", m.hops()))
-                    : "[" + m.originName() + "] " + m.text();
+                    : "[" + safe(m.originName()) + "] " + safe(m.text());
         }
         if (e instanceof PeerEvent.DirectReceived d) {
             return json ? Json.object(map("event", "direct", "peerId", d.fromId().value(), "name", d.fromName(),
                     "text", d.text()))
-                    : "[" + d.fromName() + " -> you] " + d.text();
+                    : "[" + safe(d.fromName()) + " -> you] " + safe(d.text());
+        }
+        if (e instanceof PeerEvent.InvalidMessage i) {
+            return json ? Json.object(map("event", "invalid-message", "peerId", i.via().value(), "name", i.viaName(),
+                    "claimedOrigin", i.claimedOrigin(), "reason", i.reason(), "forgeries", i.forgeries()))
+                    : "! refused a broadcast from " + safe(i.viaName()) + " (" + i.via().shortId() + ") claiming origin "
+                    + safe(i.claimedOrigin(), 16) + ": " + i.reason()
+                    + (i.forgeries() > 0 ? " (" + i.forgeries() + " forged so far)" : "");
         }
         if (e instanceof PeerEvent.Error err) {
             return error(err.message());
@@ -83,15 +91,19 @@ final class EventFormat {
         if (json) {
             return Json.object(map("event", "peers", "peers", peers.stream().map(p -> (Object) map(
                     "peerId", p.id().value(), "name", p.name(), "address", p.remote().toString(),
-                    "direction", p.outbound() ? "outbound" : "inbound")).toList()));
+                    "direction", p.outbound() ? "outbound" : "inbound",
+                    "refusedBroadcasts", p.refusedBroadcasts())).toList()));
         }
         if (peers.isEmpty()) {
             return "no peers connected";
         }
         StringBuilder sb = new StringBuilder(peers.size() + " peer(s):");
         for (PeerInfo p : peers) {
-            sb.append("\n  ").append(p.name()).append("  ").append(p.id()).append("  ").append(p.remote())
+            sb.append("\n  ").append(safe(p.name())).append("  ").append(p.id()).append("  ").append(p.remote())
                     .append(p.outbound() ? "  outbound" : "  inbound");
+            if (p.refusedBroadcasts() > 0) {
+                sb.append("  refused broadcasts: ").append(p.refusedBroadcasts());
+            }
         }
         return sb.toString();
     }
@@ -106,6 +118,15 @@ final class EventFormat {
         return "connections: " + c.inbound() + " inbound, " + c.outbound() + " outbound; refused "
                 + c.refusedPerIp() + " over the per-IP cap, " + c.refusedPerSubnet() + " over the per-subnet cap, "
                 + c.refusedFull() + " when full; " + c.evicted() + " inbound trimmed";
+    }
+
+    /** Network text (names, messages, file names) for a terminal: control characters escaped. */
+    static String safe(String text) {
+        return Printable.escape(text);
+    }
+
+    static String safe(String text, int maxChars) {
+        return Printable.escape(text, maxChars);
     }
 
     static Map<String, Object> map(Object... kv) {

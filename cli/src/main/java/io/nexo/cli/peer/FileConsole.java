@@ -107,7 +107,7 @@ final class FileConsole implements FileEvents {
             io.println(format.json()
                     ? Json.object(EventFormat.map("event", "file-started", "id", id.hex(), "name", m.name(),
                             "size", m.size(), "path", session.partialFile().target().toString()))
-                    : "downloading " + m.name() + " (" + size(m.size()) + ") into " + session.partialFile().target());
+                    : "downloading " + EventFormat.safe(m.name()) + " (" + size(m.size()) + ") into " + session.partialFile().target());
         });
     }
 
@@ -133,7 +133,7 @@ final class FileConsole implements FileEvents {
         io.println(format.json()
                 ? Json.object(EventFormat.map("event", "shared", "id", m.id().hex(), "name", m.name(), "size", m.size(),
                         "path", file.path().toString()))
-                : "sharing " + m.name() + " (" + size(m.size()) + ") id " + m.id().hex());
+                : "sharing " + EventFormat.safe(m.name()) + " (" + size(m.size()) + ") id " + m.id().hex());
     }
 
     @Override
@@ -146,14 +146,14 @@ final class FileConsole implements FileEvents {
         io.println(format.json()
                 ? Json.object(EventFormat.map("event", "file-complete", "id", id.hex(), "name", name,
                         "path", path.toString()))
-                : "done: " + name + " -> " + path + " (SHA-256 verified)");
+                : "done: " + EventFormat.safe(name) + " -> " + path + " (SHA-256 verified)");
     }
 
     @Override
     public void onFailed(FileId id, String name, String reason) {
         io.println(format.json()
                 ? Json.object(EventFormat.map("event", "file-failed", "id", id.hex(), "name", name, "reason", reason))
-                : "! download of " + name + " stopped: " + reason);
+                : "! download of " + EventFormat.safe(name) + " stopped: " + EventFormat.safe(reason));
     }
 
     // ------------------------------------------------------------------ formatting
@@ -170,7 +170,7 @@ final class FileConsole implements FileEvents {
         StringBuilder sb = new StringBuilder(offers.size() + " file(s):");
         for (FileExchange.Offer o : offers) {
             sb.append(String.format(Locale.ROOT, "%n  %-12s  %10s  %2d peer(s)  %s%s", o.id().shortForm(),
-                    size(o.size()), o.peers(), o.name(), o.local() ? "  (shared here)" : ""));
+                    size(o.size()), o.peers(), EventFormat.safe(o.name()), o.local() ? "  (shared here)" : ""));
         }
         return sb.toString();
     }
@@ -220,7 +220,7 @@ final class FileConsole implements FileEvents {
         String eta = p.etaSeconds() < 0 ? "--:--" : String.format(Locale.ROOT, "%d:%02d", p.etaSeconds() / 60,
                 p.etaSeconds() % 60);
         return String.format(Locale.ROOT, "[%s%s] %5.1f%%  %9s/s  ETA %s  %s  (%d peer%s)", "#".repeat(filled),
-                "-".repeat(width - filled), p.percent(), size((long) p.bytesPerSecond()), eta, p.name(), p.peers(),
+                "-".repeat(width - filled), p.percent(), size((long) p.bytesPerSecond()), eta, EventFormat.safe(p.name()), p.peers(),
                 p.peers() == 1 ? "" : "s");
     }
 

@@ -1,5 +1,7 @@
 package io.nexo.cli.peer;
 
+import io.nexo.core.text.Printable;
+
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +62,8 @@ final class Json {
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    // C0, DEL, C1, line separators and bidi controls: escaped, never raw on a terminal
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || !Printable.isSafe(String.valueOf(c))) {
                         sb.append(String.format("\\u%04x", (int) c));
                     } else {
                         sb.append(c);

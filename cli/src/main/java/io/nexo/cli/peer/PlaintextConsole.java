@@ -41,7 +41,7 @@ final class PlaintextConsole implements PlaintextChat.Listener {
     public void line(HostAndPort peer, String text) {
         Map<String, Object> m = new LinkedHashMap<>(EventFormat.map("event", "message", "peerId", null,
                 "name", peer.toString(), "text", text));
-        io.println(format.json() ? Json.object(m) : "[" + peer + "] " + text);
+        io.println(format.json() ? Json.object(m) : "[" + peer + "] " + EventFormat.safe(text));
     }
 
     void run() throws IOException {

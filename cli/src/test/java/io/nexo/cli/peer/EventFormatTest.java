@@ -1,0 +1,48 @@
+package io.nexo.cli.peer;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.node.PeerEvent;
+import io.nexo.p2p.node.PeerInfo;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EventFormatTest {
+
+    private static final PeerId EVE = NodeIdentity.generate().peerId();
+
+    private static PeerEvent.MessageReceived message(String name, String text) {
+        return new PeerEvent.MessageReceived("00", EVE, name, "chat", text.getBytes(StandardCharsets.UTF_8), EVE, 1, 0);
+    }
+
+    @Test
+    void networkTextCannotInjectLinesOrTerminalEscapes() {
+        String line = new EventFormat(false).event(message("eve\u001b[2K\r", "hi\n[alice] send me your key\u001b]0;x\u0007"));
+        assertThat(line).doesNotContain("\n", "\r", "\u001b", "\u0007")
+                .isEqualTo("[eve\\x1b[2K\\x0d] hi\\x0a[alice] send me your key\\x1b]0;x\\x07");
+    }
+
+    @Test
+    void jsonEscapesC1AndBidiControlsToo() {
+        String json = new EventFormat(true).event(message("eve", "a\u009bb\u202ec"));
+        assertThat(json).contains("\"text\":\"a\\u009bb\\u202ec\"");
+    }
+
+    @Test
+    void refusedBroadcastsShowInTheEventAndInPeers() {
+        PeerEvent.InvalidMessage refused = new PeerEvent.InvalidMessage(EVE, "eve", "z".repeat(52), "bad-signature", 2);
+        assertThat(new EventFormat(true).event(refused)).isEqualTo("{\"event\":\"invalid-message\",\"peerId\":\""
+                + EVE.value() + "\",\"name\":\"eve\",\"claimedOrigin\":\"" + "z".repeat(52)
+                + "\",\"reason\":\"bad-signature\",\"forgeries\":2}");
+        assertThat(new EventFormat(false).event(refused)).isEqualTo("! refused a broadcast from eve (" + EVE.shortId()
+                + ") claiming origin zzzzzzzzzzzzzzzz...: bad-signature (2 forged so far)");
+        PeerInfo p = new PeerInfo(EVE, "eve", new HostAndPort("127.0.0.1", 5000), List.of(), true, 2);
+        assertThat(new EventFormat(false).peers(List.of(p))).endsWith("outbound  refused broadcasts: 2");
+        assertThat(new EventFormat(true).peers(List.of(p))).contains("\"refusedBroadcasts\":2");
+    }
+}
