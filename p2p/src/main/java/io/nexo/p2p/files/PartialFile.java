@@ -105,6 +105,7 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
         Path part = partPathFor(t, manifest.id());
         FileChannel dataCh = opener.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        lockPart(dataCh, part);
         FileChannel stateCh = null;
         try {
             dataCh.truncate(0);
@@ -123,6 +124,24 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
     }
 
     /**
+     * Takes the part file's exclusive lock, held until the channel closes, or closes it and refuses:
+     * another process (another node with its own data dir and the same downloads folder) is writing
+     * it, and starting over would truncate its download under it.
+     */
+    private static void lockPart(FileChannel dataCh, Path part) throws IOException {
+        java.nio.channels.FileLock lock;
+        try {
+            lock = dataCh.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            dataCh.close();
+            throw new IOException(part + " is being downloaded by another nexo process; choose another --downloads folder");
+        }
+    }
+
+    /**
      * Reopens an unfinished download from its state file. When the part file has gone the
      * download starts over (the bitmap is cleared).
      */
@@ -132,6 +151,7 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
         boolean partExists = Files.exists(part);
         FileChannel dataCh = opener.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        lockPart(dataCh, part);
         FileChannel stateCh = opener.open(statePath, StandardOpenOption.READ, StandardOpenOption.WRITE);
         BitSet held = partExists ? p.held() : new BitSet();
         if (!partExists && !p.held().isEmpty()) {
