@@ -75,8 +75,8 @@ public final class PeerCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "Nickname shown to others (default: the start of the peer id).")
     String name;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:user.home}/.nexo",
-            description = "Keeps the node key and the address book (default: ~/.nexo).")
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Keeps the node key and the address book; one node at a time (default: $XDG_DATA_HOME/nexo when set, else $HOME/.nexo).")
     Path dataDir;
 
     @Option(names = "--network-key", paramLabel = "FILE",
@@ -270,16 +270,23 @@ public final class PeerCommand implements Callable<Integer> {
     private int runNode(ConsoleIO io, EventFormat format, HostAndPort listenAt, List<DialTarget> connectNow)
             throws IOException, InterruptedException {
         Optional<NetworkKey> key = Optional.ofNullable(networkKey).map(NetworkKey::fromFile);
-        Optional<DataDirLock> lock = DataDirLock.tryLock(dataDir);
-        NodeIdentity identity;
-        if (lock.isPresent()) {
-            identity = NodeIdentity.loadOrCreate(dataDir);
-        } else {
-            identity = NodeIdentity.generate();
-            io.println(format.error("data dir " + dataDir + " is in use by another nexo peer; running with a "
-                    + "temporary identity and no address book (use --data-dir for a second node)"));
+        if (dataDir == null) {
+            dataDir = DefaultDataDir.resolve(System.getenv(), System.getProperty("user.home"));
         }
-        PeerNodeConfig config = buildConfig(identity, listenAt, key, lock.isPresent());
+        Optional<DataDirLock> lock = DataDirLock.tryLock(dataDir);
+        if (lock.isEmpty()) {
+            // a second process would share the identity and download into the same part files
+            throw new UsageException("data dir " + dataDir + " is in use by another nexo peer; give each node its own --data-dir");
+        }
+        PeerNodeConfig config;
+        FileExchangeConfig fileConfig;
+        try {
+            config = buildConfig(NodeIdentity.loadOrCreate(dataDir), listenAt, key);
+            fileConfig = fileConfig();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(lock); // a bad flag: the next run (or test) in this JVM must find it free
+            throw e;
+        }
         PeerConsole console = new PeerConsole(io, format);
         FileConsole fileConsole = new FileConsole(io, format);
         FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
@@ -291,7 +298,7 @@ public final class PeerCommand implements Callable<Integer> {
             }
         });
         console.attach(node);
-        FileExchange files = new FileExchange(node, fileConfig(lock.isPresent()), fileConsole);
+        FileExchange files = new FileExchange(node, fileConfig, fileConsole);
         toFiles.bind(files);
         fileConsole.attach(files);
         console.attachFiles(fileConsole);
@@ -340,9 +347,9 @@ public final class PeerCommand implements Callable<Integer> {
 
     /**
      * File exchange settings from the flags. Unfinished downloads keep their state in the data dir
-     * (DATA-DIR/transfers); a node without the data dir lock keeps it in a temporary folder.
+     * (DATA-DIR/transfers).
      */
-    private FileExchangeConfig fileConfig(boolean persistent) throws IOException {
+    private FileExchangeConfig fileConfig() throws IOException {
         positive("--max-uploads", maxUploads);
         if (maxUploadsPerPeer <= 0 || maxUploadsPerPeer > maxUploads) {
             throw new UsageException("--max-uploads-per-peer: " + maxUploadsPerPeer + " (expected: 1-" + maxUploads + ")");
@@ -355,8 +362,7 @@ public final class PeerCommand implements Callable<Integer> {
                 throw new UsageException("--share: " + p + " does not exist");
             }
         }
-        Path base = persistent ? dataDir : Files.createTempDirectory("nexo-peer-");
-        FileExchangeConfig c = FileExchangeConfig.defaults(base)
+        FileExchangeConfig c = FileExchangeConfig.defaults(dataDir)
                 .withDownloadsDir(downloads != null ? downloads : dataDir.resolve("downloads"))
                 .withUploads(maxUploads, maxUploadsPerPeer)
                 .withUploadRate(uploadRate)
@@ -364,8 +370,7 @@ public final class PeerCommand implements Callable<Integer> {
         return c;
     }
 
-    private PeerNodeConfig buildConfig(NodeIdentity identity, HostAndPort listenAt, Optional<NetworkKey> key,
-                                       boolean persistent) {
+    private PeerNodeConfig buildConfig(NodeIdentity identity, HostAndPort listenAt, Optional<NetworkKey> key) {
         GossipParams.Mode mode;
         try {
             mode = GossipParams.Mode.valueOf(gossip.toUpperCase());
@@ -383,7 +388,7 @@ public final class PeerCommand implements Callable<Integer> {
                 .withMaxConnectionsPerIp(maxConnsPerIp)
                 .withLan(lan, DiscoveryParams.DEFAULT_LAN_GROUP, DiscoveryParams.defaults().lanInterval());
         PeerNodeConfig config = new PeerNodeConfig(identity, name != null ? name : identity.peerId().shortId(),
-                listenAt, advertise, join, persistent ? Optional.of(dataDir) : Optional.empty(), key, limits,
+                listenAt, advertise, join, Optional.of(dataDir), key, limits,
                 GossipParams.defaults().withMode(mode), discovery, connectionLimits());
         return config;
     }

@@ -34,7 +34,11 @@ final class NexoProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(NexoCommandLine.javaNexo("-Duser.home=" + home, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(List.of(args));
-        process = new ProcessBuilder(cmd).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // the home a user's shell would give it: nexo peer reads $HOME (and XDG_DATA_HOME) for its data dir
+        pb.environment().put("HOME", home.toString());
+        pb.environment().remove("XDG_DATA_HOME");
+        process = pb.start();
         stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), out);
         pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), err);

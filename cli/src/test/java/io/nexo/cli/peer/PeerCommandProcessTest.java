@@ -6,7 +6,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -72,6 +74,34 @@ class PeerCommandProcessTest {
             }
             a.type("exit");
             assertThat(a.awaitExit()).isZero();
+        }
+    }
+
+    @Test
+    void eachHomeHasItsOwnDataDirAndASecondProcessOnOneIsRefused(@TempDir Path homeA, @TempDir Path homeB)
+            throws Exception {
+        try (NexoProcess a = new NexoProcess(homeA, "peer", "--json", "--listen", "127.0.0.1:0");
+             NexoProcess b = new NexoProcess(homeB, "peer", "--json", "--listen", "127.0.0.1:0")) {
+            String idA = a.awaitLine(l -> l.startsWith("{\"event\":\"ready\"")).replaceAll(".*\"peerId\":\"([a-z2-7]+)\".*", "$1");
+            String idB = b.awaitLine(l -> l.startsWith("{\"event\":\"ready\"")).replaceAll(".*\"peerId\":\"([a-z2-7]+)\".*", "$1");
+            assertThat(idA).hasSize(52).isNotEqualTo(idB);
+            Path dataA = homeA.resolve(".nexo");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dataA))).isEqualTo("rwx------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dataA.resolve("identity.key"))))
+                    .isEqualTo("rw-------");
+            assertThat(homeB.resolve(".nexo/identity.key")).exists();
+
+            try (NexoProcess c = new NexoProcess(homeB, "peer", "--json", "--listen", "127.0.0.1:0",
+                    "--data-dir", dataA.toString())) {
+                assertThat(c.awaitExit()).isEqualTo(2);
+                assertThat(c.err).containsExactly("nexo peer: data dir " + dataA
+                        + " is in use by another nexo peer; give each node its own --data-dir");
+                assertThat(c.out).isEmpty();
+            }
+            a.type("/quit");
+            assertThat(a.awaitExit()).isZero();
+            b.type("/quit");
+            assertThat(b.awaitExit()).isZero();
         }
     }
 

@@ -14,7 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -41,6 +47,7 @@ import java.util.Date;
 public final class NodeIdentity {
 
     static final String KEY_FILE = "identity.key";
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Duration CERT_BACKDATE = Duration.ofHours(1);
     private static final Duration CERT_VALIDITY = Duration.ofDays(3650);
 
@@ -72,7 +79,7 @@ public final class NodeIdentity {
             if (Files.exists(file)) {
                 return new NodeIdentity(read(file));
             }
-            Files.createDirectories(dataDir);
+            DataDir.create(dataDir);
             NodeIdentity created = generate();
             write(file, created.keyPair);
             return created;
@@ -129,11 +136,18 @@ public final class NodeIdentity {
                 + "-----BEGIN PUBLIC KEY-----\n" + enc.encodeToString(kp.getPublic().getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
         Path tmp = file.resolveSibling(KEY_FILE + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system; the directory's permissions have to do
+        Files.deleteIfExists(tmp); // a left-over (or planted) file or link: never written through
+        // created with mode 0600 in the same system call (CREATE_NEW: O_CREAT|O_EXCL, no symlink
+        // followed), so no other local user can open it between its creation and a chmod
+        boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
+        OpenOption[] options = {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE};
+        try (SeekableByteChannel out = posix
+                ? Files.newByteChannel(tmp, Set.of(options), PosixFilePermissions.asFileAttribute(OWNER_ONLY))
+                : Files.newByteChannel(tmp, options)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     }

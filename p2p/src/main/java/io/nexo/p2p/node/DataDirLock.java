@@ -1,5 +1,7 @@
 package io.nexo.p2p.node;
 
+import io.nexo.p2p.identity.DataDir;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -24,7 +26,7 @@ public final class DataDirLock implements AutoCloseable {
 
     /** The lock, or empty when another process (or node) holds it. */
     public static Optional<DataDirLock> tryLock(Path dataDir) throws IOException {
-        Files.createDirectories(dataDir);
+        DataDir.create(dataDir);
         FileChannel ch = FileChannel.open(dataDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock l = ch.tryLock();

@@ -24,6 +24,27 @@ class NodeIdentityTest {
     }
 
     @Test
+    void aNewDataDirIsOwnerOnly(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("home/.nexo");
+        NodeIdentity.loadOrCreate(data);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+        assertThat(Files.readString(data.resolve("identity.key"))).contains("-----BEGIN PRIVATE KEY-----");
+    }
+
+    @Test
+    void theKeyIsNeverWrittenThroughALinkPlantedAtItsTemporaryName(@TempDir Path dir) throws Exception {
+        Path outside = dir.resolve("outside.txt");
+        Path data = Files.createDirectory(dir.resolve("data"));
+        Files.createSymbolicLink(data.resolve("identity.key.tmp"), outside);
+        NodeIdentity id = NodeIdentity.loadOrCreate(data);
+        assertThat(outside).doesNotExist();
+        Path key = data.resolve("identity.key");
+        assertThat(Files.isSymbolicLink(key)).isFalse();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(NodeIdentity.loadOrCreate(data).peerId()).isEqualTo(id.peerId());
+    }
+
+    @Test
     void peerIdIsBase32OfTheSha256OfThePublicKey() throws Exception {
         NodeIdentity id = NodeIdentity.generate();
         byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.publicKey().getEncoded());
