@@ -82,6 +82,32 @@ public final class SignedGossip {
         return b.array();
     }
 
+    /**
+     * The origin of {@code g} when its key hashes to the origin id, its id is derived from origin and
+     * seqno and the origin's signature verifies; empty otherwise. No replay or time check: for a
+     * signed record passed on outside the broadcast (a file announcement in a catalog), whose
+     * receiver checks its age itself.
+     */
+    public static java.util.Optional<PeerId> verify(Gossip g) {
+        if (g.getSignature().isEmpty() || g.getSignature().size() > GossipVerifier.MAX_SIGNATURE_BYTES
+                || g.getOriginKey().size() > GossipVerifier.MAX_KEY_BYTES
+                || !PeerId.looksLikePeerId(g.getOriginId())
+                || !g.getId().equals(messageId(g.getOriginId(), g.getSeqno()))) {
+            return java.util.Optional.empty();
+        }
+        byte[] encoded = g.getOriginKey().toByteArray();
+        if (!PeerId.ofEncodedKey(encoded).value().equals(g.getOriginId())) {
+            return java.util.Optional.empty();
+        }
+        try {
+            PublicKey key = java.security.KeyFactory.getInstance("EC")
+                    .generatePublic(new java.security.spec.X509EncodedKeySpec(encoded));
+            return signatureValid(g, key) ? java.util.Optional.of(new PeerId(g.getOriginId())) : java.util.Optional.empty();
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** True when {@code g}'s signature is {@code key}'s over {@link #signedBytes}. */
     static boolean signatureValid(Gossip g, PublicKey key) {
         try {

@@ -20,11 +20,19 @@ public sealed interface PeerEvent {
     }
 
     /**
-     * A broadcast message, delivered once per node. {@code via} is the neighbour it came from,
-     * {@code hops} how many links it crossed.
+     * A broadcast message, delivered once per node, whose origin signature was verified. {@code via}
+     * is the neighbour it came from, {@code hops} how many links it crossed, {@code signed} the
+     * message as its origin signed it (encoded {@code Gossip} with hops 0), which anyone can verify
+     * again ({@link io.nexo.p2p.gossip.SignedGossip#verify}), e.g. to pass a signed record on.
      */
     record MessageReceived(String messageId, PeerId originId, String originName, String topic,
-                           byte[] payload, PeerId via, int hops, long originTimeMillis) implements PeerEvent {
+                           byte[] payload, PeerId via, int hops, long originTimeMillis, byte[] signed)
+            implements PeerEvent {
+
+        public MessageReceived(String messageId, PeerId originId, String originName, String topic,
+                               byte[] payload, PeerId via, int hops, long originTimeMillis) {
+            this(messageId, originId, originName, topic, payload, via, hops, originTimeMillis, new byte[0]);
+        }
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }

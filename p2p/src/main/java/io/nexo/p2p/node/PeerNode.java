@@ -388,7 +388,7 @@ public final class PeerNode implements AutoCloseable {
         }
         events.emit(new PeerEvent.MessageReceived(HexFormat.of().formatHex(g.getId().toByteArray()), origin,
                 g.getOriginName(), g.getTopic(), g.getPayload().toByteArray(), from, g.getHops(),
-                g.getOriginTimeMillis()));
+                g.getOriginTimeMillis(), g.toBuilder().setHops(0).build().toByteArray()));
     }
 
     private void onLanAnnouncement(PeerId id, String name, HostAndPort addr) {

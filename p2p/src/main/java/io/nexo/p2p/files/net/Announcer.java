@@ -1,5 +1,7 @@
 package io.nexo.p2p.files.net;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.files.ChunkSource;
 import io.nexo.p2p.files.FileCatalog;
@@ -15,9 +17,10 @@ import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.wire.WireLimits;
-import java.util.LinkedHashMap;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * them so others do not forget them), learns others' offers into the catalog from announcements
  * and {@code Catalog} frames (within the catalog's caps per source and in all), and tells each new
  * neighbour the catalog in frames of at most {@link #CATALOG_FRAME_BYTES}, within its reply budget.
+ * Holders speak only for themselves: an announcement's holder is the broadcast's verified origin,
+ * and a catalog carries the sender's own offers plus other holders' signed announcements verbatim
+ * ({@link SignedAnnouncements}); an unsigned entry about another holder is ignored.
  */
 final class Announcer {
 
@@ -39,6 +45,8 @@ final class Announcer {
     static final int MAX_ADDR_CHARS = 262;
     /** Largest {@code Catalog} frame sent, well under the smallest sensible frame limit. */
     static final int CATALOG_FRAME_BYTES = 256 << 10;
+    /** Holders whose signed announcements are kept to pass on in catalogs. */
+    private static final int MAX_SIGNED_HOLDERS = 1024;
 
     /** Told when a holder offers a file (to join it to a running download of that file). */
     interface HolderListener {
@@ -51,12 +59,15 @@ final class Announcer {
     private final FileSessions sessions;
     private final FileLimitCounters counters;
     private final int maxFrameBytes;
+    private final SignedAnnouncements signed;
     private volatile HolderListener holders = (id, holder, addrs, complete) -> { };
     private volatile boolean closed;
 
+    /** @param validity how long a holder's signed announcement is passed on and accepted from a catalog */
     Announcer(PeerNode node, ShareRegistry registry, FileCatalog<PeerId> catalog, FileSessions sessions,
-              FileLimitCounters counters) {
+              FileLimitCounters counters, Duration validity) {
         this.node = node;
+        this.signed = new SignedAnnouncements(validity, MAX_SIGNED_HOLDERS, System::currentTimeMillis);
         this.registry = registry;
         this.catalog = catalog;
         this.sessions = sessions;
@@ -108,13 +119,35 @@ final class Announcer {
         }
     }
 
-    /** A {@code Catalog} frame from a neighbour: each announcement names its holder. */
+    /** A holder's own announcement, delivered as a verified broadcast: learned, and kept to pass on. */
+    void onAnnouncement(PeerId holder, FileAnnounce a, byte[] signedBroadcast) {
+        learn(holder, holder, a);
+        signed.remember(holder, signedBroadcast);
+    }
+
+    /** The sender's own offers as sent (its session proves who it is); others' only as their holders signed them. */
     void onCatalog(PeerSession from, Catalog c) {
         for (FileAnnounce a : c.getAnnouncesList()) {
+            if (a.getHolderId().equals(from.peerId().value())) {
+                learn(from.peerId(), from.peerId(), a);
+            } else {
+                log.debug("Ignoring an unsigned catalog entry from {} about another holder", from);
+            }
+        }
+        int read = 0;
+        for (ByteString raw : c.getSignedAnnouncesList()) {
+            if (read++ >= SignedAnnouncements.MAX_PER_CATALOG) {
+                break;
+            }
+            Optional<SignedAnnouncements.Verified> v = signed.verify(raw, FileFrames.PROTOCOL);
+            if (v.isEmpty()) {
+                log.debug("Ignoring a catalog entry from {}: not a fresh announcement signed by its holder", from);
+                continue;
+            }
             try {
-                learn(from.peerId(), PeerId.parse(a.getHolderId()), a);
-            } catch (IllegalArgumentException e) {
-                log.debug("Catalog from {} names a bad peer id: {}", from, e.getMessage());
+                learn(from.peerId(), v.get().holder(), FileMessageLimits.check(FileAnnounce.parseFrom(v.get().payload())));
+            } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+                log.debug("Malformed signed announcement of {} in {}'s catalog", v.get().holder().shortId(), from);
             }
         }
     }
@@ -158,21 +191,8 @@ final class Announcer {
         for (int i = 0; i < own.size(); i += OFFERS_PER_ANNOUNCE) {
             c.addAnnounces(ownAnnounce().addAllOffers(own.subList(i, Math.min(own.size(), i + OFFERS_PER_ANNOUNCE))));
         }
-        Map<PeerId, FileAnnounce.Builder> byHolder = new LinkedHashMap<>();
-        for (FileCatalog.Entry<PeerId> e : catalog.entries()) {
-            for (FileCatalog.Holder<PeerId> h : e.holders()) {
-                if (h.peer().equals(s.peerId())) {
-                    continue;
-                }
-                FileAnnounce.Builder b = byHolder.computeIfAbsent(h.peer(), p -> FileAnnounce.newBuilder()
-                        .setHolderId(p.value()).addAllHolderAddrs(h.addrs()));
-                if (b.getOffersCount() < OFFERS_PER_ANNOUNCE) {
-                    b.addOffers(FileOffer.newBuilder().setId(FileMessages.raw(e.id())).setName(e.name())
-                            .setSize(e.size()).setComplete(h.complete()));
-                }
-            }
-        }
-        byHolder.values().forEach(c::addAnnounces);
+        // other holders' offers only as they signed them: this node cannot vouch for anyone else
+        c.addAllSignedAnnounces(signed.forCatalog(s.peerId()));
         sendInFrames(s, c.build());
     }
 
@@ -183,21 +203,29 @@ final class Announcer {
     private void sendInFrames(PeerSession s, Catalog whole) {
         Catalog.Builder frame = Catalog.newBuilder();
         int bytes = 0;
-        for (FileAnnounce a : whole.getAnnouncesList()) {
-            int size = a.getSerializedSize() + 4; // tag and length of the repeated field
-            // a peer refuses a frame over its limit, and a Catalog of more than 256 announcements
+        List<Object> entries = new ArrayList<>(whole.getAnnouncesList());
+        entries.addAll(whole.getSignedAnnouncesList());
+        for (Object entry : entries) {
+            int size = (entry instanceof FileAnnounce a ? a.getSerializedSize() : ((ByteString) entry).size())
+                    + 4; // tag and length of the repeated field
+            // a peer refuses a frame over its limit, and a Catalog of more than 256 entries (both kinds)
             if (bytes > 0 && (bytes + size > maxFrameBytes
-                    || frame.getAnnouncesCount() >= FileMessageLimits.MAX_CATALOG_ANNOUNCES)) {
+                    || frame.getAnnouncesCount() + frame.getSignedAnnouncesCount()
+                            >= FileMessageLimits.MAX_CATALOG_ANNOUNCES)) {
                 if (!sessions.reply(s, FileMessage.newBuilder().setCatalog(frame).build())) {
                     return;
                 }
                 frame = Catalog.newBuilder();
                 bytes = 0;
             }
-            frame.addAnnounces(a);
+            if (entry instanceof FileAnnounce a) {
+                frame.addAnnounces(a);
+            } else {
+                frame.addSignedAnnounces((ByteString) entry);
+            }
             bytes += size;
         }
-        if (frame.getAnnouncesCount() > 0) {
+        if (bytes > 0) {
             sessions.reply(s, FileMessage.newBuilder().setCatalog(frame).build());
         }
     }

@@ -126,7 +126,7 @@ final class Downloads {
         List<FileCatalog.Holder<PeerId>> holders = new ArrayList<>(entry.holders());
         holders.sort((a, b) -> Boolean.compare(b.complete(), a.complete()));
         // opening may resume a partial download, which re-hashes its chunks: not on an I/O thread
-        return manifests.fetch(id, holders).thenApplyAsync(manifest -> {
+        return manifests.fetch(id, entry.name(), holders).thenApplyAsync(manifest -> {
             Download started = running.get(id);
             if (started != null) {
                 return started.session;

@@ -91,7 +91,8 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
                 limits.maxOffers(), limits.maxOffersPerPeer());
         this.assembler = new BlockAssembler<>(alloc);
         this.sessions = new FileSessions(node, alloc, allowance, counters);
-        this.announcer = new Announcer(node, registry, catalog, sessions, counters);
+        this.announcer = new Announcer(node, registry, catalog, sessions, counters,
+                config.announceInterval().multipliedBy(3));
         this.chunks = new ChunkServer(config, registry, sessions, threads, alloc, nanoTime, counters);
         BlockIntake intake = new BlockIntake(assembler, verifier, threads, counters, limits, nanoTime);
         this.downloads = new Downloads(node.peerId(), config, events, registry, catalog, sessions, announcer,
@@ -273,8 +274,9 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
                 return;
             }
             try {
+                // the holder is the verified origin of the broadcast, whatever holder_id says
                 FileAnnounce a = FileMessageLimits.check(FileAnnounce.parseFrom(m.payload()));
-                announcer.learn(m.originId(), m.originId(), a);
+                announcer.onAnnouncement(m.originId(), a, m.signed());
             } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
                 log.debug("Malformed file announcement from {}: {}", m.originId().shortId(), e.getMessage());
             }

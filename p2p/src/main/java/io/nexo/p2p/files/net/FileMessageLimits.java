@@ -22,7 +22,7 @@ public final class FileMessageLimits {
     public static final int FILE_ID_BYTES = 32;
     /** Offers in one announcement (a node cuts its own into announcements of this many). */
     public static final int MAX_OFFERS = Announcer.OFFERS_PER_ANNOUNCE;
-    /** Announcements (holders) in one Catalog. */
+    /** Announcements (holders) in one Catalog: own and signed ones together. */
     public static final int MAX_CATALOG_ANNOUNCES = 256;
 
     private FileMessageLimits() {
@@ -63,8 +63,9 @@ public final class FileMessageLimits {
     }
 
     private static void catalog(Catalog c) {
-        if (c.getAnnouncesCount() > MAX_CATALOG_ANNOUNCES) {
-            throw new IllegalArgumentException("Catalog.announces: " + c.getAnnouncesCount()
+        int entries = c.getAnnouncesCount() + c.getSignedAnnouncesCount();
+        if (entries > MAX_CATALOG_ANNOUNCES) {
+            throw new IllegalArgumentException("Catalog.announces + signed_announces: " + entries
                     + " (expected: at most " + MAX_CATALOG_ANNOUNCES + ")");
         }
         c.getAnnouncesList().forEach(FileMessageLimits::check);
