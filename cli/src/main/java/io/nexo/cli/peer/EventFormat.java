@@ -92,7 +92,7 @@ final class EventFormat {
             return Json.object(map("event", "peers", "peers", peers.stream().map(p -> (Object) map(
                     "peerId", p.id().value(), "name", p.name(), "address", p.remote().toString(),
                     "direction", p.outbound() ? "outbound" : "inbound",
-                    "refusedBroadcasts", p.refusedBroadcasts())).toList()));
+                    "refusedMessages", p.refusedMessages())).toList()));
         }
         if (peers.isEmpty()) {
             return "no peers connected";
@@ -101,8 +101,8 @@ final class EventFormat {
         for (PeerInfo p : peers) {
             sb.append("\n  ").append(safe(p.name())).append("  ").append(p.id()).append("  ").append(p.remote())
                     .append(p.outbound() ? "  outbound" : "  inbound");
-            if (p.refusedBroadcasts() > 0) {
-                sb.append("  refused broadcasts: ").append(p.refusedBroadcasts());
+            if (p.refusedMessages() > 0) {
+                sb.append("  refused messages: ").append(p.refusedMessages());
             }
         }
         return sb.toString();

@@ -34,7 +34,7 @@ class EventFormatTest {
     }
 
     @Test
-    void refusedBroadcastsShowInTheEventAndInPeers() {
+    void refusedMessagesShowInTheEventAndInPeers() {
         PeerEvent.InvalidMessage refused = new PeerEvent.InvalidMessage(EVE, "eve", "z".repeat(52), "bad-signature", 2);
         assertThat(new EventFormat(true).event(refused)).isEqualTo("{\"event\":\"invalid-message\",\"peerId\":\""
                 + EVE.value() + "\",\"name\":\"eve\",\"claimedOrigin\":\"" + "z".repeat(52)
@@ -42,7 +42,7 @@ class EventFormatTest {
         assertThat(new EventFormat(false).event(refused)).isEqualTo("! refused a broadcast from eve (" + EVE.shortId()
                 + ") claiming origin zzzzzzzzzzzzzzzz...: bad-signature (2 forged so far)");
         PeerInfo p = new PeerInfo(EVE, "eve", new HostAndPort("127.0.0.1", 5000), List.of(), true, 2);
-        assertThat(new EventFormat(false).peers(List.of(p))).endsWith("outbound  refused broadcasts: 2");
-        assertThat(new EventFormat(true).peers(List.of(p))).contains("\"refusedBroadcasts\":2");
+        assertThat(new EventFormat(false).peers(List.of(p))).endsWith("outbound  refused messages: 2");
+        assertThat(new EventFormat(true).peers(List.of(p))).contains("\"refusedMessages\":2");
     }
 }

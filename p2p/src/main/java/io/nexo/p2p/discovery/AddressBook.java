@@ -235,6 +235,15 @@ public final class AddressBook {
         }
     }
 
+    /** Records a peer with exactly {@code addrs} (from its newest signed record): earlier addresses are dropped. */
+    public Entry replace(PeerId id, String name, List<HostAndPort> addrs) {
+        Entry e = entries.get(id);
+        if (e != null) {
+            e.addrs.clear();
+        }
+        return learn(id, name, addrs, 0);
+    }
+
     /** True for 0.0.0.0 and ::, which are bind addresses, never dialable ones. */
     public static boolean isWildcard(String host) {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");

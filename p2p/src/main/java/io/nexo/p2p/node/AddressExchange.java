@@ -2,12 +2,14 @@ package io.nexo.p2p.node;
 
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.AddressBook;
+import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.PeerAddress;
 import io.nexo.p2p.wire.proto.PeerExchange;
 import io.nexo.p2p.wire.proto.PeerExchangeRequest;
+import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,8 +17,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Peer exchange: asks neighbours for addresses (on connect and now and then), answers their
@@ -28,6 +32,12 @@ import java.util.Set;
  * address of a narrower scope than the one the neighbour was reached on (loopback, LAN) is dropped
  * ({@link AddressScope}); and an entry never changes what the node knows of a peer it has been
  * connected to ({@link AddressBook#learnHearsay}). Control loop only.
+ *
+ * <p>And only what a peer signed about itself counts ({@link PeerRecords}): an answer carries the
+ * answering node's own signed record first, then the records it holds of its other neighbours; an
+ * entry without a valid record of the peer it names is refused and counted as a forgery
+ * ({@link SignatureCheck#refusedRecord}); a record newer than the one held replaces that peer's
+ * addresses (the peer moved: its own word, not hearsay).
  */
 final class AddressExchange {
 
@@ -44,9 +54,16 @@ final class AddressExchange {
     /** Sessions asked for addresses that have not answered yet. */
     private final Set<PeerSession> asked = Collections.newSetFromMap(new IdentityHashMap<>());
     private final LogThrottle refusedLog = LogThrottle.perSecond();
+    private final PeerRecords records;
+    private final SignatureCheck signatures;
+    private final Supplier<SignedPeerRecord> ownRecord;
 
     /** @param learnedNew run when an answer taught the node new peers (to dial toward its degree) */
-    AddressExchange(PeerId self, SessionTable sessions, AddressBook book, Random random, Runnable learnedNew) {
+    AddressExchange(PeerId self, SessionTable sessions, AddressBook book, Random random, Runnable learnedNew,
+                    PeerRecords records, SignatureCheck signatures, Supplier<SignedPeerRecord> ownRecord) {
+        this.records = records;
+        this.signatures = signatures;
+        this.ownRecord = ownRecord;
         this.self = self;
         this.sessions = sessions;
         this.book = book;
@@ -71,17 +88,22 @@ final class AddressExchange {
     /** Answers {@code s}'s request with up to {@code max} other connected peers, in random order. */
     void answer(PeerSession s, PeerExchangeRequest request) {
         PeerExchange.Builder pex = PeerExchange.newBuilder();
-        int max = Math.min(PEX_MAX, Math.max(1, request.getMax()));
+        SignedPeerRecord own = ownRecord.get();
+        if (own != null) {
+            pex.addPeers(PeerAddress.newBuilder().setPeerId(self.value()).setSignedRecord(own));
+        }
+        int max = Math.min(PEX_MAX - 1, Math.max(1, request.getMax()));
         List<PeerSession> others = sessions.snapshot();
         Collections.shuffle(others, random);
         for (PeerSession o : others) {
-            if (pex.getPeersCount() >= max) {
+            if (pex.getPeersCount() > max) {
                 break;
             }
-            List<HostAndPort> addrs = PeerAddresses.dialable(o);
-            if (!o.peerId().equals(s.peerId()) && !addrs.isEmpty()) {
+            // only what a peer signed about itself: this node cannot vouch for anyone else
+            Optional<SignedPeerRecord> record = records.get(o.peerId());
+            if (!o.peerId().equals(s.peerId()) && record.isPresent()) {
                 pex.addPeers(PeerAddress.newBuilder().setPeerId(o.peerId().value()).setName(o.name())
-                        .addAllAddrs(addrs.stream().map(HostAndPort::toString).toList()));
+                        .setSignedRecord(record.get()));
             }
         }
         s.send(Envelope.newBuilder().setPex(pex).build());
@@ -103,31 +125,29 @@ final class AddressExchange {
             if (++seen > PEX_MAX) {
                 break;
             }
-            PeerId id;
-            try {
-                id = PeerId.parse(p.getPeerId());
-            } catch (IllegalArgumentException e) {
-                log.debug("bad peer id in a peer exchange entry from {}: {}", s, e.getMessage());
+            Optional<PeerRecords.Verified> v = p.hasSignedRecord()
+                    ? PeerRecords.verify(p.getSignedRecord()) : Optional.empty();
+            if (v.isEmpty() || !p.getPeerId().isEmpty() && !p.getPeerId().equals(v.get().peer().value())) {
+                signatures.refusedRecord(s.peerId(), p.getPeerId());
                 continue;
             }
-            if (id.equals(self) || !AddressBook.validName(p.getName()) || p.getAddrsCount() > MAX_ADDRS) {
-                continue;
+            PeerId id = v.get().peer();
+            if (id.equals(self) || !AddressBook.validName(v.get().name()) || !records.offer(v.get())) {
+                continue; // ours, a bad name, or not newer than the record held
             }
             List<HostAndPort> addrs = new ArrayList<>();
-            for (String a : p.getAddrsList()) {
-                try {
-                    HostAndPort hp = HostAndPort.parse(a);
-                    if (AddressScope.mayPointAt(s.remote(), hp)) {
-                        addrs.add(hp);
-                    }
-                } catch (IllegalArgumentException e) {
-                    log.debug("bad address in a peer exchange entry from {}: {}", s, e.getMessage());
+            for (HostAndPort hp : v.get().addrs()) {
+                if (AddressScope.mayPointAt(s.remote(), hp)) {
+                    addrs.add(hp);
                 }
             }
             if (addrs.isEmpty()) {
                 continue;
             }
-            learned += book.learnHearsay(id, p.getName(), addrs) ? 1 : 0;
+            boolean known = book.get(id).isPresent();
+            // a newer record replaces the addresses: the peer moved, and nobody else may add any
+            book.replace(id, v.get().name(), addrs);
+            learned += known ? 0 : 1;
         }
         if (learned > 0) {
             log.debug("learned {} new peers from {}", learned, s);

@@ -7,11 +7,11 @@ import io.nexo.p2p.session.PeerSession;
 import java.util.List;
 
 /**
- * A connected peer as the node's users see it; {@code refusedBroadcasts} counts the broadcasts from
- * it that failed the signature checks during this session.
+ * A connected peer as the node's users see it; {@code refusedMessages} counts the broadcasts and
+ * peer-exchange entries from it that failed the signature checks during this session.
  */
 public record PeerInfo(PeerId id, String name, HostAndPort remote, List<HostAndPort> listenAddrs,
-                       boolean outbound, int refusedBroadcasts) {
+                       boolean outbound, int refusedMessages) {
 
     public PeerInfo {
         listenAddrs = List.copyOf(listenAddrs);
@@ -25,7 +25,7 @@ public record PeerInfo(PeerId id, String name, HostAndPort remote, List<HostAndP
         return new PeerInfo(s.peerId(), s.name(), s.remote(), s.listenAddrs(), s.outbound());
     }
 
-    PeerInfo withRefusedBroadcasts(int n) {
+    PeerInfo withRefusedMessages(int n) {
         return new PeerInfo(id, name, remote, listenAddrs, outbound, n);
     }
 

@@ -10,6 +10,7 @@ import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.AddressBook;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.LanDiscovery;
+import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.SignedGossip;
 import io.nexo.p2p.gossip.VerifyParams;
@@ -22,6 +23,7 @@ import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
+import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +78,9 @@ public final class PeerNode implements AutoCloseable {
     private final ResourceManager resources;
     private final GossipRouter router;
     private final SignatureCheck signatures;
+    /** Each peer's newest signed record: the only source of addresses learned by peer exchange. */
+    private final PeerRecords records;
+    private volatile SignedPeerRecord ownRecord;
     /** Sequence number of this node's next broadcast: starts at the clock in microseconds, so it
      *  keeps increasing across restarts (receivers refuse a seqno they already accepted). */
     private long nextSeqno;
@@ -129,6 +134,7 @@ public final class PeerNode implements AutoCloseable {
         this.resources = new ResourceManager(config.limits().resources(), System::nanoTime);
         this.signatures = new SignatureCheck(self, VerifyParams.defaults(), clock::millis, sessions::get, events::emit);
         this.nextSeqno = Math.multiplyExact(clock.millis(), 1000L);
+        this.records = new PeerRecords(config.discovery().addressBookCapacity());
         this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
             @Override
             public boolean send(PeerId to, Envelope envelope) {
@@ -146,7 +152,8 @@ public final class PeerNode implements AutoCloseable {
         this.dialler = new Dialler(control, channels, resolver, sessions, book, bootstrap, config.discovery().backoff(),
                 clock, random, events, () -> closed, self);
         this.degree = new DegreeKeeper(config.discovery(), self, sessions, dialler, bootstrap, book, clock, random);
-        this.exchange = new AddressExchange(self, sessions, book, random, degree::fill);
+        this.exchange = new AddressExchange(self, sessions, book, random, degree::fill, records, signatures,
+                () -> ownRecord);
         this.direct = new DirectMessages(self, config.name(), control, sessions, book, dialler, random, events);
         this.direct.maxFrameBytes(config.limits().maxFrameBytes());
         this.connections = new ConnectionManager(config.connections(), config.discovery().maxPeers(), clock,
@@ -179,6 +186,8 @@ public final class PeerNode implements AutoCloseable {
             throw e;
         }
         HostAndPort listen = listenAddress();
+        ownRecord = PeerRecords.sign(config.identity(), config.name(), advertisedAddresses(),
+                Math.multiplyExact(clock.millis(), 1000L));
         log.info("peer {} ({}) listening on {} (TLS {}, advertising {})", config.name(), self, listen,
                 tls.providerName(), advertisedAddresses());
         if (config.discovery().lan()) {
@@ -274,7 +283,7 @@ public final class PeerNode implements AutoCloseable {
     /** The connected peers, in connection order. */
     public List<PeerInfo> peers() {
         return control.call(() -> sessions.all().stream()
-                .map(s -> PeerInfo.of(s).withRefusedBroadcasts(signatures.refusedFrom(s.peerId()))).toList());
+                .map(s -> PeerInfo.of(s).withRefusedMessages(signatures.refusedFrom(s.peerId()))).toList());
     }
 
     /** Broadcast signatures verified and refused by this node. */

@@ -35,6 +35,7 @@ final class SignatureCheck implements GossipRouter.Validator {
     private final Map<PeerId, Integer> refusedBy = new HashMap<>();
     private final Map<PeerId, Integer> forgeriesBy = new HashMap<>();
     private final EnumMap<GossipVerifier.Reason, Long> refused = new EnumMap<>(GossipVerifier.Reason.class);
+    private long refusedRecords;
 
     SignatureCheck(PeerId self, VerifyParams params, LongSupplier clockMillis, Function<PeerId, PeerSession> sessions,
                    Consumer<PeerEvent> emit) {
@@ -66,11 +67,33 @@ final class SignatureCheck implements GossipRouter.Validator {
                 Printable.escape(g.getOriginId(), 64), via, reason.label(), forgeries);
         emit.accept(new PeerEvent.InvalidMessage(from, s != null ? s.name() : "", g.getOriginId(),
                 reason.label(), forgeries));
-        if (reason.forgery() && forgeries >= params.maxForgeries() && s != null) {
-            log.warn("closing {}: {} forged broadcasts (limit {})", via, forgeries, params.maxForgeries());
-            s.close("sent " + forgeries + " forged broadcasts");
+        if (reason.forgery()) {
+            closeIfOverLimit(s, via, forgeries);
         }
         return false;
+    }
+
+    private void closeIfOverLimit(PeerSession s, String via, int forgeries) {
+        if (forgeries >= params.maxForgeries() && s != null) {
+            log.warn("closing {}: {} forged messages (limit {})", via, forgeries, params.maxForgeries());
+            s.close("sent " + forgeries + " forged messages");
+        }
+    }
+
+    /**
+     * A peer-exchange entry from {@code from} without a valid record signed by the peer it names:
+     * an honest node passes on only records it verified, so it counts as a forgery.
+     */
+    void refusedRecord(PeerId from, String claimedPeer) {
+        refusedRecords++;
+        refusedBy.merge(from, 1, Integer::sum);
+        int forgeries = forgeriesBy.merge(from, 1, Integer::sum);
+        PeerSession s = sessions.apply(from);
+        String via = s != null ? s.toString() : from.shortId();
+        log.warn("refused a peer exchange entry about {} from {}: no valid record signed by that peer ({} forged so far)",
+                Printable.escape(claimedPeer, 64), via, forgeries);
+        emit.accept(new PeerEvent.InvalidMessage(from, s != null ? s.name() : "", claimedPeer, "bad-peer-record", forgeries));
+        closeIfOverLimit(s, via, forgeries);
     }
 
     /** Forgets a neighbour whose session ended. */
@@ -79,12 +102,12 @@ final class SignatureCheck implements GossipRouter.Validator {
         forgeriesBy.remove(peer);
     }
 
-    /** Broadcasts from {@code peer}'s current session that were refused. */
+    /** Broadcasts and peer-exchange entries from {@code peer}'s current session that were refused. */
     int refusedFrom(PeerId peer) {
         return refusedBy.getOrDefault(peer, 0);
     }
 
     SignatureStats stats() {
-        return new SignatureStats(verifier.verifiedCount(), verifier.verifyNanos(), Map.copyOf(refused));
+        return new SignatureStats(verifier.verifiedCount(), verifier.verifyNanos(), Map.copyOf(refused), refusedRecords);
     }
 }

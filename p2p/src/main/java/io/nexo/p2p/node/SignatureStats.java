@@ -5,10 +5,11 @@ import io.nexo.p2p.gossip.GossipVerifier;
 import java.util.Map;
 
 /**
- * What a node's broadcast signature checks did: signatures verified, the time they took, and the
- * broadcasts refused by reason.
+ * What a node's signature checks did: broadcast signatures verified, the time they took, the
+ * broadcasts refused by reason, and peer-exchange entries refused for want of a valid signed record.
  */
-public record SignatureStats(long verified, long verifyNanos, Map<GossipVerifier.Reason, Long> refused) {
+public record SignatureStats(long verified, long verifyNanos, Map<GossipVerifier.Reason, Long> refused,
+                             long refusedRecords) {
 
     public SignatureStats {
         refused = Map.copyOf(refused);

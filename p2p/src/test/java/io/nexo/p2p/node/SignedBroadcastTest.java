@@ -76,9 +76,9 @@ class SignedBroadcastTest {
         assertThat(refusals(bob)).allMatch(r -> r.via().equals(mallory.peerId())
                 && r.claimedOrigin().equals(alice.peerId().value()));
         assertThat(bob.peers()).filteredOn(p -> p.id().equals(mallory.peerId()))
-                .extracting(PeerInfo::refusedBroadcasts).containsExactly(2);
+                .extracting(PeerInfo::refusedMessages).containsExactly(2);
         assertThat(bob.peers()).filteredOn(p -> p.id().equals(alice.peerId()))
-                .extracting(PeerInfo::refusedBroadcasts).containsExactly(0);
+                .extracting(PeerInfo::refusedMessages).containsExactly(0);
 
         // honest traffic around the forgeries: alice's own broadcast reaches bob and mallory
         alice.broadcast("honest line");
@@ -95,7 +95,7 @@ class SignedBroadcastTest {
         await().atMost(WAIT).until(() -> net.events(bob).disconnected().contains(mallory.peerId()));
         assertThat(net.events(bob).events).filteredOn(e -> e instanceof PeerEvent.PeerDisconnected d
                         && d.peer().id().equals(mallory.peerId()))
-                .extracting(e -> ((PeerEvent.PeerDisconnected) e).reason()).containsExactly("sent 3 forged broadcasts");
+                .extracting(e -> ((PeerEvent.PeerDisconnected) e).reason()).containsExactly("sent 3 forged messages");
         SignatureStats stats = bob.signatureStats();
         assertThat(stats.refused(GossipVerifier.Reason.WRONG_KEY)).isEqualTo(1);
         assertThat(stats.refused(GossipVerifier.Reason.BAD_SIGNATURE)).isEqualTo(2);

@@ -1,0 +1,118 @@
+package io.nexo.p2p.discovery;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.wire.proto.PeerRecord;
+import io.nexo.p2p.wire.proto.SignedPeerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Signed peer records (libp2p's, RFC 0003): a node signs its own addresses with its node key, and
+ * peer exchange passes the record on verbatim, so an entry about a peer can only come from that
+ * peer. This class signs and verifies them, and keeps the newest record of each peer (bounded,
+ * least recently updated forgotten first). Not thread-safe (the node's control thread).
+ */
+public final class PeerRecords {
+
+    private static final byte[] PREFIX = "nexo-peer-record-v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final String ALGORITHM = "SHA256withECDSA";
+    /** Addresses a record may list. */
+    public static final int MAX_ADDRS = 8;
+    private static final int MAX_RECORD_BYTES = 2048;
+    private static final int MAX_KEY_BYTES = 128;
+    private static final int MAX_SIGNATURE_BYTES = 80;
+
+    /** A verified record. */
+    public record Verified(PeerId peer, long seqno, String name, List<HostAndPort> addrs, SignedPeerRecord signed) {
+    }
+
+    private final LinkedHashMap<PeerId, Verified> newest;
+
+    public PeerRecords(int capacity) {
+        this.newest = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<PeerId, Verified> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    /** {@code identity}'s record of its addresses. */
+    public static SignedPeerRecord sign(NodeIdentity identity, String name, List<HostAndPort> addrs, long seqno) {
+        PeerRecord r = PeerRecord.newBuilder().setPeerId(identity.peerId().value()).setSeqno(seqno).setName(name)
+                .addAllAddrs(addrs.stream().limit(MAX_ADDRS).map(HostAndPort::toString).toList()).build();
+        ByteString bytes = r.toByteString();
+        try {
+            Signature s = Signature.getInstance(ALGORITHM);
+            s.initSign(identity.privateKey());
+            s.update(PREFIX);
+            s.update(bytes.toByteArray());
+            return SignedPeerRecord.newBuilder().setRecord(bytes)
+                    .setKey(ByteString.copyFrom(identity.publicKey().getEncoded()))
+                    .setSignature(ByteString.copyFrom(s.sign())).build();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign the peer record", e);
+        }
+    }
+
+    /** The record's content when its key hashes to its peer id and the signature verifies; empty otherwise. */
+    public static Optional<Verified> verify(SignedPeerRecord signed) {
+        if (signed.getRecord().size() > MAX_RECORD_BYTES || signed.getKey().size() > MAX_KEY_BYTES
+                || signed.getSignature().isEmpty() || signed.getSignature().size() > MAX_SIGNATURE_BYTES) {
+            return Optional.empty();
+        }
+        try {
+            PeerRecord r = PeerRecord.parseFrom(signed.getRecord());
+            byte[] key = signed.getKey().toByteArray();
+            if (!PeerId.looksLikePeerId(r.getPeerId()) || !PeerId.ofEncodedKey(key).value().equals(r.getPeerId())
+                    || r.getAddrsCount() > MAX_ADDRS) {
+                return Optional.empty();
+            }
+            PublicKey pub = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(key));
+            Signature s = Signature.getInstance(ALGORITHM);
+            s.initVerify(pub);
+            s.update(PREFIX);
+            s.update(signed.getRecord().toByteArray());
+            if (!s.verify(signed.getSignature().toByteArray())) {
+                return Optional.empty();
+            }
+            List<HostAndPort> addrs = new ArrayList<>();
+            for (String a : r.getAddrsList()) {
+                addrs.add(HostAndPort.parse(a));
+            }
+            return Optional.of(new Verified(new PeerId(r.getPeerId()), r.getSeqno(), r.getName(), List.copyOf(addrs), signed));
+        } catch (InvalidProtocolBufferException | GeneralSecurityException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Keeps {@code r} when it is newer than the record held for its peer; true when it was. */
+    public boolean offer(Verified r) {
+        Verified held = newest.get(r.peer());
+        if (held != null && Long.compareUnsigned(r.seqno(), held.seqno()) <= 0) {
+            return false;
+        }
+        newest.put(r.peer(), r);
+        return true;
+    }
+
+    /** The newest record of {@code peer}, as it signed it. */
+    public Optional<SignedPeerRecord> get(PeerId peer) {
+        Verified v = newest.get(peer);
+        return v == null ? Optional.empty() : Optional.of(v.signed());
+    }
+}

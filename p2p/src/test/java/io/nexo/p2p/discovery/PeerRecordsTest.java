@@ -1,0 +1,59 @@
+package io.nexo.p2p.discovery;
+
+import com.google.protobuf.ByteString;
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.wire.proto.PeerRecord;
+import io.nexo.p2p.wire.proto.SignedPeerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PeerRecordsTest {
+
+    private static final NodeIdentity ALICE = NodeIdentity.generate();
+    private static final NodeIdentity MALLORY = NodeIdentity.generate();
+    private static final HostAndPort HOME = new HostAndPort("127.0.0.1", 5000);
+    private static final HostAndPort VICTIM = new HostAndPort("127.0.0.9", 443);
+
+    @Test
+    void aRecordVerifiesAsItsSignerSaidIt() {
+        PeerRecords.Verified v = PeerRecords.verify(PeerRecords.sign(ALICE, "alice", List.of(HOME), 7)).orElseThrow();
+        assertThat(v.peer()).isEqualTo(ALICE.peerId());
+        assertThat(v.seqno()).isEqualTo(7);
+        assertThat(v.name()).isEqualTo("alice");
+        assertThat(v.addrs()).containsExactly(HOME);
+    }
+
+    @Test
+    void changedAddressesOrAnotherSignersKeyAreRefused() throws Exception {
+        SignedPeerRecord genuine = PeerRecords.sign(ALICE, "alice", List.of(HOME), 7);
+        PeerRecord moved = PeerRecord.parseFrom(genuine.getRecord()).toBuilder().clearAddrs().addAddrs(VICTIM.toString()).build();
+        assertThat(PeerRecords.verify(genuine.toBuilder().setRecord(moved.toByteString()).build())).isEmpty();
+        // mallory signs a record naming alice: her key does not hash to alice's id
+        PeerRecord asAlice = PeerRecord.parseFrom(PeerRecords.sign(MALLORY, "alice", List.of(VICTIM), 8).getRecord())
+                .toBuilder().setPeerId(ALICE.peerId().value()).build();
+        SignedPeerRecord forged = PeerRecords.sign(MALLORY, "alice", List.of(VICTIM), 8).toBuilder()
+                .setRecord(asAlice.toByteString()).build();
+        assertThat(PeerRecords.verify(forged)).isEmpty();
+        assertThat(PeerRecords.verify(forged.toBuilder().setKey(genuine.getKey()).build())).isEmpty();
+        assertThat(PeerRecords.verify(genuine.toBuilder().setSignature(ByteString.copyFrom(new byte[81])).build())).isEmpty();
+    }
+
+    @Test
+    void onlyANewerSeqnoReplacesTheRecordHeld() {
+        PeerRecords held = new PeerRecords(16);
+        PeerRecords.Verified v7 = PeerRecords.verify(PeerRecords.sign(ALICE, "alice", List.of(HOME), 7)).orElseThrow();
+        PeerRecords.Verified v6 = PeerRecords.verify(PeerRecords.sign(ALICE, "alice", List.of(VICTIM), 6)).orElseThrow();
+        PeerRecords.Verified v8 = PeerRecords.verify(PeerRecords.sign(ALICE, "alice", List.of(VICTIM), 8)).orElseThrow();
+        assertThat(held.offer(v7)).isTrue();
+        assertThat(held.offer(v6)).isFalse();
+        assertThat(held.offer(v7)).isFalse();
+        assertThat(held.get(ALICE.peerId())).contains(v7.signed());
+        assertThat(held.offer(v8)).isTrue();
+        assertThat(held.get(ALICE.peerId())).contains(v8.signed());
+        assertThat(held.get(MALLORY.peerId())).isEmpty();
+    }
+}
