@@ -80,8 +80,12 @@ public final class PeerCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--network-key", paramLabel = "FILE",
-            description = "Closed network: only nodes with the same key file can connect (e.g. head -c 32 /dev/urandom > FILE).")
+            description = "Closed network: only nodes with the same key file can connect; the file must look like >= 128 random bits (make one with --new-network-key FILE).")
     Path networkKey;
+
+    @Option(names = "--new-network-key", paramLabel = "FILE",
+            description = "Write a new random network key (32 bytes, hex, mode 0600) to FILE, which must not exist, and exit.")
+    Path newNetworkKey;
 
     @Option(names = "--advertise", paramLabel = "HOST:PORT",
             description = "Address(es) other peers should dial (repeatable; default: derived from --listen).")
@@ -208,6 +212,9 @@ public final class PeerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (newNetworkKey != null) {
+            return writeNetworkKey(out);
+        }
         if (!noConsole) {
             // the console prints every event already; per-connection INFO logs on the same screen
             // would only repeat them (NEXO_LOG_LEVEL=INFO brings them back)
@@ -471,6 +478,19 @@ public final class PeerCommand implements Callable<Integer> {
             }
             console.run();
         }
+        return ExitCodes.OK;
+    }
+
+    private int writeNetworkKey(PrintWriter out) {
+        try {
+            NetworkKey.writeNew(newNetworkKey, new java.security.SecureRandom());
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new UsageException("--new-network-key: " + newNetworkKey + " already exists (a key is never overwritten)");
+        } catch (IOException e) {
+            throw new UsageException("--new-network-key: cannot write " + newNetworkKey + ": " + e.getMessage(), e);
+        }
+        out.println("wrote a new network key to " + newNetworkKey + "; copy it to every node of the network and run "
+                + "nexo peer --network-key " + newNetworkKey);
         return ExitCodes.OK;
     }
 

@@ -134,7 +134,22 @@ class PeerCommandTest {
         err.getBuffer().setLength(0);
         assertThat(run("peer", "--network-key", shortKey.toString(), "--data-dir", data.toString())).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("nexo peer: network key " + shortKey
-                + ": 4 bytes (expected: at least 16, e.g. head -c 32 /dev/urandom > " + shortKey + ")");
+                + ": 4 bytes with about 8 bits of randomness (expected: at least 128; nexo peer --new-network-key FILE"
+                + " writes a random one)");
+    }
+
+    @Test
+    void newNetworkKeyWritesAUsableKeyOnceAndThenExits2(@TempDir Path data) throws IOException {
+        Path key = data.resolve("net.key");
+        assertThat(run("peer", "--new-network-key", key.toString())).isZero();
+        assertThat(out.toString().strip()).isEqualTo("wrote a new network key to " + key
+                + "; copy it to every node of the network and run nexo peer --network-key " + key);
+        assertThat(Files.readString(key)).matches("[0-9a-f]{64}\n");
+        String written = Files.readString(key);
+        assertThat(run("peer", "--new-network-key", key.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --new-network-key: " + key
+                + " already exists (a key is never overwritten)");
+        assertThat(Files.readString(key)).isEqualTo(written);
     }
 
     @Test

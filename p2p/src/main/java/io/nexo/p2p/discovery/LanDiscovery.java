@@ -3,6 +3,7 @@ package io.nexo.p2p.discovery;
 import io.netty.channel.EventLoopGroup;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.tls.NetworkKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,16 +14,23 @@ import java.net.InetSocketAddress;
 import java.net.MulticastSocket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
- * LAN discovery ({@code --lan}): every {@code lanInterval} the node sends a UDP multicast datagram
- * {@code nexo1 TAG PEERID PORT NAME} to the group (default 239.255.77.77:5077, an
- * organisation-local scope address that routers do not forward), and reports announcements it hears
- * as {@code SENDER_IP:PORT}. TAG is "open" or a digest of the network key, so nodes of different
- * closed networks ignore each other. The announcement only says where to dial: identity and network
- * membership are still proved by the TLS session and its hello.
+ * LAN discovery ({@code --lan}): every {@code lanInterval} the node sends a UDP multicast datagram to
+ * the group (default 239.255.77.77:5077, an organisation-local scope address that routers do not
+ * forward), and reports announcements it hears as {@code SENDER_IP:PORT}. An open network's node
+ * sends {@code nexo1 open PEERID PORT NAME}. A closed network's node sends no name and nothing
+ * constant: {@code nexo2 NONCE TIME PEERID PORT PROOF}, PROOF = {@link NetworkKey#lanProof} over a
+ * fresh random nonce and the time in seconds; a receiver with the same key checks it and that the
+ * time is within {@link #MAX_AGE_SECONDS}, others ignore it. The announcement only says where to
+ * dial: identity and network membership are still proved by the TLS session and its hello.
  */
 public final class LanDiscovery implements AutoCloseable {
 
@@ -33,12 +41,17 @@ public final class LanDiscovery implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LanDiscovery.class);
     private static final int MAX_DATAGRAM = 512;
+    /** A closed network's announcement older (or newer) than this, by the receiver's clock, is ignored. */
+    static final long MAX_AGE_SECONDS = 60;
 
     private final DiscoveryParams params;
     private final EventLoopGroup scheduler;
-    private final String announcement;
     private final PeerId self;
-    private final String tag;
+    private final String name;
+    private final int port;
+    private final Optional<NetworkKey> key;
+    private final LongSupplier clockMillis;
+    private final Random random;
     private final Sink sink;
     private MulticastSocket socket;
     private Thread receiver;
@@ -46,13 +59,28 @@ public final class LanDiscovery implements AutoCloseable {
     private volatile boolean closed;
 
     public LanDiscovery(DiscoveryParams params, EventLoopGroup scheduler, PeerId self, String name, int port,
-                        String tag, Sink sink) {
+                        Optional<NetworkKey> key, LongSupplier clockMillis, Random random, Sink sink) {
         this.params = params;
         this.scheduler = scheduler;
         this.self = self;
-        this.tag = tag;
+        this.name = name;
+        this.port = port;
+        this.key = key;
+        this.clockMillis = clockMillis;
+        this.random = random;
         this.sink = sink;
-        this.announcement = "nexo1 " + tag + " " + self + " " + port + " " + name;
+    }
+
+    /** The next announcement: a closed network's is new each time. */
+    String announcement() {
+        if (key.isEmpty()) {
+            return "nexo1 open " + self + " " + port + " " + name;
+        }
+        byte[] n = new byte[16];
+        random.nextBytes(n);
+        String nonce = HexFormat.of().formatHex(n);
+        long time = clockMillis.getAsLong() / 1000;
+        return "nexo2 " + nonce + " " + time + " " + self + " " + port + " " + key.get().lanProof(nonce, time, self, port);
     }
 
     /** Joins the group and starts announcing; logs and carries on without LAN discovery on failure. */
@@ -75,7 +103,7 @@ public final class LanDiscovery implements AutoCloseable {
     }
 
     private void announce(InetSocketAddress group) {
-        byte[] data = announcement.getBytes(StandardCharsets.UTF_8);
+        byte[] data = announcement().getBytes(StandardCharsets.UTF_8);
         try {
             socket.send(new DatagramPacket(data, Math.min(data.length, MAX_DATAGRAM), group));
         } catch (IOException e) {
@@ -100,18 +128,28 @@ public final class LanDiscovery implements AutoCloseable {
     }
 
     void parse(String text, InetAddress from) {
-        String[] parts = text.split(" ", 5);
-        if (parts.length < 5 || !parts[0].equals("nexo1") || !parts[1].equals(tag)) {
-            return;
-        }
+        String[] parts = text.split(" ", 6);
         try {
-            PeerId id = PeerId.parse(parts[2]);
-            int port = Integer.parseInt(parts[3]);
-            if (!id.equals(self) && port > 0 && port < 65_536) {
-                sink.found(id, parts[4], HostAndPort.of(new InetSocketAddress(from, port)));
+            if (key.isEmpty() && parts.length == 5 && parts[0].equals("nexo1") && parts[1].equals("open")) {
+                found(PeerId.parse(parts[2]), Integer.parseInt(parts[3]), parts[4], from);
+            } else if (key.isPresent() && parts.length == 6 && parts[0].equals("nexo2")) {
+                long time = Long.parseLong(parts[2]);
+                PeerId id = PeerId.parse(parts[3]);
+                int p = Integer.parseInt(parts[4]);
+                boolean recent = Math.abs(clockMillis.getAsLong() / 1000 - time) <= MAX_AGE_SECONDS;
+                if (recent && MessageDigest.isEqual(parts[5].getBytes(StandardCharsets.US_ASCII),
+                        key.get().lanProof(parts[1], time, id, p).getBytes(StandardCharsets.US_ASCII))) {
+                    found(id, p, "", from);
+                }
             }
         } catch (IllegalArgumentException e) {
             log.debug("bad LAN announcement from {}: {}", from, e.getMessage());
+        }
+    }
+
+    private void found(PeerId id, int p, String peerName, InetAddress from) {
+        if (!id.equals(self) && p > 0 && p < 65_536) {
+            sink.found(id, peerName, HostAndPort.of(new InetSocketAddress(from, p)));
         }
     }
 

@@ -84,6 +84,8 @@ public final class PeerNode implements AutoCloseable {
     /** Sequence number of this node's next broadcast: starts at the clock in microseconds, so it
      *  keeps increasing across restarts (receivers refuse a seqno they already accepted). */
     private long nextSeqno;
+    /** For the nonces of closed-network LAN announcements. */
+    private final Random random;
     private final PeerChannels channels;
     private final NameResolver resolver;
     private final Dialler dialler;
@@ -119,6 +121,7 @@ public final class PeerNode implements AutoCloseable {
              NameResolver resolver) {
         this.config = config;
         this.clock = clock;
+        this.random = random;
         this.ownsGroup = group == null;
         this.group = group != null ? group : Transport.best().newEventLoopGroup(2, "nexo-peer");
         this.control = new ControlLoop(this.group.next());
@@ -192,7 +195,7 @@ public final class PeerNode implements AutoCloseable {
                 tls.providerName(), advertisedAddresses());
         if (config.discovery().lan()) {
             lan = new LanDiscovery(config.discovery(), group, self, config.name(), listen.port(),
-                    config.networkKey().map(k -> k.tag()).orElse("open"), this::onLanAnnouncement);
+                    config.networkKey(), clock::millis, random, this::onLanAnnouncement);
             lan.start();
         }
         control.call(() -> {
