@@ -90,7 +90,7 @@ public final class FileExchange implements AppProtocol, AutoCloseable {
         this.catalog = new FileCatalog<>(nanoTime, config.announceInterval().multipliedBy(3).toNanos(),
                 limits.maxOffers(), limits.maxOffersPerPeer());
         this.assembler = new BlockAssembler<>(alloc);
-        this.sessions = new FileSessions(node, alloc, allowance, counters);
+        this.sessions = new FileSessions(node, alloc, allowance, counters, new HolderDials(nanoTime, random));
         this.announcer = new Announcer(node, registry, catalog, sessions, counters,
                 config.announceInterval().multipliedBy(3));
         this.chunks = new ChunkServer(config, registry, sessions, threads, alloc, nanoTime, counters);

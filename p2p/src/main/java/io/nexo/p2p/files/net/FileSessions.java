@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sessions file exchange talks on: the open session with each peer (dialling it when a holder
- * is not connected, one dial per peer at a time), a callback when one closes, and sending on them.
+ * is not connected, one dial per peer at a time, holder addresses within {@link HolderDials}), a callback when one closes, and sending on them.
  * Every message goes through the session's outbound-queue bound; answers to a peer's requests also
  * through its reply budget ({@link PeerAllowance}). Thread-safe.
  */
@@ -43,9 +43,12 @@ final class FileSessions {
     private final Set<Channel> watched = ConcurrentHashMap.newKeySet();
     private final Map<PeerId, CompletableFuture<PeerSession>> dialling = new ConcurrentHashMap<>();
     private volatile Consumer<PeerId> onClosed = peer -> { };
+    private final HolderDials holderDials;
 
-    FileSessions(PeerNode node, ByteBufAllocator alloc, PeerAllowance allowance, FileLimitCounters counters) {
+    FileSessions(PeerNode node, ByteBufAllocator alloc, PeerAllowance allowance, FileLimitCounters counters,
+                 HolderDials holderDials) {
         this.node = node;
+        this.holderDials = holderDials;
         this.alloc = alloc;
         this.allowance = allowance;
         this.counters = counters;
@@ -73,7 +76,11 @@ final class FileSessions {
             return CompletableFuture.failedFuture(e);
         }
         // one dial per peer at a time: concurrent dials would end as duplicate connections
-        return dialling.computeIfAbsent(peer, p -> {
+        CompletableFuture<PeerSession> dial = dialling.computeIfAbsent(peer, p -> {
+            String refused = holderDials.tryStart(addr);
+            if (refused != null) {
+                return CompletableFuture.failedFuture(new IOException(refused));
+            }
             CompletableFuture<PeerSession> f = node.connect(DialTarget.of(p, addr)).thenApply(info -> {
                 PeerSession now = live(p);
                 if (now == null) {
@@ -81,9 +88,16 @@ final class FileSessions {
                 }
                 return now;
             });
-            f.whenComplete((ok, err) -> dialling.remove(p));
+            f.whenComplete((ok, err) -> {
+                holderDials.finished(addr, err == null);
+                dialling.remove(p);
+            });
             return f;
         });
+        if (dial.isCompletedExceptionally()) {
+            dialling.remove(peer, dial); // refused before it started: nothing will remove it
+        }
+        return dial;
     }
 
     /**

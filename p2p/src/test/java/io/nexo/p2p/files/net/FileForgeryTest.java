@@ -182,4 +182,49 @@ class FileForgeryTest {
         // mallory's refusal did not withdraw the holder's offer either
         assertThat(listed(c, "report.pdf")).map(FileExchange.Offer::peers).contains(1);
     }
+    @Test
+    void manyHoldersNamingOneVictimAddressCostItOneDialPerBackoff() throws Exception {
+        try (java.net.ServerSocket victim = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                while (true) {
+                    try (java.net.Socket s = victim.accept()) {
+                        accepted.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        return; // closed
+                    }
+                }
+            }, "victim");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            FileNodes.FileNode a = nodes.start("A", 0);
+            FileNodes.FileNode c = nodes.start("C", 0, a);
+            PeerNode mallory = plain.start(TestNodes.config("mallory").withBootstrap(
+                    java.util.List.of(io.nexo.p2p.discovery.DialTarget.of(c.node().listenAddress()))));
+            await().atMost(TIMEOUT).until(() -> c.node().peers().size() == 2);
+            Path source = file("report.pdf", 2 * CHUNK);
+            FileId id = a.files().share(source).get(0).manifest().id();
+            await().atMost(TIMEOUT).until(() -> listed(c, "report.pdf").isPresent());
+
+            // 40 identities, each signing (validly) an offer of the file at the victim's address
+            Catalog.Builder sybils = Catalog.newBuilder();
+            for (int i = 0; i < 40; i++) {
+                NodeIdentity sybil = NodeIdentity.generate();
+                FileAnnounce ann = FileAnnounce.newBuilder().setHolderId(sybil.peerId().value())
+                        .addHolderAddrs("127.0.0.1:" + victim.getLocalPort())
+                        .addOffers(offer(id, "report.pdf", Files.size(source))).build();
+                sybils.addSignedAnnounces(SignedGossip.sign(sybil, "s" + i, 1, System.currentTimeMillis(),
+                        FileFrames.PROTOCOL, ann.toByteString()).toByteString());
+            }
+            sendFiles(mallory, c.node(), FileMessage.newBuilder().setCatalog(sybils).build());
+            await().atMost(TIMEOUT).until(() -> listed(c, "report.pdf").map(o -> o.peers() == 41).orElse(false));
+
+            c.files().get(id, Optional.empty()).get();
+            await().atMost(TIMEOUT).until(() -> c.events().completed.containsKey(id));
+            assertThat(Files.readAllBytes(c.events().completed.get(id))).isEqualTo(Files.readAllBytes(source));
+            // 40 holders were tried for the manifest and added to the download: the victim saw one
+            // dial, the rest waited for the backoff (without it: one per holder, and again every 3 s)
+            assertThat(accepted.get()).isEqualTo(1);
+        }
+    }
 }
