@@ -5,15 +5,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.wire.proto.PeerRecord;
 import io.nexo.p2p.wire.proto.SignedPeerRecord;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +26,6 @@ import java.util.Optional;
 public final class PeerRecords {
 
     private static final byte[] PREFIX = "nexo-peer-record-v1\0".getBytes(StandardCharsets.US_ASCII);
-    private static final String ALGORITHM = "SHA256withECDSA";
     /** Addresses a record may list. */
     public static final int MAX_ADDRS = 8;
     private static final int MAX_RECORD_BYTES = 2048;
@@ -56,17 +52,10 @@ public final class PeerRecords {
         PeerRecord r = PeerRecord.newBuilder().setPeerId(identity.peerId().value()).setSeqno(seqno).setName(name)
                 .addAllAddrs(addrs.stream().limit(MAX_ADDRS).map(HostAndPort::toString).toList()).build();
         ByteString bytes = r.toByteString();
-        try {
-            Signature s = Signature.getInstance(ALGORITHM);
-            s.initSign(identity.privateKey());
-            s.update(PREFIX);
-            s.update(bytes.toByteArray());
-            return SignedPeerRecord.newBuilder().setRecord(bytes)
-                    .setKey(ByteString.copyFrom(identity.publicKey().getEncoded()))
-                    .setSignature(ByteString.copyFrom(s.sign())).build();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot sign the peer record", e);
-        }
+        return SignedPeerRecord.newBuilder().setRecord(bytes)
+                .setKey(ByteString.copyFrom(identity.publicKey().getEncoded()))
+                .setSignature(ByteString.copyFrom(Signatures.sign(identity.privateKey(), PREFIX, bytes.toByteArray())))
+                .build();
     }
 
     /** The record's content when its key hashes to its peer id and the signature verifies; empty otherwise. */
@@ -77,17 +66,12 @@ public final class PeerRecords {
         }
         try {
             PeerRecord r = PeerRecord.parseFrom(signed.getRecord());
-            byte[] key = signed.getKey().toByteArray();
-            if (!PeerId.looksLikePeerId(r.getPeerId()) || !PeerId.ofEncodedKey(key).value().equals(r.getPeerId())
-                    || r.getAddrsCount() > MAX_ADDRS) {
+            if (!PeerId.looksLikePeerId(r.getPeerId()) || r.getAddrsCount() > MAX_ADDRS) {
                 return Optional.empty();
             }
-            PublicKey pub = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(key));
-            Signature s = Signature.getInstance(ALGORITHM);
-            s.initVerify(pub);
-            s.update(PREFIX);
-            s.update(signed.getRecord().toByteArray());
-            if (!s.verify(signed.getSignature().toByteArray())) {
+            Optional<PublicKey> key = Signatures.keyOf(new PeerId(r.getPeerId()), signed.getKey().toByteArray());
+            if (key.isEmpty() || !Signatures.verify(key.get(), signed.getSignature().toByteArray(), PREFIX,
+                    signed.getRecord().toByteArray())) {
                 return Optional.empty();
             }
             List<HostAndPort> addrs = new ArrayList<>();
@@ -95,7 +79,7 @@ public final class PeerRecords {
                 addrs.add(HostAndPort.parse(a));
             }
             return Optional.of(new Verified(new PeerId(r.getPeerId()), r.getSeqno(), r.getName(), List.copyOf(addrs), signed));
-        } catch (InvalidProtocolBufferException | GeneralSecurityException | IllegalArgumentException e) {
+        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             return Optional.empty();
         }
     }

@@ -2,12 +2,10 @@ package io.nexo.p2p.gossip;
 
 import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.wire.proto.Gossip;
 
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -129,16 +127,16 @@ public final class GossipVerifier {
         if (k != null && k.encoded.equals(encoded)) {
             return k.key;
         }
-        byte[] bytes = encoded.toByteArray();
-        if (!PeerId.ofEncodedKey(bytes).value().equals(origin)) {
-            return null;
-        }
+        PeerId id;
         try {
-            PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(bytes));
-            keys.put(origin, new Known(encoded, key));
-            return key;
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            return null;
+            id = new PeerId(origin);
+        } catch (IllegalArgumentException e) {
+            return null; // not a peer id (wrong characters): no key can be its key
         }
+        PublicKey key = Signatures.keyOf(id, encoded.toByteArray()).orElse(null);
+        if (key != null) {
+            keys.put(origin, new Known(encoded, key));
+        }
+        return key;
     }
 }

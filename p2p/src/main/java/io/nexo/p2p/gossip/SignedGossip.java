@@ -3,15 +3,15 @@ package io.nexo.p2p.gossip;
 import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.wire.proto.Gossip;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
+import java.util.Optional;
 
 /**
  * What the origin of a broadcast signs, and how its message id is derived (the model is
@@ -26,7 +26,6 @@ public final class SignedGossip {
     /** Domain separation: these signatures can never be mistaken for another nexo signature. */
     static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID_PREFIX = "nexo-gossip-id-v1\0".getBytes(StandardCharsets.US_ASCII);
-    static final String ALGORITHM = "SHA256withECDSA";
     /** Length of a message id. */
     public static final int ID_LENGTH = 16;
 
@@ -47,8 +46,8 @@ public final class SignedGossip {
                 .setHops(0)
                 .setOriginKey(ByteString.copyFrom(origin.publicKey().getEncoded()))
                 .build();
-        return unsigned.toBuilder().setSignature(ByteString.copyFrom(sign(origin.privateKey(), signedBytes(unsigned))))
-                .build();
+        return unsigned.toBuilder().setSignature(ByteString.copyFrom(
+                Signatures.sign(origin.privateKey(), SIGN_PREFIX, signedBytes(unsigned)))).build();
     }
 
     /** The id a message of {@code originId} with {@code seqno} must carry. */
@@ -64,14 +63,13 @@ public final class SignedGossip {
         }
     }
 
-    /** The bytes the origin signs (everything but hops, id, key and the signature itself). */
+    /** The bytes the origin signs after the prefix (everything but hops, id, key and the signature itself). */
     static byte[] signedBytes(Gossip g) {
         byte[] origin = g.getOriginIdBytes().toByteArray();
         byte[] name = g.getOriginNameBytes().toByteArray();
         byte[] topic = g.getTopicBytes().toByteArray();
-        ByteBuffer b = ByteBuffer.allocate(SIGN_PREFIX.length + 4 * 4 + 2 * Long.BYTES + origin.length
+        ByteBuffer b = ByteBuffer.allocate(4 * 4 + 2 * Long.BYTES + origin.length
                 + name.length + topic.length + g.getPayload().size());
-        b.put(SIGN_PREFIX);
         b.putInt(origin.length).put(origin);
         b.putLong(g.getSeqno());
         b.putLong(g.getOriginTimeMillis());
@@ -88,51 +86,25 @@ public final class SignedGossip {
      * signed record passed on outside the broadcast (a file announcement in a catalog), whose
      * receiver checks its age itself.
      */
-    public static java.util.Optional<PeerId> verify(Gossip g) {
+    public static Optional<PeerId> verify(Gossip g) {
         if (g.getSignature().isEmpty() || g.getSignature().size() > GossipVerifier.MAX_SIGNATURE_BYTES
                 || g.getOriginKey().size() > GossipVerifier.MAX_KEY_BYTES
                 || !PeerId.looksLikePeerId(g.getOriginId())
                 || !g.getId().equals(messageId(g.getOriginId(), g.getSeqno()))) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        byte[] encoded = g.getOriginKey().toByteArray();
-        if (!PeerId.ofEncodedKey(encoded).value().equals(g.getOriginId())) {
-            return java.util.Optional.empty();
-        }
+        PeerId origin;
         try {
-            PublicKey key = java.security.KeyFactory.getInstance("EC")
-                    .generatePublic(new java.security.spec.X509EncodedKeySpec(encoded));
-            return signatureValid(g, key) ? java.util.Optional.of(new PeerId(g.getOriginId())) : java.util.Optional.empty();
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            return java.util.Optional.empty();
+            origin = new PeerId(g.getOriginId());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
+        return Signatures.keyOf(origin, g.getOriginKey().toByteArray())
+                .filter(key -> signatureValid(g, key)).map(key -> origin);
     }
 
     /** True when {@code g}'s signature is {@code key}'s over {@link #signedBytes}. */
     static boolean signatureValid(Gossip g, PublicKey key) {
-        try {
-            Signature s = Signature.getInstance(ALGORITHM);
-            s.initVerify(key);
-            s.update(signedBytes(g));
-            return s.verify(g.getSignature().toByteArray());
-        } catch (GeneralSecurityException e) {
-            return false; // a malformed DER signature is a bad signature, not an error of ours
-        }
-    }
-
-    /** True when {@code key} is the key whose hash is {@code originId}. */
-    static boolean keyMatches(PublicKey key, String originId) {
-        return PeerId.of(key).value().equals(originId);
-    }
-
-    private static byte[] sign(PrivateKey key, byte[] data) {
-        try {
-            Signature s = Signature.getInstance(ALGORITHM);
-            s.initSign(key);
-            s.update(data);
-            return s.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot sign with the node key", e);
-        }
+        return Signatures.verify(key, g.getSignature().toByteArray(), SIGN_PREFIX, signedBytes(g));
     }
 }

@@ -59,6 +59,11 @@ class GossipVerifierTest {
         // and a key that is not a key at all
         Gossip junkKey = fromAlice(1, "x").toBuilder().setOriginKey(ByteString.copyFromUtf8("junk")).build();
         assertThat(verifier.check(junkKey)).isEqualTo(GossipVerifier.Reason.WRONG_KEY);
+        // an origin id of the right length but not a peer id (upper case): refused, not thrown
+        String shouting = ALICE.peerId().value().toUpperCase(java.util.Locale.ROOT);
+        Gossip upper = fromAlice(2, "x").toBuilder().setOriginId(shouting).setId(SignedGossip.messageId(shouting, 2)).build();
+        assertThat(verifier.check(upper)).isEqualTo(GossipVerifier.Reason.WRONG_KEY);
+        assertThat(SignedGossip.verify(upper)).isEmpty();
     }
 
     @Test
