@@ -225,8 +225,10 @@ class FileExchangeAttackTest {
     }
 
     /**
-     * A peer sends catalogs naming 10 000 offers by 1 000 made-up holders: the victim keeps only its
-     * per-peer share of them, counts the rest, and still learns (and downloads) the honest offer.
+     * A peer sends catalogs naming 10 000 offers of its own (a peer may speak for itself only:
+     * entries about other holders must carry their signatures, see {@link FileForgeryTest}), plus
+     * 1 000 unsigned ones by made-up holders: the victim ignores the latter, keeps only its per-peer
+     * share of the former, counts the rest, and still learns (and downloads) the honest offer.
      */
     @Test
     void aCatalogFloodGrowsTheCatalogOnlyByThePeersShare() throws Exception {
@@ -244,7 +246,10 @@ class FileExchangeAttackTest {
         for (int frame = 0; frame < 10; frame++) {
             Catalog.Builder catalog = Catalog.newBuilder();
             for (int h = 0; h < 100; h++) {
-                FileAnnounce.Builder a1 = FileAnnounce.newBuilder().setHolderId(fakePeerId(r))
+                catalog.addAnnounces(FileAnnounce.newBuilder().setHolderId(fakePeerId(r)).addHolderAddrs("127.0.0.1:9")
+                        .addOffers(FileOffer.newBuilder().setId(ByteString.copyFrom(new byte[FileId.BYTES]))
+                                .setName("made-up-holder").setSize(1).setComplete(true)));
+                FileAnnounce.Builder a1 = FileAnnounce.newBuilder().setHolderId(x.peerId().value())
                         .addHolderAddrs("127.0.0.1:9");
                 for (int o = 0; o < 10; o++) {
                     byte[] fid = new byte[FileId.BYTES];
@@ -259,6 +264,7 @@ class FileExchangeAttackTest {
 
         await().atMost(TIMEOUT).until(() -> count(c, FileLimitCounters.Limit.OFFERS_PER_PEER) == 10_000 - perPeer);
         assertThat(c.files().catalogSize()).isEqualTo(honest + perPeer);
+        assertThat(c.files().files()).extracting(FileExchange.Offer::name).doesNotContain("made-up-holder");
         assertThat(count(c, FileLimitCounters.Limit.OFFERS)).isZero();
         assertThat(x.connected()).isTrue();
         c.files().get(id, Optional.empty()).get();
