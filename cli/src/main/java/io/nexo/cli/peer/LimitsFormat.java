@@ -38,7 +38,8 @@ final class LimitsFormat {
                     "floodDisconnects", s.floodDisconnects(), "queueOverflows", s.queueOverflows(),
                     "pendingBytes", r.pendingBytes(), "outboundBytes", r.outboundBytes(),
                     "resourceRefusals", refusals, "ihaveIgnored", g.ihaveIgnored(), "ihaveDropped", g.ihaveDropped(),
-                    "cachedBytes", g.cachedBytes(), "oversizedNotRelayed", g.oversizedNotRelayed()));
+                    "cachedBytes", g.cachedBytes(), "oversizedNotRelayed", g.oversizedNotRelayed(),
+                    "signatureRefused", g.rejected()));
         }
         return String.join("\n",
                 "refused at decode: " + list(violations),
@@ -49,7 +50,8 @@ final class LimitsFormat {
                 "resources: " + r.pendingBytes() + " bytes pending, " + r.outboundBytes() + " bytes queued out; refused: "
                         + list(refusals),
                 "gossip: " + g.ihaveIgnored() + " announced ids ignored, " + g.ihaveDropped() + " not announced, "
-                        + g.cachedBytes() + " bytes cached, " + g.oversizedNotRelayed() + " too large to relay");
+                        + g.cachedBytes() + " bytes cached, " + g.oversizedNotRelayed() + " too large to relay, "
+                        + g.rejected() + " refused by the signature checks");
     }
 
     private static String list(Map<String, Long> counts) {

@@ -8,6 +8,7 @@ import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.wire.proto.PeerRecord;
 import io.nexo.p2p.wire.proto.SignedPeerRecord;
+import io.nexo.p2p.wire.WireLimits;
 
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
@@ -28,9 +29,9 @@ public final class PeerRecords {
     private static final byte[] PREFIX = "nexo-peer-record-v1\0".getBytes(StandardCharsets.US_ASCII);
     /** Addresses a record may list. */
     public static final int MAX_ADDRS = 8;
-    private static final int MAX_RECORD_BYTES = 2048;
-    private static final int MAX_KEY_BYTES = 128;
-    private static final int MAX_SIGNATURE_BYTES = 80;
+    private static final int MAX_RECORD_BYTES = WireLimits.MAX_PEER_RECORD_BYTES;
+    private static final int MAX_KEY_BYTES = WireLimits.MAX_KEY_BYTES;
+    private static final int MAX_SIGNATURE_BYTES = WireLimits.MAX_SIGNATURE_BYTES;
 
     /** A verified record. */
     public record Verified(PeerId peer, long seqno, String name, List<HostAndPort> addrs, SignedPeerRecord signed) {

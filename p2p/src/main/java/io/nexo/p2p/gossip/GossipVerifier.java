@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.wire.proto.Gossip;
+import io.nexo.p2p.wire.WireLimits;
 
 import java.security.PublicKey;
 import java.util.LinkedHashMap;
@@ -51,10 +52,10 @@ public final class GossipVerifier {
         }
     }
 
-    /** Longest encoded public key accepted (a P-256 key is 91 bytes). */
-    static final int MAX_KEY_BYTES = 128;
-    /** Longest DER signature accepted (P-256: at most 72 bytes). */
-    static final int MAX_SIGNATURE_BYTES = 80;
+    /** Longest encoded public key accepted (a P-256 key is 91 bytes); also bounded at decode. */
+    static final int MAX_KEY_BYTES = WireLimits.MAX_KEY_BYTES;
+    /** Longest DER signature accepted (P-256: at most 72 bytes); also bounded at decode. */
+    static final int MAX_SIGNATURE_BYTES = WireLimits.MAX_SIGNATURE_BYTES;
 
     private record Known(ByteString encoded, PublicKey key) {
     }

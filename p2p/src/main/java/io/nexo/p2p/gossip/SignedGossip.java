@@ -5,6 +5,7 @@ import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.wire.proto.Gossip;
+import io.nexo.p2p.wire.WireLimits;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ public final class SignedGossip {
     static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID_PREFIX = "nexo-gossip-id-v1\0".getBytes(StandardCharsets.US_ASCII);
     /** Length of a message id. */
-    public static final int ID_LENGTH = 16;
+    public static final int ID_LENGTH = WireLimits.MESSAGE_ID_BYTES;
 
     private SignedGossip() {
     }

@@ -30,14 +30,15 @@ import java.util.function.Supplier;
  * answer to a request this node made is read (one per request), at most {@link #PEX_MAX} entries
  * of it; an entry with a bad id or a name over 64 bytes or with control characters is dropped; an
  * address of a narrower scope than the one the neighbour was reached on (loopback, LAN) is dropped
- * ({@link AddressScope}); and an entry never changes what the node knows of a peer it has been
- * connected to ({@link AddressBook#learnHearsay}). Control loop only.
+ * ({@link AddressScope}); at most {@link AddressBook#MAX_HEARSAY_ADDRS} addresses are kept per
+ * entry. Control loop only.
  *
  * <p>And only what a peer signed about itself counts ({@link PeerRecords}): an answer carries the
  * answering node's own signed record first, then the records it holds of its other neighbours; an
  * entry without a valid record of the peer it names is refused and counted as a forgery
- * ({@link SignatureCheck#refusedRecord}); a record newer than the one held replaces that peer's
- * addresses (the peer moved: its own word, not hearsay).
+ * ({@link SignatureCheck#refusedRecord}); only a record newer than the one held changes what the
+ * node knows of a peer, connected before or not (the peer moved: its own word, not hearsay), so a
+ * neighbour can at most replay a peer's current record.
  */
 final class AddressExchange {
 
@@ -137,7 +138,10 @@ final class AddressExchange {
             }
             List<HostAndPort> addrs = new ArrayList<>();
             for (HostAndPort hp : v.get().addrs()) {
-                if (AddressScope.mayPointAt(s.remote(), hp)) {
+                // a record signed by its peer still reaches this node through a third party: at most
+                // MAX_HEARSAY_ADDRS dialable addresses of the neighbour's scope, as for any hearsay
+                if (addrs.size() < AddressBook.MAX_HEARSAY_ADDRS && AddressScope.mayPointAt(s.remote(), hp)
+                        && hp.port() != 0 && !AddressBook.isWildcard(hp.host())) {
                     addrs.add(hp);
                 }
             }

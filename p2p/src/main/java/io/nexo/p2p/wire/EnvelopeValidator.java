@@ -41,8 +41,17 @@ public final class EnvelopeValidator {
                 }
                 for (PeerAddress p : peers) {
                     // names are checked per entry by the address exchange, which skips a bad entry alone
-                    peerId(p.getPeerIdBytes(), "PeerAddress.peer_id");
+                    // an entry may leave peer_id out when it carries a signed record (the record names its peer)
+                    if (!p.getPeerIdBytes().isEmpty() || !p.hasSignedRecord()) {
+                        peerId(p.getPeerIdBytes(), "PeerAddress.peer_id");
+                    }
                     addrs(p.getAddrsList(), "PeerAddress.addrs");
+                    // the record's content and signature are checked by the address exchange (a forgery is counted)
+                    signatureFields(p.getSignedRecord().getRecord(), WireLimits.MAX_PEER_RECORD_BYTES,
+                            "PeerAddress.signed_record.record");
+                    signatureFields(p.getSignedRecord().getKey(), WireLimits.MAX_KEY_BYTES, "PeerAddress.signed_record.key");
+                    signatureFields(p.getSignedRecord().getSignature(), WireLimits.MAX_SIGNATURE_BYTES,
+                            "PeerAddress.signed_record.signature");
                 }
             }
             default -> {
@@ -71,6 +80,13 @@ public final class EnvelopeValidator {
         peerId(g.getOriginIdBytes(), "Gossip.origin_id");
         name(g.getOriginNameBytes(), "Gossip.origin_name");
         topic(g.getTopicBytes(), "Gossip.topic");
+        // the signature itself is checked before delivery (a forgery is counted, three close the session)
+        signatureFields(g.getOriginKey(), WireLimits.MAX_KEY_BYTES, "Gossip.origin_key");
+        signatureFields(g.getSignature(), WireLimits.MAX_SIGNATURE_BYTES, "Gossip.signature");
+    }
+
+    private static void signatureFields(ByteString b, int max, String field) throws WireLimitException {
+        maxBytes(b, max, WireViolation.SIGNATURE_FIELD, field);
     }
 
     private static void direct(Direct d) throws WireLimitException {

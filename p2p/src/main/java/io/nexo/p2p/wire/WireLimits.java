@@ -8,7 +8,7 @@ package io.nexo.p2p.wire;
  */
 public final class WireLimits {
 
-    /** Gossip and direct message ids: exactly this many bytes (random, chosen by the origin). */
+    /** Gossip and direct message ids: exactly this many bytes (a gossip id is derived from origin and seqno). */
     public static final int MESSAGE_ID_BYTES = 16;
     /** Hello nonce: exactly 32 random bytes. */
     public static final int NONCE_BYTES = 32;
@@ -30,6 +30,12 @@ public final class WireLimits {
     public static final int MAX_PEX_ENTRIES = 32;
     /** Goodbye reason: informative text, UTF-8 bytes. */
     public static final int MAX_REASON_BYTES = 512;
+    /** An encoded public key (Gossip.origin_key, SignedPeerRecord.key): a P-256 key is 91 bytes. */
+    public static final int MAX_KEY_BYTES = 128;
+    /** A DER ECDSA signature (Gossip.signature, SignedPeerRecord.signature): P-256 makes at most 72 bytes. */
+    public static final int MAX_SIGNATURE_BYTES = 80;
+    /** An encoded PeerRecord (SignedPeerRecord.record): at most 8 addresses, a name and an id fit. */
+    public static final int MAX_PEER_RECORD_BYTES = 2048;
 
     private WireLimits() {
     }

@@ -17,5 +17,7 @@ public enum WireViolation {
     /** More peer exchange entries than {@link WireLimits#MAX_PEX_ENTRIES}. */
     PEX_ENTRIES,
     /** A Goodbye reason over {@link WireLimits#MAX_REASON_BYTES}. */
-    REASON
+    REASON,
+    /** A key, signature or signed peer record longer than its bound. */
+    SIGNATURE_FIELD
 }

@@ -14,6 +14,7 @@ import io.nexo.p2p.wire.proto.Hello;
 import io.nexo.p2p.wire.proto.IHave;
 import io.nexo.p2p.wire.proto.PeerAddress;
 import io.nexo.p2p.wire.proto.PeerExchange;
+import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import io.nexo.p2p.wire.proto.Welcome;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +124,36 @@ class EnvelopeValidatorTest {
                 .addAllAddrs(Collections.nCopies(16, "127.0.0.1:1")))).build(), WireViolation.ADDRESSES);
         refused(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(entry.toBuilder()
                 .setPeerId("not-an-id"))).build(), WireViolation.PEER_ID);
+    }
+
+    private static ByteString bytes(int n) {
+        return ByteString.copyFrom(new byte[n]);
+    }
+
+    @Test
+    void gossipKeysAndSignaturesAreBounded() {
+        passes(g(b -> b.setOriginKey(bytes(WireLimits.MAX_KEY_BYTES)).setSignature(bytes(WireLimits.MAX_SIGNATURE_BYTES))));
+        refused(g(b -> b.setOriginKey(bytes(WireLimits.MAX_KEY_BYTES + 1))), WireViolation.SIGNATURE_FIELD);
+        refused(g(b -> b.setSignature(bytes(WireLimits.MAX_SIGNATURE_BYTES + 1))), WireViolation.SIGNATURE_FIELD);
+    }
+
+    @Test
+    void signedPeerRecordsAreBounded() {
+        SignedPeerRecord max = SignedPeerRecord.newBuilder().setRecord(bytes(WireLimits.MAX_PEER_RECORD_BYTES))
+                .setKey(bytes(WireLimits.MAX_KEY_BYTES)).setSignature(bytes(WireLimits.MAX_SIGNATURE_BYTES)).build();
+        PeerAddress entry = PeerAddress.newBuilder().setPeerId(ID).setSignedRecord(max).build();
+        passes(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(entry)).build());
+        // the record names its peer: peer_id may be left out, but not without a record
+        passes(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(entry.toBuilder().clearPeerId())).build());
+        refused(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(entry.toBuilder().clearPeerId()
+                .clearSignedRecord())).build(), WireViolation.PEER_ID);
+        for (SignedPeerRecord over : new SignedPeerRecord[] {
+                max.toBuilder().setRecord(bytes(WireLimits.MAX_PEER_RECORD_BYTES + 1)).build(),
+                max.toBuilder().setKey(bytes(WireLimits.MAX_KEY_BYTES + 1)).build(),
+                max.toBuilder().setSignature(bytes(WireLimits.MAX_SIGNATURE_BYTES + 1)).build()}) {
+            refused(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(entry.toBuilder().setSignedRecord(over)))
+                    .build(), WireViolation.SIGNATURE_FIELD);
+        }
     }
 
     @Test

@@ -53,7 +53,14 @@ class FileMessageLimitsTest {
         Catalog.Builder c = Catalog.newBuilder().addAllAnnounces(Collections.nCopies(256, ANNOUNCE));
         FileMessageLimits.check(FileMessage.newBuilder().setCatalog(c).build());
         assertThatThrownBy(() -> FileMessageLimits.check(FileMessage.newBuilder().setCatalog(c.clone().addAnnounces(ANNOUNCE)).build()))
-                .hasMessage("Catalog.announces: 257 (expected: at most 256)");
+                .hasMessage("Catalog.announces + signed_announces: 257 (expected: at most 256)");
+        // other holders' signed announcements count toward the same bound
+        Catalog.Builder mixed = Catalog.newBuilder().addAllAnnounces(Collections.nCopies(128, ANNOUNCE))
+                .addAllSignedAnnounces(Collections.nCopies(128, ByteString.copyFromUtf8("signed")));
+        FileMessageLimits.check(FileMessage.newBuilder().setCatalog(mixed).build());
+        assertThatThrownBy(() -> FileMessageLimits.check(FileMessage.newBuilder()
+                .setCatalog(mixed.clone().addSignedAnnounces(ByteString.copyFromUtf8("signed"))).build()))
+                .hasMessage("Catalog.announces + signed_announces: 257 (expected: at most 256)");
         assertThatThrownBy(() -> FileMessageLimits.check(FileMessage.newBuilder().setCatalog(Catalog.newBuilder()
                 .addAnnounces(ANNOUNCE.toBuilder().addAllOffers(Collections.nCopies(64, OFFER)))).build()))
                 .hasMessage("FileAnnounce.offers: 65 (expected: at most 64)");
