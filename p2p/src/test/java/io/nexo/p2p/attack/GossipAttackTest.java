@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.gossip.GossipRouter;
+import io.nexo.p2p.gossip.SignedGossip;
+import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerNode;
@@ -50,17 +52,29 @@ class GossipAttackTest {
         return ByteString.copyFrom(b);
     }
 
-    /** The largest payload a node may originate: its frame, relayed with hops at the hop limit, fits. */
+    /**
+     * The largest payload a node may originate: its frame, signed and relayed with hops at the hop
+     * limit, fits (measured with the longest DER signature P-256 makes, so a real one fits too).
+     */
     private static int largestPayload(PeerNode n, String topic) {
         Gossip.Builder g = Gossip.newBuilder().setId(randomId(WireLimits.MESSAGE_ID_BYTES))
                 .setOriginId(n.peerId().value()).setOriginName(n.name()).setTopic(topic)
-                .setOriginTimeMillis(System.currentTimeMillis()).setHops(GossipParams.defaults().hopLimit());
+                .setOriginTimeMillis(System.currentTimeMillis()).setHops(GossipParams.defaults().hopLimit())
+                .setSeqno(Math.multiplyExact(System.currentTimeMillis(), 1000L))
+                .setOriginKey(ByteString.copyFrom(n.config().identity().publicKey().getEncoded()))
+                .setSignature(ByteString.copyFrom(new byte[72]));
         int payload = MAX;
         while (1 + Envelope.newBuilder().setGossip(g.setPayload(ByteString.copyFrom(new byte[payload]))).build()
                 .getSerializedSize() > MAX) {
             payload--;
         }
         return payload;
+    }
+
+    /** A broadcast {@code origin} signed, as an honest origin would send it (hops unset). */
+    private static Gossip signed(NodeIdentity origin, long seqno, String topic, int payloadBytes) {
+        return SignedGossip.sign(origin, "mallory", seqno, System.currentTimeMillis(), topic,
+                ByteString.copyFrom(new byte[payloadBytes]));
     }
 
     @Test
@@ -74,7 +88,8 @@ class GossipAttackTest {
                 && n1.peers().size() == 1 && n4.peers().size() == 1);
 
         int payload = largestPayload(n1, "bulk");
-        assertThatThrownBy(() -> n1.publish("bulk", new byte[payload + 1]))
+        // a DER signature is 70-72 bytes (shorter ones are very rare): 8 bytes more never fit
+        assertThatThrownBy(() -> n1.publish("bulk", new byte[payload + 8]))
                 .isInstanceOf(GossipRouter.MessageTooLargeException.class)
                 .hasMessageContaining("over the limit of " + MAX);
         n1.publish("bulk", new byte[payload]);
@@ -99,15 +114,18 @@ class GossipAttackTest {
     @Test
     void aMessageAtTheFrameLimitWithHopsUnsetIsDeliveredButNotRelayed() throws Exception {
         try (AttackHarness h = AttackHarness.start(TestNodes.config("target"), 2, AttackHarness.Bounds.DEFAULT)) {
-            HostilePeer mallory = h.attacker(HostilePeer.options());
-            Gossip.Builder g = Gossip.newBuilder().setId(randomId(16)).setOriginId(mallory.peerId().value())
-                    .setOriginName("mallory").setTopic("chat");
-            int payload = MAX;
-            while (1 + Envelope.newBuilder().setGossip(g.setPayload(ByteString.copyFrom(new byte[payload]))).build()
-                    .getSerializedSize() > MAX) {
-                payload--;
+            HostilePeer.Options options = HostilePeer.options();
+            HostilePeer mallory = h.attacker(options);
+            // validly signed, so only its size is on trial; a DER signature's length varies by a
+            // byte or two, so the payload is adjusted until the frame is exactly at the limit
+            int payload = MAX - 300;
+            Gossip g = signed(options.identity(), 1, "chat", payload);
+            for (int tries = 0; 1 + Envelope.newBuilder().setGossip(g).build().getSerializedSize() != MAX; tries++) {
+                assertThat(tries).as("found a payload that makes a frame of exactly the limit").isLessThan(10_000);
+                payload += 1 + Envelope.newBuilder().setGossip(g).build().getSerializedSize() > MAX ? -1 : 1;
+                g = signed(options.identity(), 1, "chat", payload);
             }
-            assertThat(1 + Envelope.newBuilder().setGossip(g).build().getSerializedSize()).isEqualTo(MAX);
+            assertThat(g.getHops()).as("hops unset").isZero();
             mallory.send(Envelope.newBuilder().setGossip(g).build());
 
             await().atMost(Duration.ofSeconds(5)).until(() -> h.target().gossipStats().oversizedNotRelayed() == 1);
@@ -169,12 +187,14 @@ class GossipAttackTest {
         // nodes (30 s) and in the two honest listeners' recorded events (measured: ~40 MiB)
         AttackHarness.Bounds bounds = new AttackHarness.Bounds(96L << 20, 32L << 20);
         try (AttackHarness h = AttackHarness.start(TestNodes.config("target").withLimits(limits), 2, bounds)) {
-            HostilePeer mallory = h.attacker(HostilePeer.options());
-            // 256 KiB messages of its own, far under the message rate, far over 1 MiB/s
+            HostilePeer.Options options = HostilePeer.options();
+            HostilePeer mallory = h.attacker(options);
+            // 256 KiB messages of its own (validly signed), far under the message rate, far over 1 MiB/s
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             int sent = 0;
             while (mallory.isOpen() && System.nanoTime() < deadline && sent < 2000) {
-                mallory.send(gossipFrom(mallory.peerId(), 256 * 1024)).await();
+                mallory.send(Envelope.newBuilder().setGossip(signed(options.identity(), sent + 1, "flood", 256 * 1024))
+                        .build()).await();
                 if (++sent % 40 == 0) {
                     h.assertBroadcastArrives();
                 }
@@ -190,24 +210,42 @@ class GossipAttackTest {
     }
 
     @Test
-    void aFlooderClaimingAnHonestOriginIsDisconnectedAndTheOriginIsNot() throws Exception {
+    void aFlooderUnderMadeUpOriginsIsDisconnectedAndNoOriginIs() throws Exception {
         try (AttackHarness h = AttackHarness.start(TestNodes.config("target").withLimits(
                 SessionLimits.defaults().withRate(50, 50)), 2, AttackHarness.Bounds.DEFAULT)) {
             HostilePeer mallory = h.attacker(HostilePeer.options());
-            PeerId victim = h.honest().get(0).peerId();
+            // an origin cannot be forged (next test): a flooder signs messages of origins it makes up,
+            // which look like relays; it is the session that is charged past four times the rates
+            List<NodeIdentity> madeUp = java.util.stream.Stream.generate(NodeIdentity::generate).limit(8).toList();
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             int sent = 0;
             while (mallory.isOpen() && System.nanoTime() < deadline) {
                 for (int i = 0; i < 100; i++) {
-                    mallory.write(gossipFrom(victim, 100));
+                    mallory.write(Envelope.newBuilder().setGossip(signed(madeUp.get(i % 8), sent * 100L + i + 1, "flood", 100))
+                            .build());
                 }
-                mallory.send(gossipFrom(victim, 100)).await();
+                mallory.flush();
                 if (++sent % 20 == 0) {
                     h.assertBroadcastArrives();
                 }
             }
             assertThat(mallory.awaitClosed(Duration.ofSeconds(10))).as("the session is charged").isTrue();
             assertThat(h.target().sessionMetrics().floodDisconnects()).isEqualTo(1);
+            assertThat(h.target().signatureStats().refusedTotal()).as("no forgery involved").isZero();
+            h.assertHealthy();
+        }
+    }
+
+    @Test
+    void aPeerClaimingAnHonestOriginIsClosedAsAForgerAndTheOriginIsNot() throws Exception {
+        try (AttackHarness h = AttackHarness.start(TestNodes.config("target"), 2, AttackHarness.Bounds.DEFAULT)) {
+            HostilePeer mallory = h.attacker(HostilePeer.options());
+            PeerId victim = h.honest().get(0).peerId();
+            for (int i = 0; i < 100 && mallory.isOpen(); i++) {
+                mallory.send(gossipFrom(victim, 100)).await();
+            }
+            assertThat(mallory.awaitClosed(Duration.ofSeconds(10))).as("the session is charged").isTrue();
+            assertThat(h.target().signatureStats().refusedTotal()).isGreaterThanOrEqualTo(3);
             assertThat(h.targetConnectedTo(victim)).as("the claimed origin is not").isTrue();
             h.assertHealthy();
         }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.AddressBook;
 import io.nexo.p2p.discovery.DiscoveryParams;
+import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.session.PeerSession;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -51,8 +53,11 @@ class PeerExchangeAttackTest {
         return net.start(c.withDiscovery(d.withIntervals(d.maintenanceInterval(), Duration.ofHours(1), d.backoff())));
     }
 
-    private static PeerAddress entry(PeerId id, String name, String... addrs) {
-        return PeerAddress.newBuilder().setPeerId(id.value()).setName(name).addAllAddrs(List.of(addrs)).build();
+    /** An entry carrying {@code key}'s own signed record: it passes the signature check, so the bounds behind it are reached. */
+    private static PeerAddress entry(NodeIdentity key, String name, String... addrs) {
+        List<HostAndPort> parsed = Stream.of(addrs).map(HostAndPort::parse).toList();
+        return PeerAddress.newBuilder().setPeerId(key.peerId().value()).setName(name).addAllAddrs(List.of(addrs))
+                .setSignedRecord(PeerRecords.sign(key, name, parsed, 1)).build();
     }
 
     private static Map<PeerId, AddressBook.Entry> book(PeerNode n) {
@@ -77,33 +82,39 @@ class PeerExchangeAttackTest {
         // the node asks every new neighbour for addresses: answer that request with poison
         await().atMost(Duration.ofSeconds(5)).until(() -> raw.received.stream().anyMatch(Envelope::hasPexRequest));
 
-        PeerId stranger = NodeIdentity.generate().peerId();
-        PeerId longName = NodeIdentity.generate().peerId();
-        PeerId escape = NodeIdentity.generate().peerId();
-        PeerId wildcard = NodeIdentity.generate().peerId();
+        NodeIdentity stranger = NodeIdentity.generate();
+        NodeIdentity longName = NodeIdentity.generate();
+        NodeIdentity escape = NodeIdentity.generate();
+        NodeIdentity wildcard = NodeIdentity.generate();
+        // about the honest peer, but signed with the attacker's own key: a forgery, refused and counted
+        PeerAddress forged = entry(me.key(), "mallory", "127.0.0.1:7020", "127.0.0.1:7021").toBuilder()
+                .setPeerId(honest.peerId().value()).build();
         s.send(Envelope.newBuilder().setPex(PeerExchange.newBuilder()
                 .addPeers(entry(stranger, "stranger", "127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003",
                         "127.0.0.1:7004", "127.0.0.1:7005"))
                 .addPeers(entry(longName, "n".repeat(65), "127.0.0.1:7010"))
                 .addPeers(entry(escape, "evil\u001b[2J", "127.0.0.1:7011"))
                 .addPeers(entry(wildcard, "nowhere", "0.0.0.0:7012", "224.0.0.1:7013", "[::]:7014"))
-                .addPeers(entry(honest.peerId(), "mallory", "127.0.0.1:7020", "127.0.0.1:7021")))
+                .addPeers(forged))
                 .build());
         sync(s, me, victim, "after the answer");
 
         Map<PeerId, AddressBook.Entry> known = book(victim);
-        assertThat(known.get(stranger).addrs()).hasSize(AddressBook.MAX_HEARSAY_ADDRS);
-        assertThat(known).doesNotContainKeys(longName, escape, wildcard);
+        assertThat(known.get(stranger.peerId()).addrs()).hasSize(AddressBook.MAX_HEARSAY_ADDRS);
+        assertThat(known).doesNotContainKeys(longName.peerId(), escape.peerId(), wildcard.peerId());
+        assertThat(net.events(victim).events).as("only the forged entry is a forgery")
+                .filteredOn(e -> e instanceof PeerEvent.InvalidMessage)
+                .extracting(e -> ((PeerEvent.InvalidMessage) e).claimedOrigin()).containsExactly(honest.peerId().value());
         // the entry about a peer the node met changed nothing: neither its addresses nor its name
         assertThat(known.get(honest.peerId()).addrs()).containsExactly(honest.listenAddress());
         assertThat(known.get(honest.peerId()).name()).isEqualTo("honest");
 
         // nobody asked for this one
-        PeerId unsolicited = NodeIdentity.generate().peerId();
+        NodeIdentity unsolicited = NodeIdentity.generate();
         s.send(Envelope.newBuilder().setPex(PeerExchange.newBuilder()
                 .addPeers(entry(unsolicited, "pushed", "127.0.0.1:7030"))).build());
         sync(s, me, victim, "after the push");
-        assertThat(book(victim)).doesNotContainKey(unsolicited);
+        assertThat(book(victim)).doesNotContainKey(unsolicited.peerId());
         assertThat(victim.peers()).extracting(PeerInfo::id).contains(me.key().peerId(), honest.peerId());
     }
 
