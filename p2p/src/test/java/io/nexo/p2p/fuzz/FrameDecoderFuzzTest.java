@@ -50,19 +50,34 @@ class FrameDecoderFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void decode(FuzzedDataProvider data) {
+        List<byte[]> pieces = new ArrayList<>();
+        long fedBytes = 0;
+        while (data.remainingBytes() > 0) {
+            byte[] piece = data.consumeBytes(data.consumeInt(1, 512));
+            if (piece.length > 0) {
+                pieces.add(piece);
+                fedBytes += piece.length;
+            }
+        }
+        // The first pass may load classes the input reaches for the first time (Jazzer instruments
+        // each as it loads, on this thread): that is not the decoder's spending, so the bound is
+        // checked on a second, identical pass.
+        decodeAll(pieces);
+        long allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
+        decodeAll(pieces);
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
+        assertThat(allocated).as("heap allocated decoding %d bytes", fedBytes)
+                .isLessThanOrEqualTo(ALLOCATION_PER_INPUT_BYTE * fedBytes + ALLOCATION_SLACK);
+    }
+
+    /** Feeds the pieces to a fresh decoder as TCP would deliver them; every buffer fed must end released. */
+    private static void decodeAll(List<byte[]> pieces) {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(MAX_FRAME_BYTES));
         List<ByteBuf> fed = new ArrayList<>();
-        long fedBytes = 0;
-        long allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
         try {
-            while (data.remainingBytes() > 0) {
-                byte[] piece = data.consumeBytes(data.consumeInt(1, 512));
-                if (piece.length == 0) {
-                    continue;
-                }
+            for (byte[] piece : pieces) {
                 ByteBuf buf = Unpooled.wrappedBuffer(piece);
                 fed.add(buf);
-                fedBytes += piece.length;
                 try {
                     channel.writeInbound(buf);
                 } catch (DecoderException expected) {
@@ -82,9 +97,6 @@ class FrameDecoderFuzzTest {
             channel.releaseInbound();
             channel.releaseOutbound();
         }
-        long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
-        assertThat(allocated).as("heap allocated decoding %d bytes", fedBytes)
-                .isLessThanOrEqualTo(ALLOCATION_PER_INPUT_BYTE * fedBytes + ALLOCATION_SLACK);
         for (ByteBuf buf : fed) {
             assertThat(buf.refCnt()).as("bytes fed to the decoder are released").isZero();
         }
