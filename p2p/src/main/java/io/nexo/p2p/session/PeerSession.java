@@ -145,14 +145,8 @@ public final class PeerSession {
      * frame is not sent and the future fails. The frame is released in every case.
      */
     public ChannelFuture sendBinary(BinaryFrame frame) {
-        Optional<ResourceManager.Reservation> queued = resources.reserveOutbound(peerId, frame.content().readableBytes());
-        if (queued.isEmpty()) {
-            frame.release();
-            return channel.newFailedFuture(new IllegalStateException("node outbound queue full"));
-        }
-        ChannelFuture f = channel.writeAndFlush(frame);
-        f.addListener(done -> queued.get().release());
-        return f;
+        ChannelFuture f = writeReserved(frame);
+        return f != null ? f : channel.newFailedFuture(new IllegalStateException("node outbound queue full"));
     }
 
     /**
@@ -165,6 +159,14 @@ public final class PeerSession {
             frame.release();
             return null;
         }
+        return writeReserved(frame);
+    }
+
+    /**
+     * Writes {@code frame}, holding its bytes in the node's outbound total until written; null (and the
+     * frame released) when that total is full.
+     */
+    private ChannelFuture writeReserved(BinaryFrame frame) {
         Optional<ResourceManager.Reservation> queued = resources.reserveOutbound(peerId, frame.content().readableBytes());
         if (queued.isEmpty()) {
             frame.release();
