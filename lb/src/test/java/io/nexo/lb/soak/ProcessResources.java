@@ -1,7 +1,6 @@
 package io.nexo.lb.soak;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -24,12 +23,5 @@ public final class ProcessResources {
         } catch (IOException e) {
             throw new IllegalStateException("cannot list /proc/self/fd", e);
         }
-    }
-
-    /** Heap in use after a full collection, in bytes (as close to "live" as the JVM tells us). */
-    public static long usedHeapAfterGc() {
-        System.gc();
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }

@@ -11,6 +11,7 @@ import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
 import io.nexo.p2p.node.RecordingListener;
 import io.nexo.p2p.node.TestNodes;
+import io.nexo.p2p.testing.AttackHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -43,7 +43,8 @@ import static org.awaitility.Awaitility.await;
  *   <li>every broadcast reaches every stable node exactly once; after the churn, a broadcast reaches
  *       all {@value #NODES} nodes (the restarted ones rejoined by themselves);
  *   <li>no descriptor growth: open descriptors minus open sessions come back to where they were;
- *   <li>no memory growth: heap after a full GC grows less than {@value #HEAP_SLACK_MIB} MiB. A node
+ *   <li>no memory growth: the heap retained after a full GC (as the collector left it, see
+ *       {@link AttackHarness#retainedHeap()}) grows less than {@value #HEAP_SLACK_MIB} MiB. A node
  *       that stayed reachable after close (TLS context, address book, caches: well over 200 KiB)
  *       times the ~55 restarts would exceed that.
  * </ul>
@@ -134,7 +135,7 @@ class ChurnSoakTest {
             }
             return true;
         });
-        long heapBefore = usedHeapAfterGc();
+        long heapBefore = AttackHarness.retainedHeap();
         long fdsMinusSessionsBefore = openFds() - sessions();
 
         SplittableRandom random = new SplittableRandom(42);
@@ -196,7 +197,7 @@ class ChurnSoakTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(openFds() - sessions()).as("descriptors not held by a session (before: %d)",
                         fdsMinusSessionsBefore).isLessThanOrEqualTo(fdsMinusSessionsBefore + FD_SLACK));
-        long heapAfter = usedHeapAfterGc();
+        long heapAfter = AttackHarness.retainedHeap();
         log.warn("p2p churn: heap after GC {} MiB before, {} MiB after", heapBefore >> 20, heapAfter >> 20);
         assertThat(heapAfter - heapBefore).as("heap growth (bytes)").isLessThan((long) HEAP_SLACK_MIB << 20);
     }
@@ -205,11 +206,5 @@ class ChurnSoakTest {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
         }
-    }
-
-    private static long usedHeapAfterGc() {
-        System.gc();
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }
