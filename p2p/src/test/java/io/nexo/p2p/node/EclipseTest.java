@@ -4,15 +4,13 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.testing.LabProcess;
+import io.nexo.p2p.testing.Netns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,58 +151,23 @@ class EclipseTest {
     @Test
     void aFloodFromOneIpv6Slash64IsCappedLikeAnIpv4Slash24() throws Exception {
         String ns = "nexo-eclipse-" + ProcessHandle.current().pid();
-        Assumptions.assumeTrue(run(List.of("ip", "netns", "add", ns)) == 0,
+        Assumptions.assumeTrue(Netns.run(List.of("ip", "netns", "add", ns)) == 0,
                 "cannot create a network namespace (needs root and iproute2)");
         try {
-            Assumptions.assumeTrue(run(List.of("ip", "netns", "exec", ns, "sh", "-c",
+            Assumptions.assumeTrue(Netns.run(Netns.in(ns, "sh", "-c",
                     "ip link set lo up && ip -6 addr add " + Ipv6FloodMain.PREFIX + "1/64 dev lo nodad"
                             + " && ip -6 route replace local " + Ipv6FloodMain.PREFIX + "/64 dev lo"
                             // binding a client socket to any address of the /64 (the namespace's own setting)
                             + " && sysctl -qw net.ipv6.ip_nonlocal_bind=1")) == 0,
                     "cannot set up IPv6 on the namespace's loopback");
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Process p = new ProcessBuilder("ip", "netns", "exec", ns, java.toString(), "-cp",
-                    System.getProperty("java.class.path"), Ipv6FloodMain.class.getName())
-                    .redirectErrorStream(true).start();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                    } catch (IOException e) {
-                        return e.toString();
-                    }
-                });
-                if (!p.waitFor(180, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-                out = read.get(10, TimeUnit.SECONDS);
+            try (LabProcess p = LabProcess.java("ipv6-flood", Netns.exec(ns), Ipv6FloodMain.class)) {
+                String verdict = p.nextLine(l -> l.startsWith("ok ") || l.startsWith("FAILED "), Duration.ofSeconds(180));
+                assertThat(verdict).startsWith("ok ConnectionCounts[inbound=16, outbound=1, refusedPerIp=0, "
+                        + "refusedPerSubnet=184");
+                assertThat(p.awaitExit(Duration.ofSeconds(30))).isZero();
             }
-            String verdict = out.lines().filter(l -> l.startsWith("ok ") || l.startsWith("FAILED ")).findFirst()
-                    .orElse("no verdict; output ends with: " + out.substring(Math.max(0, out.length() - 2000)));
-            assertThat(verdict).startsWith("ok ConnectionCounts[inbound=16, outbound=1, refusedPerIp=0, "
-                    + "refusedPerSubnet=184");
-            assertThat(p.exitValue()).isZero();
         } finally {
-            run(List.of("ip", "netns", "del", ns));
-        }
-    }
-
-    /** Runs a command to its end (30 s at most); its exit code, or -1 when it cannot run. */
-    private static int run(List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return -1;
-            }
-            return p.exitValue();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
+            Netns.run(List.of("ip", "netns", "del", ns));
         }
     }
 }
