@@ -359,7 +359,8 @@ public final class LoadBalancer implements AutoCloseable {
                         b.stats().lastCheckError()));
             }
             ps.add(new LbStatus.Pool(p.config.name(), p.pool.policy().name(), p.config.proxyProtocol().configName(),
-                    bs, dynamic.status(p.config.name())));
+                    bs, dynamic.status(p.config.name()), !p.config.backendTls().enabled() ? null
+                    : new LbStatus.BackendTls(p.backendTlsStats.handshakes(), p.backendTlsStats.failures())));
         }
         return new LbStatus(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - createdNanos), ls, ps,
                 Routes.status(routes(), java.time.Instant.now()));

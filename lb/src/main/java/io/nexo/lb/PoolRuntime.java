@@ -11,6 +11,7 @@ import io.nexo.lb.health.HealthChecker;
 import io.nexo.lb.policy.Policies;
 import io.nexo.lb.proxy.BackendConnector;
 import io.nexo.lb.tls.BackendTls;
+import io.nexo.lb.tls.TlsStats;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,17 +22,21 @@ final class PoolRuntime {
     final PoolConfig config;
     final BackendPool pool;
     final BackendConnector connector;
+    /** Handshakes to this pool's backends (with backend-tls); carried over reloads like the backends. */
+    final TlsStats backendTlsStats;
     private final Transport transport;
     HealthChecker checker;
 
-    private PoolRuntime(PoolConfig config, BackendPool pool, Transport transport, ByteBufAllocator allocator) {
+    private PoolRuntime(PoolConfig config, BackendPool pool, Transport transport, ByteBufAllocator allocator,
+                        TlsStats backendTlsStats) {
         this.config = config;
         this.pool = pool;
         this.transport = transport;
+        this.backendTlsStats = backendTlsStats;
         this.connector = new BackendConnector(pool, transport.socketChannelClass(),
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), allocator,
                 LoadBalancer.WATER_MARK, config.proxyProtocol(),
-                config.backendTls().enabled() ? new BackendTls(config.name(), config.backendTls()) : null);
+                config.backendTls().enabled() ? new BackendTls(config.name(), config.backendTls(), backendTlsStats) : null);
     }
 
     /**
@@ -55,7 +60,7 @@ final class PoolRuntime {
         }
         BackendPool pool = new BackendPool(pc.name(), backends, Policies.byName(pc.policy()),
                 pc.healthCheck().enabled());
-        return new PoolRuntime(pc, pool, transport, allocator);
+        return new PoolRuntime(pc, pool, transport, allocator, old != null ? old.backendTlsStats : new TlsStats());
     }
 
     /** Starts the health checks on one loop of {@code group}, when enabled and not started yet. */

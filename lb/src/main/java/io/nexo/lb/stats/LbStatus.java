@@ -59,14 +59,30 @@ public record LbStatus(long uptimeSeconds, List<Listener> listeners, List<Pool> 
         }
     }
 
-    /** @param dns the pool's DNS discovery, null when it has none */
-    public record Pool(String name, String policy, String proxyProtocol, List<Backend> backends, Dns dns) {
+    /**
+     * @param dns        the pool's DNS discovery, null when it has none
+     * @param backendTls the TLS handshakes nexo made to the pool's backends, null without backend-tls
+     */
+    public record Pool(String name, String policy, String proxyProtocol, List<Backend> backends, Dns dns,
+                       BackendTls backendTls) {
         public Pool {
             backends = List.copyOf(backends);
         }
 
         public Pool(String name, String policy, String proxyProtocol, List<Backend> backends) {
-            this(name, policy, proxyProtocol, backends, null);
+            this(name, policy, proxyProtocol, backends, null, null);
+        }
+    }
+
+    /**
+     * TLS from nexo to a pool's backends ({@code backend-tls}).
+     *
+     * @param handshakes handshakes completed with a backend
+     * @param failures   by reason, as for clients (an untrusted or misnamed certificate: {@code certificate})
+     */
+    public record BackendTls(long handshakes, Map<String, Long> failures) {
+        public BackendTls {
+            failures = Map.copyOf(failures);
         }
     }
 

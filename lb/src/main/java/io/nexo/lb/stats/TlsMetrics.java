@@ -10,7 +10,9 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  *
  * <pre>
  * nexo_lb_tls_handshakes_total{listener}                 counter (passing through: ClientHellos routed)
+ * nexo_lb_tls_handshakes_total{pool}                     counter, handshakes nexo made to the pool's backends
  * nexo_lb_tls_handshake_failures_total{listener,reason}  counter
+ * nexo_lb_tls_handshake_failures_total{pool,reason}      counter, towards the pool's backends (backend-tls)
  * nexo_lb_tls_sni_hits_total{listener,route}             counter (route: certificate name or SNI route)
  * nexo_lb_tls_sni_misses_total{listener}                 counter
  * nexo_lb_tls_certificate_expiry_days{listener,file}     gauge, days until the leaf's notAfter
@@ -23,9 +25,11 @@ final class TlsMetrics {
 
     static void collect(LbStatus s, MetricSnapshots.Builder out) {
         CounterSnapshot.Builder handshakes = CounterSnapshot.builder().name("nexo_lb_tls_handshakes")
-                .help("TLS handshakes completed (SNI passthrough: ClientHellos routed to a pool).");
+                .help("TLS handshakes completed with clients (SNI passthrough: ClientHellos routed to a pool), "
+                        + "or with a pool's backends.");
         CounterSnapshot.Builder failures = CounterSnapshot.builder().name("nexo_lb_tls_handshake_failures")
-                .help("TLS handshakes or ClientHellos that failed, by reason.");
+                .help("TLS handshakes or ClientHellos that failed, by reason (client side by listener, "
+                        + "backend side by pool).");
         CounterSnapshot.Builder hits = CounterSnapshot.builder().name("nexo_lb_tls_sni_hits")
                 .help("Client server names that matched a certificate name or SNI route.");
         CounterSnapshot.Builder misses = CounterSnapshot.builder().name("nexo_lb_tls_sni_misses")
@@ -41,6 +45,16 @@ final class TlsMetrics {
             for (LbStatus.Certificate c : t.certificates()) {
                 expiry.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(c.daysUntilExpiry())
                         .labels(listener.add("file", c.file())).build());
+            }
+        }
+        for (LbStatus.Pool p : s.pools()) {
+            if (p.backendTls() != null) {
+                // the client side is labelled by listener, the backend side by pool: one family, as
+                // a dashboard sums "handshakes" and breaks them down either way
+                Labels pool = Labels.of("pool", p.name());
+                handshakes.dataPoint(counter(p.backendTls().handshakes(), pool));
+                p.backendTls().failures().forEach((reason, n) ->
+                        failures.dataPoint(counter(n, pool.add("reason", reason))));
             }
         }
         out.metricSnapshot(handshakes.build());

@@ -27,8 +27,11 @@ public final class BackendTls {
     private static final Logger log = LoggerFactory.getLogger(BackendTls.class);
 
     private final SslContext context;
+    private final TlsStats stats;
 
-    public BackendTls(String pool, BackendTlsConfig config) {
+    /** @param stats where each backend handshake's outcome is counted (it outlives this object on reload) */
+    public BackendTls(String pool, BackendTlsConfig config, TlsStats stats) {
+        this.stats = stats;
         SslContextBuilder b = SslContextBuilder.forClient().sslProvider(TlsProviders.provider())
                 .endpointIdentificationAlgorithm(config.insecure() ? null : "HTTPS");
         if (config.insecure()) {
@@ -45,7 +48,11 @@ public final class BackendTls {
         }
     }
 
-    /** A client handler for a backend at {@code host:port}; SNI and the verified name are {@code host}. */
+    /**
+     * A client handler for a backend at {@code host:port}; SNI and the verified name are {@code host}.
+     * Its handshake is counted when it ends, or as a failure by reason (an untrusted or misnamed
+     * certificate is {@code certificate}).
+     */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) {
         SslHandler handler = context.newHandler(alloc, host, port);
         if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
@@ -55,6 +62,15 @@ public final class BackendTls {
             parameters.setServerNames(List.of(new SNIHostName(host)));
             engine.setSSLParameters(parameters);
         }
+        handler.handshakeFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                stats.handshake();
+            } else {
+                TlsStats.Failure reason = TlsStats.Failure.of(f.cause());
+                stats.failure(reason);
+                log.debug("backend {}:{}: TLS failed ({}): {}", host, port, reason.label(), f.cause().toString());
+            }
+        });
         return handler;
     }
 }

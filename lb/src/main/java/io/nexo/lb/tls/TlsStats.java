@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslHandshakeTimeoutException;
 
 import javax.net.ssl.SSLHandshakeException;
 import java.nio.channels.ClosedChannelException;
+import java.security.cert.CertificateException;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,7 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * TLS counters of one listener: completed handshakes (or, passing through, ClientHellos read),
  * failures by reason, and SNI hits per route (the certificate name or route that matched) and misses.
- * Label values come from the configuration or a fixed set, so a client cannot grow them.
+ * A pool with {@code backend-tls} has one too, for the handshakes nexo makes to its backends (no SNI
+ * counts there). Label values come from the configuration or a fixed set, so a client cannot grow them.
  */
 public final class TlsStats {
 
@@ -41,6 +43,9 @@ public final class TlsStats {
                 }
                 if (t instanceof ClosedChannelException) {
                     return CLOSED;
+                }
+                if (t instanceof CertificateException) {
+                    return CERTIFICATE; // the JDK's trust manager: "PKIX path building failed", a wrong name
                 }
                 if (t instanceof SSLHandshakeException && String.valueOf(t.getMessage()).toLowerCase(
                         java.util.Locale.ROOT).contains("certificate")) {
