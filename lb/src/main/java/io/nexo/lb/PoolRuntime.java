@@ -42,7 +42,9 @@ final class PoolRuntime {
     /**
      * A pool for {@code pc}. Backends of {@code old} with the same name and address are reused (their
      * counters and open connections carry over) but not changed yet: {@link ConfigApplier} applies the
-     * new settings once nothing can fail any more.
+     * new settings once nothing can fail any more. A new backend of a running pool (a DNS answer, the
+     * admin API, a reload) with checks on {@linkplain Backend#joining joins}: no client before a check
+     * passed. The backends a balancer starts with start UP.
      */
     static PoolRuntime build(PoolConfig pc, PoolRuntime old, Transport transport, ByteBufAllocator allocator) {
         List<Backend> backends = new ArrayList<>();
@@ -55,8 +57,11 @@ final class PoolRuntime {
                     }
                 }
             }
+            int rise = pc.healthCheck().rise();
+            int fall = pc.healthCheck().fall();
             backends.add(reused != null ? reused
-                    : new Backend(bc, pc.healthCheck().rise(), pc.healthCheck().fall()));
+                    : old != null && pc.healthCheck().enabled() ? Backend.joining(bc, rise, fall)
+                    : new Backend(bc, rise, fall));
         }
         BackendPool pool = new BackendPool(pc.name(), backends, Policies.byName(pc.policy()),
                 pc.healthCheck().enabled());

@@ -27,9 +27,25 @@ public final class Backend implements Endpoint {
     private volatile AdminState adminState = AdminState.ENABLED;
 
     /**
+     * A backend that starts UP (the pools a balancer starts with).
+     *
      * @throws IllegalArgumentException when the host name does not resolve
      */
     public Backend(BackendConfig config, int rise, int fall) {
+        this(config, new HealthState(rise, fall));
+    }
+
+    /**
+     * A backend joining a running pool whose health checks are on: it takes no client until a check
+     * passed ({@link HealthState#joining}).
+     *
+     * @throws IllegalArgumentException when the host name does not resolve
+     */
+    public static Backend joining(BackendConfig config, int rise, int fall) {
+        return new Backend(config, HealthState.joining(rise, fall));
+    }
+
+    private Backend(BackendConfig config, HealthState health) {
         this.name = config.name();
         this.address = config.address();
         InetSocketAddress resolved = address.toSocketAddress();
@@ -38,7 +54,7 @@ public final class Backend implements Endpoint {
                     + "' does not resolve (expected: a resolvable name or an IP address)");
         }
         this.socketAddress = resolved;
-        this.health = new HealthState(rise, fall);
+        this.health = health;
         apply(config);
     }
 
@@ -106,6 +122,11 @@ public final class Backend implements Endpoint {
 
     public boolean isUp() {
         return health.isUp();
+    }
+
+    /** Joining a running pool and not checked yet: its first check is due at once. */
+    public boolean isJoining() {
+        return health.isJoining();
     }
 
     HealthState health() {

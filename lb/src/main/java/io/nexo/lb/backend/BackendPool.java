@@ -106,9 +106,14 @@ public final class BackendPool {
 
     /** Records an active health check result; {@code detail} says why it failed (or null). */
     public void recordCheck(Backend backend, boolean ok, String detail) {
+        boolean joining = backend.isJoining();
         HealthState.Transition t = backend.health().onCheck(ok);
         if (t == HealthState.Transition.WENT_UP) {
-            onChange(backend, "UP", "passed " + backend.health().streak() + " consecutive checks");
+            onChange(backend, "UP", joining ? "new, passed its first check: joins"
+                    : "passed " + backend.health().streak() + " consecutive checks");
+        } else if (joining) {
+            log.warn("pool {}: new backend {} failed its first check ({}): it takes no client until it passes "
+                    + "{} in a row", name, backend, detail, backend.health().rise());
         } else if (t == HealthState.Transition.WENT_DOWN) {
             onChange(backend, "DOWN", "failed " + backend.health().streak() + " consecutive checks, last: "
                     + detail);

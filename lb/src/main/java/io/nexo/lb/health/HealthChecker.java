@@ -74,19 +74,26 @@ public final class HealthChecker implements AutoCloseable {
         // the check's own FIN leaves a TIME_WAIT here instead (docs/architecture.md, "Health checks")
     }
 
-    /** Checks each backend every {@code interval} from now on. */
+    /**
+     * Checks each backend every {@code interval} from now on; a {@linkplain Backend#isJoining joining}
+     * backend at once, since it takes no client until a check passed.
+     */
     public synchronized void start() {
         if (!started && !closed) {
             started = true;
-            pool.all().forEach(this::scheduleNext);
+            pool.all().forEach(b -> scheduleNext(b, b.isJoining() ? 0 : intervalNanos));
         }
     }
 
     private void scheduleNext(Backend backend) {
+        scheduleNext(backend, intervalNanos);
+    }
+
+    private void scheduleNext(Backend backend, long delayNanos) {
         if (closed) {
             return;
         }
-        scheduled.put(backend, loop.schedule(() -> runAndReschedule(backend), intervalNanos, TimeUnit.NANOSECONDS));
+        scheduled.put(backend, loop.schedule(() -> runAndReschedule(backend), delayNanos, TimeUnit.NANOSECONDS));
         if (closed) {
             scheduled.values().forEach(f -> f.cancel(false));
         }

@@ -11,6 +11,11 @@ package io.nexo.lb.health;
  *   UP   UP   UP UP   UP   DOWN DOWN UP
  * </pre>
  *
+ * <p>A backend that joins a running pool (from DNS, the admin API or a reload) starts {@linkplain
+ * #joining joining}: DOWN until a check passes, and its first passing check takes it UP at once (a
+ * failing one leaves it an ordinary DOWN backend, which needs {@code rise}). So it takes no client
+ * before a check said it works, and it does not wait {@code rise} intervals either.
+ *
  * <p>A passive failure (a real client connection could not reach the backend) takes it DOWN at once;
  * it then needs {@code rise} good checks like any DOWN backend. Thread-safe: checks run on one event
  * loop, passive failures arrive from any of them.
@@ -23,6 +28,8 @@ public final class HealthState {
     private final int rise;
     private final int fall;
     private boolean up = true;
+    /** DOWN until its first check: one passing check is enough. */
+    private boolean joining;
     private int consecutiveOk;
     private int consecutiveFailed;
 
@@ -43,12 +50,36 @@ public final class HealthState {
         this.fall = fall;
     }
 
+    /** A backend joining a running pool: DOWN until a check passes (see the class comment). */
+    public static HealthState joining(int rise, int fall) {
+        HealthState s = new HealthState(rise, fall, false);
+        s.joining = true;
+        return s;
+    }
+
+    public int rise() {
+        return rise;
+    }
+
+    /** Whether no check has run yet on a {@link #joining} backend. */
+    public synchronized boolean isJoining() {
+        return joining;
+    }
+
     public synchronized boolean isUp() {
         return up;
     }
 
     /** Records one active check. */
     public synchronized Transition onCheck(boolean ok) {
+        boolean first = joining;
+        joining = false;
+        if (ok && first) {
+            consecutiveFailed = 0;
+            consecutiveOk = 1;
+            up = true;
+            return Transition.WENT_UP;
+        }
         if (ok) {
             consecutiveFailed = 0;
             consecutiveOk++;
@@ -69,6 +100,7 @@ public final class HealthState {
 
     /** Records that a client connection could not be made to the backend. */
     public synchronized Transition onPassiveFailure() {
+        joining = false;
         consecutiveOk = 0;
         consecutiveFailed = Math.max(consecutiveFailed, fall);
         if (up) {
@@ -85,7 +117,7 @@ public final class HealthState {
 
     @Override
     public synchronized String toString() {
-        return (up ? "UP" : "DOWN") + " (ok " + consecutiveOk + "/" + rise + ", failed "
+        return (up ? "UP" : joining ? "DOWN, joining" : "DOWN") + " (ok " + consecutiveOk + "/" + rise + ", failed "
                 + consecutiveFailed + "/" + fall + ")";
     }
 }

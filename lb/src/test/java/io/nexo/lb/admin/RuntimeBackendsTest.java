@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexo.core.admin.AdminServer;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LoadBalancer;
+import io.nexo.lb.backend.Backend;
+import io.nexo.lb.config.CheckProtocol;
+import io.nexo.lb.config.HealthCheckConfig;
+import io.nexo.lb.config.ProxyProtocol;
 import io.nexo.lb.testing.Client;
 import io.nexo.lb.testing.Configs;
 import io.nexo.lb.testing.Load;
@@ -84,6 +88,32 @@ class RuntimeBackendsTest {
         assertThat(List.of(Client.whoAnswers(web), Client.whoAnswers(web))).containsExactly("a", "a");
         assertThat(onB.echo("draining")).as("b's open connection finishes").isEqualTo("draining");
         onB.close();
+    }
+
+    @Test
+    void anAddedBackendFailingItsFirstCheckTakesNoClient() throws Exception {
+        NamedBackend ok = closing(NamedBackend.start("ok-a"));
+        NamedBackend sick = closing(NamedBackend.start("sick")); // accepts, but the check expects "ok-"
+        HealthCheckConfig checks = new HealthCheckConfig(true, Duration.ofMillis(100), Duration.ofSeconds(2), 2, 3,
+                new CheckProtocol.SendExpect("", "ok-"));
+        LoadBalancer lb = closing(new LoadBalancer(config(List.of(listener("web", "p")),
+                pool("p", "round-robin", List.of(Configs.backend(ok)), checks, ProxyProtocol.NONE)), 1));
+        lb.start();
+        admin = closing(LbAdmin.start(new HostAndPort("127.0.0.1", 0), new LbController(lb, Optional.empty())));
+        InetSocketAddress web = lb.addresses().get("web");
+
+        try (Load load = Load.start(web, Duration.ofMillis(20))) {
+            HttpResponse<String> added = send("POST", "/api/pools/p/backends",
+                    "{\"address\": \"" + sick.address() + "\", \"name\": \"sick\"}");
+            assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+            Backend b = lb.pool("p").backend("sick");
+            await().atMost(Duration.ofSeconds(5)).until(() -> b.stats().checkFailures() >= 2);
+            long before = load.answered();
+            await().atMost(Duration.ofSeconds(5)).until(() -> load.answered() >= before + 10);
+            assertThat(load.failures()).as("failed connections: %s", load.lastFailure()).isZero();
+            assertThat(b.state()).isEqualTo("down");
+            assertThat(b.stats().total()).as("client connections sent to it").isZero();
+        }
     }
 
     @Test

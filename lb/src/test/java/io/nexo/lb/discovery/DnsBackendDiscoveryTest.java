@@ -3,10 +3,13 @@ package io.nexo.lb.discovery;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.lb.LoadBalancer;
 import io.nexo.lb.backend.AdminState;
+import io.nexo.lb.backend.Backend;
 import io.nexo.lb.config.BackendTlsConfig;
 import io.nexo.lb.config.BalancerConfig;
+import io.nexo.lb.config.CheckProtocol;
 import io.nexo.lb.config.DnsConfig;
 import io.nexo.lb.config.DnsTarget;
+import io.nexo.lb.config.HealthCheckConfig;
 import io.nexo.lb.config.PoolConfig;
 import io.nexo.lb.config.ProxyProtocol;
 import io.nexo.lb.stats.LbStatus;
@@ -126,6 +129,62 @@ class DnsBackendDiscoveryTest {
     }
 
     @Test
+    void aNewBackendTakesNoClientUntilItPassesItsFirstCheck() throws Exception {
+        // on .14 a backend that accepts connections but greets "sick": the check expects "b1"
+        backends.remove("b14").close();
+        NamedBackend sick = NamedBackend.start("sick", "127.0.0.14", port);
+        toClose.add(sick);
+        writeHosts("web.test", 11, 12, 13);
+        Dnsmasq dns = dnsmasq(List.of());
+        HealthCheckConfig checks = new HealthCheckConfig(true, Duration.ofMillis(100), Duration.ofSeconds(2), 2, 3,
+                new CheckProtocol.SendExpect("", "b1"));
+        LoadBalancer lb = start(dns, "round-robin", checks, new DnsTarget("web.test", port));
+        InetSocketAddress address = lb.addresses().get("web");
+        awaitApplied(lb, 3);
+        // the pool started empty, so these joined a running pool too: each after its first check
+        await().atMost(Duration.ofSeconds(10)).until(() -> lb.backends().up().size() == 3);
+        assertThat(lb.backends().all()).allSatisfy(b -> assertThat(b.stats().checks()).isPositive());
+
+        writeHosts("web.test", 11, 12, 13, 14);
+        dns.reload();
+        awaitApplied(lb, 4);
+        Backend b14 = backendOn(lb, "127.0.0.14");
+        // at once, before its first check could have finished, and after: never picked
+        assertThat(picks(address, 6)).isIn(rotations("b11", "b12", "b13"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> b14.stats().checkFailures() >= 2);
+        assertThat(picks(address, 6)).isIn(rotations("b11", "b12", "b13"));
+        assertThat(b14.state()).isEqualTo("down");
+        assertThat(b14.stats().total()).as("client connections sent to the backend failing its checks").isZero();
+        assertThat(b14.stats().connectFailures()).isZero();
+
+        // healthy now: after rise (2) passing checks, as any DOWN backend, it takes its turn
+        sick.close();
+        toClose.add(NamedBackend.start("b14", "127.0.0.14", port));
+        await().atMost(Duration.ofSeconds(10)).until(() -> b14.state().equals("up"));
+        assertThat(picks(address, 8)).contains("b11", "b12", "b13", "b14");
+        assertThat(dnsStatus(lb).joined()).isEqualTo(4);
+    }
+
+    @Test
+    void aNewBackendThatPassesItsFirstCheckJoinsWithoutWaitingForRise() throws Exception {
+        writeHosts("web.test", 11);
+        Dnsmasq dns = dnsmasq(List.of());
+        // checks every hour but the first, which a joining backend gets at once; rise 5 does not apply
+        HealthCheckConfig checks = new HealthCheckConfig(true, Duration.ofHours(1), Duration.ofSeconds(2), 5, 3);
+        LoadBalancer lb = start(dns, "round-robin", checks, new DnsTarget("web.test", port));
+        awaitApplied(lb, 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lb.backends().up().size() == 1);
+
+        writeHosts("web.test", 11, 12);
+        dns.reload();
+        awaitApplied(lb, 2);
+        Backend b12 = backendOn(lb, "127.0.0.12");
+        await().atMost(Duration.ofSeconds(10)).until(() -> b12.state().equals("up"));
+        assertThat(b12.stats().checks()).as("one check, then the hour-long interval").isEqualTo(1);
+        assertThat(picks(lb.addresses().get("web"), 4)).containsExactlyInAnyOrder("b11", "b12", "b11", "b12");
+    }
+
+    @Test
     void whenTheDnsServerStopsTheLastGoodListServesOn() throws Exception {
         writeHosts("web.test", 11, 12, 13);
         Dnsmasq dns = dnsmasq(List.of());
@@ -191,7 +250,12 @@ class DnsBackendDiscoveryTest {
     }
 
     private LoadBalancer start(Dnsmasq dns, String policy, DnsTarget target) throws Exception {
-        PoolConfig pool = new PoolConfig(PoolConfig.FLAGS_POOL, policy, List.of(), NO_CHECKS, Duration.ofSeconds(2),
+        return start(dns, policy, NO_CHECKS, target);
+    }
+
+    private LoadBalancer start(Dnsmasq dns, String policy, HealthCheckConfig checks, DnsTarget target)
+            throws Exception {
+        PoolConfig pool = new PoolConfig(PoolConfig.FLAGS_POOL, policy, List.of(), checks, Duration.ofSeconds(2),
                 Duration.ofHours(1), ProxyProtocol.NONE, BackendTlsConfig.NONE,
                 new DnsConfig(List.of(target), List.of(dns.address()), INTERVAL));
         declared = config(List.of(listener("web", PoolConfig.FLAGS_POOL)), pool);
@@ -224,6 +288,10 @@ class DnsBackendDiscoveryTest {
         io.nexo.core.metrics.MetricsRegistry registry = new io.nexo.core.metrics.MetricsRegistry();
         io.nexo.lb.stats.LbMetrics.register(registry, lb::status);
         return new String(registry.scrape(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static Backend backendOn(LoadBalancer lb, String host) {
+        return lb.backends().all().stream().filter(b -> b.address().host().equals(host)).findFirst().orElseThrow();
     }
 
     private static LbStatus.Dns dnsStatus(LoadBalancer lb) {

@@ -31,6 +31,26 @@ class HealthStateTest {
     }
 
     @Test
+    void aJoiningBackendIsDownUntilItsFirstCheckPassesThenUpAtOnce() {
+        HealthState state = HealthState.joining(3, 2);
+        assertThat(state.isUp()).isFalse();
+        assertThat(state.isJoining()).isTrue();
+        assertThat(state.onCheck(true)).as("one pass is enough, not rise 3").isEqualTo(WENT_UP);
+        assertThat(state.isJoining()).isFalse();
+        assertThat(run(state, "--+")).containsExactly("UP", "DOWN", "DOWN");
+    }
+
+    @Test
+    void aJoiningBackendThatFailsItsFirstCheckNeedsRiseLikeAnyDownBackend() {
+        HealthState state = HealthState.joining(3, 2);
+        assertThat(run(state, "-+++")).containsExactly("DOWN", "DOWN", "DOWN", "UP");
+        HealthState passive = HealthState.joining(2, 2);
+        assertThat(passive.onPassiveFailure()).isEqualTo(NONE);
+        assertThat(passive.isJoining()).isFalse();
+        assertThat(run(passive, "++")).containsExactly("DOWN", "UP");
+    }
+
+    @Test
     void reportsEachTransitionOnce() {
         HealthState state = new HealthState(1, 1);
         assertThat(state.onCheck(true)).isEqualTo(NONE);
