@@ -18,6 +18,7 @@ import io.netty.handler.codec.string.StringEncoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
+import io.nexo.p2p.node.ConnectFailure;
 import io.nexo.p2p.node.PeerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +85,7 @@ public final class PlaintextChat implements AutoCloseable {
                         result.complete(peer);
                     } else {
                         result.completeExceptionally(new PeerException("cannot connect to " + peer + ": "
-                                + (f.cause() instanceof java.net.ConnectException ? "connection refused" : f.cause().getMessage())));
+                                + ConnectFailure.describe(f.cause())));
                     }
                 });
         return result;
