@@ -9,8 +9,13 @@ import java.util.Optional;
 /**
  * Where to dial, and optionally who must answer: {@code HOST:PORT} or {@code PEERID@HOST:PORT}.
  * A pinned id makes the connection fail unless the peer's certificate proves that id.
+ * {@code PEERID@relay:HOST:PORT} ({@code viaRelay}) reaches that peer through the relay at
+ * {@code HOST:PORT}, where it holds a reservation; the id is then required.
  */
-public record DialTarget(Optional<PeerId> peerId, HostAndPort address) {
+public record DialTarget(Optional<PeerId> peerId, HostAndPort address, boolean viaRelay) {
+
+    /** Prefix of a relayed address. */
+    public static final String RELAY_PREFIX = "relay:";
 
     public DialTarget {
         Objects.requireNonNull(peerId, "peerId");
@@ -18,6 +23,18 @@ public record DialTarget(Optional<PeerId> peerId, HostAndPort address) {
         if (address.port() == 0) {
             throw new IllegalArgumentException("port: 0 (expected: 1-65535 to dial " + address + ")");
         }
+        if (viaRelay && peerId.isEmpty()) {
+            throw new IllegalArgumentException("relay:" + address + " (expected: PEERID@relay:HOST:PORT, the peer to reach)");
+        }
+    }
+
+    public DialTarget(Optional<PeerId> peerId, HostAndPort address) {
+        this(peerId, address, false);
+    }
+
+    /** {@code id} through the relay at {@code relay}. */
+    public static DialTarget viaRelay(PeerId id, HostAndPort relay) {
+        return new DialTarget(Optional.of(id), relay, true);
     }
 
     public static DialTarget of(HostAndPort address) {
@@ -28,17 +45,24 @@ public record DialTarget(Optional<PeerId> peerId, HostAndPort address) {
         return new DialTarget(Optional.of(id), address);
     }
 
-    /** Parses {@code HOST:PORT} or {@code PEERID@HOST:PORT}. */
+    /** Parses {@code HOST:PORT}, {@code PEERID@HOST:PORT} or {@code PEERID@relay:HOST:PORT}. */
     public static DialTarget parse(String text) {
         int at = text.indexOf('@');
         if (at < 0) {
+            if (text.startsWith(RELAY_PREFIX)) {
+                throw new IllegalArgumentException("'" + text + "' (expected: PEERID@relay:HOST:PORT, the peer to reach)");
+            }
             return of(HostAndPort.parse(text));
         }
-        return new DialTarget(Optional.of(PeerId.parse(text.substring(0, at))), HostAndPort.parse(text.substring(at + 1)));
+        String where = text.substring(at + 1);
+        boolean relayed = where.startsWith(RELAY_PREFIX);
+        return new DialTarget(Optional.of(PeerId.parse(text.substring(0, at))),
+                HostAndPort.parse(relayed ? where.substring(RELAY_PREFIX.length()) : where), relayed);
     }
 
     @Override
     public String toString() {
-        return peerId.map(id -> id + "@" + address).orElse(address.toString());
+        String where = (viaRelay ? RELAY_PREFIX : "") + address;
+        return peerId.map(id -> id + "@" + where).orElse(where);
     }
 }

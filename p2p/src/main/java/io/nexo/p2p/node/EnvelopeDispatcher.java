@@ -1,8 +1,10 @@
 package io.nexo.p2p.node;
 
 import io.nexo.p2p.gossip.GossipRouter;
+import io.nexo.p2p.relay.RelayService;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.wire.proto.Envelope;
+import io.nexo.p2p.wire.proto.RelayReservation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,8 +17,14 @@ final class EnvelopeDispatcher {
     private final GossipRouter router;
     private final DirectMessages direct;
     private final AddressExchange exchange;
+    private final RelayService relay;
+    private final RelayReservations reservations;
 
-    EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange) {
+    /** @param relay the relay this node serves, or null when it does not */
+    EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange,
+                       RelayService relay, RelayReservations reservations) {
+        this.relay = relay;
+        this.reservations = reservations;
         this.sessions = sessions;
         this.router = router;
         this.direct = direct;
@@ -38,6 +46,11 @@ final class EnvelopeDispatcher {
             case DIRECT -> direct.received(s, env.getDirect());
             case PEX_REQUEST -> exchange.answer(s, env.getPexRequest());
             case PEX -> exchange.learn(s, env.getPex());
+            case RELAY_RESERVE -> s.send(Envelope.newBuilder().setRelayReservation(relay != null ? relay.reserve(s)
+                    : RelayReservation.newBuilder().setGranted(false).setReason("this node does not relay").build())
+                    .build());
+            case RELAY_RESERVATION -> reservations.answered(s, env.getRelayReservation());
+            case RELAY_INCOMING -> reservations.incoming(s, env.getRelayIncoming());
             default -> log.debug("ignoring {} from {}", env.getBodyCase(), s);
         }
     }

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -12,6 +13,12 @@ import io.netty.channel.socket.SocketChannel;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.relay.Preamble;
+import io.nexo.p2p.relay.RelayDialHandler;
+import io.nexo.p2p.relay.RelayPath;
+import io.nexo.p2p.relay.RelayService;
+import io.nexo.p2p.relay.RelaySniffer;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerChannelInitializer;
 import io.nexo.p2p.session.SessionHandler;
@@ -20,10 +27,15 @@ import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.WireLimits;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Opens the node's channels: the listening socket, outbound connections, and the peer pipeline of
@@ -31,16 +43,21 @@ import java.util.Optional;
  */
 final class PeerChannels {
 
+    private static final Logger log = LoggerFactory.getLogger(PeerChannels.class);
+
     private final PeerNodeConfig config;
     private final PeerTls tls;
     private final EventLoopGroup ioGroup;
     private final SessionListener events;
     private final SessionMetrics metrics;
     private final ResourceManager resources;
+    private final RelayService relay;
     private volatile PeerAddresses addresses;
 
+    /** @param relay the relay this node serves, or null when it does not ({@code --relay off}) */
     PeerChannels(PeerNodeConfig config, PeerTls tls, EventLoopGroup ioGroup, SessionListener events,
-                 SessionMetrics metrics, ResourceManager resources) {
+                 SessionMetrics metrics, ResourceManager resources, RelayService relay) {
+        this.relay = relay;
         this.metrics = metrics;
         this.resources = resources;
         this.config = config;
@@ -76,24 +93,70 @@ final class PeerChannels {
         return addresses;
     }
 
-    /** Starts a connection to {@code to} (already resolved) that must prove {@code target}'s pinned id. */
+    /**
+     * Starts a connection to {@code to} (already resolved) that must prove {@code target}'s pinned id;
+     * for a relayed target, {@code to} is the relay, asked for a circuit first.
+     */
     ChannelFuture connect(DialTarget target, InetSocketAddress to) {
-        Bootstrap b = new Bootstrap()
+        if (!target.viaRelay()) {
+            return bootstrap(peerInit(true, target.peerId())).connect(to);
+        }
+        PeerId id = target.peerId().orElseThrow();
+        return bootstrap(relayed(Preamble.connect(id), HostAndPort.of(to),
+                ch -> peerInit(true, target.peerId()).buildPipeline((SocketChannel) ch),
+                (ch, reason) -> events.onHandshakeFailed(ch, true, "cannot reach " + id.shortId() + " through "
+                        + reason))).connect(to);
+    }
+
+    /**
+     * Answers a circuit the relay at {@code relayAddress} announced with {@code token}: a new
+     * connection to it, where this node is the TLS server of the peer that asked for the circuit.
+     */
+    void acceptCircuit(HostAndPort relayAddress, byte[] token) {
+        bootstrap(relayed(Preamble.accept(token), relayAddress,
+                ch -> peerInit(false, Optional.empty()).buildPipeline((SocketChannel) ch),
+                (ch, reason) -> log.info("relayed connection not opened: {}", reason)))
+                .connect(relayAddress.toSocketAddress());
+    }
+
+    /** An admitted inbound connection: the peer pipeline, or first the relay sniffer when serving relay. */
+    void initInbound(SocketChannel ch) {
+        if (relay != null) {
+            ch.pipeline().addLast("sniffer", new RelaySniffer(relay, c -> peerInit(false, Optional.empty())
+                    .buildPipeline((SocketChannel) c), config.limits().handshakeTimeout().toMillis()));
+        } else {
+            peerInit(false, Optional.empty()).buildPipeline(ch);
+        }
+    }
+
+    private Bootstrap bootstrap(ChannelHandler handler) {
+        return new Bootstrap()
                 .group(ioGroup)
                 .channel(Transport.best().socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.limits().handshakeTimeout().toMillis())
-                .handler(new PeerChannelInitializer(tls, localInfo(), config.limits(), events, true, target.peerId(),
-                        metrics, resources));
-        return b.connect(to);
+                .handler(handler);
     }
 
-    /** Builds the peer pipeline of an admitted inbound connection. */
-    void initInbound(SocketChannel ch) {
-        new PeerChannelInitializer(tls, localInfo(), config.limits(), events, false, Optional.empty(), metrics,
-                resources)
-                .buildPipeline(ch);
+    private PeerChannelInitializer peerInit(boolean outbound, Optional<PeerId> expected) {
+        return new PeerChannelInitializer(tls, localInfo(), config.limits(), events, outbound, expected, metrics,
+                resources);
+    }
+
+    /** A connection to a relay: marked relayed, preamble first, the peer pipeline after the relay's OK. */
+    private ChannelInitializer<SocketChannel> relayed(String request, HostAndPort relayAddress,
+                                                     Consumer<Channel> peerPipeline,
+                                                     BiConsumer<Channel, String> failed) {
+        long timeout = config.limits().handshakeTimeout().toMillis();
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                RelayPath.markRelayed(ch);
+                ch.pipeline().addLast("relay", new RelayDialHandler(request, relayAddress.toString(), peerPipeline,
+                        failed, timeout));
+            }
+        };
     }
 
     private SessionHandler.LocalInfo localInfo() {

@@ -16,6 +16,13 @@ public sealed interface PeerEvent {
     record PeerConnected(PeerInfo peer) implements PeerEvent {
     }
 
+    /**
+     * A relay reservation was granted ({@code reserved}) or lost: this node is (or no longer is)
+     * reachable at {@code address} ({@code ID@relay:HOST:PORT}).
+     */
+    record RelayChanged(io.nexo.p2p.discovery.DialTarget address, boolean reserved, String reason) implements PeerEvent {
+    }
+
     record PeerDisconnected(PeerInfo peer, String reason) implements PeerEvent {
     }
 

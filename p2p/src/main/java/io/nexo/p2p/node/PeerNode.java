@@ -15,6 +15,7 @@ import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.SignedGossip;
 import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.relay.RelayService;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.session.SessionListener;
@@ -101,6 +102,9 @@ public final class PeerNode implements AutoCloseable {
     private final EnvelopeDispatcher dispatcher;
     private final ConnectionManager connections;
     private final ConnectionStats connectionStats = new ConnectionStats();
+    /** The relay this node serves others, or null ({@code --relay off}). */
+    private final RelayService relay;
+    private final RelayReservations reservations;
     private long ticks;
 
     private volatile boolean started;
@@ -154,7 +158,9 @@ public final class PeerNode implements AutoCloseable {
                 sessions.fanOut(to, envelope);
             }
         }, this::deliver, signatures, control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
-        this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources);
+        this.relay = config.relay().serve()
+                ? new RelayService(config.relay().limits(), clock::millis, new SecureRandom()) : null;
+        this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources, relay);
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
         this.resolver = resolver;
         this.dialler = new Dialler(control, channels, resolver, sessions, book, bootstrap, config.discovery().backoff(),
@@ -170,7 +176,8 @@ public final class PeerNode implements AutoCloseable {
                 config.limits().handshakeTimeout().toMillis(),
                 connections, connectionStats, control, sessions, dialler, bootstrap, book, router, exchange, clock,
                 random, events, () -> closed);
-        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange);
+        this.reservations = new RelayReservations(config.relay().reserveOn(), self, sessions, channels, clock, events);
+        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -327,6 +334,16 @@ public final class PeerNode implements AutoCloseable {
         return resources;
     }
 
+    /** The relay this node serves to others (empty with {@code --relay off}): its counters, a test tap. */
+    public Optional<RelayService> relay() {
+        return Optional.ofNullable(relay);
+    }
+
+    /** Where others can reach this node through the relays it holds a reservation on. */
+    public List<DialTarget> relayedAddresses() {
+        return control.call(reservations::relayedAddresses);
+    }
+
     public GossipRouter.Stats gossipStats() {
         return control.call(router::stats);
     }
@@ -386,6 +403,7 @@ public final class PeerNode implements AutoCloseable {
         }
         ticks++;
         degree.maintain();
+        reservations.maintain();
         router.heartbeat();
         long pexEvery = Math.max(1, config.discovery().pexInterval().toMillis()
                 / config.discovery().maintenanceInterval().toMillis());
@@ -492,6 +510,9 @@ public final class PeerNode implements AutoCloseable {
         public void onClosed(PeerSession session, String reason) {
             control.execute(() -> {
                 lifecycle.closed(session, reason);
+                if (relay != null) {
+                    relay.sessionClosed(session);
+                }
                 if (!sessions.contains(session.peerId())) {
                     signatures.peerDown(session.peerId());
                 }

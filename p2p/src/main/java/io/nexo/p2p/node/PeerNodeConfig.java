@@ -5,6 +5,7 @@ import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.relay.RelayConfig;
 import io.nexo.p2p.session.SessionLimits;
 import io.nexo.p2p.tls.NetworkKey;
 import io.nexo.p2p.wire.WireLimits;
@@ -28,11 +29,12 @@ import java.util.Optional;
  * @param gossip     broadcast parameters
  * @param discovery  degree, exchange and reconnection parameters
  * @param connections inbound budget, per-subnet cap and trimming (the connection manager)
+ * @param relay      whether it relays for others (and within which limits), and on how many relays it reserves
  */
 public record PeerNodeConfig(NodeIdentity identity, String name, HostAndPort listen, List<HostAndPort> advertise,
                              List<DialTarget> bootstrap, Optional<Path> dataDir, Optional<NetworkKey> networkKey,
                              SessionLimits limits, GossipParams gossip, DiscoveryParams discovery,
-                             ConnectionLimits connections) {
+                             ConnectionLimits connections, RelayConfig relay) {
 
     public PeerNodeConfig {
         Objects.requireNonNull(identity, "identity");
@@ -55,6 +57,16 @@ public record PeerNodeConfig(NodeIdentity identity, String name, HostAndPort lis
         Objects.requireNonNull(gossip, "gossip");
         Objects.requireNonNull(discovery, "discovery");
         Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(relay, "relay");
+    }
+
+    /** With the default {@link RelayConfig}. */
+    public PeerNodeConfig(NodeIdentity identity, String name, HostAndPort listen, List<HostAndPort> advertise,
+                          List<DialTarget> bootstrap, Optional<Path> dataDir, Optional<NetworkKey> networkKey,
+                          SessionLimits limits, GossipParams gossip, DiscoveryParams discovery,
+                          ConnectionLimits connections) {
+        this(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, discovery, connections,
+                RelayConfig.defaults());
     }
 
     /** With the default {@link ConnectionLimits}. */
@@ -69,38 +81,42 @@ public record PeerNodeConfig(NodeIdentity identity, String name, HostAndPort lis
     public static PeerNodeConfig of(NodeIdentity identity, String name, HostAndPort listen) {
         return new PeerNodeConfig(identity, name, listen, List.of(), List.of(), Optional.empty(),
                 Optional.empty(), SessionLimits.defaults(), GossipParams.defaults(), DiscoveryParams.defaults(),
-                ConnectionLimits.defaults());
+                ConnectionLimits.defaults(), RelayConfig.defaults());
     }
 
     public PeerNodeConfig withBootstrap(List<DialTarget> targets) {
-        return new PeerNodeConfig(identity, name, listen, advertise, targets, dataDir, networkKey, limits, gossip, discovery, connections);
+        return new PeerNodeConfig(identity, name, listen, advertise, targets, dataDir, networkKey, limits, gossip, discovery, connections, relay);
     }
 
     public PeerNodeConfig withDataDir(Path dir) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, Optional.of(dir), networkKey, limits, gossip, discovery, connections);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, Optional.of(dir), networkKey, limits, gossip, discovery, connections, relay);
     }
 
     public PeerNodeConfig withNetworkKey(NetworkKey key) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, Optional.of(key), limits, gossip, discovery, connections);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, Optional.of(key), limits, gossip, discovery, connections, relay);
     }
 
     public PeerNodeConfig withLimits(SessionLimits l) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, l, gossip, discovery, connections);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, l, gossip, discovery, connections, relay);
     }
 
     public PeerNodeConfig withGossip(GossipParams g) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, g, discovery, connections);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, g, discovery, connections, relay);
     }
 
     public PeerNodeConfig withDiscovery(DiscoveryParams d) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, d, connections);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, d, connections, relay);
     }
 
     public PeerNodeConfig withConnections(ConnectionLimits c) {
-        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, discovery, c);
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, discovery, c, relay);
     }
 
     public PeerNodeConfig withAdvertise(List<HostAndPort> a) {
-        return new PeerNodeConfig(identity, name, listen, a, bootstrap, dataDir, networkKey, limits, gossip, discovery, connections);
+        return new PeerNodeConfig(identity, name, listen, a, bootstrap, dataDir, networkKey, limits, gossip, discovery, connections, relay);
+    }
+
+    public PeerNodeConfig withRelay(RelayConfig r) {
+        return new PeerNodeConfig(identity, name, listen, advertise, bootstrap, dataDir, networkKey, limits, gossip, discovery, connections, r);
     }
 }

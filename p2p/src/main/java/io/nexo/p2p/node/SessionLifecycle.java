@@ -118,7 +118,7 @@ final class SessionLifecycle {
         book.learn(s.peerId(), s.name(), PeerAddresses.dialable(s), clock.millis());
         book.succeeded(s.peerId());
         book.changed();
-        if (dial != null) {
+        if (dial != null && !dial.target().viaRelay()) {
             bootstrap.connected(dial.target().address(), s.peerId());
         }
         router.peerUp(s.peerId());

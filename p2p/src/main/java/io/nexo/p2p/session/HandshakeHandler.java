@@ -87,13 +87,27 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            startTimer(ctx); // added after the connection opened: behind a relay preamble or a sniffer
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        startTimer(ctx);
+        super.channelActive(ctx);
+    }
+
+    private void startTimer(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) {
+            return;
+        }
         handshakeTimer = ctx.executor().schedule(() -> {
             if (state != State.DONE) {
                 fail(ctx, "handshake not finished within " + limits.handshakeTimeout().toMillis() + " ms");
             }
         }, limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        super.channelActive(ctx);
     }
 
     @Override

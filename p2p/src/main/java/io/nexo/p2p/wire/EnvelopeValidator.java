@@ -54,6 +54,10 @@ public final class EnvelopeValidator {
                             "PeerAddress.signed_record.signature");
                 }
             }
+            case RELAY_RESERVATION -> maxBytes(env.getRelayReservation().getReasonBytes(),
+                    WireLimits.MAX_REASON_BYTES, WireViolation.REASON, "RelayReservation.reason");
+            case RELAY_INCOMING -> exactBytes(env.getRelayIncoming().getToken(), WireLimits.RELAY_TOKEN_BYTES,
+                    "RelayIncoming.token");
             default -> {
                 // Ping, Pong, Prune, PeerExchangeRequest (its max is clamped by the answerer),
                 // and cases of a newer protocol version (ignored by the session)

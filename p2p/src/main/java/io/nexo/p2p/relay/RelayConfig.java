@@ -1,0 +1,42 @@
+package io.nexo.p2p.relay;
+
+import java.util.Objects;
+
+/**
+ * The relay roles of a node.
+ *
+ * @param serve        offer relay to others ({@code --relay on}): reservations and circuits within {@code limits}
+ * @param reserveOn    how many connected peers to hold a reservation on (0 = none), for a node that
+ *                     cannot be dialled directly ({@code --relay-reservations})
+ * @param limits       what this node lets others spend when it serves
+ */
+public record RelayConfig(boolean serve, int reserveOn, RelayLimits limits) {
+
+    public static final boolean DEFAULT_SERVE = true;
+    public static final int DEFAULT_RESERVE_ON = 0;
+    /** Relays a node holds reservations on at most: more only costs relays. */
+    public static final int MAX_RESERVE_ON = 4;
+
+    public RelayConfig {
+        Objects.requireNonNull(limits, "limits");
+        if (reserveOn < 0 || reserveOn > MAX_RESERVE_ON) {
+            throw new IllegalArgumentException("reserveOn: " + reserveOn + " (expected: 0-" + MAX_RESERVE_ON + ")");
+        }
+    }
+
+    public static RelayConfig defaults() {
+        return new RelayConfig(DEFAULT_SERVE, DEFAULT_RESERVE_ON, RelayLimits.defaults());
+    }
+
+    public RelayConfig withServe(boolean s) {
+        return new RelayConfig(s, reserveOn, limits);
+    }
+
+    public RelayConfig withReserveOn(int n) {
+        return new RelayConfig(serve, n, limits);
+    }
+
+    public RelayConfig withLimits(RelayLimits l) {
+        return new RelayConfig(serve, reserveOn, l);
+    }
+}
