@@ -5,6 +5,7 @@ import io.nexo.core.text.Printable;
 import io.nexo.p2p.node.ConnectionCounts;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
+import io.nexo.p2p.relay.RelayStats;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +34,16 @@ final class EventFormat {
         if (e instanceof PeerEvent.PeerConnected c) {
             PeerInfo p = c.peer();
             return json ? Json.object(map("event", "peer-connected", "peerId", p.id().value(), "name", p.name(),
-                    "address", p.remote().toString(), "direction", p.outbound() ? "outbound" : "inbound"))
-                    : "* connected: " + safe(p.label()) + " at " + p.remote() + (p.outbound() ? " (outbound)" : " (inbound)");
+                    "address", p.remote().toString(), "direction", p.outbound() ? "outbound" : "inbound",
+                    "path", p.path()))
+                    : "* connected: " + safe(p.label()) + " at " + p.remote() + (p.outbound() ? " (outbound" : " (inbound")
+                    + (p.relayed() ? ", relayed)" : ")");
+        }
+        if (e instanceof PeerEvent.RelayChanged r) {
+            return json ? Json.object(map("event", r.reserved() ? "relay-reserved" : "relay-lost",
+                    "address", r.address().toString(), "reason", r.reason()))
+                    : r.reserved() ? "* reachable through a relay as " + r.address()
+                    : "* relay reservation lost (" + safe(r.reason()) + "): " + r.address();
         }
         if (e instanceof PeerEvent.PeerDisconnected d) {
             PeerInfo p = d.peer();
@@ -91,7 +100,7 @@ final class EventFormat {
         if (json) {
             return Json.object(map("event", "peers", "peers", peers.stream().map(p -> (Object) map(
                     "peerId", p.id().value(), "name", p.name(), "address", p.remote().toString(),
-                    "direction", p.outbound() ? "outbound" : "inbound",
+                    "direction", p.outbound() ? "outbound" : "inbound", "path", p.path(),
                     "refusedMessages", p.refusedMessages())).toList()));
         }
         if (peers.isEmpty()) {
@@ -100,11 +109,42 @@ final class EventFormat {
         StringBuilder sb = new StringBuilder(peers.size() + " peer(s):");
         for (PeerInfo p : peers) {
             sb.append("\n  ").append(safe(p.name())).append("  ").append(p.id()).append("  ").append(p.remote())
-                    .append(p.outbound() ? "  outbound" : "  inbound");
+                    .append(p.outbound() ? "  outbound" : "  inbound").append("  ").append(p.path());
             if (p.refusedMessages() > 0) {
                 sb.append("  refused messages: ").append(p.refusedMessages());
             }
         }
+        return sb.toString();
+    }
+
+    /** What {@code /relay} prints: this node's relayed addresses, and what it relays for others. */
+    String relay(List<io.nexo.p2p.discovery.DialTarget> relayedAddresses, java.util.Optional<RelayStats.Snapshot> served) {
+        List<String> addrs = relayedAddresses.stream().map(Object::toString).toList();
+        if (json) {
+            Map<String, Object> m = map("event", "relay", "relayedAddresses", addrs, "serving", served.isPresent());
+            served.ifPresent(s -> {
+                m.put("reservations", s.reservations());
+                m.put("circuitsOpen", s.circuitsOpen());
+                m.put("reservationsGranted", s.reservationsGranted());
+                m.put("circuitsSpliced", s.circuitsSpliced());
+                m.put("bytesForwarded", s.bytesForwarded());
+                Map<String, Object> refused = new LinkedHashMap<>();
+                s.refused().forEach((k, v) -> refused.put(k.name(), v));
+                m.put("refused", refused);
+            });
+            return Json.object(m);
+        }
+        StringBuilder sb = new StringBuilder(addrs.isEmpty() ? "no relay reservation"
+                : "reachable through relays as: " + String.join(", ", addrs));
+        served.ifPresentOrElse(s -> {
+            sb.append("\nrelaying: ").append(s.reservations()).append(" reservations, ").append(s.circuitsOpen())
+                    .append(" circuits open; ").append(s.circuitsSpliced()).append(" circuits and ")
+                    .append(s.bytesForwarded()).append(" bytes relayed so far; refused:");
+            String refused = s.refused().entrySet().stream().filter(x -> x.getValue() > 0)
+                    .map(x -> " " + x.getKey().name().toLowerCase().replace('_', ' ') + " " + x.getValue())
+                    .sorted().collect(java.util.stream.Collectors.joining(","));
+            sb.append(refused.isEmpty() ? " none" : refused);
+        }, () -> sb.append("\nnot relaying for others (--relay off)"));
         return sb.toString();
     }
 

@@ -208,6 +208,9 @@ public final class PeerCommand implements Callable<Integer> {
     @CommandLine.Mixin
     FileLimitOptions fileLimits = new FileLimitOptions();
 
+    @CommandLine.Mixin
+    RelayOptions relay = new RelayOptions();
+
     /** Where commands come from; tests replace it. */
     InputStream in = System.in;
     /** Whether stdin is a terminal (then the console is JLine's); tests replace it. */
@@ -400,7 +403,7 @@ public final class PeerCommand implements Callable<Integer> {
                 .withLan(lan, DiscoveryParams.DEFAULT_LAN_GROUP, DiscoveryParams.defaults().lanInterval());
         PeerNodeConfig config = new PeerNodeConfig(identity, name != null ? name : identity.peerId().shortId(),
                 listenAt, advertise, join, Optional.of(dataDir), key, limits,
-                GossipParams.defaults().withMode(mode), discovery, connectionLimits());
+                GossipParams.defaults().withMode(mode), discovery, connectionLimits(), relay.config());
         return config;
     }
 

@@ -5,6 +5,7 @@ import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerListener;
 import io.nexo.p2p.node.PeerNode;
+import io.nexo.p2p.relay.RelayService;
 
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
@@ -20,7 +21,9 @@ final class PeerConsole implements PeerListener {
             "  TEXT                         send TEXT to every node of the network",
             "  /msg NAME-or-PEERID TEXT     send TEXT to one node only (dials it if needed)",
             "  /peers                       list connected peers",
-            "  /connect HOST:PORT           dial a peer (PEERID@HOST:PORT pins its identity)",
+            "  /connect HOST:PORT           dial a peer (PEERID@HOST:PORT pins its identity,"
+                    + " PEERID@relay:HOST:PORT goes through that relay)",
+            "  /relay                       relayed addresses of this node, what it relays for others",
             FileConsole.HELP,
             "  /help                        this list",
             "  /quit or exit                leave the network and stop");
@@ -81,6 +84,8 @@ final class PeerConsole implements PeerListener {
                 io.println(format.peers(node.peers()));
                 io.println(format.connections(node.connectionCounts()));
             }
+            case "/relay" -> io.println(format.relay(node.relayedAddresses(),
+                    node.relay().map(RelayService::stats)));
             case "/limits" -> {
                 io.println(LimitsFormat.format(format.json(), node.sessionMetrics(),
                         node.resources().stats(), node.gossipStats()));

@@ -1,6 +1,7 @@
 package io.nexo.cli.peer;
 
 import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.PeerEvent;
@@ -42,7 +43,23 @@ class EventFormatTest {
         assertThat(new EventFormat(false).event(refused)).isEqualTo("! refused a broadcast from eve (" + EVE.shortId()
                 + ") claiming origin zzzzzzzzzzzzzzzz...: bad-signature (2 forged so far)");
         PeerInfo p = new PeerInfo(EVE, "eve", new HostAndPort("127.0.0.1", 5000), List.of(), true, 2);
-        assertThat(new EventFormat(false).peers(List.of(p))).endsWith("outbound  refused messages: 2");
+        assertThat(new EventFormat(false).peers(List.of(p))).endsWith("outbound  direct  refused messages: 2");
         assertThat(new EventFormat(true).peers(List.of(p))).contains("\"refusedMessages\":2");
+    }
+
+    @Test
+    void aRelayedPeerSaysSoInPeersAndEvents() {
+        PeerInfo p = new PeerInfo(EVE, "eve", new HostAndPort("127.0.0.1", 6000), List.of(), false, 0, true);
+        assertThat(new EventFormat(false).peers(List.of(p))).endsWith("127.0.0.1:6000  inbound  relayed");
+        assertThat(new EventFormat(true).peers(List.of(p))).contains("\"path\":\"relayed\"");
+        assertThat(new EventFormat(false).event(new PeerEvent.PeerConnected(p)))
+                .isEqualTo("* connected: eve (" + EVE.shortId() + ") at 127.0.0.1:6000 (inbound, relayed)");
+        assertThat(new EventFormat(true).event(new PeerEvent.PeerConnected(p))).contains("\"path\":\"relayed\"");
+        DialTarget at = DialTarget.viaRelay(EVE, new HostAndPort("127.0.0.1", 6000));
+        assertThat(new EventFormat(false).event(new PeerEvent.RelayChanged(at, true, "")))
+                .isEqualTo("* reachable through a relay as " + EVE.value() + "@relay:127.0.0.1:6000");
+        assertThat(new EventFormat(true).event(new PeerEvent.RelayChanged(at, false, "session closed")))
+                .isEqualTo("{\"event\":\"relay-lost\",\"address\":\"" + EVE.value()
+                        + "@relay:127.0.0.1:6000\",\"reason\":\"session closed\"}");
     }
 }

@@ -90,6 +90,18 @@ class PeerCommandTest {
     }
 
     @Test
+    void badRelayFlagsNameTheFlagAndExit2(@TempDir Path data) throws IOException {
+        assertThat(run("peer", "--relay", "maybe", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay: 'maybe' (expected: on or off)");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--relay-reservations", "5", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay-reservations: 5 (expected: 0-4)");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--relay-max-circuits", "4", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay-max-circuits-per-peer: 16 (expected: 1-4)");
+    }
+
+    @Test
     void durationsTakeAUnitLikeEveryOtherCommand() throws IOException {
         assertThat(run("peer", "--handshake-timeout", "10")).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("nexo peer: Invalid value for option '--handshake-timeout':"

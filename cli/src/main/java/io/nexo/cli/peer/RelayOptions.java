@@ -1,0 +1,78 @@
+package io.nexo.cli.peer;
+
+import io.nexo.cli.UsageException;
+import io.nexo.p2p.relay.RelayConfig;
+import io.nexo.p2p.relay.RelayLimits;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** The flags of {@code nexo peer} for circuit relay: serving it, its limits, and reserving on relays. */
+public final class RelayOptions {
+
+    @Option(names = "--relay", paramLabel = "on|off", defaultValue = "on",
+            description = "Relay for peers that cannot be dialled (behind NAT), within the relay limits (default: ${DEFAULT-VALUE}).")
+    String relay;
+
+    @Option(names = "--relay-reservations", paramLabel = "N", defaultValue = "" + RelayConfig.DEFAULT_RESERVE_ON,
+            description = "Relays to hold a reservation on, among the peers this node dialled, 0-"
+                    + RelayConfig.MAX_RESERVE_ON + "; for a node behind NAT, reachable then as"
+                    + " PEERID@relay:HOST:PORT (default: ${DEFAULT-VALUE}).")
+    int reservations;
+
+    @Option(names = "--relay-max-reservations", paramLabel = "N", defaultValue = "" + RelayLimits.DEFAULT_MAX_RESERVATIONS,
+            description = "Peers holding a reservation on this relay at once (default: ${DEFAULT-VALUE}).")
+    int maxReservations;
+
+    @Option(names = "--relay-reservation-ttl", paramLabel = "DURATION", defaultValue = "1h",
+            description = "How long a reservation lasts unless renewed (default: ${DEFAULT-VALUE}).")
+    Duration reservationTtl;
+
+    @Option(names = "--relay-max-circuits", paramLabel = "N", defaultValue = "" + RelayLimits.DEFAULT_MAX_CIRCUITS,
+            description = "Relayed connections open at once, in total (default: ${DEFAULT-VALUE}).")
+    int maxCircuits;
+
+    @Option(names = "--relay-max-circuits-per-peer", paramLabel = "N",
+            defaultValue = "" + RelayLimits.DEFAULT_MAX_CIRCUITS_PER_PEER,
+            description = "Relayed connections open at once to one reserved peer (default: ${DEFAULT-VALUE}).")
+    int maxCircuitsPerPeer;
+
+    @Option(names = "--relay-max-circuits-per-ip", paramLabel = "N",
+            defaultValue = "" + RelayLimits.DEFAULT_MAX_CIRCUITS_PER_IP,
+            description = "Relayed connections open at once from one dialling IP address (default: ${DEFAULT-VALUE}).")
+    int maxCircuitsPerIp;
+
+    @Option(names = "--relay-circuit-bytes", paramLabel = "BYTES", defaultValue = "" + RelayLimits.DEFAULT_MAX_CIRCUIT_BYTES,
+            description = "Bytes one relayed connection may carry, both ways together, before it is closed"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long circuitBytes;
+
+    @Option(names = "--relay-circuit-duration", paramLabel = "DURATION", defaultValue = "30m",
+            description = "How long one relayed connection may stay open (default: ${DEFAULT-VALUE}).")
+    Duration circuitDuration;
+
+    private static final Map<String, String> FLAGS = Map.of(
+            "reservationTtl", "--relay-reservation-ttl", "maxReservations", "--relay-max-reservations",
+            "maxCircuitsPerPeer", "--relay-max-circuits-per-peer", "maxCircuitsPerIp", "--relay-max-circuits-per-ip",
+            "maxCircuits", "--relay-max-circuits", "maxCircuitBytes", "--relay-circuit-bytes",
+            "maxCircuitDuration", "--relay-circuit-duration", "reserveOn", "--relay-reservations");
+
+    /** The relay configuration the flags give; a bad value names its flag. */
+    RelayConfig config() {
+        boolean serve = switch (relay) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new UsageException("--relay: '" + relay + "' (expected: on or off)");
+        };
+        try {
+            return new RelayConfig(serve, reservations, new RelayLimits(reservationTtl, maxReservations, maxCircuits,
+                    maxCircuitsPerPeer, maxCircuitsPerIp, circuitBytes, circuitDuration, RelayLimits.DEFAULT_TOKEN_TTL));
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            int colon = m.indexOf(':');
+            String flag = colon > 0 ? FLAGS.get(m.substring(0, colon)) : null;
+            throw new UsageException(flag != null ? flag + m.substring(colon) : m);
+        }
+    }
+}
