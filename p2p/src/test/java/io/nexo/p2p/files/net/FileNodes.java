@@ -65,8 +65,19 @@ final class FileNodes implements AutoCloseable {
         return start(name, root.resolve(name), config, clock, join);
     }
 
+    /** Starts node {@code name} with its node configuration changed by {@code node} (relay roles...). */
+    FileNode startNode(String name, UnaryOperator<PeerNodeConfig> node, FileNode... join) throws Exception {
+        return start(name, root.resolve(name), c -> c, System::nanoTime, node, join);
+    }
+
     private FileNode start(String name, Path dataDir, UnaryOperator<FileExchangeConfig> fileConfig,
                            LongSupplier clock, FileNode... join) throws Exception {
+        return start(name, dataDir, fileConfig, clock, c -> c, join);
+    }
+
+    private FileNode start(String name, Path dataDir, UnaryOperator<FileExchangeConfig> fileConfig,
+                           LongSupplier clock, UnaryOperator<PeerNodeConfig> nodeConfig, FileNode... join)
+            throws Exception {
         List<DialTarget> targets = new ArrayList<>();
         for (FileNode j : join) {
             targets.add(DialTarget.of(j.node().listenAddress()));
@@ -76,6 +87,7 @@ final class FileNodes implements AutoCloseable {
                 .withDataDir(dataDir)
                 .withBootstrap(targets)
                 .withDiscovery(DiscoveryParams.defaults().withDegree(1, 50));
+        config = nodeConfig.apply(config);
         FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
         PeerNode node = new PeerNode(config, toFiles);
         Recorder recorder = new Recorder();
