@@ -1,6 +1,7 @@
 package io.nexo.p2p.node;
 
 import io.nexo.p2p.gossip.GossipRouter;
+import io.nexo.p2p.nat.Reachability;
 import io.nexo.p2p.relay.RelayService;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.wire.proto.Envelope;
@@ -19,10 +20,12 @@ final class EnvelopeDispatcher {
     private final AddressExchange exchange;
     private final RelayService relay;
     private final RelayReservations reservations;
+    private final AutoNat autoNat;
 
     /** @param relay the relay this node serves, or null when it does not */
     EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange,
-                       RelayService relay, RelayReservations reservations) {
+                       RelayService relay, RelayReservations reservations, AutoNat autoNat) {
+        this.autoNat = autoNat;
         this.relay = relay;
         this.reservations = reservations;
         this.sessions = sessions;
@@ -46,12 +49,23 @@ final class EnvelopeDispatcher {
             case DIRECT -> direct.received(s, env.getDirect());
             case PEX_REQUEST -> exchange.answer(s, env.getPexRequest());
             case PEX -> exchange.learn(s, env.getPex());
-            case RELAY_RESERVE -> s.send(Envelope.newBuilder().setRelayReservation(relay != null ? relay.reserve(s)
-                    : RelayReservation.newBuilder().setGranted(false).setReason("this node does not relay").build())
-                    .build());
+            case RELAY_RESERVE -> s.send(Envelope.newBuilder().setRelayReservation(reserve(s)).build());
+            case DIAL_BACK_REQUEST -> autoNat.requested(s, env.getDialBackRequest());
+            case DIAL_BACK_RESPONSE -> autoNat.answered(s, env.getDialBackResponse());
             case RELAY_RESERVATION -> reservations.answered(s, env.getRelayReservation());
             case RELAY_INCOMING -> reservations.incoming(s, env.getRelayIncoming());
             default -> log.debug("ignoring {} from {}", env.getBodyCase(), s);
         }
+    }
+
+    /** Only a node that serves relay and has not found itself behind NAT grants reservations. */
+    private RelayReservation reserve(PeerSession s) {
+        if (relay == null) {
+            return RelayReservation.newBuilder().setGranted(false).setReason("this node does not relay").build();
+        }
+        if (autoNat.status() == Reachability.Status.PRIVATE) {
+            return RelayReservation.newBuilder().setGranted(false).setReason("this node is behind NAT").build();
+        }
+        return relay.reserve(s);
     }
 }

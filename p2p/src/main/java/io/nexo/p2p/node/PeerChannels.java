@@ -14,6 +14,7 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.nat.DialBackHandler;
 import io.nexo.p2p.relay.Preamble;
 import io.nexo.p2p.relay.RelayDialHandler;
 import io.nexo.p2p.relay.RelayPath;
@@ -44,6 +45,8 @@ import java.util.function.Consumer;
 final class PeerChannels {
 
     private static final Logger log = LoggerFactory.getLogger(PeerChannels.class);
+    /** How long a dial-back waits for the other side's OK once connected. */
+    private static final long DIAL_BACK_ANSWER_MILLIS = 5_000;
 
     private final PeerNodeConfig config;
     private final PeerTls tls;
@@ -53,6 +56,8 @@ final class PeerChannels {
     private final ResourceManager resources;
     private final RelayService relay;
     private volatile PeerAddresses addresses;
+    /** Told the nonce of each dial-back that reaches the listener (the node's AutoNAT). */
+    private volatile Consumer<String> dialBacks = nonce -> { };
 
     /** @param relay the relay this node serves, or null when it does not ({@code --relay off}) */
     PeerChannels(PeerNodeConfig config, PeerTls tls, EventLoopGroup ioGroup, SessionListener events,
@@ -119,14 +124,30 @@ final class PeerChannels {
                 .connect(relayAddress.toSocketAddress());
     }
 
-    /** An admitted inbound connection: the peer pipeline, or first the relay sniffer when serving relay. */
+    /**
+     * An admitted inbound connection: the sniffer first, which builds the peer pipeline for TLS, or
+     * handles a preamble line (relay request, dial-back).
+     */
     void initInbound(SocketChannel ch) {
-        if (relay != null) {
-            ch.pipeline().addLast("sniffer", new RelaySniffer(relay, c -> peerInit(false, Optional.empty())
-                    .buildPipeline((SocketChannel) c), config.limits().handshakeTimeout().toMillis()));
-        } else {
-            peerInit(false, Optional.empty()).buildPipeline(ch);
-        }
+        ch.pipeline().addLast("sniffer", new RelaySniffer(relay, nonce -> dialBacks.accept(nonce),
+                c -> peerInit(false, Optional.empty()).buildPipeline((SocketChannel) c),
+                config.limits().handshakeTimeout().toMillis()));
+    }
+
+    void onDialBack(Consumer<String> sink) {
+        this.dialBacks = sink;
+    }
+
+    /**
+     * AutoNAT's dial-back: connects to {@code to} (the requester's observed IP, its listening port)
+     * and sends the nonce; {@code done} is told null when a node there took it, else why not.
+     */
+    void dialBack(InetSocketAddress to, String nonceHex, Consumer<String> done) {
+        bootstrap(new DialBackHandler(nonceHex, done, DIAL_BACK_ANSWER_MILLIS)).connect(to).addListener(f -> {
+            if (!f.isSuccess()) {
+                done.accept(ConnectFailure.describe(f.cause()));
+            }
+        });
     }
 
     private Bootstrap bootstrap(ChannelHandler handler) {

@@ -23,6 +23,14 @@ public sealed interface PeerEvent {
     record RelayChanged(io.nexo.p2p.discovery.DialTarget address, boolean reserved, String reason) implements PeerEvent {
     }
 
+    /**
+     * This node's reachability changed (AutoNAT): {@code public} at {@code address} (verified by a
+     * peer's dial-back), {@code private} (behind NAT: dial-backs failed) or {@code unknown}.
+     */
+    record ReachabilityChanged(io.nexo.p2p.nat.Reachability.Status status,
+                               java.util.Optional<HostAndPort> address) implements PeerEvent {
+    }
+
     record PeerDisconnected(PeerInfo peer, String reason) implements PeerEvent {
     }
 

@@ -15,6 +15,8 @@ import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.SignedGossip;
 import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.nat.Reachability;
+import io.nexo.p2p.relay.RelayConfig;
 import io.nexo.p2p.relay.RelayService;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
@@ -105,6 +107,7 @@ public final class PeerNode implements AutoCloseable {
     /** The relay this node serves others, or null ({@code --relay off}). */
     private final RelayService relay;
     private final RelayReservations reservations;
+    private final AutoNat autoNat;
     private long ticks;
 
     private volatile boolean started;
@@ -176,8 +179,13 @@ public final class PeerNode implements AutoCloseable {
                 config.limits().handshakeTimeout().toMillis(),
                 connections, connectionStats, control, sessions, dialler, bootstrap, book, router, exchange, clock,
                 random, events, () -> closed);
-        this.reservations = new RelayReservations(config.relay().reserveOn(), self, sessions, channels, clock, events);
-        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations);
+        this.autoNat = new AutoNat(sessions, channels, control, clock, random, events,
+                config.limits().handshakeTimeout().toMillis() + 5_000);
+        channels.onDialBack(autoNat::nonceArrived);
+        int reserveOn = config.relay().reserveOn();
+        this.reservations = new RelayReservations(() -> reserveOn != RelayConfig.AUTO ? reserveOn
+                : autoNat.status() == Reachability.Status.PRIVATE ? 1 : 0, self, sessions, channels, clock, events);
+        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations, autoNat);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -344,6 +352,16 @@ public final class PeerNode implements AutoCloseable {
         return control.call(reservations::relayedAddresses);
     }
 
+    /** Whether peers can dial this node (AutoNAT), and the address a dial-back reached it at. */
+    public Reachability.Status reachability() {
+        return control.call(autoNat::status);
+    }
+
+    /** The address a peer's dial-back reached this node at, while it is public. */
+    public Optional<HostAndPort> verifiedAddress() {
+        return control.call(autoNat::verifiedAddress);
+    }
+
     public GossipRouter.Stats gossipStats() {
         return control.call(router::stats);
     }
@@ -403,6 +421,7 @@ public final class PeerNode implements AutoCloseable {
         }
         ticks++;
         degree.maintain();
+        autoNat.maintain();
         reservations.maintain();
         router.heartbeat();
         long pexEvery = Math.max(1, config.discovery().pexInterval().toMillis()

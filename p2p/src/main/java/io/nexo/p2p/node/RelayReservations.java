@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * The reserving side of circuit relay, for a node others cannot dial: holds reservations on up to
@@ -35,7 +36,7 @@ final class RelayReservations {
     private record Held(PeerSession session, HostAndPort address, long renewAt, boolean granted) {
     }
 
-    private final int want;
+    private final IntSupplier want;
     private final PeerId self;
     private final SessionTable sessions;
     private final PeerChannels channels;
@@ -45,7 +46,8 @@ final class RelayReservations {
     private final Map<PeerId, Long> refusedUntil = new HashMap<>();
     private long ignoredIncoming;
 
-    RelayReservations(int want, PeerId self, SessionTable sessions, PeerChannels channels, Clock clock,
+    /** @param want how many relays to hold now (it follows the node's reachability with {@code auto}) */
+    RelayReservations(IntSupplier want, PeerId self, SessionTable sessions, PeerChannels channels, Clock clock,
                       EventSink events) {
         this.want = want;
         this.self = self;
@@ -57,9 +59,7 @@ final class RelayReservations {
 
     /** Drops reservations whose session is gone, renews the due ones, asks new relays up to {@code want}. */
     void maintain() {
-        if (want == 0) {
-            return;
-        }
+        int want = this.want.getAsInt();
         long now = clock.millis();
         held.entrySet().removeIf(e -> {
             boolean gone = !sessions.isCurrent(e.getValue().session()) || !e.getValue().session().isOpen();
@@ -76,6 +76,16 @@ final class RelayReservations {
             }
         }
         refusedUntil.values().removeIf(until -> until <= now);
+        while (held.size() > want) { // no longer needed (the node turned out public): let the last go
+            PeerId last = null;
+            for (PeerId id : held.keySet()) {
+                last = id;
+            }
+            Held h = held.remove(last);
+            if (h.granted()) {
+                events.emit(new PeerEvent.RelayChanged(relayedAddress(h.address()), false, "not needed"));
+            }
+        }
         for (PeerSession s : sessions.all()) {
             if (held.size() >= want) {
                 break;

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * printable ASCII only: a longer line or another byte is a violation, and no more than that is ever
  * held. Bytes after the line are handed on with it (the other side may start TLS at once).
  */
-abstract class LineReader extends ChannelInboundHandlerAdapter {
+public abstract class LineReader extends ChannelInboundHandlerAdapter {
 
     private final StringBuilder line = new StringBuilder();
     private boolean done;
@@ -48,7 +48,7 @@ abstract class LineReader extends ChannelInboundHandlerAdapter {
 
     protected abstract void onViolation(ChannelHandlerContext ctx, String reason);
 
-    static ByteBuf ascii(ChannelHandlerContext ctx, String s) {
+    protected static ByteBuf ascii(ChannelHandlerContext ctx, String s) {
         return ctx.alloc().buffer(s.length()).writeBytes(s.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -11,6 +11,7 @@ import java.util.HexFormat;
  *   dialler  -> relay   NEXO-RELAY CONNECT &lt;peer id&gt;     (reach this reserved node)
  *   reserved -> relay   NEXO-RELAY ACCEPT &lt;token, hex&gt;   (the circuit the relay told me about)
  *   relay    -> both    OK | ERR &lt;reason&gt;
+ *   any node -> a peer  NEXO-DIALBACK &lt;nonce, hex&gt;   (AutoNAT: you are reachable here)  -> OK
  * </pre>
  * A TLS connection's first byte is 0x16 (a handshake record), never {@code 'N'}: a relay tells the
  * two apart on its one listening port by that byte.
@@ -23,7 +24,9 @@ public final class Preamble {
     public static final int MAX_LINE = 128;
     static final String CONNECT = "NEXO-RELAY CONNECT ";
     static final String ACCEPT = "NEXO-RELAY ACCEPT ";
-    static final String OK = "OK";
+    static final String DIAL_BACK = "NEXO-DIALBACK ";
+    /** The answer that accepts a request. */
+    public static final String OK = "OK";
     static final String ERR = "ERR ";
 
     private Preamble() {
@@ -35,6 +38,10 @@ public final class Preamble {
 
     public static String accept(byte[] token) {
         return ACCEPT + HexFormat.of().formatHex(token) + "\n";
+    }
+
+    public static String dialBack(String nonceHex) {
+        return DIAL_BACK + nonceHex + "\n";
     }
 
     static String error(String reason) {

@@ -7,20 +7,23 @@ import java.util.Objects;
  *
  * @param serve        offer relay to others ({@code --relay on}): reservations and circuits within {@code limits}
  * @param reserveOn    how many connected peers to hold a reservation on (0 = none), for a node that
- *                     cannot be dialled directly ({@code --relay-reservations})
+ *                     cannot be dialled directly ({@code --relay-reservations}); {@link #AUTO}: one
+ *                     when the node finds itself behind NAT, none otherwise
  * @param limits       what this node lets others spend when it serves
  */
 public record RelayConfig(boolean serve, int reserveOn, RelayLimits limits) {
 
     public static final boolean DEFAULT_SERVE = true;
-    public static final int DEFAULT_RESERVE_ON = 0;
+    /** {@code reserveOn}: one relay when the node is private (AutoNAT), none when public or unknown. */
+    public static final int AUTO = -1;
+    public static final int DEFAULT_RESERVE_ON = AUTO;
     /** Relays a node holds reservations on at most: more only costs relays. */
     public static final int MAX_RESERVE_ON = 4;
 
     public RelayConfig {
         Objects.requireNonNull(limits, "limits");
-        if (reserveOn < 0 || reserveOn > MAX_RESERVE_ON) {
-            throw new IllegalArgumentException("reserveOn: " + reserveOn + " (expected: 0-" + MAX_RESERVE_ON + ")");
+        if (reserveOn < AUTO || reserveOn > MAX_RESERVE_ON) {
+            throw new IllegalArgumentException("reserveOn: " + reserveOn + " (expected: auto or 0-" + MAX_RESERVE_ON + ")");
         }
     }
 

@@ -8,21 +8,28 @@ import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.wire.WireLimits;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * The relay's end of a connection that opened with a relay preamble: reads the request line (within
- * the handshake timeout), asks the {@link RelayService} for a circuit or hands it a token, and
- * answers ERR and closes on a refusal. On success the connection waits, not reading, until the
+ * The accepting end of a connection that opened with a preamble line instead of TLS: reads the line
+ * (within the handshake timeout); a dial-back nonce is handed on and answered OK; a relay request
+ * asks the {@link RelayService} for a circuit or hands it a token, and is answered ERR on a refusal. On success the connection waits, not reading, until the
  * circuit replaces this handler.
  */
 final class RelayInboundHandler extends LineReader {
 
     private final RelayService service;
+    private final Consumer<String> dialBacks;
     private final long timeoutMillis;
     private ScheduledFuture<?> timer;
 
-    RelayInboundHandler(RelayService service, long timeoutMillis) {
+    /**
+     * @param service   the relay, or null when this node does not relay
+     * @param dialBacks told the nonce (hex) of each dial-back that reached this node
+     */
+    RelayInboundHandler(RelayService service, Consumer<String> dialBacks, long timeoutMillis) {
         this.service = service;
+        this.dialBacks = dialBacks;
         this.timeoutMillis = timeoutMillis;
     }
 
@@ -41,6 +48,16 @@ final class RelayInboundHandler extends LineReader {
             return;
         }
         String refusal;
+        if (line.startsWith(Preamble.DIAL_BACK) && isToken(line.substring(Preamble.DIAL_BACK.length()))) {
+            dialBacks.accept(line.substring(Preamble.DIAL_BACK.length()));
+            ctx.writeAndFlush(ascii(ctx, Preamble.OK + "\n")).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (service == null && (line.startsWith(Preamble.CONNECT) || line.startsWith(Preamble.ACCEPT))) {
+            ctx.writeAndFlush(ascii(ctx, Preamble.error("this node does not relay")))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (line.startsWith(Preamble.CONNECT) && PeerId.looksLikePeerId(line.substring(Preamble.CONNECT.length()))) {
             ctx.channel().config().setAutoRead(false); // the dialler waits for OK; nothing to read meanwhile
             refusal = service.connect(PeerId.parse(line.substring(Preamble.CONNECT.length())), ctx.channel());
@@ -63,7 +80,7 @@ final class RelayInboundHandler extends LineReader {
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason, boolean badPreamble) {
-        if (badPreamble) {
+        if (badPreamble && service != null) {
             service.badPreamble();
         }
         ctx.writeAndFlush(ascii(ctx, Preamble.error(reason))).addListener(ChannelFutureListener.CLOSE);

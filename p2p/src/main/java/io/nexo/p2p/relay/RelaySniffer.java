@@ -11,19 +11,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * First handler of an accepted connection on a node that serves relay: looks at the first byte and
- * builds either the peer pipeline (TLS, 0x16) or a relay request handler ({@link Preamble#FIRST_BYTE}),
+ * First handler of every accepted connection: looks at the first byte and builds either the peer
+ * pipeline (TLS, 0x16) or the handler of a preamble line ({@link Preamble#FIRST_BYTE}: relay or dial-back),
  * then steps aside. A connection that sends nothing is closed after the handshake timeout.
  */
 public final class RelaySniffer extends ChannelInboundHandlerAdapter {
 
     private final RelayService service;
+    private final Consumer<String> dialBacks;
     private final Consumer<Channel> peerPipeline;
     private final long timeoutMillis;
     private ScheduledFuture<?> timer;
 
-    public RelaySniffer(RelayService service, Consumer<Channel> peerPipeline, long timeoutMillis) {
+    /**
+     * @param service   the relay this node serves, or null (relay requests are then refused)
+     * @param dialBacks told the nonce (hex) of each dial-back that reached this node
+     */
+    public RelaySniffer(RelayService service, Consumer<String> dialBacks, Consumer<Channel> peerPipeline,
+                        long timeoutMillis) {
         this.service = service;
+        this.dialBacks = dialBacks;
         this.peerPipeline = peerPipeline;
         this.timeoutMillis = timeoutMillis;
     }
@@ -44,7 +51,7 @@ public final class RelaySniffer extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
         }
         if (buf.getByte(buf.readerIndex()) == Preamble.FIRST_BYTE) {
-            ctx.pipeline().addLast("relay", new RelayInboundHandler(service, timeoutMillis));
+            ctx.pipeline().addLast("relay", new RelayInboundHandler(service, dialBacks, timeoutMillis));
         } else {
             peerPipeline.accept(ctx.channel());
         }

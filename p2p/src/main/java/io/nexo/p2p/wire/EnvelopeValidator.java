@@ -58,6 +58,15 @@ public final class EnvelopeValidator {
                     WireLimits.MAX_REASON_BYTES, WireViolation.REASON, "RelayReservation.reason");
             case RELAY_INCOMING -> exactBytes(env.getRelayIncoming().getToken(), WireLimits.RELAY_TOKEN_BYTES,
                     "RelayIncoming.token");
+            case DIAL_BACK_REQUEST -> exactBytes(env.getDialBackRequest().getNonce(), WireLimits.RELAY_TOKEN_BYTES,
+                    "DialBackRequest.nonce");
+            case DIAL_BACK_RESPONSE -> {
+                exactBytes(env.getDialBackResponse().getNonce(), WireLimits.RELAY_TOKEN_BYTES, "DialBackResponse.nonce");
+                maxBytes(env.getDialBackResponse().getObservedAddrBytes(), WireLimits.MAX_ADDR_BYTES,
+                        WireViolation.ADDRESSES, "DialBackResponse.observed_addr");
+                maxBytes(env.getDialBackResponse().getReasonBytes(), WireLimits.MAX_REASON_BYTES, WireViolation.REASON,
+                        "DialBackResponse.reason");
+            }
             default -> {
                 // Ping, Pong, Prune, PeerExchangeRequest (its max is clamped by the answerer),
                 // and cases of a newer protocol version (ignored by the session)

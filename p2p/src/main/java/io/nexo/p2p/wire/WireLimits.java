@@ -12,7 +12,7 @@ public final class WireLimits {
     public static final int MESSAGE_ID_BYTES = 16;
     /** Hello nonce: exactly 32 random bytes. */
     public static final int NONCE_BYTES = 32;
-    /** Bytes of a relay circuit token (RelayIncoming.token). */
+    /** Bytes of a relay circuit token (RelayIncoming.token) and of a dial-back nonce. */
     public static final int RELAY_TOKEN_BYTES = 16;
     /** Network-key proof: empty (open network) or one HMAC-SHA256. */
     public static final int PROOF_BYTES = 32;
