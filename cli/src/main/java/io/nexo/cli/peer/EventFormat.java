@@ -5,6 +5,7 @@ import io.nexo.core.text.Printable;
 import io.nexo.p2p.node.ConnectionCounts;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
+import io.nexo.p2p.nat.Reachability;
 import io.nexo.p2p.relay.RelayStats;
 
 import java.util.LinkedHashMap;
@@ -44,6 +45,11 @@ final class EventFormat {
                     "address", r.address().toString(), "reason", r.reason()))
                     : r.reserved() ? "* reachable through a relay as " + r.address()
                     : "* relay reservation lost (" + safe(r.reason()) + "): " + r.address();
+        }
+        if (e instanceof PeerEvent.ReachabilityChanged r) {
+            return json ? Json.object(map("event", "reachability", "status", r.status().label(),
+                    "address", r.address().map(Object::toString).orElse("")))
+                    : "* reachability: " + reachability(r.status(), r.address());
         }
         if (e instanceof PeerEvent.PeerDisconnected d) {
             PeerInfo p = d.peer();
@@ -117,11 +123,25 @@ final class EventFormat {
         return sb.toString();
     }
 
-    /** What {@code /relay} prints: this node's relayed addresses, and what it relays for others. */
-    String relay(List<io.nexo.p2p.discovery.DialTarget> relayedAddresses, java.util.Optional<RelayStats.Snapshot> served) {
+    static String reachability(Reachability.Status status, java.util.Optional<HostAndPort> at) {
+        return switch (status) {
+            case PUBLIC -> "public at " + at.map(Object::toString).orElse("?") + " (a peer dialled this node back there)";
+            case PRIVATE -> "private (behind NAT or a firewall: peers could not dial this node back)";
+            case UNKNOWN -> "unknown (no peer has tried to dial this node back yet)";
+        };
+    }
+
+    /**
+     * What {@code /relay} prints: this node's reachability and relayed addresses, and what it relays
+     * for others.
+     */
+    String relay(Reachability.Status status, java.util.Optional<HostAndPort> verified,
+                 List<io.nexo.p2p.discovery.DialTarget> relayedAddresses, java.util.Optional<RelayStats.Snapshot> served) {
         List<String> addrs = relayedAddresses.stream().map(Object::toString).toList();
         if (json) {
-            Map<String, Object> m = map("event", "relay", "relayedAddresses", addrs, "serving", served.isPresent());
+            Map<String, Object> m = map("event", "relay", "reachability", status.label(),
+                    "verifiedAddress", verified.map(Object::toString).orElse(""),
+                    "relayedAddresses", addrs, "serving", served.isPresent());
             served.ifPresent(s -> {
                 m.put("reservations", s.reservations());
                 m.put("circuitsOpen", s.circuitsOpen());
@@ -134,8 +154,8 @@ final class EventFormat {
             });
             return Json.object(m);
         }
-        StringBuilder sb = new StringBuilder(addrs.isEmpty() ? "no relay reservation"
-                : "reachable through relays as: " + String.join(", ", addrs));
+        StringBuilder sb = new StringBuilder("reachability: " + reachability(status, verified) + "\n")
+                .append(addrs.isEmpty() ? "no relay reservation" : "reachable through relays as: " + String.join(", ", addrs));
         served.ifPresentOrElse(s -> {
             sb.append("\nrelaying: ").append(s.reservations()).append(" reservations, ").append(s.circuitsOpen())
                     .append(" circuits open; ").append(s.circuitsSpliced()).append(" circuits and ")

@@ -15,11 +15,11 @@ public final class RelayOptions {
             description = "Relay for peers that cannot be dialled (behind NAT), within the relay limits (default: ${DEFAULT-VALUE}).")
     String relay;
 
-    @Option(names = "--relay-reservations", paramLabel = "N", defaultValue = "" + RelayConfig.DEFAULT_RESERVE_ON,
+    @Option(names = "--relay-reservations", paramLabel = "auto|N", defaultValue = "auto",
             description = "Relays to hold a reservation on, among the peers this node dialled, 0-"
-                    + RelayConfig.MAX_RESERVE_ON + "; for a node behind NAT, reachable then as"
-                    + " PEERID@relay:HOST:PORT (default: ${DEFAULT-VALUE}).")
-    int reservations;
+                    + RelayConfig.MAX_RESERVE_ON + "; auto: one while the node finds itself behind NAT. Reachable"
+                    + " then as PEERID@relay:HOST:PORT (default: ${DEFAULT-VALUE}).")
+    String reservations;
 
     @Option(names = "--relay-max-reservations", paramLabel = "N", defaultValue = "" + RelayLimits.DEFAULT_MAX_RESERVATIONS,
             description = "Peers holding a reservation on this relay at once (default: ${DEFAULT-VALUE}).")
@@ -65,8 +65,15 @@ public final class RelayOptions {
             case "off" -> false;
             default -> throw new UsageException("--relay: '" + relay + "' (expected: on or off)");
         };
+        int reserveOn;
         try {
-            return new RelayConfig(serve, reservations, new RelayLimits(reservationTtl, maxReservations, maxCircuits,
+            reserveOn = reservations.equals("auto") ? RelayConfig.AUTO : Integer.parseInt(reservations);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--relay-reservations: '" + reservations + "' (expected: auto or 0-"
+                    + RelayConfig.MAX_RESERVE_ON + ")");
+        }
+        try {
+            return new RelayConfig(serve, reserveOn, new RelayLimits(reservationTtl, maxReservations, maxCircuits,
                     maxCircuitsPerPeer, maxCircuitsPerIp, circuitBytes, circuitDuration, RelayLimits.DEFAULT_TOKEN_TTL));
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();

@@ -2,6 +2,7 @@ package io.nexo.cli.peer;
 
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.nat.Reachability;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.PeerEvent;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,6 +47,18 @@ class EventFormatTest {
         PeerInfo p = new PeerInfo(EVE, "eve", new HostAndPort("127.0.0.1", 5000), List.of(), true, 2);
         assertThat(new EventFormat(false).peers(List.of(p))).endsWith("outbound  direct  refused messages: 2");
         assertThat(new EventFormat(true).peers(List.of(p))).contains("\"refusedMessages\":2");
+    }
+
+    @Test
+    void reachabilityIsPrintedInWordsAndJson() {
+        HostAndPort at = new HostAndPort("198.51.100.7", 5000);
+        assertThat(new EventFormat(false).event(new PeerEvent.ReachabilityChanged(Reachability.Status.PUBLIC,
+                Optional.of(at)))).isEqualTo("* reachability: public at 198.51.100.7:5000 (a peer dialled this node back there)");
+        assertThat(new EventFormat(true).event(new PeerEvent.ReachabilityChanged(Reachability.Status.PRIVATE,
+                Optional.empty()))).isEqualTo("{\"event\":\"reachability\",\"status\":\"private\",\"address\":\"\"}");
+        assertThat(new EventFormat(false).relay(Reachability.Status.PRIVATE, Optional.empty(), List.of(), Optional.empty()))
+                .isEqualTo("reachability: private (behind NAT or a firewall: peers could not dial this node back)\n"
+                        + "no relay reservation\nnot relaying for others (--relay off)");
     }
 
     @Test

@@ -95,7 +95,10 @@ class PeerCommandTest {
         assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay: 'maybe' (expected: on or off)");
         err.getBuffer().setLength(0);
         assertThat(run("peer", "--relay-reservations", "5", "--data-dir", data.toString())).isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay-reservations: 5 (expected: 0-4)");
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay-reservations: 5 (expected: auto or 0-4)");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--relay-reservations", "some", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay-reservations: 'some' (expected: auto or 0-4)");
         err.getBuffer().setLength(0);
         assertThat(run("peer", "--relay-max-circuits", "4", "--data-dir", data.toString())).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay-max-circuits-per-peer: 16 (expected: 1-4)");

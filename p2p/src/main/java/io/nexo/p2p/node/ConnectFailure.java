@@ -40,7 +40,9 @@ public final class ConnectFailure {
             return "no route to host";
         }
         if (c instanceof UnknownHostException) {
-            return "unknown host " + c.getMessage();
+            // the JDK says "name: Name or service not known"; NameResolver says it in words already
+            String m = String.valueOf(c.getMessage());
+            return m.startsWith("cannot resolve") ? m : "unknown host " + m;
         }
         if (c instanceof PortUnreachableException) {
             return "port unreachable";
