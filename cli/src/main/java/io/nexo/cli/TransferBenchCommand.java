@@ -46,6 +46,11 @@ public final class TransferBenchCommand implements Callable<Integer> {
             description = "Cap each seeder's upload, to make the link the limit (default: ${DEFAULT-VALUE}, no cap).")
     long uploadRate;
 
+    @Option(names = "--relayed",
+            description = "Download through a relay node: one seeder reserves on it, the downloader dials it as"
+                    + " PEERID@relay:HOST:PORT; also prints how long the relayed session took to come up.")
+    boolean relayed;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -54,6 +59,9 @@ public final class TransferBenchCommand implements Callable<Integer> {
         if (seeders < 1 || seeders > 16) {
             throw new UsageException("--seeders: " + seeders + " (expected: 1-16)");
         }
+        if (relayed && seeders != 1) {
+            throw new UsageException("--seeders: " + seeders + " (expected: 1 with --relayed)");
+        }
         if (uploadRate < 0) {
             throw new UsageException("--upload-rate: " + uploadRate + " (expected: >= 0)");
         }
@@ -61,7 +69,7 @@ public final class TransferBenchCommand implements Callable<Integer> {
                 : Path.of(System.getProperty("java.io.tmpdir"));
         out.println("== transfer of " + size + " (" + bytes + " bytes), " + seeders + " seeder(s), scratch in " + work);
         out.flush();
-        TransferBench.Result r = new TransferBench(new TransferBench.Params(bytes, seeders, work, uploadRate), line -> {
+        TransferBench.Result r = new TransferBench(new TransferBench.Params(bytes, seeders, work, uploadRate, relayed), line -> {
             out.println("   " + line);
             out.flush();
         }).run();
@@ -70,6 +78,10 @@ public final class TransferBenchCommand implements Callable<Integer> {
                 r.ratio() * 100, r.chunksPerSeeder());
         out.printf(Locale.ROOT, "raw TCP file to new file %.0f MiB/s | nexo %.1f%% of it%n",
                 r.rawFileBytesPerSecond() / (1L << 20), r.fileRatio() * 100);
+        if (relayed) {
+            out.printf(Locale.ROOT, "relayed: session up %.0f ms after the seeder started; %d bytes crossed the relay%n",
+                    r.relayedSessionNanos() / 1e6, r.relayedBytes());
+        }
         TransferBench.MemoryPeaks m = r.memory();
         out.printf(Locale.ROOT, "memory during the download (whole JVM, all nodes): peak heap used %.0f MiB,"
                         + " Netty direct %s, JDK direct buffers %.0f MiB%n", m.heapUsed() / (double) (1L << 20),

@@ -51,8 +51,14 @@ final class Circuit {
 
     private void open(Channel ch, Channel other) {
         ch.eventLoop().execute(() -> {
+            ch.closeFuture().addListener(f -> close(null)); // first: whatever happens next, slots come back
             ch.config().setAutoRead(false);
-            ch.pipeline().replace(RelayInboundHandler.class, "circuit", new CircuitSplice(this, other));
+            try {
+                ch.pipeline().replace(RelayInboundHandler.class, "circuit", new CircuitSplice(this, other));
+            } catch (java.util.NoSuchElementException e) {
+                close(null); // closed (and its pipeline torn down) before the circuit could start
+                return;
+            }
             ch.writeAndFlush(Unpooled.copiedBuffer((Preamble.OK + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
                     .addListener(f -> {
                         if (f.isSuccess()) {
@@ -61,7 +67,6 @@ final class Circuit {
                             close(null);
                         }
                     });
-            ch.closeFuture().addListener(f -> close(null));
         });
     }
 

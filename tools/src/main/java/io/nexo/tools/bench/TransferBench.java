@@ -39,8 +39,13 @@ import java.util.stream.Stream;
  */
 public final class TransferBench {
 
-    /** What to measure. */
-    public record Params(long size, int seeders, Path workDir, long uploadBytesPerSecond) {
+    /**
+     * What to measure.
+     *
+     * @param relayed the download runs through a relay node (one seeder, reserved on the relay; the
+     *                downloader dials it as {@code ID@relay:HOST:PORT})
+     */
+    public record Params(long size, int seeders, Path workDir, long uploadBytesPerSecond, boolean relayed) {
         public Params {
             if (size <= 0) {
                 throw new IllegalArgumentException("size: " + size + " (expected: > 0)");
@@ -48,13 +53,20 @@ public final class TransferBench {
             if (seeders < 1 || seeders > 16) {
                 throw new IllegalArgumentException("seeders: " + seeders + " (expected: 1-16)");
             }
+            if (relayed && seeders != 1) {
+                throw new IllegalArgumentException("seeders: " + seeders + " (expected: 1 with relayed)");
+            }
+        }
+
+        public Params(long size, int seeders, Path workDir, long uploadBytesPerSecond) {
+            this(size, seeders, workDir, uploadBytesPerSecond, false);
         }
     }
 
     /** Measured rates, bytes per second. */
     public record Result(long size, int seeders, double rawBytesPerSecond, double rawFileBytesPerSecond,
                          double nexoBytesPerSecond, String tlsProvider, List<Long> chunksPerSeeder,
-                         MemoryPeaks memory) {
+                         MemoryPeaks memory, long relayedSessionNanos, long relayedBytes) {
         /** nexo against the memory-to-memory copy: the figure of the target. */
         public double ratio() {
             return nexoBytesPerSecond / rawBytesPerSecond;
@@ -136,6 +148,7 @@ public final class TransferBench {
         Path dir = Files.createTempDirectory(params.workDir(), "nexo-bench-transfer-");
         List<PeerNode> nodes = new ArrayList<>();
         List<FileExchange> exchanges = new ArrayList<>();
+        PeerNode relayNode = null;
         try {
             // warm up the JIT on the copy loop, then measure the ceiling
             RawTcpCopy.run(Math.min(params.size(), 256L << 20), 120);
@@ -148,12 +161,23 @@ public final class TransferBench {
             writeFile(warmUpSource, WARM_UP_BYTES + 1); // another size: another id
             FileId id = null;
             FileId warmUpId = null;
+            PeerNode relay = null;
+            if (params.relayed()) {
+                relay = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), "relay", new HostAndPort("127.0.0.1", 0)),
+                        e -> { });
+                relayNode = relay;
+                relay.start();
+            }
+            long seederStart = System.nanoTime();
             for (int i = 0; i < params.seeders(); i++) {
-                FileExchange fx = start("seeder" + i, dir.resolve("seeder" + i), List.of(), nodes, exchanges);
+                List<DialTarget> viaRelay = relay == null ? List.of() : List.of(DialTarget.of(relay.listenAddress()));
+                FileExchange fx = start("seeder" + i, dir.resolve("seeder" + i), viaRelay, nodes, exchanges);
                 id = fx.share(source).get(0).manifest().id();
                 warmUpId = fx.share(warmUpSource).get(0).manifest().id();
             }
-            List<DialTarget> join = nodes.stream().map(n -> DialTarget.of(n.listenAddress())).toList();
+            List<DialTarget> join = relay == null
+                    ? nodes.stream().map(n -> DialTarget.of(n.listenAddress())).toList()
+                    : List.of(awaitRelayedAddress(nodes.get(0)));
             Map<FileId, CompletableFuture<Path>> done = new ConcurrentHashMap<>();
             FileExchange downloader = start("downloader", dir.resolve("downloader"), join, nodes, exchanges,
                     new FileEvents() {
@@ -168,6 +192,21 @@ public final class TransferBench {
                                     .completeExceptionally(new IOException(reason));
                         }
                     });
+            long relayedSessionNanos = -1;
+            if (relay != null) {
+                PeerNode seeder = nodes.get(0);
+                PeerNode downloaderNode = nodes.get(nodes.size() - 1);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (downloaderNode.peers().stream().noneMatch(p -> p.id().equals(seeder.peerId()) && p.relayed())) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("the downloader did not reach the seeder through the relay");
+                    }
+                    Thread.sleep(5); // polling a benchmark's setup, not synchronising a test
+                }
+                relayedSessionNanos = System.nanoTime() - seederStart;
+                progress.accept(String.format("relayed session up %.0f ms after the seeder started",
+                        relayedSessionNanos / 1e6));
+            }
             for (FileId wanted : List.of(id, warmUpId)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (downloader.files().stream().noneMatch(o -> o.id().equals(wanted) && o.peers() >= params.seeders())) {
@@ -194,6 +233,7 @@ public final class TransferBench {
             progress.accept(String.format("raw TCP copy, file to new file: %.0f MiB/s",
                     rawFile.bytesPerSecond() / (1L << 20)));
             progress.accept("downloading " + params.size() + " bytes from " + params.seeders() + " seeder(s)");
+            long relayedBefore = relay == null ? 0 : relay.relay().orElseThrow().stats().bytesForwarded();
             MemorySampler memory = new MemorySampler();
             long start = System.nanoTime();
             Path got;
@@ -213,12 +253,20 @@ public final class TransferBench {
             for (int i = 0; i < params.seeders(); i++) {
                 perSeeder.add(byPeer.getOrDefault(nodes.get(i).peerId(), 0L));
             }
-            progress.accept(String.format("nexo over TLS: %.0f MiB/s, chunks per seeder %s", rate / (1L << 20), perSeeder));
+            long relayedBytes = relay == null ? 0 : relay.relay().orElseThrow().stats().bytesForwarded() - relayedBefore;
+            progress.accept(String.format("nexo over TLS%s: %.0f MiB/s, chunks per seeder %s",
+                    relay == null ? "" : " through the relay (" + relayedBytes + " bytes relayed)", rate / (1L << 20), perSeeder));
+            if (relay != null && relayedBytes < params.size()) {
+                throw new IOException("only " + relayedBytes + " bytes crossed the relay: the download went around it");
+            }
             return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rawFile.bytesPerSecond(), rate,
-                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks());
+                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks(), relayedSessionNanos, relayedBytes);
         } finally {
             exchanges.forEach(FileExchange::close);
             nodes.forEach(PeerNode::close);
+            if (relayNode != null) {
+                relayNode.close();
+            }
             deleteTree(dir);
         }
     }
@@ -228,10 +276,25 @@ public final class TransferBench {
         return start(name, dataDir, join, nodes, exchanges, FileEvents.NONE);
     }
 
+    /** The seeder's relayed address, once its reservation is granted (at most 30 s). */
+    private static DialTarget awaitRelayedAddress(PeerNode seeder) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (seeder.relayedAddresses().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the seeder got no relay reservation");
+            }
+            Thread.sleep(5); // polling a benchmark's setup, not synchronising a test
+        }
+        return seeder.relayedAddresses().get(0);
+    }
+
     private FileExchange start(String name, Path dataDir, List<DialTarget> join, List<PeerNode> nodes,
                                List<FileExchange> exchanges, FileEvents events) throws IOException {
         Files.createDirectories(dataDir);
+        // relayed: the seeder reserves on the relay it joins; nobody else relays or reserves
+        boolean seederOfRelay = params.relayed() && name.startsWith("seeder");
         PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort("127.0.0.1", 0))
+                .withRelay(io.nexo.p2p.relay.RelayConfig.defaults().withServe(false).withReserveOn(seederOfRelay ? 1 : 0))
                 .withBootstrap(join)
                 .withDiscovery(DiscoveryParams.defaults().withDegree(Math.max(1, join.size()), 50));
         FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
