@@ -79,8 +79,9 @@ public final class TransferBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "raw TCP file to new file %.0f MiB/s | nexo %.1f%% of it%n",
                 r.rawFileBytesPerSecond() / (1L << 20), r.fileRatio() * 100);
         if (relayed) {
-            out.printf(Locale.ROOT, "relayed: session up %.0f ms after the seeder started; %d bytes crossed the relay%n",
-                    r.relayedSessionNanos() / 1e6, r.relayedBytes());
+            out.printf(Locale.ROOT, "relayed: reservation granted %.0f ms after the seeder started, session up %.0f ms"
+                            + " after the downloader started; %d bytes crossed the relay%n",
+                    r.reservationNanos() / 1e6, r.relayedSessionNanos() / 1e6, r.relayedBytes());
         }
         TransferBench.MemoryPeaks m = r.memory();
         out.printf(Locale.ROOT, "memory during the download (whole JVM, all nodes): peak heap used %.0f MiB,"

@@ -66,7 +66,7 @@ public final class TransferBench {
     /** Measured rates, bytes per second. */
     public record Result(long size, int seeders, double rawBytesPerSecond, double rawFileBytesPerSecond,
                          double nexoBytesPerSecond, String tlsProvider, List<Long> chunksPerSeeder,
-                         MemoryPeaks memory, long relayedSessionNanos, long relayedBytes) {
+                         MemoryPeaks memory, long reservationNanos, long relayedSessionNanos, long relayedBytes) {
         /** nexo against the memory-to-memory copy: the figure of the target. */
         public double ratio() {
             return nexoBytesPerSecond / rawBytesPerSecond;
@@ -168,16 +168,22 @@ public final class TransferBench {
                 relayNode = relay;
                 relay.start();
             }
-            long seederStart = System.nanoTime();
+            long reservationNanos = -1;
+            List<DialTarget> join = new ArrayList<>();
             for (int i = 0; i < params.seeders(); i++) {
                 List<DialTarget> viaRelay = relay == null ? List.of() : List.of(DialTarget.of(relay.listenAddress()));
+                long seederStart = System.nanoTime();
                 FileExchange fx = start("seeder" + i, dir.resolve("seeder" + i), viaRelay, nodes, exchanges);
+                if (relay != null) { // before hashing the files, which takes seconds
+                    join.add(awaitRelayedAddress(nodes.get(0)));
+                    reservationNanos = System.nanoTime() - seederStart;
+                } else {
+                    join.add(DialTarget.of(nodes.get(i).listenAddress()));
+                }
                 id = fx.share(source).get(0).manifest().id();
                 warmUpId = fx.share(warmUpSource).get(0).manifest().id();
             }
-            List<DialTarget> join = relay == null
-                    ? nodes.stream().map(n -> DialTarget.of(n.listenAddress())).toList()
-                    : List.of(awaitRelayedAddress(nodes.get(0)));
+            long downloaderStart = System.nanoTime();
             Map<FileId, CompletableFuture<Path>> done = new ConcurrentHashMap<>();
             FileExchange downloader = start("downloader", dir.resolve("downloader"), join, nodes, exchanges,
                     new FileEvents() {
@@ -203,8 +209,9 @@ public final class TransferBench {
                     }
                     Thread.sleep(5); // polling a benchmark's setup, not synchronising a test
                 }
-                relayedSessionNanos = System.nanoTime() - seederStart;
-                progress.accept(String.format("relayed session up %.0f ms after the seeder started",
+                relayedSessionNanos = System.nanoTime() - downloaderStart;
+                progress.accept(String.format("relay reservation granted %.0f ms after the seeder started;"
+                        + " relayed session up %.0f ms after the downloader started", reservationNanos / 1e6,
                         relayedSessionNanos / 1e6));
             }
             for (FileId wanted : List.of(id, warmUpId)) {
@@ -260,7 +267,8 @@ public final class TransferBench {
                 throw new IOException("only " + relayedBytes + " bytes crossed the relay: the download went around it");
             }
             return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rawFile.bytesPerSecond(), rate,
-                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks(), relayedSessionNanos, relayedBytes);
+                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks(), reservationNanos, relayedSessionNanos,
+                    relayedBytes);
         } finally {
             exchanges.forEach(FileExchange::close);
             nodes.forEach(PeerNode::close);
