@@ -48,8 +48,8 @@ import java.util.concurrent.TimeUnit;
  * the public API and the wiring; each role lives in its own class of this package (see
  * docs/architecture.md).
  *
- * <p>Size: about 500 lines, over the 450 of the other classes: the public API (some 25 methods) and
- * the constructor that wires the 14 role classes, plus {@code SessionEvents}, the bridge from the
+ * <p>Size: about 550 lines, over the 450 of the other classes: the public API (some 30 methods) and
+ * the constructor that wires the 17 role classes (relay, reservations and AutoNAT included), plus {@code SessionEvents}, the bridge from the
  * session layer to the roles. That bridge stays inner because the channels it is handed to are built
  * before the roles it calls (the dialler needs the channels); moving it out needs a two-phase wiring.
  *
@@ -472,7 +472,12 @@ public final class PeerNode implements AutoCloseable {
     private final class SessionEvents implements SessionListener {
         @Override
         public void onEstablished(PeerSession session) {
-            control.execute(() -> lifecycle.established(session));
+            control.execute(() -> {
+                lifecycle.established(session);
+                // a new peer may answer a dial-back or hold a reservation: ask now, not at the next tick
+                autoNat.maintain();
+                reservations.maintain();
+            });
         }
 
         @Override

@@ -1,0 +1,135 @@
+package io.nexo.p2p.relay;
+
+import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.files.FileId;
+import io.nexo.p2p.files.net.FileEvents;
+import io.nexo.p2p.files.net.FileExchange;
+import io.nexo.p2p.files.net.FileExchangeConfig;
+import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.node.PeerEvent;
+import io.nexo.p2p.node.PeerInfo;
+import io.nexo.p2p.node.PeerNode;
+import io.nexo.p2p.node.PeerNodeConfig;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A nexo node with file exchange as a process on a {@code NatLab} host, for {@code RelayNatLabTest}:
+ * {@code NAME LISTEN [JOIN]} with the default relay settings (relay on, reservations auto). Prints
+ * one line per event ({@code ready ID PORT}, {@code reachability STATUS}, {@code relayed ADDRESS},
+ * {@code connected ID direct|relayed}, {@code direct FROM TEXT}, {@code complete FILEID SHA256}) and
+ * obeys one command per stdin line: {@code connect TARGET}, {@code msg ID TEXT}, {@code share PATH},
+ * {@code get FILEID}, {@code relaystats}. Ends when stdin closes.
+ */
+public final class RelayLabMain {
+    private static final PrintStream OUT = System.out;
+
+    private RelayLabMain() {
+    }
+
+    private static synchronized void say(String line) {
+        OUT.println(line);
+        OUT.flush();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path data = Files.createTempDirectory("nexo-lab-" + args[0]);
+        List<DialTarget> join = args.length > 2 ? List.of(DialTarget.parse(args[2])) : List.of();
+        FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
+        PeerNode node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), args[0], HostAndPort.parse(args[1]))
+                .withBootstrap(join), e -> {
+                    toFiles.onEvent(e);
+                    print(e);
+                });
+        FileExchange files = new FileExchange(node, FileExchangeConfig.defaults(data)
+                .withAnnounceInterval(Duration.ofSeconds(2)), new FileEvents() {
+                    @Override
+                    public void onComplete(FileId id, String name, Path path) {
+                        say("complete " + id.hex() + " " + sha256(path));
+                    }
+
+                    @Override
+                    public void onFailed(FileId id, String name, String reason) {
+                        say("failed " + id.hex() + " " + reason);
+                    }
+                });
+        toFiles.bind(files);
+        files.start();
+        HostAndPort at = node.start();
+        say("ready " + node.peerId() + " " + at.port());
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = stdin.readLine()) != null) {
+            String[] w = line.split(" ", 3);
+            try {
+                switch (w[0]) {
+                    case "connect" -> node.connect(DialTarget.parse(w[1])).whenComplete((p, err) ->
+                            say(err != null ? "connect-failed " + err.getMessage() : "connect-ok " + p.id() + " " + p.path()));
+                    case "msg" -> node.sendDirect(w[1], w[2]).whenComplete((p, err) ->
+                            say(err != null ? "send-failed " + err.getMessage() : "sent " + p.id() + " " + p.path()));
+                    case "share" -> {
+                        FileId id = files.share(Path.of(w[1])).get(0).manifest().id();
+                        say("shared " + id.hex());
+                    }
+                    case "get" -> {
+                        FileId id = FileId.parse(w[1]);
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                        while (files.files().stream().noneMatch(o -> o.id().equals(id)) && System.nanoTime() < deadline) {
+                            Thread.sleep(50); // a lab process waiting for an announcement, not a test's synchronisation
+                        }
+                        files.get(id, Optional.empty()).get(30, TimeUnit.SECONDS);
+                    }
+                    case "relaystats" -> {
+                        RelayStats.Snapshot s = node.relay().orElseThrow().stats();
+                        say("relaystats " + s.bytesForwarded() + " " + s.circuitsSpliced() + " " + s.reservations());
+                    }
+                    default -> say("unknown " + w[0]);
+                }
+            } catch (Exception e) {
+                say("error " + e);
+            }
+        }
+        files.close();
+        node.close();
+    }
+
+    private static void print(PeerEvent e) {
+        if (e instanceof PeerEvent.ReachabilityChanged r) {
+            say("reachability " + r.status().label() + r.address().map(a -> " " + a).orElse(""));
+        } else if (e instanceof PeerEvent.RelayChanged r && r.reserved()) {
+            say("relayed " + r.address());
+        } else if (e instanceof PeerEvent.PeerConnected c) {
+            PeerInfo p = c.peer();
+            say("connected " + p.id() + " " + p.path());
+        } else if (e instanceof PeerEvent.DirectReceived d) {
+            say("direct " + d.fromName() + " " + d.text());
+        }
+    }
+
+    private static String sha256(Path p) {
+        try (InputStream in = Files.newInputStream(p)) {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (Exception e) {
+            return "error-" + e;
+        }
+    }
+}
