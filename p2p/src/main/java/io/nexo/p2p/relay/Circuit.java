@@ -40,16 +40,17 @@ final class Circuit {
     /**
      * Replaces each side's preamble handler by the splice, answers OK to both and starts reading.
      * Each side is set up on its own event loop; neither has sent a byte since its preamble (both
-     * wait for OK), so nothing is lost between the two.
+     * wait for OK). The reserved node's side goes first, and the dialler, who speaks first (its TLS
+     * ClientHello), gets its OK only after the other OK is written: so OK is always the first line
+     * the reserved node reads, never behind the dialler's bytes.
      */
     void start(Duration maxDuration) {
         deadline = dialer.eventLoop().schedule(() -> close(RelayStats.Refusal.CIRCUIT_DURATION),
                 maxDuration.toMillis(), TimeUnit.MILLISECONDS);
-        open(dialer, target);
-        open(target, dialer);
+        open(target, dialer, () -> open(dialer, target, () -> { }));
     }
 
-    private void open(Channel ch, Channel other) {
+    private void open(Channel ch, Channel other, Runnable then) {
         ch.eventLoop().execute(() -> {
             ch.closeFuture().addListener(f -> close(null)); // first: whatever happens next, slots come back
             ch.config().setAutoRead(false);
@@ -67,6 +68,7 @@ final class Circuit {
                             close(null);
                         }
                     });
+            then.run(); // after this side's OK is queued in order before anything the other side sends
         });
     }
 
