@@ -15,8 +15,11 @@ final class EnvelopeDispatcher {
     private final GossipRouter router;
     private final DirectMessages direct;
     private final AddressExchange exchange;
+    private final HolePunching punching;
 
-    EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange) {
+    EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange,
+                       HolePunching punching) {
+        this.punching = punching;
         this.sessions = sessions;
         this.router = router;
         this.direct = direct;
@@ -38,6 +41,7 @@ final class EnvelopeDispatcher {
             case DIRECT -> direct.received(s, env.getDirect());
             case PEX_REQUEST -> exchange.answer(s, env.getPexRequest());
             case PEX -> exchange.learn(s, env.getPex());
+            case HOLE_PUNCH -> punching.onMessage(s, env.getHolePunch());
             default -> log.debug("ignoring {} from {}", env.getBodyCase(), s);
         }
     }

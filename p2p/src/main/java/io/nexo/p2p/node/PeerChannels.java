@@ -3,15 +3,21 @@ package io.nexo.p2p.node;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.unix.Socket;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerChannelInitializer;
 import io.nexo.p2p.session.SessionHandler;
@@ -20,8 +26,10 @@ import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.WireLimits;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.util.List;
 import java.util.Optional;
 
@@ -38,6 +46,8 @@ final class PeerChannels {
     private final SessionMetrics metrics;
     private final ResourceManager resources;
     private volatile PeerAddresses addresses;
+    private volatile InetSocketAddress listenSocket;
+    private volatile HolePunchDials punches;
 
     PeerChannels(PeerNodeConfig config, PeerTls tls, EventLoopGroup ioGroup, SessionListener events,
                  SessionMetrics metrics, ResourceManager resources) {
@@ -61,11 +71,19 @@ final class PeerChannels {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
                 .childHandler(gate);
+        // address reuse, so that hole-punch dials can leave from the listening port (HolePunchDials)
+        sb.option(ChannelOption.SO_REUSEADDR, true);
+        if (isEpoll()) {
+            sb.option(EpollChannelOption.SO_REUSEPORT, true);
+        } else {
+            sb.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        }
         ChannelFuture bind = sb.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
             throw new PeerException("cannot listen on " + config.listen() + ": " + bindFailure(bind.cause()));
         }
         Channel ch = bind.channel();
+        listenSocket = (InetSocketAddress) ch.localAddress();
         addresses = new PeerAddresses(config.listen(), HostAndPort.of((InetSocketAddress) ch.localAddress()),
                 config.advertise());
         return ch;
@@ -89,8 +107,62 @@ final class PeerChannels {
         return b.connect(to);
     }
 
+    /**
+     * A hole-punch dial to {@code to}, leaving from the listening port, pinned to {@code peer}; the
+     * TLS client only when {@code tlsClient} (both sides dial: the roles are agreed, not taken from
+     * who connected).
+     */
+    ChannelFuture punch(PeerId peer, InetSocketAddress to, boolean tlsClient, int timeoutMillis) {
+        Bootstrap b = new Bootstrap()
+                .group(ioGroup)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new PeerChannelInitializer(tls, localInfo(), config.limits(), events, tlsClient,
+                        Optional.of(peer), metrics, resources));
+        if (isEpoll()) {
+            b.channelFactory(PeerChannels::reusePortEpollSocket);
+        } else {
+            b.channel(Transport.best().socketChannelClass())
+                    .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        }
+        return b.connect(to, new InetSocketAddress(listenSocket.getAddress(), listenSocket.getPort()));
+    }
+
+    /** Hole punches in progress: an accepted connection from an address being punched takes the agreed role. */
+    void punches(HolePunchDials dials) {
+        punches = dials;
+    }
+
+    /**
+     * An epoll socket with SO_REUSEPORT set before it is bound: Netty's epoll client socket does not
+     * take the option (only server sockets do), and a punch dial must leave from the listening port.
+     */
+    private static EpollSocketChannel reusePortEpollSocket() {
+        EpollSocketChannel ch = new EpollSocketChannel();
+        try {
+            ((Socket) ch.fd()).setReusePort(true);
+        } catch (IOException e) {
+            ch.unsafe().closeForcibly();
+            throw new ChannelException("cannot set SO_REUSEPORT", e);
+        }
+        return ch;
+    }
+
+    private static boolean isEpoll() {
+        return Transport.best().socketChannelClass() == EpollSocketChannel.class;
+    }
+
     /** Builds the peer pipeline of an admitted inbound connection. */
     void initInbound(SocketChannel ch) {
+        HolePunchDials p = punches;
+        Optional<HolePunchDials.Expected> punched = p == null ? Optional.empty() : p.accepted(ch);
+        if (punched.isPresent()) {
+            new PeerChannelInitializer(tls, localInfo(), config.limits(), events, punched.get().tlsClient(),
+                    Optional.of(punched.get().peer()), metrics, resources).buildPipeline(ch);
+            return;
+        }
         new PeerChannelInitializer(tls, localInfo(), config.limits(), events, false, Optional.empty(), metrics,
                 resources)
                 .buildPipeline(ch);

@@ -99,6 +99,7 @@ public final class PeerNode implements AutoCloseable {
     private final DirectMessages direct;
     private final SessionLifecycle lifecycle;
     private final EnvelopeDispatcher dispatcher;
+    private final HolePunching punching;
     private final ConnectionManager connections;
     private final ConnectionStats connectionStats = new ConnectionStats();
     private long ticks;
@@ -170,7 +171,8 @@ public final class PeerNode implements AutoCloseable {
                 config.limits().handshakeTimeout().toMillis(),
                 connections, connectionStats, control, sessions, dialler, bootstrap, book, router, exchange, clock,
                 random, events, () -> closed);
-        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange);
+        this.punching = new HolePunching(HolePunchParams.DEFAULTS, self, sessions, channels, control, clock);
+        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, punching);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -309,6 +311,37 @@ public final class PeerNode implements AutoCloseable {
         return control.call(() -> Optional.ofNullable(sessions.get(id)));
     }
 
+    /**
+     * Hole punching (DCUtR) over the session with {@code peer}: both sides dial each other's
+     * addresses from their listening port at once; true when the peer's session is then direct.
+     */
+    public CompletableFuture<Boolean> holePunch(PeerId peer) {
+        return control.call(() -> punching.start(peer));
+    }
+
+    /**
+     * One hole-punch dial to {@code addrs} of {@code peer} from the listening port, now; the caller
+     * has the peer do the same at the same moment (tests in a NAT lab, before a relay carries CONNECT).
+     */
+    public CompletableFuture<Boolean> punchNow(PeerId peer, List<HostAndPort> addrs) {
+        return control.call(() -> punching.dialNow(peer, addrs));
+    }
+
+    /** The addresses this node offers in hole punching: how others see it (observed addresses). */
+    public void holePunchAddresses(List<HostAndPort> addrs) {
+        punching.ownAddrs(addrs);
+    }
+
+    /** Which sessions run through a relay (tests, until the relay marks its own). */
+    void relayedSessions(java.util.function.Predicate<PeerSession> isRelayed) {
+        punching.relayed(isRelayed);
+    }
+
+    /** True when the session with {@code peer} runs over a hole-punched connection. */
+    public boolean isHolePunched(PeerId peer) {
+        return control.call(() -> sessions.get(peer) != null && punching.isPunched(sessions.get(peer)));
+    }
+
     /** Sessions in and out, and what the connection manager refused and trimmed so far. */
     public ConnectionCounts connectionCounts() {
         return control.call(() -> connectionStats.snapshot(connections.inboundCount(), connections.outboundCount()));
@@ -435,7 +468,10 @@ public final class PeerNode implements AutoCloseable {
     private final class SessionEvents implements SessionListener {
         @Override
         public void onEstablished(PeerSession session) {
-            control.execute(() -> lifecycle.established(session));
+            control.execute(() -> {
+                lifecycle.established(session);
+                punching.established(session);
+            });
         }
 
         @Override
@@ -494,6 +530,7 @@ public final class PeerNode implements AutoCloseable {
                 lifecycle.closed(session, reason);
                 if (!sessions.contains(session.peerId())) {
                     signatures.peerDown(session.peerId());
+                    punching.gone(session.peerId());
                 }
             });
         }
