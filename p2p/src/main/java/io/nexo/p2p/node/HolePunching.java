@@ -18,6 +18,7 @@ import java.util.function.Predicate;
  */
 final class HolePunching {
 
+    private final PeerId self;
     private final SessionTable sessions;
     private final HolePunchDials dials;
     private final HolePunchCoordinator coordinator;
@@ -26,6 +27,7 @@ final class HolePunching {
 
     HolePunching(HolePunchParams params, PeerId self, SessionTable sessions, PeerChannels channels, ControlLoop control,
                  Clock clock) {
+        this.self = self;
         this.sessions = sessions;
         this.dials = new HolePunchDials(self, channels, control, params.dialTimeout().toMillis());
         channels.punches(dials);
@@ -88,9 +90,18 @@ final class HolePunching {
         coordinator.onMessage(s.peerId(), msg);
     }
 
-    /** After the session lifecycle handled {@code s}: a punch it completes. */
+    /**
+     * After the session lifecycle handled {@code s}: a punch it completes; a relayed session that
+     * became the peer's starts one, from the side with the smaller peer id (DCUtR lets the side
+     * that accepted the relayed connection start; an order both sides know does as well, and a
+     * punch both start at once still works: both dial).
+     */
     void established(PeerSession s) {
-        dials.established(s, sessions.isCurrent(s));
+        boolean current = sessions.isCurrent(s);
+        dials.established(s, current);
+        if (current && relayed.test(s) && self.compareTo(s.peerId()) < 0) {
+            coordinator.start(s.peerId());
+        }
     }
 
     /** The peer has no session any more. */

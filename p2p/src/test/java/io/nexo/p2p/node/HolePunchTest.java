@@ -3,6 +3,7 @@ package io.nexo.p2p.node;
 import io.nexo.p2p.session.PeerSession;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,30 @@ class HolePunchTest {
             assertThat(net.events(b).disconnected()).isEmpty();
             net.directMillis(a, b, "after the punch", Duration.ofSeconds(10));
             assertThat(net.events(b).directTexts()).containsOnlyOnce("alice: after the punch");
+        }
+    }
+
+    /** A connection is "relayed" here unless it joins the two listening ports (as a punched one does). */
+    private static boolean relayed(PeerSession s, PeerNode self, PeerNode peer) {
+        return !(((InetSocketAddress) s.channel().localAddress()).getPort() == self.listenAddress().port()
+                && ((InetSocketAddress) s.channel().remoteAddress()).getPort() == peer.listenAddress().port());
+    }
+
+    @Test
+    void aRelayedSessionStartsThePunchByItself() {
+        try (TestNodes net = new TestNodes()) {
+            PeerNode a = net.start(TestNodes.nonDialling("alice"));
+            PeerNode b = net.start(TestNodes.nonDialling("bob"));
+            a.relayedSessions(s -> relayed(s, a, b));
+            b.relayedSessions(s -> relayed(s, b, a));
+            a.holePunchAddresses(List.of(a.listenAddress()));
+            b.holePunchAddresses(List.of(b.listenAddress()));
+            TestNodes.connect(a, b);
+            await().atMost(Duration.ofSeconds(20)).until(() -> a.isHolePunched(b.peerId()) && b.isHolePunched(a.peerId()));
+            assertThat(a.peers()).extracting(PeerInfo::id).containsExactly(b.peerId());
+            assertThat(b.peers()).extracting(PeerInfo::id).containsExactly(a.peerId());
+            assertThat(net.events(a).disconnected()).isEmpty();
+            assertThat(net.events(b).disconnected()).isEmpty();
         }
     }
 
