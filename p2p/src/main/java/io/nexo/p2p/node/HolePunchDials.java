@@ -62,6 +62,9 @@ final class HolePunchDials {
         if (old != null) {
             finish(peer, old, false);
         }
+        if (channels.addresses() == null) {
+            return CompletableFuture.completedFuture(false); // not listening yet: no port to punch from
+        }
         boolean tlsClient = self.compareTo(peer) < 0;
         List<InetSocketAddress> to = addrs.stream().map(HostAndPort::toSocketAddress)
                 .filter(a -> !a.isUnresolved()).toList();
