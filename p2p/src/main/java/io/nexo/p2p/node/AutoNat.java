@@ -68,6 +68,7 @@ final class AutoNat {
     private final Map<PeerId, Long> served = new HashMap<>();
     private int dialing;
     private Reachability.Status reported = Reachability.Status.UNKNOWN;
+    private java.util.function.Consumer<HostAndPort> onObserved = a -> { };
 
     /** @param answerMillis how long a request may wait for its answer (a dial-back may take a connect timeout) */
     AutoNat(SessionTable sessions, PeerChannels channels, ControlLoop control, Clock clock, Random random,
@@ -80,6 +81,11 @@ final class AutoNat {
         this.events = events;
         this.answerMillis = answerMillis;
         this.reachability = new Reachability(VERDICT_MAX_AGE_MILLIS, clock::millis);
+    }
+
+    /** Told each observed address a peer reports (observed IP, listening port): what to offer for hole punching. */
+    void onObserved(java.util.function.Consumer<HostAndPort> sink) {
+        this.onObserved = sink;
     }
 
     Reachability.Status status() {
@@ -146,6 +152,9 @@ final class AutoNat {
         }
         asked.remove(key);
         HostAndPort observed = observedAt(r.getObservedAddr());
+        if (observed != null) {
+            onObserved.accept(observed);
+        }
         if (r.getReached() && a.nonceSeen && observed != null) {
             reachability.reached(s.peerId(), observed);
         } else {

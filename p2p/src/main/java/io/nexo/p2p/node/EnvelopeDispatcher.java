@@ -21,13 +21,15 @@ final class EnvelopeDispatcher {
     private final RelayService relay;
     private final RelayReservations reservations;
     private final AutoNat autoNat;
+    private final HolePunching punching;
 
     /** @param relay the relay this node serves, or null when it does not */
     EnvelopeDispatcher(SessionTable sessions, GossipRouter router, DirectMessages direct, AddressExchange exchange,
-                       RelayService relay, RelayReservations reservations, AutoNat autoNat) {
+                       RelayService relay, RelayReservations reservations, AutoNat autoNat, HolePunching punching) {
         this.autoNat = autoNat;
         this.relay = relay;
         this.reservations = reservations;
+        this.punching = punching;
         this.sessions = sessions;
         this.router = router;
         this.direct = direct;
@@ -54,6 +56,7 @@ final class EnvelopeDispatcher {
             case DIAL_BACK_RESPONSE -> autoNat.answered(s, env.getDialBackResponse());
             case RELAY_RESERVATION -> reservations.answered(s, env.getRelayReservation());
             case RELAY_INCOMING -> reservations.incoming(s, env.getRelayIncoming());
+            case HOLE_PUNCH -> punching.onMessage(s, env.getHolePunch());
             default -> log.debug("ignoring {} from {}", env.getBodyCase(), s);
         }
     }

@@ -3,13 +3,18 @@ package io.nexo.p2p.node;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.unix.Socket;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
@@ -31,8 +36,10 @@ import io.nexo.p2p.wire.WireLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -58,6 +65,8 @@ final class PeerChannels {
     private volatile PeerAddresses addresses;
     /** Told the nonce of each dial-back that reaches the listener (the node's AutoNAT). */
     private volatile Consumer<String> dialBacks = nonce -> { };
+    private volatile InetSocketAddress listenSocket;
+    private volatile HolePunchDials punches;
 
     /** @param relay the relay this node serves, or null when it does not ({@code --relay off}) */
     PeerChannels(PeerNodeConfig config, PeerTls tls, EventLoopGroup ioGroup, SessionListener events,
@@ -83,11 +92,19 @@ final class PeerChannels {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
                 .childHandler(gate);
+        // address reuse, so that hole-punch dials can leave from the listening port (HolePunchDials)
+        sb.option(ChannelOption.SO_REUSEADDR, true);
+        if (isEpoll()) {
+            sb.option(EpollChannelOption.SO_REUSEPORT, true);
+        } else {
+            sb.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        }
         ChannelFuture bind = sb.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
             throw new PeerException("cannot listen on " + config.listen() + ": " + bindFailure(bind.cause()));
         }
         Channel ch = bind.channel();
+        listenSocket = (InetSocketAddress) ch.localAddress();
         addresses = new PeerAddresses(config.listen(), HostAndPort.of((InetSocketAddress) ch.localAddress()),
                 config.advertise());
         return ch;
@@ -130,7 +147,7 @@ final class PeerChannels {
      */
     void initInbound(SocketChannel ch) {
         ch.pipeline().addLast("sniffer", new RelaySniffer(relay, nonce -> dialBacks.accept(nonce),
-                c -> peerInit(false, Optional.empty()).buildPipeline((SocketChannel) c),
+                c -> buildInbound((SocketChannel) c),
                 config.limits().handshakeTimeout().toMillis()));
     }
 
@@ -178,6 +195,70 @@ final class PeerChannels {
                         failed, timeout));
             }
         };
+    }
+
+    /**
+     * A hole-punch dial to {@code to}, leaving from the listening port, pinned to {@code peer}; the
+     * TLS client only when {@code tlsClient} (both sides dial: the roles are agreed, not taken from
+     * who connected).
+     */
+    ChannelFuture punch(PeerId peer, InetSocketAddress to, boolean tlsClient, int timeoutMillis) {
+        Bootstrap b = new Bootstrap()
+                .group(ioGroup)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new PeerChannelInitializer(tls, localInfo(), config.limits(), events, tlsClient,
+                        Optional.of(peer), metrics, resources));
+        if (isEpoll()) {
+            b.channelFactory(PeerChannels::reusePortEpollSocket);
+        } else {
+            b.channel(Transport.best().socketChannelClass())
+                    .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        }
+        return b.connect(to, new InetSocketAddress(listenSocket.getAddress(), listenSocket.getPort()));
+    }
+
+    /** Hole punches in progress: an accepted connection from an address being punched takes the agreed role. */
+    void punches(HolePunchDials dials) {
+        punches = dials;
+    }
+
+    /**
+     * An epoll socket with SO_REUSEPORT set before it is bound: Netty's epoll client socket does not
+     * take the option (only server sockets do), and a punch dial must leave from the listening port.
+     */
+    private static EpollSocketChannel reusePortEpollSocket() {
+        EpollSocketChannel ch = new EpollSocketChannel();
+        try {
+            ((Socket) ch.fd()).setReusePort(true);
+        } catch (IOException e) {
+            ch.unsafe().closeForcibly();
+            throw new ChannelException("cannot set SO_REUSEPORT", e);
+        }
+        return ch;
+    }
+
+    private static boolean isEpoll() {
+        return Transport.best().socketChannelClass() == EpollSocketChannel.class;
+    }
+
+    /**
+     * The peer pipeline of an accepted connection that speaks TLS: the agreed role for a hole punch
+     * from an expected address, the TLS server otherwise.
+     */
+    private void buildInbound(SocketChannel ch) {
+        HolePunchDials p = punches;
+        Optional<HolePunchDials.Expected> punched = p == null ? Optional.empty() : p.accepted(ch);
+        if (punched.isPresent()) {
+            new PeerChannelInitializer(tls, localInfo(), config.limits(), events, punched.get().tlsClient(),
+                    Optional.of(punched.get().peer()), metrics, resources).buildPipeline(ch);
+            return;
+        }
+        new PeerChannelInitializer(tls, localInfo(), config.limits(), events, false, Optional.empty(), metrics,
+                resources)
+                .buildPipeline(ch);
     }
 
     private SessionHandler.LocalInfo localInfo() {

@@ -17,6 +17,7 @@ import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.nat.Reachability;
 import io.nexo.p2p.relay.RelayConfig;
+import io.nexo.p2p.relay.RelayPath;
 import io.nexo.p2p.relay.RelayService;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
@@ -48,8 +49,8 @@ import java.util.concurrent.TimeUnit;
  * the public API and the wiring; each role lives in its own class of this package (see
  * docs/architecture.md).
  *
- * <p>Size: about 550 lines, over the 450 of the other classes: the public API (some 30 methods) and
- * the constructor that wires the 17 role classes (relay, reservations and AutoNAT included), plus {@code SessionEvents}, the bridge from the
+ * <p>Size: about 600 lines, over the 450 of the other classes: the public API (some 35 methods) and
+ * the constructor that wires 18 role classes (relay, reservations, AutoNAT and hole punching included), plus {@code SessionEvents}, the bridge from the
  * session layer to the roles. That bridge stays inner because the channels it is handed to are built
  * before the roles it calls (the dialler needs the channels); moving it out needs a two-phase wiring.
  *
@@ -102,6 +103,7 @@ public final class PeerNode implements AutoCloseable {
     private final DirectMessages direct;
     private final SessionLifecycle lifecycle;
     private final EnvelopeDispatcher dispatcher;
+    private final HolePunching punching;
     private final ConnectionManager connections;
     private final ConnectionStats connectionStats = new ConnectionStats();
     /** The relay this node serves others, or null ({@code --relay off}). */
@@ -185,7 +187,12 @@ public final class PeerNode implements AutoCloseable {
         int reserveOn = config.relay().reserveOn();
         this.reservations = new RelayReservations(() -> reserveOn != RelayConfig.AUTO ? reserveOn
                 : autoNat.status() == Reachability.Status.PRIVATE ? 1 : 0, self, sessions, channels, clock, events);
-        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations, autoNat);
+        this.punching = new HolePunching(HolePunchParams.DEFAULTS, self, sessions, channels, control, clock);
+        // sessions through a relay are the ones worth punching; the observed address is what to offer
+        punching.relayed(s -> RelayPath.isRelayed(s.channel()));
+        autoNat.onObserved(a -> punching.ownAddrs(List.of(a)));
+        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations, autoNat,
+                punching);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -322,6 +329,37 @@ public final class PeerNode implements AutoCloseable {
     /** The established session with {@code id}, for protocols built on the node. */
     public Optional<PeerSession> session(PeerId id) {
         return control.call(() -> Optional.ofNullable(sessions.get(id)));
+    }
+
+    /**
+     * Hole punching (DCUtR) over the session with {@code peer}: both sides dial each other's
+     * addresses from their listening port at once; true when the peer's session is then direct.
+     */
+    public CompletableFuture<Boolean> holePunch(PeerId peer) {
+        return control.call(() -> punching.start(peer));
+    }
+
+    /**
+     * One hole-punch dial to {@code addrs} of {@code peer} from the listening port, now; the caller
+     * has the peer do the same at the same moment (tests in a NAT lab, before a relay carries CONNECT).
+     */
+    public CompletableFuture<Boolean> punchNow(PeerId peer, List<HostAndPort> addrs) {
+        return control.call(() -> punching.dialNow(peer, addrs));
+    }
+
+    /** The addresses this node offers in hole punching: how others see it (observed addresses). */
+    public void holePunchAddresses(List<HostAndPort> addrs) {
+        punching.ownAddrs(addrs);
+    }
+
+    /** Which sessions count as relayed for hole punching (tests; by default those through a relay). */
+    void relayedSessions(java.util.function.Predicate<PeerSession> isRelayed) {
+        punching.relayed(isRelayed);
+    }
+
+    /** True when the session with {@code peer} runs over a hole-punched connection. */
+    public boolean isHolePunched(PeerId peer) {
+        return control.call(() -> sessions.get(peer) != null && punching.isPunched(sessions.get(peer)));
     }
 
     /** Sessions in and out, and what the connection manager refused and trimmed so far. */
@@ -477,6 +515,7 @@ public final class PeerNode implements AutoCloseable {
                 // a new peer may answer a dial-back or hold a reservation: ask now, not at the next tick
                 autoNat.maintain();
                 reservations.maintain();
+                punching.established(session);
             });
         }
 
@@ -539,6 +578,7 @@ public final class PeerNode implements AutoCloseable {
                 }
                 if (!sessions.contains(session.peerId())) {
                     signatures.peerDown(session.peerId());
+                    punching.gone(session.peerId());
                 }
             });
         }

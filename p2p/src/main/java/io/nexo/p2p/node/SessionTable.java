@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The node's established sessions, one per peer, in connection order, and sending on them.
@@ -30,6 +31,7 @@ final class SessionTable {
     private int outbound;
 
     private int maxFrameBytes = Integer.MAX_VALUE;
+    private Predicate<PeerSession> relayed = s -> false;
 
     SessionTable(PeerId self) {
         this.self = self;
@@ -96,12 +98,22 @@ final class SessionTable {
         return true;
     }
 
+    /** Which sessions run through a relay: a direct session with the same peer wins over such a one. */
+    void relayed(Predicate<PeerSession> isRelayed) {
+        relayed = isRelayed;
+    }
+
     /**
-     * Of two sessions with the same peer, both sides keep the one dialled by the smaller peer id;
+     * Of two sessions with the same peer, a direct one wins over a relayed one (a hole punch moves
+     * the peer to it; both sides know which is relayed). Otherwise both sides keep the one dialled by the smaller peer id;
      * if the same side dialled both, the one with the smaller dialer nonce. Both ends see the same
      * ids and nonces, so they compute the same answer and exactly one connection survives.
      */
     PeerSession duplicateWinner(PeerSession a, PeerSession b) {
+        boolean relayedA = relayed.test(a);
+        if (relayedA != relayed.test(b)) {
+            return relayedA ? b : a;
+        }
         PeerId dialerA = a.outbound() ? self : a.peerId();
         PeerId dialerB = b.outbound() ? self : b.peerId();
         if (dialerA.equals(dialerB)) {

@@ -33,6 +33,7 @@ public final class EnvelopeValidator {
             case IHAVE -> ids(env.getIhave().getIdsList(), WireLimits.MAX_IHAVE_IDS, "IHave.ids");
             case GRAFT -> ids(env.getGraft().getIdsList(), WireLimits.MAX_GRAFT_IDS, "Graft.ids");
             case DIRECT -> direct(env.getDirect());
+            case HOLE_PUNCH -> addrs(env.getHolePunch().getAddrsList(), "HolePunch.addrs");
             case PEX -> {
                 List<PeerAddress> peers = env.getPex().getPeersList();
                 if (peers.size() > WireLimits.MAX_PEX_ENTRIES) {

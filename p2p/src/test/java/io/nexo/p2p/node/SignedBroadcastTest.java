@@ -108,7 +108,8 @@ class SignedBroadcastTest {
     void aReplayedGenuineMessageIsRefusedButDoesNotCountAsAForgery() {
         PeerNode alice = net.start("alice");
         PeerNode bob = net.start("bob", alice);
-        await().atMost(WAIT).until(() -> bob.peers().size() == 1);
+        // each side reports the session on its own: bob's view says nothing about alice's
+        await().atMost(WAIT).until(() -> bob.peers().size() == 1 && alice.session(bob.peerId()).isPresent());
         PeerSession toBob = alice.session(bob.peerId()).orElseThrow();
         NodeIdentity aliceKey = alice.config().identity();
         // seqno far below alice's own (which starts at the clock in microseconds): an old message

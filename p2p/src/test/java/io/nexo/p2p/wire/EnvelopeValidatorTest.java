@@ -10,6 +10,7 @@ import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Goodbye;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.proto.Graft;
+import io.nexo.p2p.wire.proto.HolePunch;
 import io.nexo.p2p.wire.proto.Hello;
 import io.nexo.p2p.wire.proto.IHave;
 import io.nexo.p2p.wire.proto.PeerAddress;
@@ -124,6 +125,17 @@ class EnvelopeValidatorTest {
                 .addAllAddrs(Collections.nCopies(16, "127.0.0.1:1")))).build(), WireViolation.ADDRESSES);
         refused(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(entry.toBuilder()
                 .setPeerId("not-an-id"))).build(), WireViolation.PEER_ID);
+    }
+
+    @Test
+    void holePunchAddressesAreBoundedLikeWelcomes() {
+        passes(Envelope.newBuilder().setHolePunch(HolePunch.newBuilder().setType(HolePunch.Type.CONNECT)
+                .addAllAddrs(Collections.nCopies(WireLimits.MAX_ADDRS, "198.18.0.1:4001"))).build());
+        refused(Envelope.newBuilder().setHolePunch(HolePunch.newBuilder().setType(HolePunch.Type.CONNECT)
+                .addAllAddrs(Collections.nCopies(WireLimits.MAX_ADDRS + 1, "198.18.0.1:4001"))).build(),
+                WireViolation.ADDRESSES);
+        refused(Envelope.newBuilder().setHolePunch(HolePunch.newBuilder().setType(HolePunch.Type.CONNECT)
+                .addAddrs("h".repeat(256) + ":65535")).build(), WireViolation.ADDRESSES);
     }
 
     private static ByteString bytes(int n) {
