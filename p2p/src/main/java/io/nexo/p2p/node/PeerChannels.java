@@ -146,8 +146,16 @@ final class PeerChannels {
      * handles a preamble line (relay request, dial-back).
      */
     void initInbound(SocketChannel ch) {
+        // a hole punch from an expected address takes its agreed role at once: as TLS client it must
+        // speak first, so it cannot wait for the sniffer's first byte
+        HolePunchDials p = punches;
+        Optional<HolePunchDials.Expected> punched = p == null ? Optional.empty() : p.accepted(ch);
+        if (punched.isPresent()) {
+            peerInit(punched.get().tlsClient(), Optional.of(punched.get().peer())).buildPipeline(ch);
+            return;
+        }
         ch.pipeline().addLast("sniffer", new RelaySniffer(relay, nonce -> dialBacks.accept(nonce),
-                c -> buildInbound((SocketChannel) c),
+                c -> peerInit(false, Optional.empty()).buildPipeline((SocketChannel) c),
                 config.limits().handshakeTimeout().toMillis()));
     }
 
@@ -242,23 +250,6 @@ final class PeerChannels {
 
     private static boolean isEpoll() {
         return Transport.best().socketChannelClass() == EpollSocketChannel.class;
-    }
-
-    /**
-     * The peer pipeline of an accepted connection that speaks TLS: the agreed role for a hole punch
-     * from an expected address, the TLS server otherwise.
-     */
-    private void buildInbound(SocketChannel ch) {
-        HolePunchDials p = punches;
-        Optional<HolePunchDials.Expected> punched = p == null ? Optional.empty() : p.accepted(ch);
-        if (punched.isPresent()) {
-            new PeerChannelInitializer(tls, localInfo(), config.limits(), events, punched.get().tlsClient(),
-                    Optional.of(punched.get().peer()), metrics, resources).buildPipeline(ch);
-            return;
-        }
-        new PeerChannelInitializer(tls, localInfo(), config.limits(), events, false, Optional.empty(), metrics,
-                resources)
-                .buildPipeline(ch);
     }
 
     private SessionHandler.LocalInfo localInfo() {

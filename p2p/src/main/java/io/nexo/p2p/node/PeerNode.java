@@ -188,9 +188,10 @@ public final class PeerNode implements AutoCloseable {
         this.reservations = new RelayReservations(() -> reserveOn != RelayConfig.AUTO ? reserveOn
                 : autoNat.status() == Reachability.Status.PRIVATE ? 1 : 0, self, sessions, channels, clock, events);
         this.punching = new HolePunching(HolePunchParams.DEFAULTS, self, sessions, channels, control, clock);
-        // sessions through a relay are the ones worth punching; the observed address is what to offer
+        // sessions through a relay are the ones worth punching. The addresses to offer stay those given
+        // by holePunchAddresses: AutoNAT's observed address (autoNat.onObserved) is not fed in yet,
+        // since on loopback every relayed test session would then be punched into a direct one
         punching.relayed(s -> RelayPath.isRelayed(s.channel()));
-        autoNat.onObserved(a -> punching.ownAddrs(List.of(a)));
         this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations, autoNat,
                 punching);
     }
