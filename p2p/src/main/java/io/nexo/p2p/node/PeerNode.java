@@ -13,6 +13,7 @@ import io.nexo.p2p.discovery.LanDiscovery;
 import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.SignedGossip;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.resource.ResourceManager;
@@ -111,7 +112,7 @@ public final class PeerNode implements AutoCloseable {
     private volatile ScheduledFuture<?> maintenance;
 
     public PeerNode(PeerNodeConfig config, PeerListener listener) {
-        this(config, listener, Clock.systemUTC(), new SecureRandom(), null);
+        this(config, listener, Clock.systemUTC(), new SecureRandom(), (EventLoopGroup) null);
     }
 
     /**
@@ -119,12 +120,22 @@ public final class PeerNode implements AutoCloseable {
      *              null for a group of the node's own (2 threads), shut down by {@link #close()}
      */
     public PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group) {
-        this(config, listener, clock, random, group, NameResolver.system(clock));
+        this(config, listener, clock, random, group, VerifiedSignatures.none(), NameResolver.system(clock));
+    }
+
+    /** One of many nodes in this process, sharing {@code host}'s event loops and verified signatures. */
+    public PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, NodeHost host) {
+        this(config, listener, clock, random, host.group(), host.signatures(), NameResolver.system(clock));
     }
 
     /** With the resolver of host names to dial (tests give one that is slow or hangs). */
     PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
              NameResolver resolver) {
+        this(config, listener, clock, random, group, VerifiedSignatures.none(), resolver);
+    }
+
+    private PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
+                     VerifiedSignatures verified, NameResolver resolver) {
         this.config = config;
         this.clock = clock;
         this.random = random;
@@ -141,7 +152,8 @@ public final class PeerNode implements AutoCloseable {
         this.sessions = new SessionTable(self);
         this.sessions.maxFrameBytes(config.limits().maxFrameBytes());
         this.resources = new ResourceManager(config.limits().resources(), System::nanoTime);
-        this.signatures = new SignatureCheck(self, VerifyParams.defaults(), clock::millis, sessions::get, events::emit);
+        this.signatures = new SignatureCheck(self, VerifyParams.defaults(), clock::millis, verified, sessions::get,
+                events::emit);
         this.nextSeqno = Math.multiplyExact(clock.millis(), 1000L);
         this.records = new PeerRecords(config.discovery().addressBookCapacity());
         this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
@@ -154,7 +166,8 @@ public final class PeerNode implements AutoCloseable {
             public void sendToAll(List<PeerId> to, Envelope envelope) {
                 sessions.fanOut(to, envelope);
             }
-        }, this::deliver, signatures, control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
+        }, this::deliver, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL, control.loop(),
+                random, System::nanoTime, config.limits().maxFrameBytes());
         this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources);
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
         this.resolver = resolver;
@@ -389,6 +402,10 @@ public final class PeerNode implements AutoCloseable {
     /** Broadcasts {@code payload} under {@code topic}; returns the message id (hex). */
     public String publish(String topic, byte[] payload) {
         ByteString data = ByteString.copyFrom(payload);
+        if (!config.gossip().signed()) { // the benchmark's comparison only (GossipParams.signed)
+            return control.call(() -> HexFormat.of().formatHex(
+                    router.publish(self, config.name(), topic, data, clock.millis()).toByteArray()));
+        }
         return control.call(() -> HexFormat.of().formatHex(router.publish(SignedGossip.sign(config.identity(),
                 config.name(), nextSeqno++, clock.millis(), topic, data)).toByteArray()));
     }
