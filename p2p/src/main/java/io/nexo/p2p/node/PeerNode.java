@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * the public API and the wiring; each role lives in its own class of this package (see
  * docs/architecture.md).
  *
- * <p>Size: about 540 lines, over the 450 of the other classes: the public API (some 30 methods) and
+ * <p>Size: about 560 lines, over the 450 of the other classes: the public API (some 30 methods) and
  * the constructor that wires the 14 role classes, plus {@code SessionEvents}, the bridge from the
  * session layer to the roles. That bridge stays inner because the channels it is handed to are built
  * before the roles it calls (the dialler needs the channels); moving it out needs a two-phase wiring.

@@ -55,7 +55,9 @@ class GossipBenchTest {
     @Test
     void aNodeStartsNoThreadAndCostsLittleMemory() {
         assertThat(tree.nodeThreads()).isEmpty();
-        assertThat(tree.heapPerNode()).isPositive().isLessThan(10L << 20);
+        // not asserted positive: the JVM ran other benches before, whose leftovers a full GC may
+        // collect only after this run's first measurement
+        assertThat(tree.heapPerNode()).isLessThan(10L << 20);
         assertThat(tree.directPerNode()).isLessThan(10L << 20);
         assertThat(treeProgress).anyMatch(l -> l.startsWith("connected: mean degree") && l.contains("threads of its own: none"));
     }
