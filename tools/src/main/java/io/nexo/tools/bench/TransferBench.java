@@ -54,7 +54,7 @@ public final class TransferBench {
     /** Measured rates, bytes per second. */
     public record Result(long size, int seeders, double rawBytesPerSecond, double rawFileBytesPerSecond,
                          double nexoBytesPerSecond, String tlsProvider, List<Long> chunksPerSeeder,
-                         MemoryPeaks memory) {
+                         MemoryPeaks memory, CpuUse cpu) {
         /** nexo against the memory-to-memory copy: the figure of the target. */
         public double ratio() {
             return nexoBytesPerSecond / rawBytesPerSecond;
@@ -195,6 +195,7 @@ public final class TransferBench {
                     rawFile.bytesPerSecond() / (1L << 20)));
             progress.accept("downloading " + params.size() + " bytes from " + params.seeders() + " seeder(s)");
             MemorySampler memory = new MemorySampler();
+            CpuUse.Meter cpu = new CpuUse.Meter();
             long start = System.nanoTime();
             Path got;
             try {
@@ -204,6 +205,7 @@ public final class TransferBench {
                 memory.close();
             }
             long nanos = System.nanoTime() - start;
+            CpuUse cpuUse = cpu.stop();
             if (Files.size(got) != params.size()) {
                 throw new IOException("downloaded " + Files.size(got) + " bytes, expected " + params.size());
             }
@@ -215,7 +217,7 @@ public final class TransferBench {
             }
             progress.accept(String.format("nexo over TLS: %.0f MiB/s, chunks per seeder %s", rate / (1L << 20), perSeeder));
             return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rawFile.bytesPerSecond(), rate,
-                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks());
+                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks(), cpuUse);
         } finally {
             exchanges.forEach(FileExchange::close);
             nodes.forEach(PeerNode::close);
