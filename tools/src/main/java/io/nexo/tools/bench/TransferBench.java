@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  * loopback, the shared file and the download both in {@code workDir} (tmpfs, so no disk on either
  * side). The nexo time runs from {@code /get} to the verified, renamed file: it includes the manifest
  * exchange, every chunk's SHA-256, the writes and the final check. An unmeasured download of
- * {@value #WARM_UP_BYTES} bytes first warms up the JIT, as the raw copy's warm-up does (not when
- * the upload rate is capped: the link is the limit then).
+ * {@value #WARM_UP_BYTES} bytes first warms up the JIT, as the raw copy's warm-up does, repeated (up to
+ * {@value #MAX_WARM_UPS} times) while the JIT still compiles much (not when the upload rate is capped:
+ * the link is the limit then).
  */
 public final class TransferBench {
 
@@ -123,6 +124,8 @@ public final class TransferBench {
 
     /** Size of the unmeasured download that warms up the JIT before the measured one. */
     static final long WARM_UP_BYTES = 512L << 20;
+    /** At most this many warm-up downloads (another while the JIT keeps compiling). */
+    static final int MAX_WARM_UPS = 3;
 
     private final Params params;
     private final Consumer<String> progress;
@@ -144,14 +147,22 @@ public final class TransferBench {
 
             Path source = dir.resolve("source.bin");
             writeFile(source, params.size());
-            Path warmUpSource = dir.resolve("warm-up.bin");
-            writeFile(warmUpSource, WARM_UP_BYTES + 1); // another size: another id
+            int warmUps = params.uploadBytesPerSecond() == 0 ? MAX_WARM_UPS : 0;
+            List<Path> warmUpSources = new ArrayList<>();
+            for (int w = 0; w < warmUps; w++) {
+                Path warmUpSource = dir.resolve("warm-up-" + w + ".bin");
+                writeFile(warmUpSource, WARM_UP_BYTES + 1 + w); // another size: another id
+                warmUpSources.add(warmUpSource);
+            }
             FileId id = null;
-            FileId warmUpId = null;
+            List<FileId> warmUpIds = new ArrayList<>();
             for (int i = 0; i < params.seeders(); i++) {
                 FileExchange fx = start("seeder" + i, dir.resolve("seeder" + i), List.of(), nodes, exchanges);
                 id = fx.share(source).get(0).manifest().id();
-                warmUpId = fx.share(warmUpSource).get(0).manifest().id();
+                warmUpIds.clear();
+                for (Path warmUpSource : warmUpSources) {
+                    warmUpIds.add(fx.share(warmUpSource).get(0).manifest().id());
+                }
             }
             List<DialTarget> join = nodes.stream().map(n -> DialTarget.of(n.listenAddress())).toList();
             Map<FileId, CompletableFuture<Path>> done = new ConcurrentHashMap<>();
@@ -168,7 +179,9 @@ public final class TransferBench {
                                     .completeExceptionally(new IOException(reason));
                         }
                     });
-            for (FileId wanted : List.of(id, warmUpId)) {
+            List<FileId> wantedIds = new ArrayList<>(warmUpIds);
+            wantedIds.add(id);
+            for (FileId wanted : wantedIds) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (downloader.files().stream().noneMatch(o -> o.id().equals(wanted) && o.peers() >= params.seeders())) {
                     if (System.nanoTime() > deadline) {
@@ -180,11 +193,24 @@ public final class TransferBench {
             // warm up the JIT on the download path too (the raw copy had its warm-up above); the
             // warm-up file stays on disk so the measured download writes into fresh pages as well.
             // Not with an upload cap: the link is then the limit, and the warm-up would crawl.
-            if (params.uploadBytesPerSecond() == 0) {
-                progress.accept("warm-up: downloading " + (WARM_UP_BYTES + 1) + " bytes (not measured)");
+            // One download is not always enough: on a busy machine C2 was still compiling the TLS
+            // and frame-decoding paths during the measured download (a quarter of its CPU), which a
+            // node that has run for a while does not pay. Another warm-up runs while the JIT spent
+            // more than a tenth of the last one's time compiling.
+            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+            for (FileId warmUpId : warmUpIds) {
+                long jitBefore = jit.getTotalCompilationTime();
+                long warmUpStart = System.nanoTime();
                 downloader.get(warmUpId, Optional.empty()).get(30, TimeUnit.SECONDS);
                 done.computeIfAbsent(warmUpId, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
+                long jitMillis = jit.getTotalCompilationTime() - jitBefore;
+                long warmUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - warmUpStart);
+                progress.accept("warm-up: downloaded " + (WARM_UP_BYTES >> 20) + " MiB in " + warmUpMillis
+                        + " ms, " + jitMillis + " ms of JIT compilation (not measured)");
                 awaitQuietJit();
+                if (jitMillis * 10 < warmUpMillis) {
+                    break;
+                }
             }
 
             // like with like: the same file into a new file in the same folder, as the download does,
