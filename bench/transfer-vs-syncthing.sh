@@ -2,6 +2,7 @@
 # nexo's verified download beside Syncthing's, on the same file, alternating run by run.
 #
 #   bench/transfer-vs-syncthing.sh [--size 1GiB] [--rounds 3] [--cpus 0-1] [--dir /dev/shm]
+#                                  [--baseline CHECKOUT]
 #
 # Syncthing (Debian's package, installed when missing): two instances on loopback in temp homes,
 # discovery, relays, NAT, STUN, usage reports and upgrades off, the two devices introduced to each
@@ -14,16 +15,19 @@
 # nexo: `nexo bench transfer --size SIZE` (seeder and downloader in one JVM, its own random file of
 # the same size), which prints its rate over the measured download and the JVM's CPU-seconds.
 # Both run under the same `taskset -c CPUS`. Prints MiB/s and CPU-s/GiB per round and the medians.
+# --baseline CHECKOUT: another nexo checkout (e.g. a worktree of main) run the same way in each round
+# too, after this one, for before/after figures.
 set -euo pipefail
 
-size=1GiB rounds=3 cpus=0-1 dir=/dev/shm
+size=1GiB rounds=3 cpus=0-1 dir=/dev/shm baseline=
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --cpus) cpus=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "transfer-vs-syncthing: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -127,7 +131,7 @@ syncthing_round() { # round
   t_add=$(tick)
   c_add=$(cpu_ticks "$pid_a" "$pid_b")
   st a POST /rest/config/folders "{$common,\"path\":\"$work/a/$f\",\"type\":\"sendonly\",\"devices\":[{\"deviceID\":\"${id[b]}\"}]}" >/dev/null
-  local deadline=$(( SECONDS + ${ST_DEADLINE:-600} ))
+  local deadline=$(( SECONDS + 600 ))
   while [ -z "$t_end" ] && [ $SECONDS -lt $deadline ]; do
     ev=$(st b GET "/rest/events?events=StateChanged&since=$last&timeout=60") || continue
     last=$(jq ".[-1].id // $last" <<<"$ev")
@@ -151,16 +155,14 @@ syncthing_round() { # round
   st a DELETE "/rest/config/folders/$f" >/dev/null
   st b DELETE "/rest/config/folders/$f" >/dev/null
   rm -rf "${work:?}/a/$f" "${work:?}/b/$f"
-  [ -n "${ST_DEBUG:-}" ] && echo "debug: add $t_add start $t_start end $t_end cpu $c_add $c_start $c_end" >&2
   awk -v s="$t_start" -v e="$t_end" -v a="$t_add" -v cs="$c_start" -v ce="$c_end" -v hz="$clk_tck" \
     'BEGIN { printf "%.2f %.2f %.2f\n", e - s, e - a, (ce - cs) / hz }'
 }
 
 # one nexo round: prints "MiB/s cpu_s_per_GiB"
-nexo_round() {
-  [ -n "${SKIP_NEXO:-}" ] && { echo "0 0"; return; }
+nexo_round() { # checkout
   local out
-  out=$(taskset -c "$cpus" "$here/nexo" bench transfer --size "$size" --dir "$work" 2>&1) \
+  out=$(taskset -c "$cpus" "$1/nexo" bench transfer --size "$size" --dir "$work" 2>&1) \
     || { echo "$out" >&2; echo "transfer-vs-syncthing: nexo bench transfer failed" >&2; exit 1; }
   echo "$out" >>"$work/nexo.log"
   local rate cpu
@@ -170,11 +172,12 @@ nexo_round() {
 }
 
 "$here/nexo" --version >/dev/null   # builds the jar now, not inside the first measured round
+[ -z "$baseline" ] || "$baseline/nexo" --version >/dev/null
 gib=$(awk -v b="$bytes" 'BEGIN { print b / 1073741824 }')
 echo "== nexo vs Syncthing $(syncthing --version | awk '{print $2}'), $size on $dir, taskset -c $cpus, $(date -u '+%F %T') UTC"
 echo "   load: $(uptime | sed 's/.*load average/load average/')"
 printf '%-6s %-10s %12s %12s %14s %12s\n' round system MiB/s CPU-s/GiB 'end-to-end' note
-st_rates=() st_cpus=() nx_rates=() nx_cpus=()
+st_rates=() st_cpus=() nx_rates=() nx_cpus=() bl_rates=() bl_cpus=()
 for r in $(seq 1 "$rounds"); do
   read -r xfer e2e cpu < <(syncthing_round "$r")
   rate=$(awk -v b="$bytes" -v t="$xfer" 'BEGIN { printf "%.0f", b / 1048576 / t }')
@@ -182,9 +185,14 @@ for r in $(seq 1 "$rounds"); do
   e2er=$(awk -v b="$bytes" -v t="$e2e" 'BEGIN { printf "%.0f MiB/s", b / 1048576 / t }')
   printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" syncthing "$rate" "$cpg" "$e2er" "load $(cut -d' ' -f1 /proc/loadavg)"
   st_rates+=("$rate") st_cpus+=("$cpg")
-  read -r rate cpg < <(nexo_round)
+  read -r rate cpg < <(nexo_round "$here")
   printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" nexo "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg)"
   nx_rates+=("$rate") nx_cpus+=("$cpg")
+  if [ -n "$baseline" ]; then
+    read -r rate cpg < <(nexo_round "$baseline")
+    printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" baseline "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg)"
+    bl_rates+=("$rate") bl_cpus+=("$cpg")
+  fi
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms=$(median "${st_rates[@]}") mn=$(median "${nx_rates[@]}")
@@ -192,4 +200,9 @@ cs=$(median "${st_cpus[@]}") cn=$(median "${nx_cpus[@]}")
 echo "median: Syncthing $ms MiB/s, $cs CPU-s/GiB | nexo $mn MiB/s, $cn CPU-s/GiB"
 awk -v a="$mn" -v b="$ms" -v c="$cn" -v d="$cs" \
   'BEGIN { printf "ratio nexo/Syncthing: rate %.2fx, CPU-s/GiB %.2fx (target: rate >= 1.2x, CPU <= 1.0x)\n", a / b, c / d }'
+if [ -n "$baseline" ]; then
+  mb=$(median "${bl_rates[@]}") cb=$(median "${bl_cpus[@]}")
+  awk -v a="$mn" -v b="$mb" -v c="$cn" -v d="$cb" \
+    'BEGIN { printf "baseline median %s MiB/s, %s CPU-s/GiB; nexo/baseline: rate %.2fx, CPU-s/GiB %.2fx\n", b, d, a / b, c / d }'
+fi
 echo "   load after: $(uptime | sed 's/.*load average/load average/')"
