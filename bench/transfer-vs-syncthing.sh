@@ -87,7 +87,7 @@ start_syncthing() { # name
   eval "pid_$n=$!"
   local i
   for i in $(seq 1 300); do
-    grep -q 'GUI and API listening on' "$home/log" && grep -q 'TCP listener (' "$home/log" && break
+    grep -q "GUI and API listening on" "$home/log" 2>/dev/null && grep -q "TCP listener (" "$home/log" && break
     sleep 0.1
   done
   api[$n]="http://$(sed -n 's#.*GUI and API listening on \([0-9.:]*\).*#\1#p' "$home/log" | head -1)"
