@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
                 "(the ceiling), then a SIZE-byte file into a new file the same way, then",
                 "downloads the file with nexo over TLS from K seeders (after an unmeasured",
                 "warm-up download), every node in this JVM, file and download on tmpfs.",
-                "Prints the rates and the ratios."})
+                "Prints the rates, the ratios and the CPU-seconds per GiB of the download."})
 public final class TransferBenchCommand implements Callable<Integer> {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|K|M|G)?", Pattern.CASE_INSENSITIVE);
