@@ -9,7 +9,8 @@
 #
 # Needs perf (linux-perf). JIT frames are named through -XX:+DumpPerfMapAtExit (/tmp/perf-PID.map).
 # perf adds its own overhead: read shares, not absolute figures. Keeps perf.data in DIR for
-# `perf report -i DIR/perf.data`.
+# `perf report -i DIR/perf.data`. The recording runs a little past the download (the bench deletes
+# its files before printing its CPU line): the main thread ("java"), which does that, is left out.
 set -euo pipefail
 size=1GiB out=$(mktemp -d /tmp/nexo-profile.XXXXXX) cpus=0-1
 while [ $# -gt 0 ]; do
@@ -46,11 +47,12 @@ perf report -i "$out/perf.data" --no-children -g none --sort comm,dso --stdio 2>
            : /tcnative/ ? "BoringSSL" : /libc[.-]/ ? "libc" : "other";
       comm = $2; for (i = 3; i < NF; i++) { if ($i ~ /^\[|^lib|^\/|^ld-/) break; comm = comm " " $i }
       gsub(/#[0-9]+/, "#", comm);
-      by[comm "|" kind] += pct; t[comm] += pct }
+      if (comm == "java") next   # the main thread: it waits during the download, then deletes the files
+      by[comm "|" kind] += pct; t[comm] += pct; all += pct }
     END {
       for (c in t) if (t[c] >= 0.5) {
-        printf "%-22s %5.1f%%  %.2f CPU-s/GiB\n", c, t[c], t[c] / 100 * total
-        for (k in by) { split(k, p, "|"); if (p[1] == c && by[k] >= 0.5) printf "    %-18s %5.1f%%  %.2f\n", p[2], by[k], by[k] / 100 * total }
+        printf "%-22s %5.1f%%  %.2f CPU-s/GiB\n", c, t[c] * 100 / all, t[c] / all * total
+        for (k in by) { split(k, p, "|"); if (p[1] == c && by[k] >= 0.5) printf "    %-18s %5.1f%%  %.2f\n", p[2], by[k] * 100 / all, by[k] / all * total }
       }
     }'
 echo "perf data: $out/perf.data"
