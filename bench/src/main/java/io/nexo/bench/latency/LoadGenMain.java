@@ -21,6 +21,7 @@ public final class LoadGenMain {
               --warmup S       seconds at the same rate before measuring (not measured), default 3
               --duration S     seconds measured, default 10
               --drain S        seconds answers are awaited after the last due time, default 2
+              --transport T    the generator's sockets: auto (epoll, else nio), epoll, io_uring, nio
             Latency counts from each request's scheduled time (coordinated omission corrected).
             """.formatted(LoadSpec.MAX_RATE);
 
@@ -60,6 +61,7 @@ public final class LoadGenMain {
         Duration warmup = Duration.ofSeconds(3);
         Duration duration = Duration.ofSeconds(10);
         Duration drain = Duration.ofSeconds(2);
+        String transport = "auto";
         String url = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -84,6 +86,7 @@ public final class LoadGenMain {
                 case "--warmup" -> warmup = seconds(a, v);
                 case "--duration" -> duration = seconds(a, v);
                 case "--drain" -> drain = seconds(a, v);
+                case "--transport" -> transport = v;
                 default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
             }
         }
@@ -104,7 +107,7 @@ public final class LoadGenMain {
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-        return new LoadSpec(mode, host, uri.getPort(), path, rate, connections, warmup, duration, drain);
+        return new LoadSpec(mode, host, uri.getPort(), path, rate, connections, warmup, duration, drain, transport);
     }
 
     private static int integer(String flag, String v) {

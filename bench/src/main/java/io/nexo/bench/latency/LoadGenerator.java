@@ -10,7 +10,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.nexo.core.transport.Transport;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,9 +41,10 @@ public final class LoadGenerator {
     private final Transport transport;
     private final LongSupplier clock;
 
-    /** A generator on epoll where available (else NIO), timed by {@link System#nanoTime()}. */
+    /** A generator on the spec's transport (auto: epoll where available, else NIO), timed by {@link System#nanoTime()}. */
     public LoadGenerator(LoadSpec spec) {
-        this(spec, Transport.best(), System::nanoTime);
+        this(spec, spec.transport().equals("auto") ? Transport.best() : Transport.named(spec.transport()),
+                System::nanoTime);
     }
 
     /** {@code clock} must be the clock of the event loop's scheduler ({@link System#nanoTime()}) in real runs. */
@@ -57,26 +63,43 @@ public final class LoadGenerator {
             Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.socketChannelClass())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-                    .remoteAddress(spec.host(), spec.port());
-            Run run = new Run(loop, bootstrap, request);
-            loop.execute(run::start);
-            LoadResult result;
-            try {
-                result = run.done.get(deadlineMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                result = runOnLoop(loop, run::finishNow);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("load run failed: " + e.getCause(), e.getCause());
+                    // resolved once here: a Bootstrap given a host name resolves it on every connect
+                    .resolver(NoopAddressResolverGroup.INSTANCE)
+                    .remoteAddress(resolve());
+            // The warm-up is a run of its own, discarded: if the generator or the proxy falls behind
+            // while their JITs compile, the measured run does not inherit that backlog.
+            long warmedUp = 0;
+            if (spec.warmupRequests() > 0) {
+                warmedUp = runPhase(loop, bootstrap, request, spec.warmupRequests(), false).warmup();
             }
-            return result;
+            LoadResult measured = runPhase(loop, bootstrap, request, spec.totalRequests() - spec.warmupRequests(), true);
+            return measured.withWarmup(warmedUp);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
     }
 
-    private long deadlineMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(CONNECT_GRACE_NANOS + spec.warmup().toNanos()
-                + spec.duration().toNanos() + spec.drain().toNanos()) + 1000;
+    private LoadResult runPhase(EventLoop loop, Bootstrap bootstrap, ByteBuf request, long requests, boolean measured)
+            throws InterruptedException {
+        Run run = new Run(loop, bootstrap, request, requests, measured);
+        loop.execute(run::start);
+        long deadlineMillis = TimeUnit.NANOSECONDS.toMillis(CONNECT_GRACE_NANOS + requests * 1_000_000_000L / spec.rate()
+                + spec.drain().toNanos()) + 1000;
+        try {
+            return run.done.get(deadlineMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return runOnLoop(loop, run::finishNow);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("load run failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private InetSocketAddress resolve() {
+        try {
+            return new InetSocketAddress(InetAddress.getByName(spec.host()), spec.port());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("host: " + spec.host() + " (" + e.getMessage() + ")", e);
+        }
     }
 
     private static LoadResult runOnLoop(EventLoop loop, java.util.function.Supplier<LoadResult> task)
@@ -99,22 +122,27 @@ public final class LoadGenerator {
         final EventLoop loop;
         final Bootstrap bootstrap;
         final ByteBuf request;
+        final long requests;
+        final boolean measured;
         final CompletableFuture<LoadResult> done = new CompletableFuture<>();
         final List<Slot> slots = new ArrayList<>();
         Timeline timeline;
         LatencyRecorder recorder;
         int finishedSlots;
 
-        Run(EventLoop loop, Bootstrap bootstrap, ByteBuf request) {
+        Run(EventLoop loop, Bootstrap bootstrap, ByteBuf request, long requests, boolean measured) {
             this.loop = loop;
             this.bootstrap = bootstrap;
             this.request = request;
+            this.requests = requests;
+            this.measured = measured;
         }
 
         void start() {
             long start = clock.getAsLong() + CONNECT_GRACE_NANOS;
-            timeline = new Timeline(start, spec.rate(), spec.connections(), spec.totalRequests());
-            recorder = new LatencyRecorder(timeline.dueNanos(spec.warmupRequests()));
+            timeline = new Timeline(start, spec.rate(), spec.connections(), requests);
+            // a warm-up run records nothing: every request is due before "measure from"
+            recorder = new LatencyRecorder(measured ? start : Long.MAX_VALUE);
             for (int c = 0; c < spec.connections(); c++) {
                 Slot slot = new Slot(this, new Pacer(timeline, c));
                 slots.add(slot);

@@ -15,6 +15,11 @@ public record LoadResult(LoadSpec spec, long completed, long errors, long unfini
                 Percentiles.of(recorder.sendLag()), transport);
     }
 
+    /** This result, with {@code n} requests answered in the warm-up run before it. */
+    LoadResult withWarmup(long n) {
+        return new LoadResult(spec, completed, errors, unfinished, n, achievedRate, latency, service, sendLag, transport);
+    }
+
     /** p50, p99, p99.9 and max of one histogram, in microseconds. */
     public record Percentiles(double p50, double p99, double p999, double max, long count) {
         static Percentiles of(Histogram h) {

@@ -5,10 +5,11 @@ import java.time.Duration;
 /**
  * What one open-loop run does: {@code rate} HTTP GET requests per second to {@code host:port/path},
  * spread over {@code connections} connections, for {@code warmup} (not measured) then
- * {@code duration} (measured); {@code drain} is how long after the last due time answers are awaited.
+ * {@code duration} (measured, in a run of its own after the warm-up run); {@code drain} is how long after the last due time answers are awaited;
+ * {@code transport} names the generator's socket transport (auto = epoll where available, else NIO).
  */
 public record LoadSpec(Mode mode, String host, int port, String path, int rate, int connections,
-                       Duration warmup, Duration duration, Duration drain) {
+                       Duration warmup, Duration duration, Duration drain, String transport) {
 
     /** How requests use connections. */
     public enum Mode {
@@ -57,6 +58,9 @@ public record LoadSpec(Mode mode, String host, int port, String path, int rate, 
         }
         if (duration == null || duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("duration: " + duration + " (expected: > 0)");
+        }
+        if (transport == null || !java.util.List.of("auto", "epoll", "io_uring", "nio").contains(transport)) {
+            throw new IllegalArgumentException("transport: " + transport + " (expected: auto, epoll, io_uring or nio)");
         }
         if (drain == null || drain.isNegative()) {
             throw new IllegalArgumentException("drain: " + drain + " (expected: >= 0)");
