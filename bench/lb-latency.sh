@@ -3,6 +3,7 @@
 #
 # Usage (from the repository root):
 #   bench/lb-latency.sh [-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m "keepalive newconn"] [-p "25 50 75 90"] [-- COMMAND]
+#   bench/lb-latency.sh -C "20000 40000 60000 80000"   (only the generator's ceiling: those rates, backends direct)
 # COMMAND starts the balancer under test in the foreground, listening on 127.0.0.1:$LB_PORT and
 # balancing round-robin over $LB_BACKENDS (default: ./nexo lb with the launcher's flags).
 #
@@ -13,7 +14,8 @@
 # 2. Open loop: bench's LoadGenMain (wrk2's model: requests on a fixed timeline, latency from the due
 #    time, HdrHistogram) at each percentage of that rate, keepalive (64 connections) and newconn
 #    (32 slots, a new connection per request), both proxies alternately (order flips every round),
-#    each measurement after a WARMUP-second warm-up at the same rate that is discarded.
+#    each measurement after a WARMUP-second warm-up at the same rate that is discarded; then the
+#    backends direct at the same rate (the floor: generator plus nginx, no proxy).
 # Both proxies run for the whole script, pinned to CPU 1 (one at a time under load); nginx (3 backends),
 # wrk and the load generator on CPU 0. Before anything is measured each proxy gets a discarded
 # closed-loop warm-up run (JIT). Prints per-round lines, then per rate the medians of p50, p99,
@@ -21,7 +23,7 @@
 # Needs: nginx haproxy wrk taskset java (and mvn to build bench/target/benchmarks.jar when missing).
 set -euo pipefail
 export PATH=$PATH:/usr/sbin
-ROUNDS=3; SECS=10; WARM=3; MODES="keepalive newconn"; PCTS="25 50 75 90"
+ROUNDS=3; SECS=10; WARM=3; MODES="keepalive newconn"; PCTS="25 50 75 90"; CEILING=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -r) ROUNDS=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     -w) WARM=$2; shift 2 ;;
     -m) MODES=$2; shift 2 ;;
     -p) PCTS=$2; shift 2 ;;
+    -C) CEILING=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "usage: $0 [-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m MODES] [-p PERCENTS] [-- COMMAND]" >&2; exit 2 ;;
   esac
@@ -95,11 +98,22 @@ taskset -c 1 haproxy -f "$W/haproxy.cfg" -db >"$W/haproxy.log" 2>&1 & PIDS+=($!)
 wait_port $HAPROXY_PORT 10
 (cd "$ROOT" && exec taskset -c 1 bash -c "exec $CANDIDATE") >"$W/candidate.log" 2>&1 & PIDS+=($!)
 wait_port "$LB_PORT" 90 || { tail -20 "$W/candidate.log" >&2; exit 1; }
-declare -A PORT=([haproxy]=$HAPROXY_PORT [nexo]=$LB_PORT)
+declare -A PORT=([haproxy]=$HAPROXY_PORT [nexo]=$LB_PORT [direct]=$B1)
 declare -A CONNS=([keepalive]=64 [newconn]=32)
 declare -A WRKARGS=([keepalive]="-c64" [newconn]="-c32 -H Connection:close")
 
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uptime | sed 's/.*load/load/'), candidate: $CANDIDATE"
+loadgen() { # mode rate port -> the RESULT line
+  taskset -c 0 $LOADGEN --mode $1 --rate "$2" --connections ${CONNS[$1]} --warmup "$WARM" --duration "$SECS" \
+    "http://127.0.0.1:$3/" 2>/dev/null | grep '^RESULT' || true
+}
+if [ -n "$CEILING" ]; then
+  # the generator and nginx alone on CPU 0, no proxy: where does the generator stop keeping its schedule?
+  for m in $MODES; do for rate in $CEILING; do
+    echo "ceiling $m $rate/s direct: $(loadgen $m $rate $B1 | cut -d' ' -f2-)"
+  done; done
+  exit 0
+fi
 # discarded closed-loop warm-up of both proxies (JIT), both modes
 for p in haproxy nexo; do for m in $MODES; do
   taskset -c 0 wrk -t1 ${WRKARGS[$m]} -d${WARM}s "http://127.0.0.1:${PORT[$p]}/" >/dev/null 2>&1 || true
@@ -136,9 +150,8 @@ for m in $MODES; do
     rate=$(awk -v s="${SAT[$m]}" -v p="$pct" 'BEGIN { printf "%d", s * p / 100 }')
     declare -A P50=() P99=() P999=() MAX=() ACH=()
     for ((r = 1; r <= ROUNDS; r++)); do
-      for p in $(order $r); do
-        line=$(taskset -c 0 $LOADGEN --mode $m --rate "$rate" --connections ${CONNS[$m]} --warmup "$WARM" \
-               --duration "$SECS" "http://127.0.0.1:${PORT[$p]}/" 2>/dev/null | grep '^RESULT' || true)
+      for p in $(order $r) direct; do
+        line=$(loadgen $m "$rate" ${PORT[$p]})
         get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
         P50[$p]="${P50[$p]:-} $(get p50_us)"; P99[$p]="${P99[$p]:-} $(get p99_us)"
         P999[$p]="${P999[$p]:-} $(get p999_us)"; MAX[$p]="${MAX[$p]:-} $(get max_us)"
@@ -148,7 +161,7 @@ for m in $MODES; do
           "$(get errors)" "$(get unfinished)" "$(get lag_p99_us)"
       done
     done
-    for p in haproxy nexo; do
+    for p in haproxy nexo direct; do
       echo "$m $pct $rate $p $(med "${P50[$p]}") $(med "${P99[$p]}") $(med "${P999[$p]}") $(med "${MAX[$p]}") $(med "${ACH[$p]}")" >>"$SUMMARY"
     done
   done
@@ -157,11 +170,11 @@ done
 echo
 echo "# medians of $ROUNDS rounds, microseconds; ratio = nexo/HAProxy; target: p99 and p99.9 <= 1.2x up to 75%, <= 1.5x at 90%"
 printf "| mode | load | rate/s | proxy | p50 | p99 | p99.9 | max | achieved/s |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n"
-awk '{ printf "| %s | %s%% | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, ($4 == "nexo" ? "nexo" : "HAProxy"), $5, $6, $7, $8, $9 }' "$SUMMARY"
+awk '{ printf "| %s | %s%% | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, ($4 == "haproxy" ? "HAProxy" : $4), $5, $6, $7, $8, $9 }' "$SUMMARY"
 echo
 printf "| mode | load | p50 ratio | p99 ratio | p99.9 ratio | max ratio | target |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
 awk '{ k = $1 " " $2; if ($4 == "haproxy") { h50[k] = $5; h99[k] = $6; h999[k] = $7; hm[k] = $8; order[++n] = k }
-       else { c50[k] = $5; c99[k] = $6; c999[k] = $7; cm[k] = $8 } }
+       else if ($4 == "nexo") { c50[k] = $5; c99[k] = $6; c999[k] = $7; cm[k] = $8 } }
      function r(c, h) { return h > 0 ? c / h : 0 }
      END { for (i = 1; i <= n; i++) { k = order[i]; split(k, a, " "); lim = (a[2] + 0 >= 90 ? 1.5 : 1.2)
            ok = (r(c99[k], h99[k]) <= lim && r(c999[k], h999[k]) <= lim) ? "met (<= " lim "x)" : "MISSED (> " lim "x)"
