@@ -185,6 +185,8 @@ public final class LoadGenerator {
         final Pacer pacer;
         final ResponseParser parser = new ResponseParser();
         Channel channel;
+        /** newconn: the previous connection, answered, while the server has not closed it yet. */
+        Channel lingering;
         /** Due and send time of the request in flight; {@code inFlight} false between requests. */
         long due;
         long sentAt;
@@ -229,6 +231,10 @@ public final class LoadGenerator {
             sentAt = clock.getAsLong();
             inFlight = true;
             if (spec.mode() == LoadSpec.Mode.NEWCONN) {
+                if (lingering != null) {
+                    lingering.close();
+                    lingering = null;
+                }
                 connect().addListener((ChannelFuture f) -> {
                     if (f.isSuccess()) {
                         f.channel().writeAndFlush(run.request.duplicate(), f.channel().voidPromise());
@@ -278,7 +284,11 @@ public final class LoadGenerator {
                 run.recorder.failed(due);
             }
             if (spec.mode() == LoadSpec.Mode.NEWCONN) {
-                ch.close();
+                // the server closes (the request said Connection: close), so TIME_WAIT lands on its side
+                // as with a browser; were the generator to close first, the loopback's ephemeral ports
+                // would soon all sit in TIME_WAIT and every connect would search for a free one. One
+                // connection per slot may linger: it is closed when the slot opens its next one.
+                lingering = ch;
             }
             scheduleNext();
         }
@@ -328,6 +338,9 @@ public final class LoadGenerator {
                 finished = true;
                 if (channel != null) {
                     channel.close();
+                }
+                if (lingering != null) {
+                    lingering.close();
                 }
                 run.slotFinished();
             }
