@@ -58,6 +58,18 @@ public final class GossipBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed of topology and origins (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--verify", paramLabel = "MODE", defaultValue = "per-node",
+            description = "per-node: every node verifies every signature itself, as on separate machines; "
+                    + "shared: nodes verify each distinct signature once per process (default: ${DEFAULT-VALUE}).")
+    String verify;
+
+    @Option(names = "--compare-unsigned", description = "Also run Plumtree with signing off, right after the signed "
+            + "run, and print the cost of signing (the benchmark only: nodes always sign).")
+    boolean compareUnsigned;
+
+    @Option(names = "--no-flood", description = "Skip the flooding baseline (it costs several times Plumtree's work).")
+    boolean noFlood;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -65,13 +77,25 @@ public final class GossipBenchCommand implements Callable<Integer> {
         if (killPercent < 0 || killPercent >= 100) {
             throw new UsageException("--kill: " + killPercent + " (expected: 0-99)");
         }
+        if (!verify.equals("per-node") && !verify.equals("shared")) {
+            throw new UsageException("--verify: " + verify + " (expected: per-node or shared)");
+        }
+        boolean shared = verify.equals("shared");
         List<GossipBench.Params> runs = new ArrayList<>();
         int warmup = Math.min(200, Math.max(20, messages / 5));
-        runs.add(new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.FLOOD, 0, warmup, seed));
-        runs.add(new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.PLUMTREE, 0, warmup, seed));
+        if (!noFlood) {
+            runs.add(new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.FLOOD, 0, warmup, seed,
+                    true, shared));
+        }
+        runs.add(new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.PLUMTREE, 0, warmup, seed,
+                true, shared));
+        if (compareUnsigned) {
+            runs.add(new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.PLUMTREE, 0, warmup,
+                    seed, false, shared));
+        }
         if (killPercent > 0) {
             runs.add(new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.PLUMTREE,
-                    killPercent / 100.0, warmup, seed));
+                    killPercent / 100.0, warmup, seed, true, shared));
         }
         List<GossipBench.Result> results = new ArrayList<>();
         for (GossipBench.Params p : runs) {
@@ -82,27 +106,45 @@ public final class GossipBenchCommand implements Callable<Integer> {
                 out.flush();
             }).run());
         }
-        out.printf("%nnexo bench gossip --nodes %d --degree %d --messages %d --size %d --rate %d (TLS %s)%n",
-                nodes, degree, messages, size, rate, results.get(0).tls());
-        out.printf("%-22s %6s %10s %9s %9s %9s %11s%n", "run", "live", "delivery", "p50 ms", "p99 ms", "max ms", "dup/deliv");
+        out.printf("%nnexo bench gossip --nodes %d --degree %d --messages %d --size %d --rate %d --verify %s (TLS %s)%n",
+                nodes, degree, messages, size, rate, verify, results.get(0).tls());
+        out.printf("%-22s %6s %10s %9s %9s %9s %11s %12s%n", "run", "live", "delivery", "p50 ms", "p99 ms", "max ms",
+                "dup/deliv", "cpu us/deliv");
         for (GossipBench.Result r : results) {
-            out.printf("%-22s %6d %9.3f%% %9.2f %9.2f %9.2f %11.2f%n", label(r.params()), r.liveNodes(),
-                    100.0 * r.deliveryRatio(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.duplicatesPerDelivery());
+            out.printf("%-22s %6d %9.3f%% %9.2f %9.2f %9.2f %11.2f %12.1f%n", label(r.params()), r.liveNodes(),
+                    100.0 * r.deliveryRatio(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.duplicatesPerDelivery(),
+                    r.cpuMicrosPerDelivery());
         }
+        GossipBench.Result first = results.get(0);
+        out.printf("per node: %d KiB heap, %d KiB direct; threads of its own: %s%n", first.heapPerNode() >> 10,
+                first.directPerNode() >> 10, first.nodeThreads().isEmpty() ? "none" : first.nodeThreads());
         long repeated = results.stream().mapToLong(GossipBench.Result::repeatedDeliveries).sum();
         if (repeated > 0) {
             out.printf("WARNING: %d messages delivered twice to the same node (gossip must deliver once)%n", repeated);
         }
-        GossipBench.Result flood = results.get(0);
-        GossipBench.Result tree = results.get(1);
-        out.printf("plumtree / flood: duplicates x%.3f, p99 latency x%.2f%n",
-                flood.duplicatesPerDelivery() == 0 ? 0 : tree.duplicatesPerDelivery() / flood.duplicatesPerDelivery(),
-                flood.p99Millis() == 0 ? 0 : tree.p99Millis() / flood.p99Millis());
+        GossipBench.Result tree = results.get(noFlood ? 0 : 1);
+        out.printf("signatures (plumtree): %d verified, %.1f us each, %d answered by the shared memo%n",
+                tree.verified(), tree.microsPerVerification(), tree.sharedHits());
+        if (!noFlood) {
+            GossipBench.Result flood = results.get(0);
+            out.printf("plumtree / flood: duplicates x%.3f, p99 latency x%.2f%n",
+                    flood.duplicatesPerDelivery() == 0 ? 0 : tree.duplicatesPerDelivery() / flood.duplicatesPerDelivery(),
+                    flood.p99Millis() == 0 ? 0 : tree.p99Millis() / flood.p99Millis());
+        }
+        if (compareUnsigned) {
+            GossipBench.Result unsigned = results.get(noFlood ? 1 : 2);
+            out.printf("signed / unsigned: p99 %.2f / %.2f ms (x%.2f), cpu per delivery %.1f / %.1f us (+%.1f us)%n",
+                    tree.p99Millis(), unsigned.p99Millis(),
+                    unsigned.p99Millis() == 0 ? 0 : tree.p99Millis() / unsigned.p99Millis(),
+                    tree.cpuMicrosPerDelivery(), unsigned.cpuMicrosPerDelivery(),
+                    tree.cpuMicrosPerDelivery() - unsigned.cpuMicrosPerDelivery());
+        }
         out.flush();
         return ExitCodes.OK;
     }
 
     private static String label(GossipBench.Params p) {
-        return p.mode().name().toLowerCase() + (p.killFraction() > 0 ? " kill " + Math.round(p.killFraction() * 100) + "%" : "");
+        return p.mode().name().toLowerCase() + (p.signed() ? "" : " unsigned")
+                + (p.killFraction() > 0 ? " kill " + Math.round(p.killFraction() * 100) + "%" : "");
     }
 }

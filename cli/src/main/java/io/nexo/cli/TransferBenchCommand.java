@@ -1,5 +1,6 @@
 package io.nexo.cli;
 
+import io.nexo.tools.bench.CpuUse;
 import io.nexo.tools.bench.TransferBench;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
                 "(the ceiling), then a SIZE-byte file into a new file the same way, then",
                 "downloads the file with nexo over TLS from K seeders (after an unmeasured",
                 "warm-up download), every node in this JVM, file and download on tmpfs.",
-                "Prints the rates and the ratios."})
+                "Prints the rates, the ratios and the CPU-seconds per GiB of the download."})
 public final class TransferBenchCommand implements Callable<Integer> {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|K|M|G)?", Pattern.CASE_INSENSITIVE);
@@ -88,6 +89,11 @@ public final class TransferBenchCommand implements Callable<Integer> {
                         + " Netty direct %s, JDK direct buffers %.0f MiB%n", m.heapUsed() / (double) (1L << 20),
                 m.nettyDirect() < 0 ? "not counted" : String.format(Locale.ROOT, "%.0f MiB", m.nettyDirect() / (double) (1L << 20)),
                 m.jdkDirect() / (double) (1L << 20));
+        CpuUse cpu = r.cpu();
+        out.printf(Locale.ROOT, "CPU during the download (whole JVM, all nodes): %.2f CPU-s, %.2f CPU-s/GiB%n",
+                cpu.processNanos() / 1e9, cpu.secondsPerGib(r.size()));
+        cpu.sortedGroups().entrySet().stream().filter(e -> e.getValue() >= 10_000_000L).forEach(e ->
+                out.printf(Locale.ROOT, "   %-40s %.2f CPU-s/GiB%n", e.getKey(), e.getValue() / 1e9 / (r.size() / (double) (1L << 30))));
         return ExitCodes.OK;
     }
 

@@ -112,6 +112,15 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
             self.close();
             return;
         }
+        if (((DuplexChannel) p).isInputShutdown()) {
+            // The peer sent its FIN first (the usual end of a connection-per-request conversation): both
+            // directions are over, so each side is closed once what was written to it is out. close()
+            // sends the same FIN that shutdownOutput() would, without a shutdown(2) per connection and
+            // the exception Netty builds (with its stack trace) in every shutdownOutput().
+            closeOnFlush(p);
+            closeOnFlush(self);
+            return;
+        }
         p.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture flushed) -> {
             if (!flushed.isSuccess()) {
                 closeBoth(self, p);

@@ -6,6 +6,7 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.wire.proto.PeerRecord;
 import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import io.nexo.p2p.wire.WireLimits;
@@ -61,6 +62,14 @@ public final class PeerRecords {
 
     /** The record's content when its key hashes to its peer id and the signature verifies; empty otherwise. */
     public static Optional<Verified> verify(SignedPeerRecord signed) {
+        return verify(signed, VerifiedSignatures.none());
+    }
+
+    /**
+     * As {@link #verify(SignedPeerRecord)}, skipping the signature verification when {@code memo}
+     * knows this very signature valid (nodes sharing a process).
+     */
+    public static Optional<Verified> verify(SignedPeerRecord signed, VerifiedSignatures memo) {
         if (signed.getRecord().size() > MAX_RECORD_BYTES || signed.getKey().size() > MAX_KEY_BYTES
                 || signed.getSignature().isEmpty() || signed.getSignature().size() > MAX_SIGNATURE_BYTES) {
             return Optional.empty();
@@ -71,15 +80,43 @@ public final class PeerRecords {
                 return Optional.empty();
             }
             Optional<PublicKey> key = Signatures.keyOf(new PeerId(r.getPeerId()), signed.getKey().toByteArray());
-            if (key.isEmpty() || !Signatures.verify(key.get(), signed.getSignature().toByteArray(), PREFIX,
-                    signed.getRecord().toByteArray())) {
+            if (key.isEmpty()) {
                 return Optional.empty();
+            }
+            byte[] bytes = signed.getRecord().toByteArray();
+            ByteString memoKey = memo.keyOf(signed.getKey(), signed.getSignature(), PREFIX, bytes);
+            if (!memo.knownValid(memoKey)) {
+                if (!Signatures.verify(key.get(), signed.getSignature().toByteArray(), PREFIX, bytes)) {
+                    return Optional.empty();
+                }
+                memo.rememberValid(memoKey);
             }
             List<HostAndPort> addrs = new ArrayList<>();
             for (String a : r.getAddrsList()) {
                 addrs.add(HostAndPort.parse(a));
             }
             return Optional.of(new Verified(new PeerId(r.getPeerId()), r.getSeqno(), r.getName(), List.copyOf(addrs), signed));
+        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The record held for the peer {@code signed} names, when {@code signed} is exactly it (same
+     * content, key and signature): verified when it was first offered, so it needs no new
+     * verification. Peer exchange answers repeat the records a node already holds.
+     */
+    public Optional<Verified> heldIdentical(SignedPeerRecord signed) {
+        if (signed.getRecord().size() > MAX_RECORD_BYTES) {
+            return Optional.empty();
+        }
+        try {
+            String peer = PeerRecord.parseFrom(signed.getRecord()).getPeerId();
+            if (!PeerId.looksLikePeerId(peer)) {
+                return Optional.empty();
+            }
+            Verified held = newest.get(new PeerId(peer));
+            return held != null && held.signed().equals(signed) ? Optional.of(held) : Optional.empty();
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -225,10 +225,18 @@ public final class PartialFile implements ChunkSource, AutoCloseable {
         // 10% of the verifier threads' time) while hashing could use the core
         synchronized (writeLock) {
             try {
-                long pos = manifest.chunkOffset(index);
-                for (ByteBuffer part : parts) {
-                    pos += part.remaining();
-                    PartialFileState.writeFully(data, part.duplicate(), pos - part.remaining());
+                // one gathering write (writev) for all the pieces: a chunk that arrived as TLS's
+                // ~16 KiB buffers would otherwise take a pwrite each. Only writes move the
+                // channel's position, and they hold writeLock; reads are positional.
+                ByteBuffer[] srcs = new ByteBuffer[parts.length];
+                long left = 0;
+                for (int i = 0; i < parts.length; i++) {
+                    srcs[i] = parts[i].duplicate();
+                    left += srcs[i].remaining();
+                }
+                data.position(manifest.chunkOffset(index));
+                while (left > 0) {
+                    left -= data.write(srcs);
                 }
             } catch (ClosedChannelException e) {
                 if (isClosed()) {

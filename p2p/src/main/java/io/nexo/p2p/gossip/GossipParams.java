@@ -27,11 +27,15 @@ import java.util.Objects;
  *                       holds an entry and a timer); more announcements are ignored until some resolve
  * @param maxMissingPerPeer of those, at most this many first announced by one peer: a peer announcing
  *                       ids that never come cannot crowd out the others'
+ * @param signed         broadcasts are signed by their origin and verified by every node (always, in
+ *                       production). False only for the benchmark's comparison of the cost of
+ *                       signing: such a node sends unsigned messages with random ids and accepts
+ *                       any message, forgeries included, so it cannot take part in a real network
  */
 public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCapacity,
                            Duration cacheTtl, int cacheCapacity, Duration graftTimeout,
                            Duration graftRetry, Duration ihaveInterval, int eagerFloor, long cacheBytes,
-                           int maxMissing, int maxMissingPerPeer) {
+                           int maxMissing, int maxMissingPerPeer, boolean signed) {
 
     /** How a message is pushed. */
     public enum Mode {
@@ -82,26 +86,32 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
     public static GossipParams defaults() {
         return new GossipParams(Mode.PLUMTREE, 32, Duration.ofSeconds(120), 100_000,
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(400), Duration.ofMillis(200),
-                Duration.ofMillis(250), 3, DEFAULT_CACHE_BYTES, 4096, 1024);
+                Duration.ofMillis(250), 3, DEFAULT_CACHE_BYTES, 4096, 1024, true);
     }
 
     public GossipParams withEagerFloor(int floor) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, floor, cacheBytes, maxMissing, maxMissingPerPeer);
+                graftTimeout, graftRetry, ihaveInterval, floor, cacheBytes, maxMissing, maxMissingPerPeer, signed);
     }
 
     public GossipParams withMode(Mode m) {
         return new GossipParams(m, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer, signed);
     }
 
     public GossipParams withCacheBytes(long bytes) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor, bytes, maxMissing, maxMissingPerPeer);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, bytes, maxMissing, maxMissingPerPeer, signed);
     }
 
     public GossipParams withMaxMissing(int total, int perPeer) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, total, perPeer);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, total, perPeer, signed);
+    }
+
+    /** Signing off is for the benchmark's comparison only: see {@link #signed()}. */
+    public GossipParams withSigned(boolean on) {
+        return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer, on);
     }
 }

@@ -3,6 +3,7 @@ package io.nexo.p2p.gossip;
 import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.WireLimits;
 
@@ -64,11 +65,19 @@ public final class GossipVerifier {
     private final LongSupplier clockMillis;
     private final ReplayGuard replay;
     private final LinkedHashMap<String, Known> keys;
+    private final VerifiedSignatures memo;
     private long verified;
     private long verifyNanos;
+    private long memoHits;
 
     public GossipVerifier(VerifyParams params, LongSupplier clockMillis) {
+        this(params, clockMillis, VerifiedSignatures.none());
+    }
+
+    /** @param memo signatures already verified by nodes sharing this process ({@link VerifiedSignatures#none()} when alone) */
+    public GossipVerifier(VerifyParams params, LongSupplier clockMillis, VerifiedSignatures memo) {
         this.params = params;
+        this.memo = memo;
         this.clockMillis = clockMillis;
         this.replay = new ReplayGuard(params.replayWindow(), params.originCapacity());
         this.keys = new LinkedHashMap<>(16, 0.75f, true) {
@@ -101,12 +110,19 @@ public final class GossipVerifier {
         if (key == null) {
             return Reason.WRONG_KEY;
         }
-        long start = System.nanoTime();
-        boolean ok = SignedGossip.signatureValid(g, key);
-        verifyNanos += System.nanoTime() - start;
-        verified++;
-        if (!ok) {
-            return Reason.BAD_SIGNATURE;
+        ByteString memoKey = memo.keyOf(g.getOriginKey(), g.getSignature(), SignedGossip.SIGN_PREFIX,
+                SignedGossip.signedBytes(g));
+        if (memo.knownValid(memoKey)) {
+            memoHits++; // the same signature over the same bytes was verified by a node of this process
+        } else {
+            long start = System.nanoTime();
+            boolean ok = SignedGossip.signatureValid(g, key);
+            verifyNanos += System.nanoTime() - start;
+            verified++;
+            if (!ok) {
+                return Reason.BAD_SIGNATURE;
+            }
+            memo.rememberValid(memoKey);
         }
         replay.accept(g.getOriginId(), g.getSeqno());
         return null;
@@ -115,6 +131,11 @@ public final class GossipVerifier {
     /** Signatures verified so far (valid or not). */
     public long verifiedCount() {
         return verified;
+    }
+
+    /** Messages accepted without a verification of their own: the shared memo knew their signature. */
+    public long memoHits() {
+        return memoHits;
     }
 
     /** CPU-bound time spent verifying signatures, in nanoseconds (for the benchmark). */

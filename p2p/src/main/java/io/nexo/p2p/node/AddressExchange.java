@@ -126,8 +126,11 @@ final class AddressExchange {
             if (++seen > PEX_MAX) {
                 break;
             }
+            // a record this node holds already was verified when it came; a new one is verified
+            // (once per process when nodes share one, see VerifiedSignatures)
             Optional<PeerRecords.Verified> v = p.hasSignedRecord()
-                    ? PeerRecords.verify(p.getSignedRecord()) : Optional.empty();
+                    ? records.heldIdentical(p.getSignedRecord()).or(() -> PeerRecords.verify(p.getSignedRecord(), signatures.shared()))
+                    : Optional.empty();
             if (v.isEmpty() || !p.getPeerId().isEmpty() && !p.getPeerId().equals(v.get().peer().value())) {
                 signatures.refusedRecord(s.peerId(), p.getPeerId());
                 continue;

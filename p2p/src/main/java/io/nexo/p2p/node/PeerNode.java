@@ -13,6 +13,7 @@ import io.nexo.p2p.discovery.LanDiscovery;
 import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.SignedGossip;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.nat.Reachability;
@@ -50,7 +51,8 @@ import java.util.concurrent.TimeUnit;
  * docs/architecture.md).
  *
  * <p>Size: about 600 lines, over the 450 of the other classes: the public API (some 35 methods) and
- * the constructor that wires 18 role classes (relay, reservations, AutoNAT and hole punching included), plus {@code SessionEvents}, the bridge from the
+ * the constructor that wires 18 role classes (relay, reservations, AutoNAT and hole punching included),
+ * plus {@code SessionEvents}, the bridge from the
  * session layer to the roles. That bridge stays inner because the channels it is handed to are built
  * before the roles it calls (the dialler needs the channels); moving it out needs a two-phase wiring.
  *
@@ -119,7 +121,7 @@ public final class PeerNode implements AutoCloseable {
     private volatile ScheduledFuture<?> maintenance;
 
     public PeerNode(PeerNodeConfig config, PeerListener listener) {
-        this(config, listener, Clock.systemUTC(), new SecureRandom(), null);
+        this(config, listener, Clock.systemUTC(), new SecureRandom(), (EventLoopGroup) null);
     }
 
     /**
@@ -127,12 +129,22 @@ public final class PeerNode implements AutoCloseable {
      *              null for a group of the node's own (2 threads), shut down by {@link #close()}
      */
     public PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group) {
-        this(config, listener, clock, random, group, NameResolver.system(clock));
+        this(config, listener, clock, random, group, VerifiedSignatures.none(), NameResolver.system(clock));
+    }
+
+    /** One of many nodes in this process, sharing {@code host}'s event loops and verified signatures. */
+    public PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, NodeHost host) {
+        this(config, listener, clock, random, host.group(), host.signatures(), NameResolver.system(clock));
     }
 
     /** With the resolver of host names to dial (tests give one that is slow or hangs). */
     PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
              NameResolver resolver) {
+        this(config, listener, clock, random, group, VerifiedSignatures.none(), resolver);
+    }
+
+    private PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
+                     VerifiedSignatures verified, NameResolver resolver) {
         this.config = config;
         this.clock = clock;
         this.random = random;
@@ -149,7 +161,8 @@ public final class PeerNode implements AutoCloseable {
         this.sessions = new SessionTable(self);
         this.sessions.maxFrameBytes(config.limits().maxFrameBytes());
         this.resources = new ResourceManager(config.limits().resources(), System::nanoTime);
-        this.signatures = new SignatureCheck(self, VerifyParams.defaults(), clock::millis, sessions::get, events::emit);
+        this.signatures = new SignatureCheck(self, VerifyParams.defaults(), clock::millis, verified, sessions::get,
+                events::emit);
         this.nextSeqno = Math.multiplyExact(clock.millis(), 1000L);
         this.records = new PeerRecords(config.discovery().addressBookCapacity());
         this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
@@ -162,7 +175,8 @@ public final class PeerNode implements AutoCloseable {
             public void sendToAll(List<PeerId> to, Envelope envelope) {
                 sessions.fanOut(to, envelope);
             }
-        }, this::deliver, signatures, control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
+        }, this::deliver, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL, control.loop(),
+                random, System::nanoTime, config.limits().maxFrameBytes());
         this.relay = config.relay().serve()
                 ? new RelayService(config.relay().limits(), clock::millis, new SecureRandom()) : null;
         this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources, relay);
@@ -430,6 +444,10 @@ public final class PeerNode implements AutoCloseable {
     /** Broadcasts {@code payload} under {@code topic}; returns the message id (hex). */
     public String publish(String topic, byte[] payload) {
         ByteString data = ByteString.copyFrom(payload);
+        if (!config.gossip().signed()) { // the benchmark's comparison only (GossipParams.signed)
+            return control.call(() -> HexFormat.of().formatHex(
+                    router.publish(self, config.name(), topic, data, clock.millis()).toByteArray()));
+        }
         return control.call(() -> HexFormat.of().formatHex(router.publish(SignedGossip.sign(config.identity(),
                 config.name(), nextSeqno++, clock.millis(), topic, data)).toByteArray()));
     }

@@ -3,6 +3,7 @@ package io.nexo.p2p.node;
 import io.nexo.core.text.Printable;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.GossipVerifier;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.session.PeerSession;
@@ -30,6 +31,7 @@ final class SignatureCheck implements GossipRouter.Validator {
     private final PeerId self;
     private final VerifyParams params;
     private final GossipVerifier verifier;
+    private final VerifiedSignatures shared;
     private final Function<PeerId, PeerSession> sessions;
     private final Consumer<PeerEvent> emit;
     private final Map<PeerId, Integer> refusedBy = new HashMap<>();
@@ -37,11 +39,12 @@ final class SignatureCheck implements GossipRouter.Validator {
     private final EnumMap<GossipVerifier.Reason, Long> refused = new EnumMap<>(GossipVerifier.Reason.class);
     private long refusedRecords;
 
-    SignatureCheck(PeerId self, VerifyParams params, LongSupplier clockMillis, Function<PeerId, PeerSession> sessions,
-                   Consumer<PeerEvent> emit) {
+    SignatureCheck(PeerId self, VerifyParams params, LongSupplier clockMillis, VerifiedSignatures shared,
+                   Function<PeerId, PeerSession> sessions, Consumer<PeerEvent> emit) {
         this.self = self;
         this.params = params;
-        this.verifier = new GossipVerifier(params, clockMillis);
+        this.verifier = new GossipVerifier(params, clockMillis, shared);
+        this.shared = shared;
         this.sessions = sessions;
         this.emit = emit;
     }
@@ -96,6 +99,11 @@ final class SignatureCheck implements GossipRouter.Validator {
         closeIfOverLimit(s, via, forgeries);
     }
 
+    /** Signatures verified by the nodes sharing this process (peer records are checked against it too). */
+    VerifiedSignatures shared() {
+        return shared;
+    }
+
     /** Forgets a neighbour whose session ended. */
     void peerDown(PeerId peer) {
         refusedBy.remove(peer);
@@ -108,6 +116,7 @@ final class SignatureCheck implements GossipRouter.Validator {
     }
 
     SignatureStats stats() {
-        return new SignatureStats(verifier.verifiedCount(), verifier.verifyNanos(), Map.copyOf(refused), refusedRecords);
+        return new SignatureStats(verifier.verifiedCount(), verifier.verifyNanos(), Map.copyOf(refused), refusedRecords,
+                verifier.memoHits());
     }
 }

@@ -56,4 +56,30 @@ class PeerRecordsTest {
         assertThat(held.get(ALICE.peerId())).contains(v8.signed());
         assertThat(held.get(MALLORY.peerId())).isEmpty();
     }
+
+    @Test
+    void onlyTheVeryRecordHeldIsTakenWithoutAVerification() throws Exception {
+        PeerRecords held = new PeerRecords(16);
+        SignedPeerRecord genuine = PeerRecords.sign(ALICE, "alice", List.of(HOME), 7);
+        assertThat(held.heldIdentical(genuine)).isEmpty(); // not held yet: it must be verified
+        held.offer(PeerRecords.verify(genuine).orElseThrow());
+        assertThat(held.heldIdentical(genuine.toBuilder().build())).map(PeerRecords.Verified::signed).contains(genuine);
+        // the same peer and seqno with other addresses, or another signature: not the record held
+        PeerRecord moved = PeerRecord.parseFrom(genuine.getRecord()).toBuilder().clearAddrs().addAddrs(VICTIM.toString()).build();
+        assertThat(held.heldIdentical(genuine.toBuilder().setRecord(moved.toByteString()).build())).isEmpty();
+        assertThat(held.heldIdentical(genuine.toBuilder().setSignature(ByteString.copyFrom(new byte[70])).build())).isEmpty();
+        assertThat(held.heldIdentical(genuine.toBuilder().setRecord(ByteString.copyFromUtf8("junk")).build())).isEmpty();
+    }
+
+    @Test
+    void aSharedMemoSkipsOnlyTheVerificationOfIdenticalBytes() throws Exception {
+        io.nexo.p2p.identity.VerifiedSignatures memo = io.nexo.p2p.identity.VerifiedSignatures.shared();
+        SignedPeerRecord genuine = PeerRecords.sign(ALICE, "alice", List.of(HOME), 7);
+        assertThat(PeerRecords.verify(genuine, memo)).isPresent();
+        assertThat(PeerRecords.verify(genuine, memo)).isPresent();
+        assertThat(memo.hits()).isEqualTo(1);
+        PeerRecord moved = PeerRecord.parseFrom(genuine.getRecord()).toBuilder().clearAddrs().addAddrs(VICTIM.toString()).build();
+        assertThat(PeerRecords.verify(genuine.toBuilder().setRecord(moved.toByteString()).build(), memo)).isEmpty();
+        assertThat(memo.hits()).isEqualTo(1);
+    }
 }

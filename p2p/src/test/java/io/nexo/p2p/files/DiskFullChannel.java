@@ -23,7 +23,7 @@ final class DiskFullChannel extends FileChannel {
         this.budget = budget;
     }
 
-    private void spend(int n) throws IOException {
+    private void spend(long n) throws IOException {
         if (budget.addAndGet(-n) < 0) {
             throw new IOException("No space left on device");
         }
@@ -47,7 +47,12 @@ final class DiskFullChannel extends FileChannel {
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        throw new UnsupportedOperationException();
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += srcs[i].remaining();
+        }
+        spend(total);
+        return delegate.write(srcs, offset, length);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.nexo.p2p.gossip;
 
 import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.wire.proto.Gossip;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,27 @@ class GossipVerifierTest {
         // the hop count is not signed: relays change it
         assertThat(verifier.check(fromAlice(2, "again").toBuilder().setHops(5).build())).isNull();
         assertThat(verifier.verifiedCount()).isEqualTo(2);
+    }
+
+    @Test
+    void nodesSharingAMemoVerifyEachSignatureOnceAndStillRefuseTamperedCopies() {
+        VerifiedSignatures memo = VerifiedSignatures.shared();
+        GossipVerifier first = new GossipVerifier(VerifyParams.defaults(), now::get, memo);
+        GossipVerifier second = new GossipVerifier(VerifyParams.defaults(), now::get, memo);
+        Gossip g = fromAlice(1, "pay bob 10");
+        assertThat(first.check(g)).isNull();
+        assertThat(first.verifiedCount()).isEqualTo(1);
+        // the second node gets a tampered copy first: not the bytes the memo knows, verified and refused
+        Gossip tampered = g.toBuilder().setPayload(ByteString.copyFromUtf8("pay eve 10")).build();
+        assertThat(second.check(tampered)).isEqualTo(GossipVerifier.Reason.BAD_SIGNATURE);
+        assertThat(second.verifiedCount()).isEqualTo(1);
+        // then the genuine copy, with another hop count: answered by the memo, no verification of its own
+        assertThat(second.check(g.toBuilder().setHops(3).build())).isNull();
+        assertThat(second.verifiedCount()).isEqualTo(1);
+        assertThat(second.memoHits()).isEqualTo(1);
+        // its own checks still run: the same message again is a replay on this node
+        assertThat(second.check(g)).isEqualTo(GossipVerifier.Reason.REPLAY);
+        assertThat(memo.hits()).isEqualTo(1);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.nexo.p2p.wire;
 
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -56,6 +57,31 @@ class FrameDecoderTest {
             dec.finishAndReleaseAll();
         }
         bytes.release();
+    }
+
+    /**
+     * A frame trickled in one byte per read (a peer sending one-byte TLS records slowly) must not
+     * cost one cumulation piece per read: past {@link FrameDecoder#MAX_PIECES} they are copied into
+     * one buffer, and the frame still decodes whole.
+     */
+    @Test
+    void aFrameTrickledByteByByteKeepsTheCumulationToBoundedPieces() {
+        byte[] payload = new byte[100_000];
+        new Random(3).nextBytes(payload);
+        ByteBuf bytes = encode(new BinaryFrame("files/1", Unpooled.wrappedBuffer(payload)));
+        FrameDecoder decoder = new FrameDecoder(1 << 20);
+        EmbeddedChannel dec = new EmbeddedChannel(decoder);
+        int most = 0;
+        while (bytes.isReadable()) {
+            dec.writeInbound(bytes.readRetainedSlice(1));
+            most = Math.max(most, decoder.cumulatedPieces());
+        }
+        bytes.release();
+        assertThat(most).isBetween(2, FrameDecoder.MAX_PIECES + 1);
+        BinaryFrame got = dec.readInbound();
+        assertThat(ByteBufUtil.getBytes(got.content())).isEqualTo(payload);
+        got.release();
+        assertThat(dec.finishAndReleaseAll()).isFalse();
     }
 
     @Test

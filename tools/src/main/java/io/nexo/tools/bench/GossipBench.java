@@ -7,12 +7,16 @@ import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.node.ConnectionLimits;
+import io.nexo.p2p.node.NodeHost;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
+import io.nexo.p2p.node.SignatureStats;
 import io.nexo.p2p.session.SessionLimits;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,9 +43,23 @@ import java.util.function.Consumer;
  */
 public final class GossipBench {
 
-    /** What to run. {@code killFraction} of the nodes are stopped halfway through. */
+    /**
+     * What to run. {@code killFraction} of the nodes are stopped halfway through. {@code signed}: the
+     * origins sign and every node verifies (production); false measures the network without that
+     * cost. {@code sharedVerification}: the nodes share one memo of verified signatures, as nodes in
+     * one process can ({@link NodeHost}); false makes every node verify every message itself, as on
+     * separate machines (the CPU cost of a real network, all on this machine's cores).
+     */
     public record Params(int nodes, int degree, int messages, int size, int ratePerSecond,
-                         GossipParams.Mode mode, double killFraction, int warmup, long seed) {
+                         GossipParams.Mode mode, double killFraction, int warmup, long seed,
+                         boolean signed, boolean sharedVerification) {
+
+        /** Signed, with the memo of verified signatures shared. */
+        public Params(int nodes, int degree, int messages, int size, int ratePerSecond,
+                      GossipParams.Mode mode, double killFraction, int warmup, long seed) {
+            this(nodes, degree, messages, size, ratePerSecond, mode, killFraction, warmup, seed, true, true);
+        }
+
         public Params {
             if (nodes < 2) {
                 throw new IllegalArgumentException("nodes: " + nodes + " (expected: >= 2)");
@@ -67,11 +85,28 @@ public final class GossipBench {
     /**
      * What was measured. {@code delivered} counts distinct (node, message) pairs on live nodes;
      * {@code repeatedDeliveries} the deliveries of a message a node had already delivered; {@code meanDegree}
-     * is taken when the measured messages start.
+     * is taken when the measured messages start. {@code verified}: signature verifications made by the
+     * live nodes, {@code verifyNanos} the time they took, {@code sharedHits} the checks the shared memo
+     * answered; {@code cpuNanos} is the process's CPU time over the measured messages.
+     * {@code heapPerNode} and {@code directPerNode} are what the JVM held once the nodes were
+     * connected, less what it held before, per node; {@code nodeThreads} names the threads the nodes
+     * started beside the shared event loops.
      */
     public record Result(Params params, int liveNodes, long expected, long delivered, long repeatedDeliveries,
                          double deliveryRatio, double p50Millis, double p99Millis, double maxMillis,
-                         double duplicatesPerDelivery, double meanDegree, String tls) {
+                         double duplicatesPerDelivery, double meanDegree, String tls,
+                         long verified, long verifyNanos, long sharedHits, long cpuNanos,
+                         long heapPerNode, long directPerNode, Set<String> nodeThreads) {
+
+        /** Mean time of one signature verification, in microseconds (0 when none was made). */
+        public double microsPerVerification() {
+            return verified == 0 ? 0 : verifyNanos / 1e3 / verified;
+        }
+
+        /** Process CPU time per delivered message, in microseconds. */
+        public double cpuMicrosPerDelivery() {
+            return delivered == 0 ? 0 : cpuNanos / 1e3 / delivered;
+        }
     }
 
     private final Params p;
@@ -86,6 +121,8 @@ public final class GossipBench {
         Random random = new Random(p.seed());
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         EventLoopGroup group = Transport.best().newEventLoopGroup(threads, "bench-gossip");
+        NodeHost host = new NodeHost(group, p.sharedVerification() ? VerifiedSignatures.shared() : VerifiedSignatures.none());
+        Footprint before = Footprint.take();
         List<PeerNode> nodes = new ArrayList<>();
         int total = p.warmup() + p.messages();
         AtomicLongArray deliveredPerMessage = new AtomicLongArray(total);
@@ -96,13 +133,15 @@ public final class GossipBench {
         AtomicLong repeated = new AtomicLong();
         int[] originOf = new int[total];
         long[] dupStart = new long[p.nodes()];
+        SignatureStats[] sigStart = new SignatureStats[p.nodes()];
+        long cpuStart = 0;
         boolean[] alive = new boolean[p.nodes()];
         try {
             for (int i = 0; i < p.nodes(); i++) {
                 final int index = i;
                 BitSet seen = seenByNode[i] = new BitSet(total);
                 PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), "n" + i, new HostAndPort("127.0.0.1", 0))
-                        .withGossip(GossipParams.defaults().withMode(p.mode()))
+                        .withGossip(GossipParams.defaults().withMode(p.mode()).withSigned(p.signed()))
                         .withLimits(SessionLimits.defaults().withRate(1_000_000, 1_000_000)
                                 .withMaxOutboundQueueBytes(64L << 20)
                                 // hundreds of handshakes at once on a shared machine take a while
@@ -135,7 +174,7 @@ public final class GossipBench {
                             }
                         }
                     }
-                }, Clock.systemUTC(), new java.security.SecureRandom(), group);
+                }, Clock.systemUTC(), new java.security.SecureRandom(), host);
                 node.start();
                 nodes.add(node);
                 alive[i] = true;
@@ -164,7 +203,13 @@ public final class GossipBench {
                 f.get(120, TimeUnit.SECONDS);
             }
             double meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
-            progress.accept(String.format("connected: mean degree %.1f; warming up with %d messages", meanDegree, p.warmup()));
+            Footprint connected = Footprint.take();
+            long heapPerNode = (connected.heapBytes() - before.heapBytes()) / p.nodes();
+            long directPerNode = (connected.directBytes() - before.directBytes()) / p.nodes();
+            Set<String> nodeThreads = connected.newThreads(before, "bench-gossip");
+            progress.accept(String.format("connected: mean degree %.1f; per node %d KiB heap, %d KiB direct, threads of "
+                    + "its own: %s; warming up with %d messages", meanDegree, heapPerNode >> 10, directPerNode >> 10,
+                    nodeThreads.isEmpty() ? "none" : nodeThreads, p.warmup()));
 
             long intervalNanos = TimeUnit.SECONDS.toNanos(1) / p.ratePerSecond();
             byte[] filler = new byte[p.size()];
@@ -180,7 +225,9 @@ public final class GossipBench {
                     meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
                     for (int i = 0; i < p.nodes(); i++) {
                         dupStart[i] = nodes.get(i).gossipStats().duplicates();
+                        sigStart[i] = nodes.get(i).signatureStats();
                     }
+                    cpuStart = processCpuNanos();
                     progress.accept("measuring " + p.messages() + " messages of " + p.size() + " bytes at "
                             + p.ratePerSecond() + "/s (" + p.mode().name().toLowerCase() + ")");
                     start = System.nanoTime() - (long) seq * intervalNanos;
@@ -227,11 +274,19 @@ public final class GossipBench {
             while (System.nanoTime() < deadline && liveDeliveries(deliveredPerNode, alive) < expected) {
                 Thread.sleep(20);
             }
+            long cpuNanos = processCpuNanos() - cpuStart;
             awaitDuplicatesSettled(nodes, alive); // late duplicates still count as cost
             long duplicates = 0;
+            long verified = 0;
+            long verifyNanos = 0;
+            long sharedHits = 0;
             for (int i = 0; i < p.nodes(); i++) {
                 if (alive[i]) {
                     duplicates += nodes.get(i).gossipStats().duplicates() - dupStart[i];
+                    SignatureStats s = nodes.get(i).signatureStats();
+                    verified += s.verified() - sigStart[i].verified();
+                    verifyNanos += s.verifyNanos() - sigStart[i].verifyNanos();
+                    sharedHits += s.sharedHits() - sigStart[i].sharedHits();
                 }
             }
             long delivered = liveDeliveries(deliveredPerNode, alive);
@@ -244,11 +299,16 @@ public final class GossipBench {
             return new Result(p, live, expected, delivered, repeated.get(), expected == 0 ? 1 : (double) delivered / expected,
                     pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
                     delivered == 0 ? 0 : (double) duplicates / delivered,
-                    meanDegree, nodes.get(firstLive).tlsProvider());
+                    meanDegree, nodes.get(firstLive).tlsProvider(), verified, verifyNanos, sharedHits, cpuNanos,
+                    heapPerNode, directPerNode, nodeThreads);
         } finally {
             nodes.parallelStream().forEach(PeerNode::close);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static long liveDeliveries(AtomicLongArray perNode, boolean[] alive) {

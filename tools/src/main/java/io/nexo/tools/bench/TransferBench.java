@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  * loopback, the shared file and the download both in {@code workDir} (tmpfs, so no disk on either
  * side). The nexo time runs from {@code /get} to the verified, renamed file: it includes the manifest
  * exchange, every chunk's SHA-256, the writes and the final check. An unmeasured download of
- * {@value #WARM_UP_BYTES} bytes first warms up the JIT, as the raw copy's warm-up does (not when
- * the upload rate is capped: the link is the limit then).
+ * {@value #WARM_UP_BYTES} bytes first warms up the JIT, as the raw copy's warm-up does, repeated (up to
+ * {@value #MAX_WARM_UPS} times) while the JIT still compiles much (not when the upload rate is capped:
+ * the link is the limit then).
  */
 public final class TransferBench {
 
@@ -66,7 +67,8 @@ public final class TransferBench {
     /** Measured rates, bytes per second. */
     public record Result(long size, int seeders, double rawBytesPerSecond, double rawFileBytesPerSecond,
                          double nexoBytesPerSecond, String tlsProvider, List<Long> chunksPerSeeder,
-                         MemoryPeaks memory, long reservationNanos, long relayedSessionNanos, long relayedBytes) {
+                         MemoryPeaks memory, CpuUse cpu, long reservationNanos, long relayedSessionNanos,
+                         long relayedBytes) {
         /** nexo against the memory-to-memory copy: the figure of the target. */
         public double ratio() {
             return nexoBytesPerSecond / rawBytesPerSecond;
@@ -135,6 +137,8 @@ public final class TransferBench {
 
     /** Size of the unmeasured download that warms up the JIT before the measured one. */
     static final long WARM_UP_BYTES = 512L << 20;
+    /** At most this many warm-up downloads (another while the JIT keeps compiling). */
+    static final int MAX_WARM_UPS = 3;
 
     private final Params params;
     private final Consumer<String> progress;
@@ -157,10 +161,15 @@ public final class TransferBench {
 
             Path source = dir.resolve("source.bin");
             writeFile(source, params.size());
-            Path warmUpSource = dir.resolve("warm-up.bin");
-            writeFile(warmUpSource, WARM_UP_BYTES + 1); // another size: another id
+            int warmUps = params.uploadBytesPerSecond() == 0 ? MAX_WARM_UPS : 0;
+            List<Path> warmUpSources = new ArrayList<>();
+            for (int w = 0; w < warmUps; w++) {
+                Path warmUpSource = dir.resolve("warm-up-" + w + ".bin");
+                writeFile(warmUpSource, WARM_UP_BYTES + 1 + w); // another size: another id
+                warmUpSources.add(warmUpSource);
+            }
             FileId id = null;
-            FileId warmUpId = null;
+            List<FileId> warmUpIds = new ArrayList<>();
             PeerNode relay = null;
             if (params.relayed()) {
                 relay = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), "relay", new HostAndPort("127.0.0.1", 0)),
@@ -181,7 +190,10 @@ public final class TransferBench {
                     join.add(DialTarget.of(nodes.get(i).listenAddress()));
                 }
                 id = fx.share(source).get(0).manifest().id();
-                warmUpId = fx.share(warmUpSource).get(0).manifest().id();
+                warmUpIds.clear();
+                for (Path warmUpSource : warmUpSources) {
+                    warmUpIds.add(fx.share(warmUpSource).get(0).manifest().id());
+                }
             }
             long downloaderStart = System.nanoTime();
             Map<FileId, CompletableFuture<Path>> done = new ConcurrentHashMap<>();
@@ -214,7 +226,9 @@ public final class TransferBench {
                         + " relayed session up %.0f ms after the downloader started", reservationNanos / 1e6,
                         relayedSessionNanos / 1e6));
             }
-            for (FileId wanted : List.of(id, warmUpId)) {
+            List<FileId> wantedIds = new ArrayList<>(warmUpIds);
+            wantedIds.add(id);
+            for (FileId wanted : wantedIds) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (downloader.files().stream().noneMatch(o -> o.id().equals(wanted) && o.peers() >= params.seeders())) {
                     if (System.nanoTime() > deadline) {
@@ -226,11 +240,24 @@ public final class TransferBench {
             // warm up the JIT on the download path too (the raw copy had its warm-up above); the
             // warm-up file stays on disk so the measured download writes into fresh pages as well.
             // Not with an upload cap: the link is then the limit, and the warm-up would crawl.
-            if (params.uploadBytesPerSecond() == 0) {
-                progress.accept("warm-up: downloading " + (WARM_UP_BYTES + 1) + " bytes (not measured)");
+            // One download is not always enough: on a busy machine C2 was still compiling the TLS
+            // and frame-decoding paths during the measured download (a quarter of its CPU), which a
+            // node that has run for a while does not pay. Another warm-up runs while the JIT spent
+            // more than a tenth of the last one's time compiling.
+            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+            for (FileId warmUpId : warmUpIds) {
+                long jitBefore = jit.getTotalCompilationTime();
+                long warmUpStart = System.nanoTime();
                 downloader.get(warmUpId, Optional.empty()).get(30, TimeUnit.SECONDS);
                 done.computeIfAbsent(warmUpId, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
+                long jitMillis = jit.getTotalCompilationTime() - jitBefore;
+                long warmUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - warmUpStart);
+                progress.accept("warm-up: downloaded " + (WARM_UP_BYTES >> 20) + " MiB in " + warmUpMillis
+                        + " ms, " + jitMillis + " ms of JIT compilation (not measured)");
                 awaitQuietJit();
+                if (jitMillis * 10 < warmUpMillis) {
+                    break;
+                }
             }
 
             // like with like: the same file into a new file in the same folder, as the download does,
@@ -242,6 +269,7 @@ public final class TransferBench {
             progress.accept("downloading " + params.size() + " bytes from " + params.seeders() + " seeder(s)");
             long relayedBefore = relay == null ? 0 : relay.relay().orElseThrow().stats().bytesForwarded();
             MemorySampler memory = new MemorySampler();
+            CpuUse.Meter cpu = new CpuUse.Meter();
             long start = System.nanoTime();
             Path got;
             try {
@@ -251,6 +279,7 @@ public final class TransferBench {
                 memory.close();
             }
             long nanos = System.nanoTime() - start;
+            CpuUse cpuUse = cpu.stop();
             if (Files.size(got) != params.size()) {
                 throw new IOException("downloaded " + Files.size(got) + " bytes, expected " + params.size());
             }
@@ -267,8 +296,8 @@ public final class TransferBench {
                 throw new IOException("only " + relayedBytes + " bytes crossed the relay: the download went around it");
             }
             return new Result(params.size(), params.seeders(), raw.bytesPerSecond(), rawFile.bytesPerSecond(), rate,
-                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks(), reservationNanos, relayedSessionNanos,
-                    relayedBytes);
+                    nodes.get(0).tlsProvider(), perSeeder, memory.peaks(), cpuUse, reservationNanos,
+                    relayedSessionNanos, relayedBytes);
         } finally {
             exchanges.forEach(FileExchange::close);
             nodes.forEach(PeerNode::close);

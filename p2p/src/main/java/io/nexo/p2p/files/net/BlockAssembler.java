@@ -2,6 +2,7 @@ package io.nexo.p2p.files.net;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.nexo.p2p.files.FileId;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -9,11 +10,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Puts chunks back together from the blocks they travel in. Each block is copied once into a
- * pooled buffer of the chunk's size and released at once. Keeping the blocks themselves (retained
- * slices) would save that copy but pin the frame decoder's read buffer, which then has to be
- * reallocated and copied on every read: measured, that made transfers twenty times slower.
- * Blocks of one chunk from one peer
+ * Puts chunks back together from the blocks they travel in, without copying them: a chunk is a
+ * composite of its blocks (each a view of the buffers TLS decrypted into, which the frame decoder
+ * keeps in a composite too), hashed and written from there. An earlier version copied each block into
+ * one buffer per chunk, because holding blocks pinned the frame decoder's single read buffer, which
+ * then had to be reallocated and copied on every read; with the composite cumulation there is no such
+ * buffer (profiled: the copy was a sixth of the downloading I/O thread's CPU; docs/benchmarks.md).
+ * So that a chunk stays a bounded number of pieces, every block but the chunk's last must carry at
+ * least {@link #MIN_BLOCK} bytes (senders send {@link FileFrames#BLOCK_SIZE}); a shorter one is a
+ * protocol violation. Blocks of one chunk from one peer
  * must arrive in order (they do: the sender writes them in order on one connection); anything else
  * is a protocol violation. Blocks of a chunk whose first block was discarded (cancelled) are dropped
  * quietly. Thread-safe.
@@ -24,54 +29,68 @@ final class BlockAssembler<P> {
 
     /** Chunks being assembled from one peer at once, beyond which blocks are refused. */
     static final int MAX_ASSEMBLIES_PER_PEER = 64;
+    /** Fewest bytes in a block that does not end its chunk: bounds a chunk's pieces (1024 at 16 MiB). */
+    static final int MIN_BLOCK = 16 << 10;
 
     private record Key<P>(P peer, FileId id, int index) {
     }
 
     private final ByteBufAllocator alloc;
-    private final Map<Key<P>, ByteBuf> open = new HashMap<>();
+    private final int minBlock;
+    private final Map<Key<P>, CompositeByteBuf> open = new HashMap<>();
 
     BlockAssembler(ByteBufAllocator alloc) {
+        this(alloc, MIN_BLOCK);
+    }
+
+    /** @param minBlock fewest bytes in a block that does not end its chunk (tests use small chunks) */
+    BlockAssembler(ByteBufAllocator alloc, int minBlock) {
         this.alloc = alloc;
+        this.minBlock = minBlock;
     }
 
     /**
-     * Adds a block (taking ownership of {@code data}). Returns the whole chunk once its last block
-     * arrived: the caller owns and releases it.
+     * Adds a block (taking ownership of {@code data}, which becomes part of the chunk). Returns the
+     * whole chunk once its last block arrived: the caller owns and releases it.
      *
-     * @throws IllegalArgumentException when the block does not continue the chunk or overruns it
+     * @throws IllegalArgumentException when the block does not continue the chunk, overruns it, or is
+     *                                  short without ending it
      */
     synchronized Optional<ByteBuf> add(P peer, FileId id, int index, int offset, ByteBuf data,
                                                 int chunkLength) {
         Key<P> key = new Key<>(peer, id, index);
-        ByteBuf chunk = open.get(key);
+        CompositeByteBuf chunk = open.get(key);
         if (chunk == null && offset != 0) {
             data.release(); // the tail of a chunk cancelled while it was on the way
             return Optional.empty();
         }
         int have = chunk == null ? 0 : chunk.readableBytes();
-        if (offset != have || have + data.readableBytes() > chunkLength) {
+        int n = data.readableBytes();
+        String violation = null;
+        if (offset != have || have + n > chunkLength) {
+            violation = "block at offset " + offset + " (" + n + " bytes) of chunk " + index
+                    + " does not follow the " + have + " bytes received of " + chunkLength;
+        } else if (n < Math.min(minBlock, chunkLength - have)) {
+            violation = "block at offset " + offset + " of chunk " + index + " carries " + n
+                    + " bytes (expected: at least " + Math.min(minBlock, chunkLength - have) + ")";
+        }
+        if (violation != null) {
             data.release();
             if (chunk != null) {
                 open.remove(key).release();
             }
-            throw new IllegalArgumentException("block at offset " + offset + " (" + data.readableBytes()
-                    + " bytes) of chunk " + index + " does not follow the " + have + " bytes received of "
-                    + chunkLength);
+            throw new IllegalArgumentException(violation);
         }
         if (chunk == null) {
             if (countFor(peer) >= MAX_ASSEMBLIES_PER_PEER) {
                 data.release();
                 throw new IllegalArgumentException("more than " + MAX_ASSEMBLIES_PER_PEER + " chunks in transit");
             }
-            chunk = alloc.directBuffer(chunkLength, chunkLength);
+            // pieces bounded by the minimum block size: never consolidated (copied) by Netty
+            chunk = alloc.compositeDirectBuffer(Integer.MAX_VALUE);
             open.put(key, chunk);
         }
-        try {
-            chunk.writeBytes(data);
-        } finally {
-            data.release();
-        }
+        chunk.addComponent(true, data);
         if (chunk.readableBytes() == chunkLength) {
             open.remove(key);
             return Optional.of(chunk);
@@ -81,7 +100,7 @@ final class BlockAssembler<P> {
 
     /** Drops what was received of chunk {@code index} from {@code peer} (cancelled). */
     synchronized void discard(P peer, FileId id, int index) {
-        ByteBuf chunk = open.remove(new Key<>(peer, id, index));
+        CompositeByteBuf chunk = open.remove(new Key<>(peer, id, index));
         if (chunk != null) {
             chunk.release();
         }
@@ -89,8 +108,8 @@ final class BlockAssembler<P> {
 
     /** Drops everything in transit from {@code peer} (it left). */
     synchronized void discard(P peer) {
-        for (Iterator<Map.Entry<Key<P>, ByteBuf>> it = open.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Key<P>, ByteBuf> e = it.next();
+        for (Iterator<Map.Entry<Key<P>, CompositeByteBuf>> it = open.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Key<P>, CompositeByteBuf> e = it.next();
             if (e.getKey().peer().equals(peer)) {
                 e.getValue().release();
                 it.remove();

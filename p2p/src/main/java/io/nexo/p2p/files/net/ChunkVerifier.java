@@ -75,7 +75,7 @@ final class ChunkVerifier implements AutoCloseable {
         @Override
         public void run() {
             try {
-                session.onChunk(peer, index, chunk.nioBuffer());
+                session.onChunk(peer, index, chunk.nioBuffers()); // the chunk's pieces, as they arrived
             } catch (RuntimeException e) {
                 log.warn("Storing chunk {} of {} from {} failed: {}", index, session.manifest().name(),
                         peer.shortId(), e.toString(), e);

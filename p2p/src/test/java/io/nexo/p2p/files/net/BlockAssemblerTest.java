@@ -25,7 +25,7 @@ class BlockAssemblerTest {
     private static final FileId OTHER = FileId.of(filled(FileId.BYTES, 7));
     private static final int CHUNK = 100;
 
-    private final BlockAssembler<String> assembler = new BlockAssembler<>(new UnpooledByteBufAllocator(false));
+    private final BlockAssembler<String> assembler = new BlockAssembler<>(new UnpooledByteBufAllocator(false), 1);
     private final List<ByteBuf> given = new ArrayList<>();
     private final List<ByteBuf> returned = new ArrayList<>();
 
@@ -175,12 +175,32 @@ class BlockAssemblerTest {
     }
 
     @Test
-    void theAssembledChunkOutlivesTheBlocksAndBelongsToTheCaller() {
+    void theAssembledChunkHoldsTheBlocksUncopiedAndBelongsToTheCaller() {
         byte[] content = filled(CHUNK, 11);
         add("p", ID, 0, content, 0, 60);
         ByteBuf chunk = add("p", ID, 0, content, 60, 100).orElseThrow();
-        assertThat(given).allSatisfy(b -> assertThat(b.refCnt()).isZero()); // blocks released at once
+        assertThat(given).allSatisfy(b -> assertThat(b.refCnt()).isEqualTo(1)); // part of the chunk, not copied
         assertThat(chunk.refCnt()).isEqualTo(1);
+        assertThat(chunk.nioBuffers()).hasSize(2);
         assertThat(ByteBufUtil.getBytes(chunk)).isEqualTo(content);
+        chunk.release();
+        assertThat(given).allSatisfy(b -> assertThat(b.refCnt()).isZero()); // released with the chunk
+        returned.removeIf(b -> b == chunk);
+    }
+
+    @Test
+    void aShortBlockThatDoesNotEndTheChunkIsRefusedAndTheChunkDropped() {
+        BlockAssembler<String> strict = new BlockAssembler<>(new UnpooledByteBufAllocator(false), 30);
+        byte[] content = filled(CHUNK, 12);
+        assertThat(strict.add("p", ID, 0, 0, block(content, 0, 30), CHUNK)).isEmpty();
+        assertThatThrownBy(() -> strict.add("p", ID, 0, 30, block(content, 30, 59), CHUNK))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("block at offset 30 of chunk 0 carries 29 bytes (expected: at least 30)");
+        assertThat(strict.inTransit()).isZero();
+        // the chunk's last block may be short
+        assertThat(strict.add("p", ID, 1, 0, block(content, 0, 80), CHUNK)).isEmpty();
+        ByteBuf whole = strict.add("p", ID, 1, 80, block(content, 80, 100), CHUNK).orElseThrow();
+        assertThat(ByteBufUtil.getBytes(whole)).isEqualTo(content);
+        whole.release();
     }
 }
