@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import org.slf4j.Logger;
@@ -132,6 +133,12 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
                 // the other direction already forwarded its FIN to us: the conversation is over
                 if (!shut.isSuccess() || ((DuplexChannel) self).isOutputShutdown()) {
                     closeBoth(self, p);
+                } else if (p.config() instanceof SocketChannelConfig config) {
+                    // All p can still do is send: its FIN ends the conversation, so Netty may close p at
+                    // that EOF (channelInactive closes self once flushed) rather than shut p's input first,
+                    // a shutdown(2) that fails with ENOTCONN once both FINs crossed, and for which Netty
+                    // builds a NotYetConnectedException with its stack trace, per connection.
+                    config.setAllowHalfClosure(false);
                 }
             });
         });
