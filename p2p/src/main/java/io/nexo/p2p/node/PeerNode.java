@@ -214,7 +214,7 @@ public final class PeerNode implements AutoCloseable {
         log.info("peer {} ({}) listening on {} (TLS {}, advertising {})", config.name(), self, listen,
                 tls.providerName(), advertisedAddresses());
         if (config.discovery().lan()) {
-            lan = new LanDiscovery(config.discovery(), group, self, config.name(), listen.port(),
+            lan = new LanDiscovery(config.discovery(), group, config.identity(), config.name(), listen.port(),
                     config.networkKey(), clock::millis, random, this::onLanAnnouncement);
             lan.start();
         }
