@@ -18,10 +18,8 @@ import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
-import io.nexo.p2p.session.SessionListener;
 import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
-import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.proto.SignedPeerRecord;
@@ -45,11 +43,6 @@ import java.util.concurrent.TimeUnit;
  * gossip, sends direct messages, and reports what happens to a {@link PeerListener}. This class is
  * the public API and the wiring; each role lives in its own class of this package (see
  * docs/architecture.md).
- *
- * <p>Size: about 560 lines, over the 450 of the other classes: the public API (some 30 methods) and
- * the constructor that wires the 14 role classes, plus {@code SessionEvents}, the bridge from the
- * session layer to the roles. That bridge stays inner because the channels it is handed to are built
- * before the roles it calls (the dialler needs the channels); moving it out needs a two-phase wiring.
  *
  * <p>Threading: I/O runs on Netty event loops; all of the node's own state (sessions, gossip,
  * address book, dials) is confined to one {@link ControlLoop}, so it needs no locks. Public methods
@@ -168,7 +161,8 @@ public final class PeerNode implements AutoCloseable {
             }
         }, this::deliver, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL, control.loop(),
                 random, System::nanoTime, config.limits().maxFrameBytes());
-        this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources);
+        SessionEvents sessionEvents = new SessionEvents(control, resources, protocols);
+        this.channels = new PeerChannels(config, tls, ioGroup, sessionEvents, sessionMetrics, resources);
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
         this.resolver = resolver;
         this.dialler = new Dialler(control, channels, resolver, sessions, book, bootstrap, config.discovery().backoff(),
@@ -186,6 +180,7 @@ public final class PeerNode implements AutoCloseable {
                 random, events, () -> closed);
         this.punching = new HolePunching(HolePunchParams.DEFAULTS, self, sessions, channels, control, clock);
         this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, punching);
+        sessionEvents.bind(lifecycle, dispatcher, dialler, sessions, signatures, punching);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -471,85 +466,5 @@ public final class PeerNode implements AutoCloseable {
                 degree.fill();
             }
         });
-    }
-
-    /** Session events from the I/O threads: app traffic stays there, the rest goes to the control loop. */
-    private static ResourceManager.Protocol protocolOf(Envelope env) {
-        return switch (env.getBodyCase()) {
-            case DIRECT -> ResourceManager.Protocol.DIRECT;
-            case PEX, PEX_REQUEST -> ResourceManager.Protocol.EXCHANGE;
-            default -> ResourceManager.Protocol.GOSSIP;
-        };
-    }
-
-    private final class SessionEvents implements SessionListener {
-        @Override
-        public void onEstablished(PeerSession session) {
-            control.execute(() -> {
-                lifecycle.established(session);
-                punching.established(session);
-            });
-        }
-
-        @Override
-        public void onEnvelope(PeerSession session, Envelope envelope) {
-            // reserved before it waits for the control loop: a fast peer cannot queue unbounded work
-            ResourceManager.Reservation pending = resources.reservePending(session.peerId(),
-                    protocolOf(envelope), envelope.getSerializedSize()).orElse(null);
-            if (pending == null) {
-                return; // counted and logged by the resource manager
-            }
-            boolean queued = control.tryExecute(() -> {
-                try {
-                    dispatcher.dispatch(session, envelope);
-                } finally {
-                    pending.release();
-                }
-            });
-            if (!queued) {
-                pending.release(); // the node stopped
-            }
-        }
-
-        @Override
-        public void onBinary(PeerSession session, BinaryFrame frame) {
-            AppProtocol p = protocols.get(frame.protocol());
-            if (p == null) {
-                log.debug("no protocol '{}' for a binary frame from {}", frame.protocol(), session);
-                frame.release();
-                return;
-            }
-            // binary frames (files/1) are charged like every other message; a protocol that keeps
-            // work for later reserves it itself through resources()
-            ResourceManager.Reservation pending = resources.reservePending(session.peerId(),
-                    ResourceManager.Protocol.FILES, frame.content().readableBytes()).orElse(null);
-            if (pending == null) {
-                frame.release();
-                return;
-            }
-            try {
-                p.onBinary(session, frame);
-            } finally {
-                pending.release();
-            }
-        }
-
-        @Override
-        public void onHandshakeFailed(Channel channel, boolean outbound, String reason) {
-            if (outbound) {
-                control.execute(() -> dialler.failed(channel, reason));
-            }
-        }
-
-        @Override
-        public void onClosed(PeerSession session, String reason) {
-            control.execute(() -> {
-                lifecycle.closed(session, reason);
-                if (!sessions.contains(session.peerId())) {
-                    signatures.peerDown(session.peerId());
-                    punching.gone(session.peerId());
-                }
-            });
-        }
     }
 }

@@ -185,6 +185,9 @@ public final class HostilePeer implements AutoCloseable {
 
     private final boolean handshake;
 
+    /** The group this peer made for itself ({@link #connect(HostAndPort, Options)}), shut down on close. */
+    private EventLoopGroup ownGroup;
+
     private HostilePeer(EventLoopGroup group, HostAndPort target, Options options, boolean handshake) {
         this.options = options;
         this.handshake = handshake;
@@ -231,6 +234,19 @@ public final class HostilePeer implements AutoCloseable {
         return p.awaitOrClose(p.established, "handshake with " + target);
     }
 
+    /** As {@link #connect(EventLoopGroup, HostAndPort, Options)} on an event loop of its own, shut down on {@link #close}. */
+    public static HostilePeer connect(HostAndPort target, Options options) {
+        EventLoopGroup group = Transport.best().newEventLoopGroup(1, "hostile-peer");
+        try {
+            HostilePeer p = new HostilePeer(group, target, options, true);
+            p.ownGroup = group;
+            return p.awaitOrClose(p.established, "handshake with " + target);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
     /**
      * Connects without waiting: the future completes once the handshake is done, and fails (the
      * connection closed) when the node refuses it, closes it first, or the timeout passes.
@@ -270,6 +286,11 @@ public final class HostilePeer implements AutoCloseable {
 
     public PeerId peerId() {
         return options.identity().peerId();
+    }
+
+    /** This peer's key (to sign what it sends as itself). */
+    public NodeIdentity identity() {
+        return options.identity();
     }
 
     /** The node's Welcome. */
@@ -443,6 +464,9 @@ public final class HostilePeer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(options.timeout().toMillis());
+        if (ownGroup != null) {
+            ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(options.timeout().toMillis());
+        }
     }
 
     /** Speaks the hello exchange like a genuine node, then records. */
