@@ -2,6 +2,7 @@ package io.nexo.tools.bench;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.nexo.p2p.node.PeerException;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.resource.ResourceManager;
 
@@ -53,9 +54,11 @@ public final class MemorySampler {
         }
     }
 
+    /** Stops sampling (after one last sample); idempotent. */
     synchronized void stop() {
         if (timer != null) {
             timer.shutdownNow();
+            timer = null;
             sample();
         }
     }
@@ -63,8 +66,12 @@ public final class MemorySampler {
     private synchronized void sample() {
         for (int i = 0; i < nodePeaks.length; i++) {
             PeerNode n = nodes.get(i);
-            ResourceManager.Stats r = n.resources().stats();
-            nodePeaks[i] = Math.max(nodePeaks[i], r.outboundBytes() + r.pendingBytes() + n.gossipStats().cachedBytes());
+            try {
+                ResourceManager.Stats r = n.resources().stats();
+                nodePeaks[i] = Math.max(nodePeaks[i], r.outboundBytes() + r.pendingBytes() + n.gossipStats().cachedBytes());
+            } catch (PeerException e) {
+                // its control loop did not answer in time (a starved machine) or it stopped: no sample this round
+            }
         }
         heapPeak = Math.max(heapPeak, memory.getHeapMemoryUsage().getUsed());
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider m) {
