@@ -112,12 +112,7 @@ public final class GossipBenchCommand implements Callable<Integer> {
         }
         List<GossipBench.Result> results = new ArrayList<>();
         for (GossipBench.Params p : runs) {
-            out.println("== " + label(p));
-            out.flush();
-            results.add(new GossipBench(p, line -> {
-                out.println("   " + line);
-                out.flush();
-            }).run());
+            results.add(run(out, label(p), p));
         }
         out.printf("%nnexo bench gossip --nodes %d --degree %d --messages %d --size %d --rate %d --verify %s (TLS %s)%n",
                 nodes, degree, messages, size, rate, verify, results.get(0).tls());
@@ -162,12 +157,7 @@ public final class GossipBenchCommand implements Callable<Integer> {
         for (int k : new int[] {0, attackers}) {
             GossipBench.Params p = new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.PLUMTREE,
                     0, warmup, seed, true, shared, k, true);
-            out.println("== plumtree, " + k + " attackers");
-            out.flush();
-            results.add(new GossipBench(p, line -> {
-                out.println("   " + line);
-                out.flush();
-            }).run());
+            results.add(run(out, "plumtree, " + k + " attackers", p));
         }
         out.printf("%nnexo bench gossip --nodes %d --degree %d --messages %d --size %d --rate %d --verify %s --attackers %d "
                 + "(TLS %s)%n", nodes, degree, messages, size, rate, verify, attackers, results.get(0).tls());
@@ -195,6 +185,16 @@ public final class GossipBenchCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** One run, its progress lines indented under its label. */
+    private static GossipBench.Result run(PrintWriter out, String label, GossipBench.Params p) throws Exception {
+        out.println("== " + label);
+        out.flush();
+        return new GossipBench(p, line -> {
+            out.println("   " + line);
+            out.flush();
+        }).run();
     }
 
     private static double ratio(long a, long b) {
