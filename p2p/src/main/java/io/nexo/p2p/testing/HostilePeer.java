@@ -78,65 +78,72 @@ public final class HostilePeer implements AutoCloseable {
     public record Options(NodeIdentity identity, String name, List<String> listenAddrs,
                           Optional<NetworkKey> networkKey, int maxInboundFrameBytes,
                           Optional<Welcome> welcomeOverride, Duration timeout, Optional<PeerTls> tls,
-                          Optional<String> localHost, boolean answerPings, int maxKept) {
+                          Optional<String> localHost, boolean answerPings, int maxKept,
+                          Optional<io.netty.buffer.ByteBufAllocator> allocator) {
 
         public Options withName(String n) {
             return new Options(identity, n, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
-                    tls, localHost, answerPings, maxKept);
+                    tls, localHost, answerPings, maxKept, allocator);
         }
 
         public Options withListenAddrs(List<String> addrs) {
             return new Options(identity, name, addrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
-                    tls, localHost, answerPings, maxKept);
+                    tls, localHost, answerPings, maxKept, allocator);
         }
 
         public Options withNetworkKey(NetworkKey key) {
             return new Options(identity, name, listenAddrs, Optional.of(key), maxInboundFrameBytes, welcomeOverride,
-                    timeout, tls, localHost, answerPings, maxKept);
+                    timeout, tls, localHost, answerPings, maxKept, allocator);
         }
 
         /** The largest frame this peer accepts from the node; a bigger one is recorded ({@link #oversizedFromNode}). */
         public Options withMaxInboundFrameBytes(int max) {
             return new Options(identity, name, listenAddrs, networkKey, max, welcomeOverride, timeout,
-                    tls, localHost, answerPings, maxKept);
+                    tls, localHost, answerPings, maxKept, allocator);
         }
 
         /** Sends exactly this Welcome (its proof field is kept as given). */
         public Options withWelcome(Welcome w) {
             return new Options(identity, name, listenAddrs, networkKey, maxInboundFrameBytes, Optional.of(w), timeout,
-                    tls, localHost, answerPings, maxKept);
+                    tls, localHost, answerPings, maxKept, allocator);
         }
 
         public Options withIdentity(NodeIdentity id) {
             return new Options(id, name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
-                    Optional.empty(), localHost, answerPings, maxKept);
+                    Optional.empty(), localHost, answerPings, maxKept, allocator);
         }
 
         /** This identity with TLS contexts made ahead (see {@link Identity#generateAll}). */
         public Options withIdentity(Identity id) {
             return new Options(id.key(), name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
-                    Optional.of(id.tls()), localHost, answerPings, maxKept);
+                    Optional.of(id.tls()), localHost, answerPings, maxKept, allocator);
         }
 
         /** Dials from {@code host} (port 0). */
         public Options withLocalHost(String host) {
             return new Options(identity, name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
-                    tls, Optional.of(host), answerPings, maxKept);
+                    tls, Optional.of(host), answerPings, maxKept, allocator);
         }
 
         public Options withAnswerPings(boolean answer) {
             return new Options(identity, name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
-                    tls, localHost, answer, maxKept);
+                    tls, localHost, answer, maxKept, allocator);
         }
 
         public Options withMaxKept(int max) {
             return new Options(identity, name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
-                    tls, localHost, answerPings, max);
+                    tls, localHost, answerPings, max, allocator);
+        }
+
+        /** Buffers from this allocator (a bench keeps the attackers' memory apart from the nodes'). */
+        public Options withAllocator(io.netty.buffer.ByteBufAllocator a) {
+            return new Options(identity, name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, timeout,
+                    tls, localHost, answerPings, maxKept, Optional.of(a));
         }
 
         public Options withTimeout(Duration t) {
             return new Options(identity, name, listenAddrs, networkKey, maxInboundFrameBytes, welcomeOverride, t,
-                    tls, localHost, answerPings, maxKept);
+                    tls, localHost, answerPings, maxKept, allocator);
         }
     }
 
@@ -163,7 +170,8 @@ public final class HostilePeer implements AutoCloseable {
      */
     public static Options options() {
         return new Options(NodeIdentity.generate(), "mallory", List.of(), Optional.empty(), 1 << 20,
-                Optional.empty(), Duration.ofSeconds(10), Optional.empty(), Optional.empty(), false, 100_000);
+                Optional.empty(), Duration.ofSeconds(10), Optional.empty(), Optional.empty(), false, 100_000,
+                Optional.empty());
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -211,6 +219,7 @@ public final class HostilePeer implements AutoCloseable {
                     }
                 });
         options.localHost().ifPresent(h -> bootstrap.localAddress(new InetSocketAddress(h, 0)));
+        options.allocator().ifPresent(a -> bootstrap.option(ChannelOption.ALLOCATOR, a));
         ChannelFuture connecting = bootstrap.connect(target.toSocketAddress());
         this.channel = connecting.channel();
         connecting.addListener(f -> {

@@ -65,6 +65,7 @@ public final class GossipAttackers implements AutoCloseable {
     private final AtomicLong lost = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final io.netty.buffer.ByteBufAllocator attackerMemory = new io.netty.buffer.PooledByteBufAllocator(true);
     private ScheduledFuture<?> ticker;
 
     /** One attacker's session with one honest neighbour. */
@@ -100,7 +101,9 @@ public final class GossipAttackers implements AutoCloseable {
                 .mapToObj(i -> io.nexo.p2p.identity.NodeIdentity.generate().peerId().value()).toList();
         for (int a = 0; a < attackers; a++) {
             HostilePeer.Options options = HostilePeer.options().withIdentity(ids.get(a)).withName("attacker" + a)
-                    .withAnswerPings(a % 5 != 4).withMaxKept(256).withTimeout(Duration.ofSeconds(60));
+                    .withAnswerPings(a % 5 != 4).withMaxKept(256).withTimeout(Duration.ofSeconds(60))
+                    // an allocator of their own: the process's direct memory figure is then the nodes'
+                    .withAllocator(attackerMemory);
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < honest.size(); i++) {
                 order.add(i);
