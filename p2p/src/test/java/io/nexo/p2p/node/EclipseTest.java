@@ -1,11 +1,11 @@
 package io.nexo.p2p.node;
 
-import io.nexo.p2p.testing.HostilePeer;
-import io.nexo.p2p.testing.HostilePeers;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.testing.HostilePeer;
+import io.nexo.p2p.testing.HostilePeers;
 import io.nexo.p2p.testing.LabProcess;
 import io.nexo.p2p.testing.Netns;
 import org.junit.jupiter.api.AfterEach;

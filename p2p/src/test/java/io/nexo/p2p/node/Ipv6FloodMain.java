@@ -1,9 +1,9 @@
 package io.nexo.p2p.node;
 
-import io.nexo.p2p.testing.HostilePeer;
-import io.nexo.p2p.testing.HostilePeers;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.testing.HostilePeer;
+import io.nexo.p2p.testing.HostilePeers;
 
 import org.awaitility.core.ConditionTimeoutException;
 

@@ -1,7 +1,5 @@
 package io.nexo.p2p.node;
 
-import io.nexo.p2p.testing.HostilePeer;
-import io.nexo.p2p.testing.HostilePeers;
 import com.google.protobuf.ByteString;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.AddressBook;
@@ -9,6 +7,8 @@ import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.testing.HostilePeer;
+import io.nexo.p2p.testing.HostilePeers;
 import io.nexo.p2p.wire.proto.Direct;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.PeerAddress;
