@@ -80,9 +80,6 @@ public final class GossipBench {
         }
 
         public Params {
-            if (attackers < 0 || nodes - attackers <= degree) {
-                throw new IllegalArgumentException("attackers: " + attackers + " (expected: 0 to nodes-degree-1)");
-            }
             if (nodes < 2) {
                 throw new IllegalArgumentException("nodes: " + nodes + " (expected: >= 2)");
             }
@@ -100,6 +97,9 @@ public final class GossipBench {
             }
             if (killFraction < 0 || killFraction >= 1) {
                 throw new IllegalArgumentException("kill: " + killFraction + " (expected: 0 <= kill < 1)");
+            }
+            if (attackers < 0 || nodes - attackers <= degree) {
+                throw new IllegalArgumentException("attackers: " + attackers + " (expected: 0 to nodes-degree-1)");
             }
         }
 
