@@ -21,7 +21,6 @@ import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.proto.Envelope;
-import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,8 +158,8 @@ public final class PeerNode implements AutoCloseable {
             public void sendToAll(List<PeerId> to, Envelope envelope) {
                 sessions.fanOut(to, envelope);
             }
-        }, this::deliver, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL, control.loop(),
-                random, System::nanoTime, config.limits().maxFrameBytes());
+        }, events::delivered, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL,
+                control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
         SessionEvents sessionEvents = new SessionEvents(control, resources, protocols);
         this.channels = new PeerChannels(config, tls, ioGroup, sessionEvents, sessionMetrics, resources);
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
@@ -438,19 +437,6 @@ public final class PeerNode implements AutoCloseable {
             exchange.askSomeone();
         }
         book.saveIfChanged();
-    }
-
-    private void deliver(Gossip g, PeerId from) {
-        PeerId origin;
-        try {
-            origin = PeerId.parse(g.getOriginId());
-        } catch (IllegalArgumentException e) {
-            log.debug("gossip with bad origin id from {}", from);
-            return;
-        }
-        events.emit(new PeerEvent.MessageReceived(HexFormat.of().formatHex(g.getId().toByteArray()), origin,
-                g.getOriginName(), g.getTopic(), g.getPayload().toByteArray(), from, g.getHops(),
-                g.getOriginTimeMillis(), g.toBuilder().setHops(0).build().toByteArray()));
     }
 
     private void onLanAnnouncement(PeerId id, String name, HostAndPort addr) {
