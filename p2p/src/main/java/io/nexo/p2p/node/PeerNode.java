@@ -13,9 +13,9 @@ import io.nexo.p2p.discovery.LanDiscovery;
 import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.SignedGossip;
-import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.session.SessionMetrics;
@@ -122,12 +122,7 @@ public final class PeerNode implements AutoCloseable {
 
     /** With the resolver of host names to dial (tests give one that is slow or hangs). */
     PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
-             NameResolver resolver) {
-        this(config, listener, clock, random, group, VerifiedSignatures.none(), resolver);
-    }
-
-    private PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
-                     VerifiedSignatures verified, NameResolver resolver) {
+             VerifiedSignatures verified, NameResolver resolver) {
         this.config = config;
         this.clock = clock;
         this.random = random;
@@ -396,12 +391,10 @@ public final class PeerNode implements AutoCloseable {
     /** Broadcasts {@code payload} under {@code topic}; returns the message id (hex). */
     public String publish(String topic, byte[] payload) {
         ByteString data = ByteString.copyFrom(payload);
-        if (!config.gossip().signed()) { // the benchmark's comparison only (GossipParams.signed)
-            return control.call(() -> HexFormat.of().formatHex(
-                    router.publish(self, config.name(), topic, data, clock.millis()).toByteArray()));
-        }
-        return control.call(() -> HexFormat.of().formatHex(router.publish(SignedGossip.sign(config.identity(),
-                config.name(), nextSeqno++, clock.millis(), topic, data)).toByteArray()));
+        return control.call(() -> HexFormat.of().formatHex((config.gossip().signed() // unsigned: the bench only
+                ? router.publish(SignedGossip.sign(config.identity(), config.name(), nextSeqno++, clock.millis(),
+                        topic, data))
+                : router.publish(self, config.name(), topic, data, clock.millis())).toByteArray()));
     }
 
     /**

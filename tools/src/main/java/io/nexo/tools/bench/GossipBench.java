@@ -116,8 +116,10 @@ public final class GossipBench {
      * live nodes, {@code verifyNanos} the time they took, {@code sharedHits} the checks the shared memo
      * answered; {@code cpuNanos} is the process's CPU time over the measured messages.
      * {@code heapPerNode} and {@code directPerNode} are what the JVM held once the nodes were
-     * connected, less what it held before, per node; {@code nodeThreads} names the threads the nodes
-     * started beside the shared event loops.
+     * connected (before any attacker), less what it held before, per honest node; {@code nodeThreads}
+     * names the threads the nodes started beside the shared event loops. {@code memory}: per-node and
+     * process peak memory over the measured messages ({@link MemorySampler}); {@code attacks}: what the
+     * attackers did (all zero without attackers).
      */
     public record Result(Params params, int liveNodes, long expected, long delivered, long repeatedDeliveries,
                          double deliveryRatio, double p50Millis, double p99Millis, double maxMillis,
