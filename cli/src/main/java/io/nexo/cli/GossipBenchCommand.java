@@ -27,7 +27,9 @@ import java.util.concurrent.Callable;
                 "once with plain flooding (the baseline), once with Plumtree, and once with",
                 "Plumtree while PERCENT of the nodes are stopped halfway. Prints the delivery",
                 "ratio to live nodes, p50/p99 propagation latency and duplicate copies per",
-                "delivery.",
+                "delivery. With --attackers K: Plumtree without attackers, then with K of the",
+                "N nodes attacking their neighbours, both with a node's default limits, and",
+                "each run's peak memory.",
                 ""})
 public final class GossipBenchCommand implements Callable<Integer> {
 
@@ -55,6 +57,10 @@ public final class GossipBenchCommand implements Callable<Integer> {
             description = "Nodes stopped halfway through the third run; 0 skips that run (default: ${DEFAULT-VALUE}).")
     int killPercent;
 
+    @Option(names = "--attackers", paramLabel = "K", defaultValue = "0",
+            description = "Hostile nodes among N; >0 runs Plumtree without and with them instead (default: ${DEFAULT-VALUE}).")
+    int attackers;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed of topology and origins (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -80,9 +86,16 @@ public final class GossipBenchCommand implements Callable<Integer> {
         if (!verify.equals("per-node") && !verify.equals("shared")) {
             throw new UsageException("--verify: " + verify + " (expected: per-node or shared)");
         }
+        if (attackers < 0 || attackers >= nodes - degree) {
+            throw new UsageException("--attackers: " + attackers + " (expected: 0 to " + (nodes - degree - 1) + ")");
+        }
         boolean shared = verify.equals("shared");
-        List<GossipBench.Params> runs = new ArrayList<>();
         int warmup = Math.min(200, Math.max(20, messages / 5));
+        if (attackers > 0) {
+            Logging.errorsOnlyUnlessAsked(); // every refused attack is a warning
+            return underAttack(out, warmup, shared);
+        }
+        List<GossipBench.Params> runs = new ArrayList<>();
         if (!noFlood) {
             runs.add(new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.FLOOD, 0, warmup, seed,
                     true, shared));
@@ -99,12 +112,7 @@ public final class GossipBenchCommand implements Callable<Integer> {
         }
         List<GossipBench.Result> results = new ArrayList<>();
         for (GossipBench.Params p : runs) {
-            out.println("== " + label(p));
-            out.flush();
-            results.add(new GossipBench(p, line -> {
-                out.println("   " + line);
-                out.flush();
-            }).run());
+            results.add(run(out, label(p), p));
         }
         out.printf("%nnexo bench gossip --nodes %d --degree %d --messages %d --size %d --rate %d --verify %s (TLS %s)%n",
                 nodes, degree, messages, size, rate, verify, results.get(0).tls());
@@ -141,6 +149,56 @@ public final class GossipBenchCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** The run without attackers and the run with them, on a node's default limits, side by side. */
+    private int underAttack(PrintWriter out, int warmup, boolean shared) throws Exception {
+        List<GossipBench.Result> results = new ArrayList<>();
+        for (int k : new int[] {0, attackers}) {
+            GossipBench.Params p = new GossipBench.Params(nodes, degree, messages, size, rate, GossipParams.Mode.PLUMTREE,
+                    0, warmup, seed, true, shared, k, true);
+            results.add(run(out, "plumtree, " + k + " attackers", p));
+        }
+        out.printf("%nnexo bench gossip --nodes %d --degree %d --messages %d --size %d --rate %d --verify %s --attackers %d "
+                + "(TLS %s)%n", nodes, degree, messages, size, rate, verify, attackers, results.get(0).tls());
+        out.printf("%-10s %6s %10s %9s %9s %9s %13s %13s %10s %10s%n", "attackers", "honest", "delivery", "p50 ms",
+                "p99 ms", "max ms", "node max KiB", "node med KiB", "heap MiB", "direct MiB");
+        for (GossipBench.Result r : results) {
+            out.printf("%-10d %6d %9.3f%% %9.2f %9.2f %9.2f %13.1f %13.1f %10.1f %10.1f%n", r.params().attackers(),
+                    r.liveNodes(), 100.0 * r.deliveryRatio(), r.p50Millis(), r.p99Millis(), r.maxMillis(),
+                    r.memory().nodeMax() / 1024.0, r.memory().nodeMedian() / 1024.0,
+                    r.memory().heap() / 1048576.0, r.memory().direct() / 1048576.0);
+        }
+        GossipBench.Result calm = results.get(0);
+        GossipBench.Result attacked = results.get(1);
+        out.printf("attacks sent %d, attacker sessions opened %d, cut by the nodes %d, reconnects refused %d%n",
+                attacked.attacks().attacksSent(), attacked.attacks().sessionsOpened(),
+                attacked.attacks().sessionsLost(), attacked.attacks().reconnectsFailed());
+        out.printf("with / without attackers: node peak x%.2f, heap peak x%.2f, direct peak x%.2f, p99 x%.2f%n",
+                ratio(attacked.memory().nodeMax(), calm.memory().nodeMax()),
+                ratio(attacked.memory().heap(), calm.memory().heap()),
+                ratio(attacked.memory().direct(), calm.memory().direct()),
+                calm.p99Millis() == 0 ? 0 : attacked.p99Millis() / calm.p99Millis());
+        long repeated = results.stream().mapToLong(GossipBench.Result::repeatedDeliveries).sum();
+        if (repeated > 0) {
+            out.printf("WARNING: %d messages delivered twice to the same node (gossip must deliver once)%n", repeated);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    /** One run, its progress lines indented under its label. */
+    private static GossipBench.Result run(PrintWriter out, String label, GossipBench.Params p) throws Exception {
+        out.println("== " + label);
+        out.flush();
+        return new GossipBench(p, line -> {
+            out.println("   " + line);
+            out.flush();
+        }).run();
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? 0 : (double) a / b;
     }
 
     private static String label(GossipBench.Params p) {

@@ -21,4 +21,12 @@ public final class Logging {
             }
         }
     }
+
+    /** As {@link #quietUnlessAsked}, errors only: for runs whose warnings are the point (attackers refused). */
+    public static void errorsOnlyUnlessAsked() {
+        if (System.getenv("NEXO_LOG_LEVEL") == null
+                && LoggerFactory.getLogger("io.nexo") instanceof ch.qos.logback.classic.Logger logger) {
+            logger.setLevel(Level.ERROR);
+        }
+    }
 }

@@ -10,15 +10,12 @@ import io.nexo.p2p.files.net.FileExchangeConfig;
 import io.nexo.p2p.files.net.FileFrames;
 import io.nexo.p2p.gossip.GossipParams;
 import io.nexo.p2p.identity.NodeIdentity;
-import io.nexo.p2p.node.ConnectionLimits;
 import io.nexo.p2p.node.DataDirLock;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerException;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
 import io.nexo.p2p.plaintext.PlaintextChat;
-import io.nexo.p2p.resource.ResourceLimits;
-import io.nexo.p2p.session.SessionLimits;
 import io.nexo.p2p.tls.NetworkKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +26,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,9 +37,9 @@ import java.util.concurrent.CountDownLatch;
  * {@code nexo peer}: a node of the peer-to-peer network, with a chat console. With no flags at all
  * it asks, like the seed program, whether to listen ({@code s}) or connect ({@code c}).
  *
- * <p>Size: about 510 lines, over 450: most of it is the 34 documented option declarations of the
- * command (the file limits are already a mixin, {@link FileLimitOptions}) and their translation into
- * {@code PeerNodeConfig}; the console and the file commands live in their own classes.
+ * <p>Option groups are mixins of their own ({@link ConnectionOptions}, {@link SessionLimitOptions},
+ * {@link FileOptions}, {@link FileLimitOptions}), declared where their flags appear in {@code --help};
+ * the console and the file commands live in their own classes.
  */
 @Command(name = "peer",
         mixinStandardHelpOptions = true,
@@ -95,29 +90,8 @@ public final class PeerCommand implements Callable<Integer> {
             description = "Address(es) other peers should dial (repeatable; default: derived from --listen).")
     List<HostAndPort> advertise = new ArrayList<>();
 
-    @Option(names = "--target-peers", paramLabel = "N", defaultValue = "6",
-            description = "Outbound peers to keep, dialled from the address book (default: ${DEFAULT-VALUE}).")
-    int targetPeers;
-
-    @Option(names = "--max-peers", paramLabel = "N", defaultValue = "50",
-            description = "Peers in total, inbound and outbound; when full, an outbound or --join peer trims an inbound one (default: ${DEFAULT-VALUE}).")
-    int maxPeers;
-
-    @Option(names = "--max-inbound", paramLabel = "N", defaultValue = "" + ConnectionLimits.DEFAULT_MAX_INBOUND,
-            description = "Inbound peers at most; beyond it the least useful are trimmed to --inbound-low-water (default: ${DEFAULT-VALUE}).")
-    int maxInbound;
-
-    @Option(names = "--inbound-low-water", paramLabel = "N",
-            description = "Inbound peers left after a trim (default: 4/5 of --max-inbound).")
-    Integer inboundLowWater;
-
-    @Option(names = "--max-inbound-per-subnet", paramLabel = "N", defaultValue = "" + ConnectionLimits.DEFAULT_MAX_INBOUND_PER_SUBNET,
-            description = "Inbound connections from one IPv4 /24 or IPv6 /64 (default: ${DEFAULT-VALUE}).")
-    int maxInboundPerSubnet;
-
-    @Option(names = "--inbound-grace", paramLabel = "DURATION", defaultValue = "20s",
-            description = "A new inbound peer is not trimmed for this long, e.g. 20s (default: ${DEFAULT-VALUE}).")
-    Duration inboundGrace;
+    @CommandLine.Mixin
+    ConnectionOptions connections = new ConnectionOptions();
 
     @Option(names = "--lan", description = "Find peers on the local network by UDP multicast (239.255.77.77:5077).")
     boolean lan;
@@ -133,77 +107,15 @@ public final class PeerCommand implements Callable<Integer> {
             description = "INSECURE: raw text lines over plain TCP, as the seed's chat (nc can join). No encryption, no identity, no gossip.")
     boolean plaintext;
 
-    @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "1048576",
-            description = "Largest frame accepted or sent; a bigger one received closes that connection, "
-                    + "a broadcast that would outgrow it is refused (default: ${DEFAULT-VALUE}).")
-    int maxMessageSize;
-
-    @Option(names = "--rate-limit", paramLabel = "MSGS", defaultValue = "500",
-            description = "Messages per second accepted from one peer; the excess is dropped and logged (default: ${DEFAULT-VALUE}).")
-    int rateLimit;
-
-    @Option(names = "--max-outbound-queue", paramLabel = "BYTES", defaultValue = "8388608",
-            description = "Bytes queued to one peer before it is dropped as not reading (default: ${DEFAULT-VALUE}).")
-    long maxOutboundQueue;
-
-    @Option(names = "--byte-rate", paramLabel = "BYTES", defaultValue = "8388608",
-            description = "Bytes per second accepted from one peer for each protocol (gossip, direct, exchange, app); "
-                    + "the excess is dropped, a peer that keeps over it is disconnected (default: ${DEFAULT-VALUE}).")
-    long byteRate;
-
-    @Option(names = "--max-node-outbound", paramLabel = "BYTES", defaultValue = "268435456",
-            description = "Bytes queued to all peers together; over it, messages are not sent (default: ${DEFAULT-VALUE}).")
-    long maxNodeOutbound;
-
-    @Option(names = "--max-pending", paramLabel = "BYTES", defaultValue = "134217728",
-            description = "Bytes of received messages waiting to be handled, from all peers; over it, "
-                    + "messages are dropped (default: ${DEFAULT-VALUE}).")
-    long maxPending;
-
-    @Option(names = "--max-peer-pending", paramLabel = "BYTES", defaultValue = "16777216",
-            description = "Of those, from one peer (default: ${DEFAULT-VALUE}).")
-    long maxPeerPending;
-
-    @Option(names = "--max-protocol-pending", paramLabel = "BYTES", defaultValue = "100663296",
-            description = "Of those, for one protocol: gossip, direct, exchange, files, app (default: ${DEFAULT-VALUE}).")
-    long maxProtocolPending;
-
-    @Option(names = "--max-peer-pending-requests", paramLabel = "N", defaultValue = "4096",
-            description = "Received messages from one peer waiting to be handled, whatever their size "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int maxPeerPendingRequests;
-
-    @Option(names = "--max-conns-per-ip", paramLabel = "N", defaultValue = "16",
-            description = "Inbound connections from one IP address (default: ${DEFAULT-VALUE}).")
-    int maxConnsPerIp;
-
-    @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
-            description = "TLS and hello must finish within this, e.g. 10s or 500ms (default: ${DEFAULT-VALUE}).")
-    Duration handshakeTimeout;
+    @CommandLine.Mixin
+    SessionLimitOptions limits = new SessionLimitOptions();
 
     @Option(names = "--gossip", paramLabel = "MODE", defaultValue = "plumtree",
             description = "Broadcast: plumtree (tree push, lazy repair) or flood (default: ${DEFAULT-VALUE}).")
     String gossip;
 
-    @Option(names = "--share", paramLabel = "PATH",
-            description = "Share this file, or every file in this folder, at start (repeatable).")
-    List<Path> share = new ArrayList<>();
-
-    @Option(names = "--downloads", paramLabel = "DIR",
-            description = "Where /get puts finished files (default: DATA-DIR/downloads).")
-    Path downloads;
-
-    @Option(names = "--max-uploads", paramLabel = "N", defaultValue = "16",
-            description = "Chunks sent at once to all peers; further requests are answered busy (default: ${DEFAULT-VALUE}).")
-    int maxUploads;
-
-    @Option(names = "--max-uploads-per-peer", paramLabel = "N", defaultValue = "4",
-            description = "Chunks sent at once to one peer (default: ${DEFAULT-VALUE}).")
-    int maxUploadsPerPeer;
-
-    @Option(names = "--upload-rate", paramLabel = "BYTES", defaultValue = "0",
-            description = "Cap on upload bytes per second over all peers, 0 for none (default: ${DEFAULT-VALUE}).")
-    long uploadRate;
+    @CommandLine.Mixin
+    FileOptions files = new FileOptions();
 
     @CommandLine.Mixin
     FileLimitOptions fileLimits = new FileLimitOptions();
@@ -296,8 +208,8 @@ public final class PeerCommand implements Callable<Integer> {
         FileExchangeConfig fileConfig;
         try {
             config = buildConfig(NodeIdentity.loadOrCreate(dataDir), listenAt, key);
-            fileConfig = fileConfig();
-        } catch (IOException | RuntimeException e) {
+            fileConfig = files.config(dataDir, fileLimits);
+        } catch (RuntimeException e) {
             closeQuietly(lock); // a bad flag: the next run (or test) in this JVM must find it free
             throw e;
         }
@@ -312,23 +224,23 @@ public final class PeerCommand implements Callable<Integer> {
             }
         });
         console.attach(node);
-        FileExchange files = new FileExchange(node, fileConfig, fileConsole);
-        toFiles.bind(files);
-        fileConsole.attach(files);
+        FileExchange exchange = new FileExchange(node, fileConfig, fileConsole);
+        toFiles.bind(exchange);
+        fileConsole.attach(exchange);
         console.attachFiles(fileConsole);
         try {
-            files.start();
+            exchange.start();
             node.start();
         } catch (PeerException e) {
-            files.close();
+            exchange.close();
             closeQuietly(lock);
             throw new UsageException(e.getMessage(), e);
         }
-        for (Path p : share) {
+        for (Path p : files.share) {
             fileConsole.share(p);
         }
         Thread hook = new Thread(() -> {
-            files.close();
+            exchange.close();
             node.close();
             closeQuietly(lock);
         }, "nexo-peer-shutdown");
@@ -347,7 +259,7 @@ public final class PeerCommand implements Callable<Integer> {
                 console.run(); // until /quit, exit or end of input
             }
         } finally {
-            files.close();
+            exchange.close();
             node.close();
             closeQuietly(lock);
             try {
@@ -359,31 +271,6 @@ public final class PeerCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /**
-     * File exchange settings from the flags. Unfinished downloads keep their state in the data dir
-     * (DATA-DIR/transfers).
-     */
-    private FileExchangeConfig fileConfig() throws IOException {
-        positive("--max-uploads", maxUploads);
-        if (maxUploadsPerPeer <= 0 || maxUploadsPerPeer > maxUploads) {
-            throw new UsageException("--max-uploads-per-peer: " + maxUploadsPerPeer + " (expected: 1-" + maxUploads + ")");
-        }
-        if (uploadRate < 0) {
-            throw new UsageException("--upload-rate: " + uploadRate + " (expected: >= 0, 0 = no cap)");
-        }
-        for (Path p : share) {
-            if (!Files.exists(p)) {
-                throw new UsageException("--share: " + p + " does not exist");
-            }
-        }
-        FileExchangeConfig c = FileExchangeConfig.defaults(dataDir)
-                .withDownloadsDir(downloads != null ? downloads : dataDir.resolve("downloads"))
-                .withUploads(maxUploads, maxUploadsPerPeer)
-                .withUploadRate(uploadRate)
-                .withLimits(fileLimits.limits());
-        return c;
-    }
-
     private PeerNodeConfig buildConfig(NodeIdentity identity, HostAndPort listenAt, Optional<NetworkKey> key) {
         GossipParams.Mode mode;
         try {
@@ -391,71 +278,13 @@ public final class PeerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--gossip: '" + gossip + "' (expected: plumtree or flood)");
         }
-        SessionLimits limits = SessionLimits.defaults()
-                .withMaxFrameBytes(maxMessageSize)
-                .withMaxOutboundQueueBytes(maxOutboundQueue)
-                .withRate(rateLimit, Math.max(rateLimit * 2, 1))
-                .withHandshakeTimeout(positive("--handshake-timeout", handshakeTimeout))
-                .withByteRate(atLeast("--byte-rate", byteRate, 1024))
-                .withResources(resourceLimits());
-        DiscoveryParams discovery = DiscoveryParams.defaults().withDegree(targetPeers, maxPeers)
-                .withMaxConnectionsPerIp(maxConnsPerIp)
+        DiscoveryParams discovery = DiscoveryParams.defaults().withDegree(connections.targetPeers, connections.maxPeers)
+                .withMaxConnectionsPerIp(limits.maxConnsPerIp)
                 .withLan(lan, DiscoveryParams.DEFAULT_LAN_GROUP, DiscoveryParams.defaults().lanInterval());
         PeerNodeConfig config = new PeerNodeConfig(identity, name != null ? name : identity.peerId().shortId(),
-                listenAt, advertise, join, Optional.of(dataDir), key, limits,
-                GossipParams.defaults().withMode(mode), discovery, connectionLimits(), relay.config());
+                listenAt, advertise, join, Optional.of(dataDir), key, limits.limits(),
+                GossipParams.defaults().withMode(mode), discovery, connections.limits(), relay.config());
         return config;
-    }
-
-    /** The connection manager's flags -> its record; a bad value names the flag. */
-    private ConnectionLimits connectionLimits() {
-        try {
-            return new ConnectionLimits(maxInbound, inboundLowWater != null ? inboundLowWater
-                    : Math.max(0, maxInbound) * 4 / 5, maxInboundPerSubnet, inboundGrace);
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            for (String[] f : new String[][] {{"maxInboundPerSubnet", "--max-inbound-per-subnet"},
-                    {"maxInbound", "--max-inbound"}, {"inboundLowWater", "--inbound-low-water"}}) {
-                m = m.replace(f[0] + ":", f[1] + ":").replace("at most " + f[0], "at most " + f[1]);
-            }
-            throw new UsageException(m);
-        }
-    }
-
-    private ResourceLimits resourceLimits() {
-        long mib = 1 << 20;
-        atLeast("--max-node-outbound", maxNodeOutbound, mib);
-        atLeast("--max-pending", maxPending, mib);
-        atLeast("--max-peer-pending", maxPeerPending, mib);
-        atLeast("--max-protocol-pending", maxProtocolPending, mib);
-        atLeast("--max-peer-pending-requests", maxPeerPendingRequests, 16);
-        if (maxPeerPending > maxPending) {
-            throw new UsageException("--max-peer-pending: " + maxPeerPending + " (expected: <= --max-pending "
-                    + maxPending + ")");
-        }
-        return new ResourceLimits(maxNodeOutbound, maxPending, maxPeerPending, maxProtocolPending,
-                maxPeerPendingRequests);
-    }
-
-    private static long atLeast(String flag, long v, long min) {
-        if (v < min) {
-            throw new UsageException(flag + ": " + v + " (expected: >= " + min + ")");
-        }
-        return v;
-    }
-
-    private static int positive(String flag, int v) {
-        if (v <= 0) {
-            throw new UsageException(flag + ": " + v + " (expected: > 0)");
-        }
-        return v;
-    }
-
-    private static Duration positive(String flag, Duration d) {
-        if (d.isZero()) {
-            throw new UsageException(flag + ": 0 (expected: > 0, e.g. 10s)");
-        }
-        return d;
     }
 
     private int runPlaintext(ConsoleIO io, EventFormat format, HostAndPort listenAt, List<DialTarget> connectNow)
@@ -463,7 +292,7 @@ public final class PeerCommand implements Callable<Integer> {
         io.println(format.error("WARNING: --plaintext: messages travel unencrypted and unauthenticated; "
                 + "anyone on the network can read and forge them"));
         PlaintextConsole console = new PlaintextConsole(io, format);
-        try (PlaintextChat chat = new PlaintextChat(listenAt, maxMessageSize, console)) {
+        try (PlaintextChat chat = new PlaintextChat(listenAt, limits.maxMessageSize, console)) {
             console.attach(chat);
             HostAndPort bound;
             try {

@@ -170,6 +170,9 @@ class ReloadTest {
 
         Files.writeString(file, Files.readString(file).replace(", weight: 0", ""));
         assertThat(controller.reload()).contains("pool p: backend b (" + b.address() + ") added");
+        // the file turns health checks on: a backend that joins a running pool takes clients once its
+        // first check (started at once) has passed
+        await().until(() -> lb.pool("p").backend("b").isUp());
         assertThat(Client.whoAnswers(web)).isEqualTo("b");
     }
 

@@ -13,21 +13,18 @@ import io.nexo.p2p.discovery.LanDiscovery;
 import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.gossip.SignedGossip;
-import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.nat.Reachability;
 import io.nexo.p2p.relay.RelayConfig;
 import io.nexo.p2p.relay.RelayPath;
 import io.nexo.p2p.relay.RelayService;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
-import io.nexo.p2p.session.SessionListener;
 import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
-import io.nexo.p2p.wire.BinaryFrame;
 import io.nexo.p2p.wire.proto.Envelope;
-import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,11 +47,8 @@ import java.util.concurrent.TimeUnit;
  * the public API and the wiring; each role lives in its own class of this package (see
  * docs/architecture.md).
  *
- * <p>Size: about 600 lines, over the 450 of the other classes: the public API (some 35 methods) and
- * the constructor that wires 18 role classes (relay, reservations, AutoNAT and hole punching included),
- * plus {@code SessionEvents}, the bridge from the
- * session layer to the roles. That bridge stays inner because the channels it is handed to are built
- * before the roles it calls (the dialler needs the channels); moving it out needs a two-phase wiring.
+ * <p>Size: about 490 lines, over the 450 of the other classes: the public API (some 35 methods) and
+ * the constructor that wires 18 role classes (relay, reservations, AutoNAT and hole punching included).
  *
  * <p>Threading: I/O runs on Netty event loops; all of the node's own state (sessions, gossip,
  * address book, dials) is confined to one {@link ControlLoop}, so it needs no locks. Public methods
@@ -139,12 +133,7 @@ public final class PeerNode implements AutoCloseable {
 
     /** With the resolver of host names to dial (tests give one that is slow or hangs). */
     PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
-             NameResolver resolver) {
-        this(config, listener, clock, random, group, VerifiedSignatures.none(), resolver);
-    }
-
-    private PeerNode(PeerNodeConfig config, PeerListener listener, Clock clock, Random random, EventLoopGroup group,
-                     VerifiedSignatures verified, NameResolver resolver) {
+             VerifiedSignatures verified, NameResolver resolver) {
         this.config = config;
         this.clock = clock;
         this.random = random;
@@ -175,11 +164,12 @@ public final class PeerNode implements AutoCloseable {
             public void sendToAll(List<PeerId> to, Envelope envelope) {
                 sessions.fanOut(to, envelope);
             }
-        }, this::deliver, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL, control.loop(),
-                random, System::nanoTime, config.limits().maxFrameBytes());
+        }, events::delivered, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL,
+                control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
         this.relay = config.relay().serve()
                 ? new RelayService(config.relay().limits(), clock::millis, new SecureRandom()) : null;
-        this.channels = new PeerChannels(config, tls, ioGroup, new SessionEvents(), sessionMetrics, resources, relay);
+        SessionEvents sessionEvents = new SessionEvents(control, resources, protocols);
+        this.channels = new PeerChannels(config, tls, ioGroup, sessionEvents, sessionMetrics, resources, relay);
         BootstrapPeers bootstrap = new BootstrapPeers(config.bootstrap(), config.discovery().backoff(), random);
         this.resolver = resolver;
         this.dialler = new Dialler(control, channels, resolver, sessions, book, bootstrap, config.discovery().backoff(),
@@ -208,6 +198,7 @@ public final class PeerNode implements AutoCloseable {
         punching.relayed(s -> RelayPath.isRelayed(s.channel()));
         this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations, autoNat,
                 punching);
+        sessionEvents.bind(lifecycle, dispatcher, dialler, sessions, signatures, punching, autoNat, reservations, relay);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -236,7 +227,7 @@ public final class PeerNode implements AutoCloseable {
         log.info("peer {} ({}) listening on {} (TLS {}, advertising {})", config.name(), self, listen,
                 tls.providerName(), advertisedAddresses());
         if (config.discovery().lan()) {
-            lan = new LanDiscovery(config.discovery(), group, self, config.name(), listen.port(),
+            lan = new LanDiscovery(config.discovery(), group, config.identity(), config.name(), listen.port(),
                     config.networkKey(), clock::millis, random, this::onLanAnnouncement);
             lan.start();
         }
@@ -444,12 +435,10 @@ public final class PeerNode implements AutoCloseable {
     /** Broadcasts {@code payload} under {@code topic}; returns the message id (hex). */
     public String publish(String topic, byte[] payload) {
         ByteString data = ByteString.copyFrom(payload);
-        if (!config.gossip().signed()) { // the benchmark's comparison only (GossipParams.signed)
-            return control.call(() -> HexFormat.of().formatHex(
-                    router.publish(self, config.name(), topic, data, clock.millis()).toByteArray()));
-        }
-        return control.call(() -> HexFormat.of().formatHex(router.publish(SignedGossip.sign(config.identity(),
-                config.name(), nextSeqno++, clock.millis(), topic, data)).toByteArray()));
+        return control.call(() -> HexFormat.of().formatHex((config.gossip().signed() // unsigned: the bench only
+                ? router.publish(SignedGossip.sign(config.identity(), config.name(), nextSeqno++, clock.millis(),
+                        topic, data))
+                : router.publish(self, config.name(), topic, data, clock.millis())).toByteArray()));
     }
 
     /**
@@ -489,19 +478,6 @@ public final class PeerNode implements AutoCloseable {
         book.saveIfChanged();
     }
 
-    private void deliver(Gossip g, PeerId from) {
-        PeerId origin;
-        try {
-            origin = PeerId.parse(g.getOriginId());
-        } catch (IllegalArgumentException e) {
-            log.debug("gossip with bad origin id from {}", from);
-            return;
-        }
-        events.emit(new PeerEvent.MessageReceived(HexFormat.of().formatHex(g.getId().toByteArray()), origin,
-                g.getOriginName(), g.getTopic(), g.getPayload().toByteArray(), from, g.getHops(),
-                g.getOriginTimeMillis(), g.toBuilder().setHops(0).build().toByteArray()));
-    }
-
     private void onLanAnnouncement(PeerId id, String name, HostAndPort addr) {
         control.execute(() -> {
             if (id.equals(self) || closed) {
@@ -515,91 +491,5 @@ public final class PeerNode implements AutoCloseable {
                 degree.fill();
             }
         });
-    }
-
-    /** Session events from the I/O threads: app traffic stays there, the rest goes to the control loop. */
-    private static ResourceManager.Protocol protocolOf(Envelope env) {
-        return switch (env.getBodyCase()) {
-            case DIRECT -> ResourceManager.Protocol.DIRECT;
-            case PEX, PEX_REQUEST -> ResourceManager.Protocol.EXCHANGE;
-            default -> ResourceManager.Protocol.GOSSIP;
-        };
-    }
-
-    private final class SessionEvents implements SessionListener {
-        @Override
-        public void onEstablished(PeerSession session) {
-            control.execute(() -> {
-                lifecycle.established(session);
-                // a new peer may answer a dial-back or hold a reservation: ask now, not at the next tick
-                autoNat.maintain();
-                reservations.maintain();
-                punching.established(session);
-            });
-        }
-
-        @Override
-        public void onEnvelope(PeerSession session, Envelope envelope) {
-            // reserved before it waits for the control loop: a fast peer cannot queue unbounded work
-            ResourceManager.Reservation pending = resources.reservePending(session.peerId(),
-                    protocolOf(envelope), envelope.getSerializedSize()).orElse(null);
-            if (pending == null) {
-                return; // counted and logged by the resource manager
-            }
-            boolean queued = control.tryExecute(() -> {
-                try {
-                    dispatcher.dispatch(session, envelope);
-                } finally {
-                    pending.release();
-                }
-            });
-            if (!queued) {
-                pending.release(); // the node stopped
-            }
-        }
-
-        @Override
-        public void onBinary(PeerSession session, BinaryFrame frame) {
-            AppProtocol p = protocols.get(frame.protocol());
-            if (p == null) {
-                log.debug("no protocol '{}' for a binary frame from {}", frame.protocol(), session);
-                frame.release();
-                return;
-            }
-            // binary frames (files/1) are charged like every other message; a protocol that keeps
-            // work for later reserves it itself through resources()
-            ResourceManager.Reservation pending = resources.reservePending(session.peerId(),
-                    ResourceManager.Protocol.FILES, frame.content().readableBytes()).orElse(null);
-            if (pending == null) {
-                frame.release();
-                return;
-            }
-            try {
-                p.onBinary(session, frame);
-            } finally {
-                pending.release();
-            }
-        }
-
-        @Override
-        public void onHandshakeFailed(Channel channel, boolean outbound, String reason) {
-            if (outbound) {
-                control.execute(() -> dialler.failed(channel, reason));
-            }
-        }
-
-        @Override
-        public void onClosed(PeerSession session, String reason) {
-            control.execute(() -> {
-                lifecycle.closed(session, reason);
-                if (relay != null) {
-                    relay.sessionClosed(session);
-                }
-                if (!sessions.contains(session.peerId())) {
-                    signatures.peerDown(session.peerId());
-                    punching.gone(session.peerId());
-                }
-            });
-        }
     }
 }

@@ -12,6 +12,7 @@ import io.nexo.p2p.session.PeerChannelInitializer;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.session.SessionHandler;
 import io.nexo.p2p.session.SessionLimits;
+import io.nexo.p2p.testing.HostilePeer;
 import io.nexo.p2p.session.SessionListener;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.BinaryFrame;
@@ -95,20 +96,20 @@ class AbuseLimitsTest {
                 .withLimits(SessionLimits.defaults().withRate(5, 10)));
         PeerNode bob = net.start("bob", alice);
         await().atMost(Duration.ofSeconds(10)).until(() -> alice.peers().size() == 1);
-        try (RawPeer mallory = RawPeer.connect(alice, "mallory")) {
+        try (HostilePeer mallory = HostilePeer.connect(alice.listenAddress(), HostilePeer.options().withAnswerPings(true))) {
             // signed before the clock starts (genuine broadcasts of mallory's): the test is about the
             // rate, not about forgeries, which would cost mallory its session
             List<Envelope> flood = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                flood.add(Envelope.newBuilder().setGossip(SignedGossip.sign(mallory.identity, "mallory", i,
+                flood.add(Envelope.newBuilder().setGossip(SignedGossip.sign(mallory.identity(), "mallory", i,
                         System.currentTimeMillis(), "chat", ByteString.copyFromUtf8("flood " + i))).build());
             }
             long start = System.nanoTime();
             for (Envelope e : flood) {
-                mallory.session().channel().write(e);
+                mallory.write(e);
             }
-            mallory.session().channel().flush();
-            mallory.ping(Duration.ofSeconds(10)); // alice has read (and rate-checked) all 50
+            mallory.flush();
+            assertThat(mallory.ping(Duration.ofSeconds(10))).as("alice has read (and rate-checked) all 50").isTrue();
             double seconds = (System.nanoTime() - start) / 1e9;
             assertThat(alice.peers()).hasSize(2); // also: alice's control thread handled what passed
             List<String> got = net.events(alice).chatTexts().stream().filter(t -> t.startsWith("flood ")).toList();
@@ -118,7 +119,7 @@ class AbuseLimitsTest {
                     "flood 0", "flood 1", "flood 2", "flood 3", "flood 4",
                     "flood 5", "flood 6", "flood 7", "flood 8", "flood 9");
             assertThat(logged("exceeds 5 messages/s")).isTrue();
-            assertThat(mallory.session().isOpen()).as("dropped messages, kept the peer").isTrue();
+            assertThat(mallory.isOpen()).as("dropped messages, kept the peer").isTrue();
             // the limit is per peer: bob, who sent nothing, is heard at once
             bob.broadcast("honest bob");
             await().atMost(Duration.ofSeconds(5)).until(() -> net.events(alice).chatTexts().contains("honest bob"));

@@ -4,6 +4,8 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.testing.HostilePeer;
+import io.nexo.p2p.testing.HostilePeers;
 import io.nexo.p2p.testing.LabProcess;
 import io.nexo.p2p.testing.Netns;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +37,7 @@ class EclipseTest {
     private static final int MANY = 40;
 
     private final TestNodes net = new TestNodes();
-    private final RawPeers raw = new RawPeers();
+    private final HostilePeers raw = new HostilePeers();
 
     @AfterEach
     void close() {
@@ -52,7 +54,7 @@ class EclipseTest {
      * Opens a session from each of {@code addresses}, the i-th as {@code ids[i % ids.size()]}, and
      * waits until each ended one way or the other.
      */
-    private void flood(List<String> addresses, HostAndPort target, List<RawPeers.Identity> ids) {
+    private void flood(List<String> addresses, HostAndPort target, List<HostilePeer.Identity> ids) {
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (int i = 0; i < addresses.size(); i++) {
             all.add(raw.connect(addresses.get(i), target, List.of(), ids.get(i % ids.size())).exceptionally(e -> null));
@@ -92,7 +94,7 @@ class EclipseTest {
         for (int i = 1; i <= FLOOD; i++) {
             oneSubnet.add("127.0.5." + i);
         }
-        flood(oneSubnet, victim.listenAddress(), RawPeers.identities(48));
+        flood(oneSubnet, victim.listenAddress(), HostilePeer.Identity.generateAll(48));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(victim.connectionCounts().inbound()).as("%s, raw established %s", victim.connectionCounts(),
                         raw.established).isEqualTo(16));
@@ -105,7 +107,7 @@ class EclipseTest {
         for (int i = 0; i < MANY; i++) {
             manySubnets.add("127.10." + (i / 4) + "." + (1 + i % 4));
         }
-        flood(manySubnets, victim.listenAddress(), RawPeers.identities(MANY));
+        flood(manySubnets, victim.listenAddress(), HostilePeer.Identity.generateAll(MANY));
         await().atMost(Duration.ofSeconds(10)).until(() -> victim.connectionCounts().refusedFull() == MANY - 24);
         ConnectionCounts afterMany = victim.connectionCounts();
         assertThat(afterMany.inbound()).isEqualTo(40);

@@ -2,6 +2,8 @@ package io.nexo.p2p.node;
 
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.testing.HostilePeer;
+import io.nexo.p2p.testing.HostilePeers;
 
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -24,14 +26,14 @@ public final class Ipv6FloodMain {
     static final String PREFIX = "fd00:77::";
 
     public static void main(String[] args) throws Exception {
-        try (TestNodes net = new TestNodes(); RawPeers raw = new RawPeers()) {
+        try (TestNodes net = new TestNodes(); HostilePeers raw = new HostilePeers()) {
             PeerNode honest = net.start(TestNodes.nonDialling("honest"));
             PeerNodeConfig config = PeerNodeConfig.of(io.nexo.p2p.identity.NodeIdentity.generate(), "victim",
                             new HostAndPort(PREFIX + "1", 0))
                     .withDiscovery(TestNodes.config("x").discovery().withDegree(1, 50));
             PeerNode victim = net.start(config);
             victim.connect(DialTarget.of(honest.listenAddress())).get(20, TimeUnit.SECONDS);
-            List<RawPeers.Identity> ids = RawPeers.identities(48);
+            List<HostilePeer.Identity> ids = HostilePeer.Identity.generateAll(48);
             List<CompletableFuture<?>> all = new ArrayList<>();
             java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
             for (int i = 0; i < 200; i++) {

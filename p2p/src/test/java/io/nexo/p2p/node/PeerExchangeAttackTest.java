@@ -7,7 +7,8 @@ import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.discovery.PeerRecords;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
-import io.nexo.p2p.session.PeerSession;
+import io.nexo.p2p.testing.HostilePeer;
+import io.nexo.p2p.testing.HostilePeers;
 import io.nexo.p2p.wire.proto.Direct;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.PeerAddress;
@@ -35,7 +36,7 @@ import static org.awaitility.Awaitility.await;
 class PeerExchangeAttackTest {
 
     private final TestNodes net = new TestNodes();
-    private final RawPeers raw = new RawPeers();
+    private final HostilePeers raw = new HostilePeers();
 
     @AfterEach
     void close() {
@@ -65,7 +66,7 @@ class PeerExchangeAttackTest {
     }
 
     /** Sends a direct message on {@code s} and waits until {@code to} reported it: all sent before it was handled. */
-    private void sync(PeerSession s, RawPeers.Identity me, PeerNode to, String text) {
+    private void sync(HostilePeer s, HostilePeer.Identity me, PeerNode to, String text) {
         s.send(Envelope.newBuilder().setDirect(Direct.newBuilder().setId(ByteString.copyFrom(new byte[16]))
                 .setFromId(me.key().peerId().value()).setFromName("raw").setToId(to.peerId().value()).setText(text))
                 .build());
@@ -73,14 +74,14 @@ class PeerExchangeAttackTest {
     }
 
     @Test
-    void peerExchangeEntriesAreCheckedAndOnlyAnswersAreRead() {
+    void peerExchangeEntriesAreCheckedAndOnlyAnswersAreRead() throws Exception {
         PeerNode victim = quiet("victim");
         PeerNode honest = quiet("honest");
         TestNodes.connect(victim, honest);
-        RawPeers.Identity me = RawPeers.Identity.generate();
-        PeerSession s = raw.connect("127.0.0.1", victim.listenAddress(), List.of(), me).join();
+        HostilePeer.Identity me = HostilePeer.Identity.generate();
+        HostilePeer s = raw.connect("127.0.0.1", victim.listenAddress(), List.of(), me).join();
         // the node asks every new neighbour for addresses: answer that request with poison
-        await().atMost(Duration.ofSeconds(5)).until(() -> raw.received.stream().anyMatch(Envelope::hasPexRequest));
+        assertThat(s.awaitEnvelope(Envelope::hasPexRequest, Duration.ofSeconds(5))).isPresent();
 
         NodeIdentity stranger = NodeIdentity.generate();
         NodeIdentity longName = NodeIdentity.generate();
@@ -127,10 +128,10 @@ class PeerExchangeAttackTest {
         for (int i = 0; i < 50_000; i++) {
             many.add(new HostAndPort("10." + (i >> 16 & 0xff) + "." + (i >> 8 & 0xff) + "." + (i & 0xff), 5000));
         }
-        List<RawPeers.Identity> ids = RawPeers.identities(3);
+        List<HostilePeer.Identity> ids = HostilePeer.Identity.generateAll(3);
         Duration bound = net.directBound(honest, victim);
         List<CompletableFuture<?>> attacks = new ArrayList<>();
-        for (RawPeers.Identity id : ids) {
+        for (HostilePeer.Identity id : ids) {
             attacks.add(raw.connect("127.0.0.1", victim.listenAddress(), many, id).exceptionally(e -> null));
         }
         for (int i = 0; i < 10; i++) {

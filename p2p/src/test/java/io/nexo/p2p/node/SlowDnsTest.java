@@ -2,6 +2,7 @@ package io.nexo.p2p.node;
 
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.identity.VerifiedSignatures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,7 @@ class SlowDnsTest {
         }, Duration.ofSeconds(5), Clock.systemUTC());
         RecordingListener events = new RecordingListener();
         PeerNode victim = net.start(new PeerNode(TestNodes.config("victim"), events, Clock.systemUTC(),
-                new SecureRandom(), null, hangs), events);
+                new SecureRandom(), null, VerifiedSignatures.none(), hangs), events);
         PeerNode honest = net.start(TestNodes.config("honest"));
         TestNodes.connect(victim, honest); // a literal: no lookup
         Duration bound = net.directBound(honest, victim);

@@ -49,15 +49,34 @@ public final class GossipBench {
      * cost. {@code sharedVerification}: the nodes share one memo of verified signatures, as nodes in
      * one process can ({@link NodeHost}); false makes every node verify every message itself, as on
      * separate machines (the CPU cost of a real network, all on this machine's cores).
+     * {@code attackers} of the {@code nodes} are hostile ({@link GossipAttackers}); {@code defaultLimits}
+     * runs the honest nodes with a node's default session limits (500 messages/s, 8 MiB queues)
+     * instead of the bench's relaxed ones, as a run against attackers must.
      */
     public record Params(int nodes, int degree, int messages, int size, int ratePerSecond,
                          GossipParams.Mode mode, double killFraction, int warmup, long seed,
-                         boolean signed, boolean sharedVerification) {
+                         boolean signed, boolean sharedVerification, int attackers, boolean defaultLimits) {
 
-        /** Signed, with the memo of verified signatures shared. */
+        /** Signed, with the memo of verified signatures shared, no attackers, the bench's relaxed limits. */
         public Params(int nodes, int degree, int messages, int size, int ratePerSecond,
                       GossipParams.Mode mode, double killFraction, int warmup, long seed) {
             this(nodes, degree, messages, size, ratePerSecond, mode, killFraction, warmup, seed, true, true);
+        }
+
+        /** No attackers, the bench's relaxed limits. */
+        public Params(int nodes, int degree, int messages, int size, int ratePerSecond,
+                      GossipParams.Mode mode, double killFraction, int warmup, long seed,
+                      boolean signed, boolean sharedVerification) {
+            this(nodes, degree, messages, size, ratePerSecond, mode, killFraction, warmup, seed,
+                    signed, sharedVerification, 0, false);
+        }
+
+        /** Signed, with the memo of verified signatures shared. */
+        public Params(int nodes, int degree, int messages, int size, int ratePerSecond,
+                      GossipParams.Mode mode, double killFraction, int warmup, long seed,
+                      int attackers, boolean defaultLimits) {
+            this(nodes, degree, messages, size, ratePerSecond, mode, killFraction, warmup, seed,
+                    true, true, attackers, defaultLimits);
         }
 
         public Params {
@@ -79,6 +98,14 @@ public final class GossipBench {
             if (killFraction < 0 || killFraction >= 1) {
                 throw new IllegalArgumentException("kill: " + killFraction + " (expected: 0 <= kill < 1)");
             }
+            if (attackers < 0 || nodes - attackers <= degree) {
+                throw new IllegalArgumentException("attackers: " + attackers + " (expected: 0 to nodes-degree-1)");
+            }
+        }
+
+        /** The nodes that are not attackers. */
+        public int honest() {
+            return nodes - attackers;
         }
     }
 
@@ -89,14 +116,17 @@ public final class GossipBench {
      * live nodes, {@code verifyNanos} the time they took, {@code sharedHits} the checks the shared memo
      * answered; {@code cpuNanos} is the process's CPU time over the measured messages.
      * {@code heapPerNode} and {@code directPerNode} are what the JVM held once the nodes were
-     * connected, less what it held before, per node; {@code nodeThreads} names the threads the nodes
-     * started beside the shared event loops.
+     * connected (before any attacker), less what it held before, per honest node; {@code nodeThreads}
+     * names the threads the nodes started beside the shared event loops. {@code memory}: per-node and
+     * process peak memory over the measured messages ({@link MemorySampler}); {@code attacks}: what the
+     * attackers did (all zero without attackers).
      */
     public record Result(Params params, int liveNodes, long expected, long delivered, long repeatedDeliveries,
                          double deliveryRatio, double p50Millis, double p99Millis, double maxMillis,
                          double duplicatesPerDelivery, double meanDegree, String tls,
                          long verified, long verifyNanos, long sharedHits, long cpuNanos,
-                         long heapPerNode, long directPerNode, Set<String> nodeThreads) {
+                         long heapPerNode, long directPerNode, Set<String> nodeThreads,
+                         MemorySampler.Peaks memory, GossipAttackers.Stats attacks) {
 
         /** Mean time of one signature verification, in microseconds (0 when none was made). */
         public double microsPerVerification() {
@@ -126,26 +156,25 @@ public final class GossipBench {
         List<PeerNode> nodes = new ArrayList<>();
         int total = p.warmup() + p.messages();
         AtomicLongArray deliveredPerMessage = new AtomicLongArray(total);
-        long[] latenciesNanos = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) p.messages() * p.nodes())];
+        long[] latenciesNanos = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) p.messages() * p.honest())];
         AtomicLong latencyCount = new AtomicLong();
-        AtomicLongArray deliveredPerNode = new AtomicLongArray(p.nodes());
-        BitSet[] seenByNode = new BitSet[p.nodes()];
+        AtomicLongArray deliveredPerNode = new AtomicLongArray(p.honest());
+        BitSet[] seenByNode = new BitSet[p.honest()];
         AtomicLong repeated = new AtomicLong();
         int[] originOf = new int[total];
-        long[] dupStart = new long[p.nodes()];
-        SignatureStats[] sigStart = new SignatureStats[p.nodes()];
+        long[] dupStart = new long[p.honest()];
+        SignatureStats[] sigStart = new SignatureStats[p.honest()];
         long cpuStart = 0;
-        boolean[] alive = new boolean[p.nodes()];
+        boolean[] alive = new boolean[p.honest()];
+        MemorySampler memory = new MemorySampler(nodes);
+        GossipAttackers attackers = null;
         try {
-            for (int i = 0; i < p.nodes(); i++) {
+            for (int i = 0; i < p.honest(); i++) {
                 final int index = i;
                 BitSet seen = seenByNode[i] = new BitSet(total);
                 PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), "n" + i, new HostAndPort("127.0.0.1", 0))
                         .withGossip(GossipParams.defaults().withMode(p.mode()).withSigned(p.signed()))
-                        .withLimits(SessionLimits.defaults().withRate(1_000_000, 1_000_000)
-                                .withMaxOutboundQueueBytes(64L << 20)
-                                // hundreds of handshakes at once on a shared machine take a while
-                                .withHandshakeTimeout(Duration.ofSeconds(60)))
+                        .withLimits(limits(p))
                         // the topology is built below; no dialling of its own
                         .withDiscovery(DiscoveryParams.defaults().withDegree(0, p.nodes())
                                 .withMaxConnectionsPerIp(p.nodes() * 4))
@@ -179,12 +208,12 @@ public final class GossipBench {
                 nodes.add(node);
                 alive[i] = true;
             }
-            progress.accept(p.nodes() + " nodes listening; connecting each to " + (p.degree() / 2) + " random others");
+            progress.accept(p.honest() + " nodes listening; connecting each to " + (p.degree() / 2) + " random others");
             List<CompletableFuture<?>> dials = new ArrayList<>();
-            for (int i = 0; i < p.nodes(); i++) {
+            for (int i = 0; i < p.honest(); i++) {
                 Set<Integer> targets = new HashSet<>();
                 while (targets.size() < p.degree() / 2) {
-                    int t = random.nextInt(p.nodes());
+                    int t = random.nextInt(p.honest());
                     if (t != i) {
                         targets.add(t);
                     }
@@ -202,11 +231,16 @@ public final class GossipBench {
             for (CompletableFuture<?> f : dials) {
                 f.get(120, TimeUnit.SECONDS);
             }
-            double meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
+            // the honest nodes' footprint, before the attackers add theirs to the process
             Footprint connected = Footprint.take();
-            long heapPerNode = (connected.heapBytes() - before.heapBytes()) / p.nodes();
-            long directPerNode = (connected.directBytes() - before.directBytes()) / p.nodes();
+            long heapPerNode = (connected.heapBytes() - before.heapBytes()) / p.honest();
+            long directPerNode = (connected.directBytes() - before.directBytes()) / p.honest();
             Set<String> nodeThreads = connected.newThreads(before, "bench-gossip");
+            if (p.attackers() > 0) {
+                progress.accept(p.attackers() + " attackers connecting to " + p.degree() + " honest nodes each");
+                attackers = new GossipAttackers(nodes, p.attackers(), p.degree(), limits(p).messageBurst(), random);
+            }
+            double meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
             progress.accept(String.format("connected: mean degree %.1f; per node %d KiB heap, %d KiB direct, threads of "
                     + "its own: %s; warming up with %d messages", meanDegree, heapPerNode >> 10, directPerNode >> 10,
                     nodeThreads.isEmpty() ? "none" : nodeThreads, p.warmup()));
@@ -218,15 +252,19 @@ public final class GossipBench {
             long start = System.nanoTime();
             for (int seq = 0; seq < total; seq++) {
                 if (seq == p.warmup()) {
-                    awaitQuiet(deliveredPerMessage, p.warmup(), p.nodes() - 1);
+                    awaitQuiet(deliveredPerMessage, p.warmup(), p.honest() - 1);
                     awaitDuplicatesSettled(nodes, alive);
                     // again now: a dial completes on the dialling side before the accepting side has
                     // registered the session, so the count right after the dials can be short
                     meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
-                    for (int i = 0; i < p.nodes(); i++) {
+                    for (int i = 0; i < p.honest(); i++) {
                         dupStart[i] = nodes.get(i).gossipStats().duplicates();
                         sigStart[i] = nodes.get(i).signatureStats();
                     }
+                    if (attackers != null) {
+                        attackers.start();
+                    }
+                    memory.start();
                     cpuStart = processCpuNanos();
                     progress.accept("measuring " + p.messages() + " messages of " + p.size() + " bytes at "
                             + p.ratePerSecond() + "/s (" + p.mode().name().toLowerCase() + ")");
@@ -234,11 +272,11 @@ public final class GossipBench {
                 }
                 if (seq == killAt) {
                     List<Integer> order = new ArrayList<>();
-                    for (int i = 0; i < p.nodes(); i++) {
+                    for (int i = 0; i < p.honest(); i++) {
                         order.add(i);
                     }
                     java.util.Collections.shuffle(order, random);
-                    int kill = (int) Math.round(p.nodes() * p.killFraction());
+                    int kill = (int) Math.round(p.honest() * p.killFraction());
                     for (int i = 0; i < kill; i++) {
                         alive[order.get(i)] = false;
                     }
@@ -253,7 +291,7 @@ public final class GossipBench {
                 }
                 int origin;
                 do {
-                    origin = random.nextInt(p.nodes());
+                    origin = random.nextInt(p.honest());
                 } while (!alive[origin]);
                 ByteBuffer payload = ByteBuffer.wrap(filler.clone());
                 originOf[seq] = origin;
@@ -275,12 +313,16 @@ public final class GossipBench {
                 Thread.sleep(20);
             }
             long cpuNanos = processCpuNanos() - cpuStart;
+            memory.stop();
+            if (attackers != null) {
+                attackers.close();
+            }
             awaitDuplicatesSettled(nodes, alive); // late duplicates still count as cost
             long duplicates = 0;
             long verified = 0;
             long verifyNanos = 0;
             long sharedHits = 0;
-            for (int i = 0; i < p.nodes(); i++) {
+            for (int i = 0; i < p.honest(); i++) {
                 if (alive[i]) {
                     duplicates += nodes.get(i).gossipStats().duplicates() - dupStart[i];
                     SignatureStats s = nodes.get(i).signatureStats();
@@ -300,8 +342,13 @@ public final class GossipBench {
                     pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
                     delivered == 0 ? 0 : (double) duplicates / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider(), verified, verifyNanos, sharedHits, cpuNanos,
-                    heapPerNode, directPerNode, nodeThreads);
+                    heapPerNode, directPerNode, nodeThreads, memory.peaks(),
+                    attackers == null ? new GossipAttackers.Stats(0, 0, 0, 0) : attackers.stats());
         } finally {
+            memory.stop();
+            if (attackers != null) {
+                attackers.close();
+            }
             nodes.parallelStream().forEach(PeerNode::close);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
@@ -309,6 +356,14 @@ public final class GossipBench {
 
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** The bench's relaxed limits, or a node's defaults (see {@link Params#defaultLimits}). */
+    private static SessionLimits limits(Params p) {
+        SessionLimits base = p.defaultLimits() ? SessionLimits.defaults()
+                : SessionLimits.defaults().withRate(1_000_000, 1_000_000).withMaxOutboundQueueBytes(64L << 20);
+        // hundreds of handshakes at once on a shared machine take a while
+        return base.withHandshakeTimeout(Duration.ofSeconds(60));
     }
 
     private static long liveDeliveries(AtomicLongArray perNode, boolean[] alive) {

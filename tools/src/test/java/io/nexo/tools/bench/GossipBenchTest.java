@@ -97,6 +97,28 @@ class GossipBenchTest {
                 .hasMessage("degree: 10 (expected: 2 to nodes-1)");
         assertThatThrownBy(() -> new GossipBench.Params(10, 4, 1, 1024, 1, GossipParams.Mode.FLOOD, 1.0, 0, 1))
                 .hasMessage("kill: 1.0 (expected: 0 <= kill < 1)");
+        assertThatThrownBy(() -> new GossipBench.Params(10, 4, 1, 1024, 1, GossipParams.Mode.PLUMTREE, 0, 0, 1, 6, true))
+                .hasMessage("attackers: 6 (expected: 0 to nodes-degree-1)");
+    }
+
+    /**
+     * Two of ten nodes attack their neighbours the whole measured run (with a node's default
+     * limits): every honest node still gets every message once, the attacks were sent and the nodes
+     * cut the attackers' sessions, and each honest node's own memory was sampled.
+     */
+    @Test
+    void underAttackEveryHonestNodeGetsEveryMessageAndTheAttackersAreCutOff() throws Exception {
+        GossipBench.Result r = new GossipBench(new GossipBench.Params(10, 4, 60, 256, 20, GossipParams.Mode.PLUMTREE,
+                0, 20, 5, 2, true), line -> { }).run();
+        assertThat(r.liveNodes()).isEqualTo(8);
+        assertThat(r.expected()).isEqualTo(60L * 7);
+        assertThat(r.delivered()).isEqualTo(r.expected());
+        assertThat(r.repeatedDeliveries()).isZero();
+        // 3 s of measuring: each of the 8 sessions sends IHave spam within its first cycle, and the
+        // unsigned peer-exchange entries of that cycle cost it the session
+        assertThat(r.attacks().attacksSent()).isGreaterThanOrEqualTo(2 * 4);
+        assertThat(r.attacks().sessionsLost()).isPositive();
+        assertThat(r.memory().nodeMax()).isPositive().isGreaterThanOrEqualTo(r.memory().nodeMedian());
     }
 
     private static GossipBench.Result run(GossipParams.Mode mode, List<String> progress) throws Exception {

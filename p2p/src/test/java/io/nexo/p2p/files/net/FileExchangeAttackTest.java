@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.nexo.p2p.files.FileId;
 import io.nexo.p2p.files.proto.Catalog;
 import io.nexo.p2p.files.proto.FileAnnounce;
@@ -12,6 +14,8 @@ import io.nexo.p2p.files.proto.FileMessage;
 import io.nexo.p2p.files.proto.FileOffer;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.LogCapture;
+import io.nexo.p2p.testing.HostilePeer;
+import io.nexo.p2p.wire.BinaryFrame;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -68,10 +72,34 @@ class FileExchangeAttackTest {
         nodes.close();
     }
 
-    private HostilePeer attacker(String name, FileNodes.FileNode victim) throws Exception {
-        HostilePeer h = HostilePeer.connect(tmp.resolve("attackers").resolve(name), name, victim.node());
+    /** A hostile peer with a session to {@code victim} (once the victim has registered it too). */
+    private HostilePeer attacker(String name, FileNodes.FileNode victim) {
+        HostilePeer h = HostilePeer.connect(victim.node().listenAddress(),
+                HostilePeer.options().withName(name).withAnswerPings(true));
         attackers.add(h);
+        await().atMost(Duration.ofSeconds(20)).until(() -> victim.node().session(h.peerId()).isPresent());
         return h;
+    }
+
+    /** Sends {@code msg} as a {@code files/1} frame. */
+    private static void send(HostilePeer x, FileMessage msg) {
+        x.sendBinary(FileFrames.message(PooledByteBufAllocator.DEFAULT, msg));
+    }
+
+    /** Sends {@code count} copies of {@code msg} as fast as a flooder would, and waits until they are written. */
+    private static void sendMany(HostilePeer x, FileMessage msg, int count) throws InterruptedException {
+        assertThat(x.sendMany(i -> FileFrames.message(PooledByteBufAllocator.DEFAULT, msg), count, Duration.ofSeconds(120)))
+                .as("%d frames written in 120 s", count).isTrue();
+    }
+
+    /** Sends a block of chunk {@code index} of {@code id} at {@code offset} that nobody asked for. */
+    private static void sendBlock(HostilePeer x, FileId id, int index, int offset, int bytes) {
+        ByteBuf data = Unpooled.wrappedBuffer(new byte[bytes]);
+        BinaryFrame frame = FileFrames.blocks(PooledByteBufAllocator.DEFAULT, id, index, data).get(0);
+        data.release();
+        ByteBuf content = frame.content();
+        content.setInt(content.readerIndex() + 1 + FileId.BYTES + 4, offset);
+        x.sendBinary(frame);
     }
 
     private Path randomFile(String name, int mib, long seed) throws IOException {
@@ -127,7 +155,7 @@ class FileExchangeAttackTest {
         sampler.scheduleAtFixedRate(() -> peak.accumulateAndGet(directBytes(), Math::max), 0, 5, TimeUnit.MILLISECONDS);
         try {
             c.files().get(id, Optional.empty()).get();
-            x.sendMany(FileMessages.getManifest(id), 100_000);
+            sendMany(x, FileMessages.getManifest(id), 100_000);
             // the burst gets through; of that, at most what the socket buffers took is answered
             long frameBytes = 1 + FileMessages.getManifest(id).getSerializedSize();
             long admitted = FileLimits.DEFAULT_CONTROL_BURST_BYTES / frameBytes;
@@ -148,7 +176,7 @@ class FileExchangeAttackTest {
         // unbounded, 100 000 answers of 1.5 KiB would be 150 MiB; the honest download itself takes up to ~40
         assertThat(grew).isLessThan(64L * MIB);
         assertThat(a.node().session(c.node().peerId())).isPresent();
-        assertThat(x.connected()).isTrue(); // refused, not disconnected: its requests were simply dropped
+        assertThat(x.isOpen()).isTrue(); // refused, not disconnected: its requests were simply dropped
     }
 
     /**
@@ -173,7 +201,7 @@ class FileExchangeAttackTest {
         int[] next = new int[1];
         await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
             for (HostilePeer x : slow) {
-                x.send(FileMessages.getChunk(id, next[0]++ % 24));
+                send(x, FileMessages.getChunk(id, next[0]++ % 24));
             }
             return a.files().uploadsInProgress() == 16;
         });
@@ -188,7 +216,8 @@ class FileExchangeAttackTest {
         a.files().tickNow();
 
         assertThat(count(a, FileLimitCounters.Limit.UPLOAD_TIMEOUT)).isEqualTo(16);
-        await().atMost(TIMEOUT).until(() -> slow.stream().noneMatch(HostilePeer::connected));
+        // the seeder closed them (a peer that does not read cannot see the close itself)
+        await().atMost(TIMEOUT).until(() -> slow.stream().noneMatch(x -> a.node().session(x.peerId()).isPresent()));
         Path got = awaitComplete(c, id);
         assertThat(sha256(got)).isEqualTo(sha256(source));
         assertThat(count(a, FileLimitCounters.Limit.UPLOAD_TIMEOUT)).isEqualTo(16); // the honest peer read in time
@@ -210,10 +239,10 @@ class FileExchangeAttackTest {
         HostilePeer x = attacker("X", c);
 
         for (int i = 0; i < FileLimits.DEFAULT_MAX_UNREQUESTED_BLOCKS + 1; i++) {
-            x.sendBlock(id, i, 0, FileFrames.BLOCK_SIZE);
+            sendBlock(x, id, i, 0, FileFrames.BLOCK_SIZE);
         }
 
-        await().atMost(TIMEOUT).until(() -> !x.connected());
+        await().atMost(TIMEOUT).until(() -> !x.isOpen());
         assertThat(count(c, FileLimitCounters.Limit.UNREQUESTED_BLOCK))
                 .isEqualTo(FileLimits.DEFAULT_MAX_UNREQUESTED_BLOCKS + 1);
         assertThat(count(c, FileLimitCounters.Limit.UNREQUESTED_CLOSE)).isEqualTo(1);
@@ -259,14 +288,14 @@ class FileExchangeAttackTest {
                 }
                 catalog.addAnnounces(a1);
             }
-            x.send(FileMessage.newBuilder().setCatalog(catalog).build());
+            send(x, FileMessage.newBuilder().setCatalog(catalog).build());
         }
 
         await().atMost(TIMEOUT).until(() -> count(c, FileLimitCounters.Limit.OFFERS_PER_PEER) == 10_000 - perPeer);
         assertThat(c.files().catalogSize()).isEqualTo(honest + perPeer);
         assertThat(c.files().files()).extracting(FileExchange.Offer::name).doesNotContain("made-up-holder");
         assertThat(count(c, FileLimitCounters.Limit.OFFERS)).isZero();
-        assertThat(x.connected()).isTrue();
+        assertThat(x.isOpen()).isTrue();
         c.files().get(id, Optional.empty()).get();
         assertThat(sha256(awaitComplete(c, id))).isEqualTo(sha256(source));
     }

@@ -14,7 +14,7 @@ import io.nexo.p2p.files.proto.GetChunk;
 import io.nexo.p2p.files.proto.GetManifest;
 import io.nexo.p2p.files.proto.Refuse;
 import io.nexo.p2p.node.LogCapture;
-import io.nexo.p2p.node.RawPeer;
+import io.nexo.p2p.testing.HostilePeer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -45,7 +45,7 @@ class FileExchangeTest {
 
     private FileNodes nodes;
     /** Every frame a raw peer received, to check afterwards that no secret bytes were among them. */
-    private final java.util.List<RawPeer.Binary> seen = new java.util.ArrayList<>();
+    private final java.util.List<HostilePeer.Binary> seen = new java.util.ArrayList<>();
 
     @RegisterExtension
     final LogCapture logs = new LogCapture("io.nexo.p2p.files");
@@ -321,7 +321,7 @@ class FileExchangeTest {
             secretId = unshared.manifest().id();
         }
 
-        try (RawPeer eve = RawPeer.connect(a.node(), "eve")) {
+        try (HostilePeer eve = HostilePeer.connect(a.node().listenAddress(), HostilePeer.options().withName("eve"))) {
             ask(eve, FileMessage.newBuilder().setGetManifest(GetManifest.newBuilder().setId(raw(secretId))).build());
             Refuse manifestRefused = nextFileMessage(eve, FileMessage::hasRefuse).getRefuse();
             assertThat(manifestRefused.getId()).isEqualTo(raw(secretId));
@@ -353,7 +353,7 @@ class FileExchangeTest {
 
             // nothing A sent contains the secret's bytes
             byte[] secretBytes = secretText.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            for (RawPeer.Binary b : seen) {
+            for (HostilePeer.Binary b : seen) {
                 assertThat(indexOf(b.payload(), secretBytes)).isEqualTo(-1);
             }
         }
@@ -363,14 +363,14 @@ class FileExchangeTest {
         return com.google.protobuf.ByteString.copyFrom(id.bytes());
     }
 
-    private static void ask(RawPeer peer, FileMessage message) {
-        peer.session().sendBinary(FileFrames.message(io.netty.buffer.ByteBufAllocator.DEFAULT, message));
+    private static void ask(HostilePeer peer, FileMessage message) {
+        peer.sendBinary(FileFrames.message(io.netty.buffer.ByteBufAllocator.DEFAULT, message));
     }
 
     /** The next files/1 control message matching {@code match} (others, e.g. a catalog, are skipped). */
-    private FileMessage nextFileMessage(RawPeer peer, java.util.function.Predicate<FileMessage> match) throws Exception {
+    private FileMessage nextFileMessage(HostilePeer peer, java.util.function.Predicate<FileMessage> match) throws Exception {
         while (true) {
-            RawPeer.Binary b = peer.nextBinary(Duration.ofSeconds(10))
+            HostilePeer.Binary b = peer.nextBinary(Duration.ofSeconds(10))
                     .orElseThrow(() -> new AssertionError("the node sent no answer within 10 s"));
             seen.add(b);
             if (b.protocol().equals(FileFrames.PROTOCOL)
@@ -381,9 +381,9 @@ class FileExchangeTest {
         }
     }
 
-    private FileFrames.Block nextBlock(RawPeer peer) throws Exception {
+    private FileFrames.Block nextBlock(HostilePeer peer) throws Exception {
         while (true) {
-            RawPeer.Binary b = peer.nextBinary(Duration.ofSeconds(10))
+            HostilePeer.Binary b = peer.nextBinary(Duration.ofSeconds(10))
                     .orElseThrow(() -> new AssertionError("the node sent no block within 10 s"));
             seen.add(b);
             if (FileFrames.decode(io.netty.buffer.Unpooled.wrappedBuffer(b.payload())) instanceof FileFrames.Block block) {

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A/B of two nexo builds on new connections per second (one TCP connection per request), for the
+# "new connections per second" section of docs/benchmarks.md. Same setup as bench/lb-newconn.sh
+# (three nginx backends and wrk -c32 -H "Connection: close" on CPU 0, `nexo lb --io-threads 1` alone
+# on CPU 1, the launcher's JVM flags with C1), but the two runs of a round are build A and build B,
+# alternating who goes first (A B, B A, ...). Per run: the proxy's CPU microseconds per accepted
+# connection (user + system of all its threads, /proc/PID/stat), the figure that a busy machine
+# disturbs least, and wrk's requests/s beside it; medians at the end.
+#
+# Usage: bench/lb-newconn-ab.sh A_JAR B_JAR   (env: ROUNDS=6 SECS=5 WARM=4 CONNS=32)
+# Needs: nginx wrk taskset curl.
+set -euo pipefail
+A_JAR=${1:?usage: $0 A_JAR B_JAR}; B_JAR=${2:?usage: $0 A_JAR B_JAR}
+ROUNDS=${ROUNDS:-6}; SECS=${SECS:-5}; WARM=${WARM:-4}; CONNS=${CONNS:-32}
+PATH=$PATH:/usr/sbin
+for t in nginx wrk taskset curl; do
+  command -v $t >/dev/null || { echo "missing $t: apt-get install -y nginx wrk curl" >&2; exit 2; }
+done
+BASE=${LB_BENCH_BASE_PORT:-18700}
+B1=$((BASE+1)); B2=$((BASE+2)); B3=$((BASE+3)); LB=$((BASE+200)); ADMIN=$((BASE+201))
+W=$(mktemp -d /tmp/lb-newconn-ab.XXXXXX)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"' EXIT
+wait_port() { local i; for ((i = 0; i < 600; i++)); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+chmod 755 "$W"
+cat >"$W/nginx.conf" <<EOF
+worker_processes 1; daemon off; pid $W/nginx.pid; error_log $W/nginx.err;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000; default_type text/plain;
+  server { listen 127.0.0.1:$B1; location / { return 200 "1\n"; } }
+  server { listen 127.0.0.1:$B2; location / { return 200 "2\n"; } }
+  server { listen 127.0.0.1:$B3; location / { return 200 "3\n"; } } }
+EOF
+taskset -c 0 nginx -c "$W/nginx.conf" -p "$W" >/dev/null 2>&1 & PIDS+=($!)
+wait_port $B3
+# the JVM flags of ./nexo for `lb` (C1 only)
+JAVA=(java -XX:TieredStopAtLevel=1 -Xms256m -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch
+  -XX:+ExitOnOutOfMemoryError -XX:+PerfDisableSharedMem --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true
+  -Dio.netty.leakDetection.level=disabled)
+accepted() {
+  curl -s "http://127.0.0.1:$ADMIN/metrics" | awk '/^nexo_lb_listener_accepted_total/ {s += $NF} END {printf "%d\n", s}'
+}
+run() { # JAR -> "us/conn requests/s"
+  local P c0 c1 n0 n1 out
+  taskset -c 1 "${JAVA[@]}" -jar "$1" lb --io-threads 1 --listen 127.0.0.1:$LB \
+    --backend 127.0.0.1:$B1,127.0.0.1:$B2,127.0.0.1:$B3 --admin 127.0.0.1:$ADMIN >"$W/lb.log" 2>&1 & P=$!
+  PIDS+=($P)
+  wait_port $LB || { tail -20 "$W/lb.log" >&2; exit 1; }
+  taskset -c 0 wrk -t1 -c"$CONNS" -H "Connection: close" -d${WARM}s "http://127.0.0.1:$LB/" >/dev/null 2>&1 || true
+  n0=$(accepted); c0=$(awk '{print $14 + $15}' /proc/$P/stat)
+  out=$(taskset -c 0 wrk -t1 -c"$CONNS" -H "Connection: close" -d${SECS}s "http://127.0.0.1:$LB/" 2>&1) || true
+  c1=$(awk '{print $14 + $15}' /proc/$P/stat); n1=$(accepted)
+  kill "$P"; wait "$P" 2>/dev/null || true
+  awk -v t=$((c1 - c0)) -v n=$((n1 - n0)) -v hz="$(getconf CLK_TCK)" \
+    -v r="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" \
+    'BEGIN { printf "%.1f %.0f\n", (n > 0 ? t * 1e6 / hz / n : 0), r }'
+}
+echo "# $(date -u '+%F %T') UTC, $(uptime | sed 's/.*load/load/'), A=$A_JAR B=$B_JAR, ${SECS} s runs, wrk -c$CONNS"
+printf "%-6s %10s %10s %10s %10s\n" round "A us/conn" "B us/conn" "A req/s" "B req/s"
+AU=(); BU=()
+for ((r = 1; r <= ROUNDS; r++)); do
+  if ((r % 2)); then read -r au ar <<<"$(run "$A_JAR")"; read -r bu br <<<"$(run "$B_JAR")"
+  else read -r bu br <<<"$(run "$B_JAR")"; read -r au ar <<<"$(run "$A_JAR")"; fi
+  AU+=("$au"); BU+=("$bu")
+  printf "%-6s %10s %10s %10s %10s\n" "$r" "$au" "$bu" "$ar" "$br"
+done
+median() { sort -g | awk '{a[NR]=$1} END { m = NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.1f", m }'; }
+echo "median CPU us/connection: A $(printf '%s\n' "${AU[@]}" | median), B $(printf '%s\n' "${BU[@]}" | median)"
+echo "# end $(date -u '+%T') UTC, $(uptime | sed 's/.*load/load/')"
