@@ -104,7 +104,13 @@ final class PeerChannels {
             throw new PeerException("cannot listen on " + config.listen() + ": " + bindFailure(bind.cause()));
         }
         Channel ch = bind.channel();
-        listenSocket = (InetSocketAddress) ch.localAddress();
+        InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
+        if (config.listen().port() != 0 && PortListeners.overlapping(bound) > 1) {
+            // SO_REUSEPORT let us share the port with another node of this user: refuse, as without it
+            ch.close().awaitUninterruptibly();
+            throw new PeerException("cannot listen on " + config.listen() + ": address in use");
+        }
+        listenSocket = bound;
         addresses = new PeerAddresses(config.listen(), HostAndPort.of((InetSocketAddress) ch.localAddress()),
                 config.advertise());
         return ch;

@@ -1,6 +1,8 @@
 package io.nexo.p2p.node;
 
+import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.identity.NodeIdentity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +57,19 @@ class PeerNodeTest {
         assertThat(net.events(bob).directTexts()).containsExactly("alice: psst");
         assertThat(net.events(alice).directTexts()).containsExactly("bob: what");
         assertThat(net.events(bob).chatTexts()).isEmpty();
+    }
+
+    @Test
+    void aSecondNodeOnATakenPortIsRefusedAsInUseThoughTheListenerSharesItsPortForHolePunching() {
+        PeerNode alice = net.start("alice");
+        HostAndPort taken = alice.listenAddress();
+        PeerNodeConfig bob = PeerNodeConfig.of(NodeIdentity.generate(), "bob", taken);
+        assertThatThrownBy(() -> net.start(bob)).isInstanceOf(PeerException.class)
+                .hasMessage("cannot listen on " + taken + ": address in use");
+        // alice still has her port to herself
+        PeerNode carol = net.start("carol", alice);
+        await().atMost(Duration.ofSeconds(10)).until(() -> alice.peers().size() == 1);
+        assertThat(alice.peers().get(0).id()).isEqualTo(carol.peerId());
     }
 
     @Test
