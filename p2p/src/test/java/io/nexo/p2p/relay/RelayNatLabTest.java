@@ -61,7 +61,7 @@ class RelayNatLabTest {
                      LabProcess alice = aliceHost.java("alice", RelayLabMain.class, "alice", "0.0.0.0:0", relayAt);
                      LabProcess bob = bobHost.java("bob", RelayLabMain.class, "bob", "0.0.0.0:0", relayAt)) {
                     String aliceId = alice.nextLine(l -> l.startsWith("ready "), STEP).split(" ")[1];
-                    bob.nextLine(l -> l.startsWith("ready "), STEP);
+                    String bobId = bob.nextLine(l -> l.startsWith("ready "), STEP).split(" ")[1];
                     String pubPort = pub.nextLine(l -> l.startsWith("ready "), STEP).split(" ")[2];
 
                     assertThat(pub.nextLine(l -> l.startsWith("reachability "), VERDICT))
@@ -74,6 +74,9 @@ class RelayNatLabTest {
 
                     bob.type("connect " + aliceRelayed);
                     assertThat(bob.nextLine(l -> l.startsWith("connect-"), STEP)).isEqualTo("connect-ok " + aliceId + " relayed");
+                    // the dialler's session is up first; alice (the TLS server) registers bob once his Hello is read
+                    assertThat(alice.nextLine(l -> l.startsWith("connected " + bobId), STEP))
+                            .isEqualTo("connected " + bobId + " relayed");
                     alice.type("msg bob hello from behind a NAT");
                     assertThat(alice.nextLine(l -> l.startsWith("sent ") || l.startsWith("send-failed"), STEP))
                             .endsWith(" relayed");
