@@ -84,14 +84,11 @@ public final class RelayLabMain {
                         FileId id = files.share(Path.of(w[1])).get(0).manifest().id();
                         say("shared " + id.hex());
                     }
-                    case "get" -> {
+                    case "has" -> { // whether an announcement of the file has reached this node
                         FileId id = FileId.parse(w[1]);
-                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                        while (files.files().stream().noneMatch(o -> o.id().equals(id)) && System.nanoTime() < deadline) {
-                            Thread.sleep(50); // a lab process waiting for an announcement, not a test's synchronisation
-                        }
-                        files.get(id, Optional.empty()).get(30, TimeUnit.SECONDS);
+                        say("has " + w[1] + " " + files.files().stream().anyMatch(o -> o.id().equals(id)));
                     }
+                    case "get" -> files.get(FileId.parse(w[1]), Optional.empty()).get(30, TimeUnit.SECONDS);
                     case "relaystats" -> {
                         RelayStats.Snapshot s = node.relay().orElseThrow().stats();
                         say("relaystats " + s.bytesForwarded() + " " + s.circuitsSpliced() + " " + s.reservations());

@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Real nexo processes across real Linux NATs ({@link NatLab}): a public relay, a public node, and
@@ -84,6 +85,11 @@ class RelayNatLabTest {
 
                     alice.type("share " + file);
                     String id = alice.nextLine(l -> l.startsWith("shared "), STEP).split(" ")[1];
+                    // bob learns of the file from alice's announcement (every 2 s), then fetches it
+                    await().atMost(Duration.ofSeconds(60)).until(() -> {
+                        bob.type("has " + id);
+                        return bob.nextLine(l -> l.startsWith("has " + id), STEP).endsWith(" true");
+                    });
                     bob.type("get " + id);
                     assertThat(bob.nextLine(l -> l.startsWith("complete ") || l.startsWith("failed "), STEP))
                             .isEqualTo("complete " + id + " " + expected);
