@@ -23,44 +23,23 @@
 # Needs: nginx haproxy wrk openssl taskset curl python3 cc (with libssl-dev headers).
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 SECONDS_PER_RUN=5
 ROUNDS=3
 ONLY=newconn,keepalive,bulk
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -s) SECONDS_PER_RUN=$2; shift 2 ;;
-    -r) ROUNDS=$2; shift 2 ;;
-    -o) ONLY=$2; shift 2 ;;
-    --) shift; break ;;
-    *) echo "usage: $0 [-s SECONDS] [-r ROUNDS] [-o SCENARIOS] [-- COMMAND]" >&2; exit 2 ;;
-  esac
-done
-PATH=$PATH:/usr/sbin
-for t in nginx haproxy wrk openssl taskset curl python3 cc; do
-  command -v $t >/dev/null || { echo "missing $t: apt-get install -y nginx haproxy wrk openssl curl python3 gcc libssl-dev" >&2; exit 2; }
-done
+bench_options "[-s SECONDS] [-r ROUNDS] [-o SCENARIOS] [-- COMMAND]" \
+  -s=SECONDS_PER_RUN -r=ROUNDS -o=ONLY -- "$@"
+set -- "${BENCH_ARGS[@]}"
+bench_need nginx haproxy wrk openssl taskset curl python3 cc --apt "nginx haproxy wrk openssl curl python3 gcc libssl-dev"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-BASE=${LB_BENCH_BASE_PORT:-18400}
-B1=$((BASE+1)); B2=$((BASE+2)); B3=$((BASE+3))
-HAPROXY_PORT=$((BASE+100))
-export LB_PORT=$((BASE+200))
-export LB_ADMIN_PORT=$((BASE+201))
-export LB_BACKENDS="127.0.0.1:$B1,127.0.0.1:$B2,127.0.0.1:$B3"
-WORK=$(mktemp -d /tmp/lb-tls-bench.XXXXXX)
+bench_ports "${LB_BENCH_BASE_PORT:-18400}"
+bench_workdir lb-tls-bench
+WORK=$BENCH_WORK
 export CERT=$WORK/cert.pem
+# shellcheck disable=SC2016  # the command expands $LB_PORT and the others itself
 CANDIDATE=${*:-'./nexo lb --io-threads 1 --listen 127.0.0.1:$LB_PORT --backend $LB_BACKENDS --tls-cert $CERT --admin 127.0.0.1:$LB_ADMIN_PORT'}
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-wait_port() { # host port seconds
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do (exec 3<>/dev/tcp/$1/$2) 2>/dev/null && return 0; sleep 0.1; done
-  echo "nothing listens on $1:$2 after $3 s" >&2; return 1
-}
 
 cc -shared -fPIC -O2 -o "$WORK/noresume.so" "$HERE/wrk-noresume.c" -ldl \
   || { echo "cannot build $HERE/wrk-noresume.c (needs gcc and libssl-dev)" >&2; exit 2; }
@@ -68,36 +47,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
   -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$WORK/key.pem" -out "$WORK/crt.pem" 2>/dev/null
 cat "$WORK/crt.pem" "$WORK/key.pem" >"$CERT"   # one file, chain + key: what both proxies read
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$WORK/big.bin"
-chmod 755 "$WORK"; chmod 644 "$WORK"/*
-cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/nginx.err;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; default_type text/plain;
-  server { listen 127.0.0.1:$B1; location / { return 200 "1\n"; } location = /big { alias $WORK/big.bin; } }
-  server { listen 127.0.0.1:$B2; location / { return 200 "2\n"; } location = /big { alias $WORK/big.bin; } }
-  server { listen 127.0.0.1:$B3; location / { return 200 "3\n"; } location = /big { alias $WORK/big.bin; } } }
-EOF
-taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK" >/dev/null 2>&1 & PIDS+=($!)
-wait_port 127.0.0.1 $B3 10
-cat >"$WORK/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 8000
-  stats socket $WORK/haproxy.sock level admin
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$HAPROXY_PORT ssl crt $CERT
-  default_backend be
-backend be
-  balance roundrobin
-  server s1 127.0.0.1:$B1
-  server s2 127.0.0.1:$B2
-  server s3 127.0.0.1:$B3
-EOF
+chmod 644 "$WORK"/*
+bench_nginx_backends "$WORK" index -location "location = /big { alias $WORK/big.bin; }" "${BACKENDS[@]}"
+bench_haproxy_tcp_cfg "$WORK/haproxy.cfg" $HAPROXY_PORT -socket "$WORK/haproxy.sock" -crt "$CERT" "${BACKENDS[@]}"
 
 SCENARIOS=()
 for spec in "newconn:-c32:/" "keepalive:-c64:/" "bulk:-c4:/big"; do
@@ -135,7 +87,7 @@ run_wrk() { # port spec -> "value p99ms requests"
     taskset -c 0 wrk -t1 $args "${header[@]}" -d${SECONDS_PER_RUN}s --latency "https://127.0.0.1:$port$path" 2>&1) || true
   local v p99 n
   if [ "$name" = bulk ]; then
-    v=$(awk '/^Transfer\/sec/ {v=$2; n=v+0; if (v ~ /GB/) n*=1024; else if (v ~ /KB/) n/=1024; else if (v !~ /MB/) n/=1048576; print n}' <<<"$out")
+    v=$(bench_wrk_mib_s <<<"$out")
   else
     v=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   fi
@@ -145,13 +97,12 @@ run_wrk() { # port spec -> "value p99ms requests"
 }
 measure() { # haproxy|candidate spec
   if [ "$1" = haproxy ]; then
-    taskset -c 1 haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 & P=$!; port=$HAPROXY_PORT
+    port=$HAPROXY_PORT; bench_start_proxy "$WORK/haproxy.log" $port "haproxy -f $WORK/haproxy.cfg -db"
   else
-    taskset -c 1 bash -c "exec $CANDIDATE" >"$WORK/candidate.log" 2>&1 & P=$!; port=$LB_PORT
+    port=$LB_PORT; bench_start_proxy "$WORK/candidate.log" $port "$CANDIDATE"
   fi
-  PIDS+=($P)
-  wait_port 127.0.0.1 $port 60 || { tail -20 "$WORK/candidate.log" >&2; exit 1; }
-  taskset -c 0 wrk -t1 -c16 -d2s "https://127.0.0.1:$port/" >/dev/null 2>&1 || true   # warm up
+  P=$BENCH_PID
+  bench_wrk_warmup "https://127.0.0.1:$port/"
   local before result after reused0 reuse=""
   before=$(proxy_handshakes "$1")
   [ "$1" = haproxy ] && reused0=$(haproxy_stat ssl_reused_sess)

@@ -7,18 +7,14 @@
 # Variants: the JIT (C1 only, the launcher's default for lb, against the full tiered JIT), then the
 # transport (io_uring against epoll).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS=3
 SECS=5
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -r) ROUNDS=$2; shift 2 ;;
-    -s) SECS=$2; shift 2 ;;
-    --) shift; break ;;
-    *) echo "usage: $0 [-r ROUNDS] [-s SECONDS] [-- NEXO]" >&2; exit 2 ;;
-  esac
-done
+bench_options "[-r ROUNDS] [-s SECONDS] [-- NEXO]" -r=ROUNDS -s=SECS -- "$@"
+set -- "${BENCH_ARGS[@]}"
 NEXO=${1:-./nexo}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2016  # the command expands $LB_PORT and the others itself
 LB='lb --io-threads 1 --listen 127.0.0.1:$LB_PORT --backend $LB_BACKENDS --tls-cert $CERT --admin 127.0.0.1:$LB_ADMIN_PORT'
 run() { # label command
   echo "$1 $(date -u +%T) $(uptime | sed 's/.*load/load/'): $("$HERE/lb-tls-bench.sh" -o keepalive -r 1 -s "$SECS" -- "$2" 2>/dev/null | grep '^keepalive')"
