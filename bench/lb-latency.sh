@@ -22,87 +22,34 @@
 # p99.9 and max (microseconds) and the candidate/HAProxy ratios, against the issue's targets.
 # Needs: nginx haproxy wrk taskset java (and mvn to build bench/target/benchmarks.jar when missing).
 set -euo pipefail
-export PATH=$PATH:/usr/sbin
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS=3; SECS=10; WARM=3; MODES="keepalive newconn"; PCTS="25 50 75 90"; CEILING=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -r) ROUNDS=$2; shift 2 ;;
-    -s) SECS=$2; shift 2 ;;
-    -w) WARM=$2; shift 2 ;;
-    -m) MODES=$2; shift 2 ;;
-    -p) PCTS=$2; shift 2 ;;
-    -C) CEILING=$2; shift 2 ;;
-    --) shift; break ;;
-    *) echo "usage: $0 [-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m MODES] [-p PERCENTS] [-- COMMAND]" >&2; exit 2 ;;
-  esac
-done
+bench_options "[-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m MODES] [-p PERCENTS] [-- COMMAND]" \
+  -r=ROUNDS -s=SECS -w=WARM -m=MODES -p=PCTS -C=CEILING -- "$@"
+set -- "${BENCH_ARGS[@]}"
+# shellcheck disable=SC2016  # the command expands $LB_PORT and the others itself
 CANDIDATE=${*:-'./nexo lb --listen 127.0.0.1:$LB_PORT --backend $LB_BACKENDS'}
-for t in nginx haproxy wrk taskset java; do
-  command -v $t >/dev/null || { echo "missing $t: apt-get install -y nginx haproxy wrk" >&2; exit 2; }
-done
+bench_need nginx haproxy wrk taskset java --apt "nginx haproxy wrk"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"   # COMMAND (./nexo by default) runs from the repository root
 JAR=$ROOT/bench/target/benchmarks.jar
 if [ ! -f "$JAR" ]; then
-  (cd "$ROOT" && mvn -B -q -pl bench -am -DskipTests package) || { echo "could not build $JAR" >&2; exit 1; }
+  mvn -B -q -pl bench -am -DskipTests package || { echo "could not build $JAR" >&2; exit 1; }
 fi
 LOADGEN="java -Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch -cp $JAR io.nexo.bench.latency.LoadGenMain"
 
-BASE=${LB_LATENCY_BASE_PORT:-17500}
-B1=$((BASE+1)); B2=$((BASE+2)); B3=$((BASE+3)); HAPROXY_PORT=$((BASE+100))
-export LB_PORT=$((BASE+200)) LB_BACKENDS="127.0.0.1:$B1,127.0.0.1:$B2,127.0.0.1:$B3"
-W=$(mktemp -d /tmp/lb-latency.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-wait_port() { # port seconds
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done
-  echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2; return 1
-}
-
-cat >"$W/nginx.conf" <<EOF
-worker_processes 1; daemon off; pid $W/nginx.pid; error_log $W/nginx.err;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; default_type text/plain;
-  server { listen 127.0.0.1:$B1 reuseport; location / { return 200 "Response from Server 1\n"; } }
-  server { listen 127.0.0.1:$B2 reuseport; location / { return 200 "Response from Server 2\n"; } }
-  server { listen 127.0.0.1:$B3 reuseport; location / { return 200 "Response from Server 3\n"; } }
-}
-EOF
-cat >"$W/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 8000
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$HAPROXY_PORT
-  default_backend be
-backend be
-  balance roundrobin
-  server s1 127.0.0.1:$B1
-  server s2 127.0.0.1:$B2
-  server s3 127.0.0.1:$B3
-EOF
-taskset -c 0 nginx -c "$W/nginx.conf" -p "$W" >/dev/null 2>&1 & PIDS+=($!)
-wait_port $B3 10
-taskset -c 1 haproxy -f "$W/haproxy.cfg" -db >"$W/haproxy.log" 2>&1 & PIDS+=($!); HP=$!
-wait_port $HAPROXY_PORT 10
-(cd "$ROOT" && exec taskset -c 1 bash -c "exec $CANDIDATE") >"$W/candidate.log" 2>&1 & PIDS+=($!); CP=$!
-wait_port "$LB_PORT" 90 || { tail -20 "$W/candidate.log" >&2; exit 1; }
+bench_ports "${LB_LATENCY_BASE_PORT:-17500}"
+bench_workdir lb-latency
+W=$BENCH_WORK
+bench_nginx_backends "$W" server -reuseport "${BACKENDS[@]}"
+bench_haproxy_tcp_cfg "$W/haproxy.cfg" $HAPROXY_PORT "${BACKENDS[@]}"
+bench_start_proxy "$W/haproxy.log" $HAPROXY_PORT "haproxy -f $W/haproxy.cfg -db"; HP=$BENCH_PID
+bench_start_proxy "$W/candidate.log" "$LB_PORT" "$CANDIDATE"; CP=$BENCH_PID
 declare -A PORT=([haproxy]=$HAPROXY_PORT [nexo]=$LB_PORT [direct]=$B1)
 declare -A PROC=([haproxy]=$HP [nexo]=$CP)
-# CPU time of a proxy process in clock ticks (user + system): its CPU per request is the figure that
-# other load on the box disturbs least (it does not count time spent waiting for the CPU)
-ticks() { if [ -n "${PROC[$1]:-}" ]; then awk '{print $14 + $15}' /proc/${PROC[$1]}/stat; else echo 0; fi; }
+# CPU time of a proxy process in microseconds: its CPU per request is the figure that other load on
+# the box disturbs least
+cpu_us() { if [ -n "${PROC[$1]:-}" ]; then bench_proc_cpu_us "${PROC[$1]}"; else echo 0; fi; }
 declare -A CONNS=([keepalive]=64 [newconn]=32)
 declare -A WRKARGS=([keepalive]="-c64" [newconn]="-c32 -H Connection:close")
 
@@ -123,7 +70,7 @@ for p in haproxy nexo; do for m in $MODES; do
   taskset -c 0 wrk -t1 ${WRKARGS[$m]} -d${WARM}s "http://127.0.0.1:${PORT[$p]}/" >/dev/null 2>&1 || true
 done; done
 
-med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR == 0) print 0; else if (NR % 2) print a[(NR+1)/2]; else printf "%.1f", (a[NR/2]+a[NR/2+1])/2 }'; }
+med() { bench_median %.1f <<<"$1"; }
 order() { if (($1 % 2)); then echo "haproxy nexo"; else echo "nexo haproxy"; fi; }
 
 # 1. saturation, closed loop
@@ -155,12 +102,11 @@ for m in $MODES; do
     declare -A P50=() P99=() P999=() MAX=() ACH=() CPU=()
     for ((r = 1; r <= ROUNDS; r++)); do
       for p in $(order $r) direct; do
-        t0=$(ticks $p)
+        t0=$(cpu_us $p)
         line=$(loadgen $m "$rate" ${PORT[$p]})
-        t1=$(ticks $p)
+        t1=$(cpu_us $p)
         # warm-up and measured runs both count: rate x (WARM + SECS) requests
-        cpu=$(awk -v d=$((t1 - t0)) -v r="$rate" -v s="$((WARM + SECS))" -v hz="$(getconf CLK_TCK)" \
-              'BEGIN { printf "%.1f", d * 1e6 / hz / (r * s) }')
+        cpu=$(awk -v d=$((t1 - t0)) -v r="$rate" -v s="$((WARM + SECS))" 'BEGIN { printf "%.1f", d / (r * s) }')
         get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
         P50[$p]="${P50[$p]:-} $(get p50_us)"; P99[$p]="${P99[$p]:-} $(get p99_us)"
         P999[$p]="${P999[$p]:-} $(get p999_us)"; MAX[$p]="${MAX[$p]:-} $(get max_us)"
