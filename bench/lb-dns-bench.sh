@@ -22,54 +22,26 @@
 # Needs: nginx haproxy wrk dnsmasq curl python3 taskset.
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 SECONDS_PER_RUN=5
 ROUNDS=3
 WINDOWS=9
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -s) SECONDS_PER_RUN=$2; shift 2 ;;
-    -r) ROUNDS=$2; shift 2 ;;
-    -w) WINDOWS=$2; shift 2 ;;
-    --) shift; break ;;
-    *) echo "usage: $0 [-s SECONDS] [-r ROUNDS] [-w WINDOWS] [-- NEXO]" >&2; exit 2 ;;
-  esac
-done
+bench_options "[-s SECONDS] [-r ROUNDS] [-w WINDOWS] [-- NEXO]" -s=SECONDS_PER_RUN -r=ROUNDS -w=WINDOWS -- "$@"
+set -- "${BENCH_ARGS[@]}"
 NEXO=${1:-./nexo}
-PATH=$PATH:/usr/sbin
-for t in nginx haproxy wrk dnsmasq curl python3 taskset; do
-  command -v $t >/dev/null || { echo "missing $t: apt-get install -y nginx haproxy wrk dnsmasq-base curl python3" >&2; exit 2; }
-done
+bench_need nginx haproxy wrk dnsmasq curl python3 taskset --apt "nginx haproxy wrk dnsmasq-base curl python3"
 
 BASE=${LB_BENCH_BASE_PORT:-18600}
 BP=$((BASE + 1))          # every backend's port, on 127.0.0.11-14
+BACKENDS=("127.0.0.11:$BP" "127.0.0.12:$BP" "127.0.0.13:$BP")
 DNS_PORT=$((BASE + 53))
 HAPROXY_PORT=$((BASE + 100))
 LB_PORT=$((BASE + 200))
 ADMIN_PORT=$((BASE + 201))
-WORK=$(mktemp -d /tmp/lb-dns-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-wait_port() { # host port seconds
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do (exec 3<>/dev/tcp/$1/$2) 2>/dev/null && return 0; sleep 0.1; done
-  echo "nothing listens on $1:$2 after $3 s" >&2; return 1
-}
-
-cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/nginx.err;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; default_type text/plain;
-  server { listen 127.0.0.11:$BP; location / { return 200 "11\n"; } }
-  server { listen 127.0.0.12:$BP; location / { return 200 "12\n"; } }
-  server { listen 127.0.0.13:$BP; location / { return 200 "13\n"; } }
-  server { listen 127.0.0.14:$BP; location / { return 200 "14\n"; } } }
-EOF
-taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK" >/dev/null 2>&1 & PIDS+=($!)
-wait_port 127.0.0.14 $BP 10
+bench_workdir lb-dns-bench
+WORK=$BENCH_WORK
+bench_nginx_backends "$WORK" octet "${BACKENDS[@]}" "127.0.0.14:$BP"
 
 hosts() { # last octets -> the hosts file dnsmasq answers from
   local o
@@ -79,41 +51,23 @@ hosts() { # last octets -> the hosts file dnsmasq answers from
 hosts 11 12 13
 taskset -c 0 dnsmasq --keep-in-foreground --no-resolv --no-hosts --addn-hosts="$WORK/hosts" \
   --listen-address=127.0.0.1 --bind-interfaces --port=$DNS_PORT --pid-file --log-facility="$WORK/dnsmasq.log" \
-  --conf-file=/dev/null --cache-size=0 --user="$(id -un)" & DNSMASQ=$!; PIDS+=($DNSMASQ)
+  --conf-file=/dev/null --cache-size=0 --user="$(id -un)" & DNSMASQ=$!; PIDS+=("$DNSMASQ")
 for ((i = 0; i < 50; i++)); do grep -q started "$WORK/dnsmasq.log" 2>/dev/null && break; sleep 0.1; done
 grep -q started "$WORK/dnsmasq.log" || { echo "dnsmasq did not start: $(cat "$WORK/dnsmasq.log")" >&2; exit 1; }
 
-cat >"$WORK/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 8000
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$HAPROXY_PORT
-  default_backend be
-backend be
-  balance roundrobin
-  server s1 127.0.0.11:$BP
-  server s2 127.0.0.12:$BP
-  server s3 127.0.0.13:$BP
-EOF
+bench_haproxy_tcp_cfg "$WORK/haproxy.cfg" $HAPROXY_PORT "${BACKENDS[@]}"
 
 NEXO_COMMON="lb --io-threads 1 --listen 127.0.0.1:$LB_PORT --admin 127.0.0.1:$ADMIN_PORT"
-STATIC="$NEXO $NEXO_COMMON --backend 127.0.0.11:$BP,127.0.0.12:$BP,127.0.0.13:$BP"
+STATIC="$NEXO $NEXO_COMMON --backend $(IFS=,; echo "${BACKENDS[*]}")"
 DNS="$NEXO $NEXO_COMMON --backend-dns web.bench:$BP --dns-server 127.0.0.1:$DNS_PORT --dns-interval 1s"
 
 start() { # haproxy|static|dns -> port it serves on (the proxy runs as $P)
   case "$1" in
-    haproxy) taskset -c 1 haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 & P=$!; PORT=$HAPROXY_PORT ;;
-    static) taskset -c 1 bash -c "exec $STATIC" >"$WORK/nexo.log" 2>&1 & P=$!; PORT=$LB_PORT ;;
-    dns) taskset -c 1 bash -c "exec $DNS" >"$WORK/nexo.log" 2>&1 & P=$!; PORT=$LB_PORT ;;
+    haproxy) PORT=$HAPROXY_PORT; bench_start_proxy "$WORK/haproxy.log" $PORT "haproxy -f $WORK/haproxy.cfg -db" ;;
+    static) PORT=$LB_PORT; bench_start_proxy "$WORK/nexo.log" $PORT "$STATIC" ;;
+    dns) PORT=$LB_PORT; bench_start_proxy "$WORK/nexo.log" $PORT "$DNS" ;;
   esac
-  PIDS+=($P)
-  wait_port 127.0.0.1 $PORT 60 || { tail -20 "$WORK/nexo.log" >&2; exit 1; }
+  P=$BENCH_PID
   if [ "$1" = dns ]; then # serving only once the first answer is applied
     for ((i = 0; i < 100; i++)); do
       [ "$(dns_field backends)" = 3 ] && break; sleep 0.1
@@ -134,7 +88,6 @@ run_wrk() { # port seconds args... -> "requests/s p99ms errors"
        /Socket errors/ {e=$0} /Non-2xx/ {e=e " " $0}
        END {gsub(/ /, "_", e); print r+0, p+0, (e == "" ? "-" : e)}' <<<"$out"
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "== part 1: throughput, nexo --backend and --backend-dns, each beside HAProxy"
 printf "%-10s %-5s %10s %10s %10s %8s %8s %18s %s\n" scenario round haproxy static dns st/hap dns/hap "p99ms h/st/dns" errors
@@ -151,8 +104,8 @@ for spec in "${SCENARIOS[@]}"; do
     declare -A v=() p=() e=()
     for who in $order; do
       start $who
-      taskset -c 0 wrk -t1 -c16 -d2s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 || true   # warm up
-      read -r v[$who] p[$who] e[$who] <<<"$(run_wrk $PORT $SECONDS_PER_RUN $args "${header[@]}")"
+      bench_wrk_warmup "http://127.0.0.1:$PORT/"
+      read -r "v[$who]" "p[$who]" "e[$who]" <<<"$(run_wrk $PORT $SECONDS_PER_RUN $args "${header[@]}")"
       stop
     done
     rs=$(awk -v a="${v[static]}" -v b="${v[haproxy]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
@@ -161,26 +114,26 @@ for spec in "${SCENARIOS[@]}"; do
     printf "%-10s %-5s %10s %10s %10s %8s %8s %18s %s\n" "$name" "$r" "${v[haproxy]}" "${v[static]}" "${v[dns]}" \
       "$rs" "$rd" "${p[haproxy]}/${p[static]}/${p[dns]}" "${e[haproxy]} ${e[static]} ${e[dns]}"
   done
-  echo "$name: median static/haproxy $(median <<<"$RS"), median dns/haproxy $(median <<<"$RD")"
+  echo "$name: median static/haproxy $(bench_median <<<"$RS"), median dns/haproxy $(bench_median <<<"$RD")"
 done
 
 echo "== part 2: p99 per ${SECONDS_PER_RUN}s window under the close load; the answer changes in window $(( (WINDOWS + 1) / 2 ))"
 for mode in change control; do
   hosts 11 12 13; kill -HUP $DNSMASQ
   start dns
-  taskset -c 0 wrk -t1 -c16 -d2s "http://127.0.0.1:$PORT/" >/dev/null 2>&1 || true   # warm up
+  bench_wrk_warmup "http://127.0.0.1:$PORT/"
   mid=$(( (WINDOWS + 1) / 2 )); line=""; others=""
   for ((w = 1; w <= WINDOWS; w++)); do
     if [ $mode = change ] && [ $w = $mid ]; then
       # the change lands a second into the window: nexo re-resolves within its 1 s interval
       (sleep 1; hosts 12 13 14; kill -HUP $DNSMASQ) &
     fi
-    read -r rps p99 errs <<<"$(run_wrk $PORT $SECONDS_PER_RUN -c32 -H "Connection: close")"
+    read -r _ p99 errs <<<"$(run_wrk $PORT $SECONDS_PER_RUN -c32 -H "Connection: close")"
     line="$line $p99"
     [ $w != $mid ] && others="$others $p99"
     [ "$errs" != - ] && echo "  window $w errors: $errs"
   done
-  echo "$mode: p99 ms per window:$line | window $mid: $(awk -v l="$line" -v m=$mid 'BEGIN {split(l, a, " "); print a[m]}'), median of the others $(median <<<"$others"), max of the others $(tr ' ' '\n' <<<"$others" | sort -g | tail -1); dns joined=$(dns_field joined) removed=$(dns_field removed) failures=$(dns_field failures)"
+  echo "$mode: p99 ms per window:$line | window $mid: $(awk -v l="$line" -v m=$mid 'BEGIN {split(l, a, " "); print a[m]}'), median of the others $(bench_median <<<"$others"), max of the others $(tr ' ' '\n' <<<"$others" | sort -g | tail -1); dns joined=$(dns_field joined) removed=$(dns_field removed) failures=$(dns_field failures)"
   stop
 done
 echo "(requests/s; proxies pinned to CPU 1, wrk, nginx and dnsmasq to CPU 0)"
