@@ -9,7 +9,7 @@
 # which other load on the box inflates far less than the real time), and what survived each.
 # Needs nginx, wrk, taskset, java; builds cli/target/nexo.jar through ./nexo when missing.
 set -euo pipefail
-export PATH=$PATH:/usr/sbin
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS=${1:-3}; SECS=${2:-15}; SCEN=${3:-close}
 case $SCEN in
   close) WRK="-c32 -H Connection:close" ;;
@@ -17,31 +17,21 @@ case $SCEN in
   *) echo "scenario: $SCEN (expected: close or keepalive)" >&2; exit 2 ;;
 esac
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BASE=${LB_GC_BASE_PORT:-17800}; B1=$((BASE+1)); B2=$((BASE+2)); B3=$((BASE+3)); LB=$((BASE+200))
-W=$(mktemp -d /tmp/lb-gc.XXXXXX)
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null || true; done; rm -rf $W' EXIT
-cat >"$W/nginx.conf" <<EOF
-worker_processes 1; daemon off; pid $W/nginx.pid; error_log $W/nginx.err;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; default_type text/plain;
-  server { listen 127.0.0.1:$B1; location / { return 200 "Response from Server 1\n"; } }
-  server { listen 127.0.0.1:$B2; location / { return 200 "Response from Server 2\n"; } }
-  server { listen 127.0.0.1:$B3; location / { return 200 "Response from Server 3\n"; } } }
-EOF
-taskset -c 0 nginx -c "$W/nginx.conf" -p "$W" >/dev/null 2>&1 & PIDS+=($!)
-wait_port() { for i in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-wait_port $B3
+bench_need nginx wrk taskset java --apt "nginx wrk"
+bench_ports "${LB_GC_BASE_PORT:-17800}"
+bench_workdir lb-gc
+W=$BENCH_WORK
+bench_nginx_backends "$W" server "${BACKENDS[@]}"
 declare -A OPTS=([before]="-XX:+DisableExplicitGC" [after]="")
 run() { # variant -> one summary line
   local log=$W/gc-$1.log
   rm -f "$log"
   (cd "$ROOT" && NEXO_JAVA_OPTS="${OPTS[$1]} -Xlog:gc*:file=$log" exec taskset -c 1 ./nexo lb \
-     --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1,127.0.0.1:$B2,127.0.0.1:$B3) >"$W/lb.log" 2>&1 &
+     --listen 127.0.0.1:$LB_PORT --backend $LB_BACKENDS) >"$W/lb.log" 2>&1 &
   local P=$!
-  wait_port $LB || { tail "$W/lb.log" >&2; exit 1; }
+  bench_wait_port 127.0.0.1 $LB_PORT 60 || { tail "$W/lb.log" >&2; exit 1; }
   sleep 1 # the startup collection (after) runs once the listeners are up
-  local n; n=$(taskset -c 0 wrk -t1 $WRK -d${SECS}s "http://127.0.0.1:$LB/" 2>&1 | awk '/requests in/ {print $1}')
+  local n; n=$(taskset -c 0 wrk -t1 $WRK -d${SECS}s "http://127.0.0.1:$LB_PORT/" 2>&1 | awk '/requests in/ {print $1}')
   kill $P; wait $P 2>/dev/null || true
   # "GC(3) Pause Young (Allocation Failure) 133M->7M(304M) 35.287ms" and "GC(3) User=0.01s Sys=0.00s Real=0.03s"
   awk -v v="$1" -v n="$n" '
