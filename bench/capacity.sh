@@ -9,6 +9,7 @@
 # (bench/hold-connections.py), let it settle, measure again, close them. Prints the deltas per
 # connection. Needs haproxy, python3 and a JDK's jcmd; raises `ulimit -n`.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "$0")/.."
 N=${1:-10000}
 # Each balancer holds two descriptors per connection (client and backend side). Raise the limit;
@@ -24,13 +25,11 @@ if ! ulimit -n "$want" 2>/dev/null; then
   fi
 fi
 
-for tool in haproxy python3 jcmd ss; do
-  command -v "$tool" >/dev/null || { echo "capacity: $tool is needed (apt-get install -y haproxy)" >&2; exit 2; }
-done
+bench_need haproxy python3 jcmd ss --apt haproxy
 ./nexo --version >/dev/null   # builds the jar when stale
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
+wait_port() { bench_wait_port 127.0.0.1 "$1" 10 || exit 1; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 heap_used_kib() {  # heap in use after a full GC: the "total ..., used NK" lines of the heap's generations
   jcmd "$1" GC.run >/dev/null
@@ -39,38 +38,21 @@ heap_used_kib() {  # heap in use after a full GC: the "total ..., used NK" lines
     END { printf "%d\n", sum }'
 }
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+bench_workdir capacity
+work=$BENCH_WORK
 
 BACKEND=$(free_port); NEXO=$(free_port); HAP=$(free_port)
 NEXO_LOG_LEVEL=WARN ./nexo backend --port "$BACKEND" --name idle >"$work/backend.log" 2>&1 &
-pids+=($!)
+PIDS+=($!)
 wait_port "$BACKEND"
 
 NEXO_LOG_LEVEL=WARN ./nexo lb --listen "127.0.0.1:$NEXO" --backend "127.0.0.1:$BACKEND" --io-threads 1 \
   --max-connections $((N + 100)) >"$work/nexo.log" 2>&1 &
-nexo_pid=$!; pids+=($nexo_pid)
+nexo_pid=$!; PIDS+=("$nexo_pid")
 
-cat >"$work/haproxy.cfg" <<CFG
-global
-  maxconn $((N + 100))
-  nbthread 1
-defaults
-  mode tcp
-  timeout connect 3s
-  timeout client 1h
-  timeout server 1h
-frontend f
-  bind 127.0.0.1:$HAP
-  default_backend b
-backend b
-  balance roundrobin
-  server s1 127.0.0.1:$BACKEND maxconn $((N + 100))
-CFG
+bench_haproxy_tcp_cfg "$work/haproxy.cfg" "$HAP" -maxconn $((N + 100)) -idle 1h "127.0.0.1:$BACKEND"
 haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
-hap_pid=$!; pids+=($hap_pid)
+hap_pid=$!; PIDS+=("$hap_pid")
 wait_port "$NEXO"; wait_port "$HAP"
 sleep 2   # JIT and pools settled on both sides before the baseline
 
@@ -89,6 +71,7 @@ measure() {
   [ "$through" -ge "$N" ] || { echo "$name: only $through of $N connections reached the backend" >&2; exit 1; }
   [ "$name" = nexo ] && heap1=$(heap_used_kib "$pid")
   rss1=$(rss_kib "$pid")
+  # shellcheck disable=SC1083,SC2093  # bash takes an array element as {varname}: this closes that fd
   exec {HOLD[1]}>&-   # closing stdin releases the connections
   wait "$HOLD_PID" 2>/dev/null || true
   awk -v n="$N" -v name="$name" -v r0="$rss0" -v r1="$rss1" -v h0="$heap0" -v h1="$heap1" 'BEGIN {
