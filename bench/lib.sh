@@ -128,11 +128,13 @@ EOF
 
 # bench_start_proxy LOG PORT COMMAND: starts the shell command line COMMAND (a proxy) pinned to CPU 1,
 # its output in LOG, its pid in BENCH_PID and PIDS; waits up to 90 s for 127.0.0.1:PORT (a JVM on a
-# busy box), else prints the end of LOG and exits 1.
+# busy box), else stops it, prints the end of LOG and exits 1. Called in a subshell (`$(measure)`),
+# the PIDS it adds to are the subshell's: the caller stops the proxy itself, and so does the failure
+# path here, or the proxy would outlive the script and hold the port for the next run.
 bench_start_proxy() {
   taskset -c 1 bash -c "exec $3" >"$1" 2>&1 & BENCH_PID=$!
   PIDS+=("$BENCH_PID")
-  bench_wait_port 127.0.0.1 "$2" 90 || { tail -20 "$1" >&2; exit 1; }
+  bench_wait_port 127.0.0.1 "$2" 90 || { kill "$BENCH_PID" 2>/dev/null; tail -20 "$1" >&2; exit 1; }
 }
 
 # bench_haproxy_tcp_cfg FILE PORT [-socket PATH] [-crt PEM] [-maxconn N] [-idle TIMEOUT] HOST:PORT...
