@@ -14,7 +14,9 @@
 #   CPU        = utime+stime of both processes (/proc/PID/stat) over the transfer window.
 # nexo: `nexo bench transfer --size SIZE` (seeder and downloader in one JVM, its own random file of
 # the same size), which prints its rate over the measured download and the JVM's CPU-seconds.
-# Both run under the same `taskset -c CPUS`. Prints MiB/s and CPU-s/GiB per round and the medians.
+# Both run under the same `taskset -c CPUS`. Prints MiB/s and CPU-s/GiB per round and the medians;
+# a nexo round's note gives the JIT compilers' part of its CPU-s/GiB (0 for a checkout whose bench
+# does not report it), which a node that has run for a while does not pay.
 # --baseline CHECKOUT: another nexo checkout (e.g. a worktree of main) run the same way in each round
 # too, after this one, for before/after figures.
 set -euo pipefail
@@ -159,16 +161,17 @@ syncthing_round() { # round
     'BEGIN { printf "%.2f %.2f %.2f\n", e - s, e - a, (ce - cs) / hz }'
 }
 
-# one nexo round: prints "MiB/s cpu_s_per_GiB"
+# one nexo round: prints "MiB/s cpu_s_per_GiB jit_cpu_s_per_GiB" (the JIT's part of the CPU figure)
 nexo_round() { # checkout
   local out
   out=$(taskset -c "$cpus" "$1/nexo" bench transfer --size "$size" --dir "$work" 2>&1) \
     || { echo "$out" >&2; echo "transfer-vs-syncthing: nexo bench transfer failed" >&2; exit 1; }
   echo "$out" >>"$work/nexo.log"
-  local rate cpu
+  local rate cpu jit
   rate=$(sed -n 's#.*nexo over TLS: \([0-9.]*\) MiB/s.*#\1#p' <<<"$out")
   cpu=$(sed -n 's#^CPU during the download.*, \([0-9.]*\) CPU-s/GiB$#\1#p' <<<"$out")
-  echo "$rate $cpu"
+  jit=$(sed -n 's#^ *JIT compilers (C1, C2) *\([0-9.]*\) CPU-s/GiB$#\1#p' <<<"$out")
+  echo "$rate $cpu ${jit:-0}"
 }
 
 "$here/nexo" --version >/dev/null   # builds the jar now, not inside the first measured round
@@ -185,12 +188,12 @@ for r in $(seq 1 "$rounds"); do
   e2er=$(awk -v b="$bytes" -v t="$e2e" 'BEGIN { printf "%.0f MiB/s", b / 1048576 / t }')
   printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" syncthing "$rate" "$cpg" "$e2er" "load $(cut -d' ' -f1 /proc/loadavg)"
   st_rates+=("$rate") st_cpus+=("$cpg")
-  read -r rate cpg < <(nexo_round "$here")
-  printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" nexo "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg)"
+  read -r rate cpg jit < <(nexo_round "$here")
+  printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" nexo "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg), JIT $jit"
   nx_rates+=("$rate") nx_cpus+=("$cpg")
   if [ -n "$baseline" ]; then
-    read -r rate cpg < <(nexo_round "$baseline")
-    printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" baseline "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg)"
+    read -r rate cpg jit < <(nexo_round "$baseline")
+    printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" baseline "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg), JIT $jit"
     bl_rates+=("$rate") bl_cpus+=("$cpg")
   fi
 done

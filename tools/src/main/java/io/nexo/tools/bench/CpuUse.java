@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * CPU time this JVM spent over a measured interval: the whole process (JIT and GC threads included)
  * and the Java threads grouped by name with their numbers stripped ({@code nexo-files-verify-3} counts
- * as {@code nexo-files-verify-#}), largest first. A thread that ended during the interval is missing
+ * as {@code nexo-files-verify-#}), plus the JVM's JIT compiler and GC threads ({@link JvmThreadCpu}),
+ * largest first. A thread that ended during the interval is missing
  * from the groups but not from the process total.
  *
  * @param processNanos CPU time of the whole process, user and system
@@ -27,6 +28,11 @@ public record CpuUse(long processNanos, Map<String, Long> byThreadGroup) {
         return processNanos / 1e9 / (bytes / (double) (1L << 30));
     }
 
+    /** CPU time of the JIT compiler threads (0 when they could not be read). */
+    public long jitNanos() {
+        return byThreadGroup.getOrDefault(JvmThreadCpu.JIT, 0L);
+    }
+
     /** The groups, largest first. */
     public Map<String, Long> sortedGroups() {
         Map<String, Long> sorted = new LinkedHashMap<>();
@@ -40,6 +46,7 @@ public record CpuUse(long processNanos, Map<String, Long> byThreadGroup) {
         private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         private final long processStart = processCpuNanos();
         private final Map<Long, Long> threadStart = new HashMap<>();
+        private final Map<String, Long> jvmStart = JvmThreadCpu.now();
 
         Meter() {
             for (long id : threads.getAllThreadIds()) {
@@ -59,6 +66,8 @@ public record CpuUse(long processNanos, Map<String, Long> byThreadGroup) {
                 long used = now - threadStart.getOrDefault(id, 0L);
                 groups.merge(info.getThreadName().replaceAll("\\d+", "#"), used, Long::sum);
             }
+            JvmThreadCpu.now().forEach((group, nanos) ->
+                    groups.put(group, Math.max(0, nanos - jvmStart.getOrDefault(group, 0L))));
             return new CpuUse(process, groups);
         }
 

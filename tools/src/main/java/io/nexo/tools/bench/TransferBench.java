@@ -242,20 +242,21 @@ public final class TransferBench {
             // Not with an upload cap: the link is then the limit, and the warm-up would crawl.
             // One download is not always enough: on a busy machine C2 was still compiling the TLS
             // and frame-decoding paths during the measured download (a quarter of its CPU), which a
-            // node that has run for a while does not pay. Another warm-up runs while the JIT spent
-            // more than a tenth of the last one's time compiling.
-            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+            // node that has run for a while does not pay. Another warm-up runs while the JIT threads
+            // took more than a tenth of the last one's CPU. Their CPU, not the JVM's compilation time:
+            // that is elapsed time, which a loaded machine stretches as much as the download's.
             for (FileId warmUpId : warmUpIds) {
-                long jitBefore = jit.getTotalCompilationTime();
+                CpuUse.Meter warmUpCpu = new CpuUse.Meter();
                 long warmUpStart = System.nanoTime();
                 downloader.get(warmUpId, Optional.empty()).get(30, TimeUnit.SECONDS);
                 done.computeIfAbsent(warmUpId, k -> new CompletableFuture<>()).get(600, TimeUnit.SECONDS);
-                long jitMillis = jit.getTotalCompilationTime() - jitBefore;
+                CpuUse used = warmUpCpu.stop();
                 long warmUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - warmUpStart);
-                progress.accept("warm-up: downloaded " + (WARM_UP_BYTES >> 20) + " MiB in " + warmUpMillis
-                        + " ms, " + jitMillis + " ms of JIT compilation (not measured)");
+                progress.accept(String.format(java.util.Locale.ROOT, "warm-up: downloaded %d MiB in %d ms,"
+                                + " %.2f CPU-s of which the JIT %.2f (not measured)", WARM_UP_BYTES >> 20,
+                        warmUpMillis, used.processNanos() / 1e9, used.jitNanos() / 1e9));
                 awaitQuietJit();
-                if (jitMillis * 10 < warmUpMillis) {
+                if (used.jitNanos() * 10 < used.processNanos()) {
                     break;
                 }
             }
