@@ -180,7 +180,7 @@ gib=$(awk -v b="$bytes" 'BEGIN { print b / 1073741824 }')
 echo "== nexo vs Syncthing $(syncthing --version | awk '{print $2}'), $size on $dir, taskset -c $cpus, $(date -u '+%F %T') UTC"
 echo "   load: $(uptime | sed 's/.*load average/load average/')"
 printf '%-6s %-10s %12s %12s %14s %12s\n' round system MiB/s CPU-s/GiB 'end-to-end' note
-st_rates=() st_cpus=() nx_rates=() nx_cpus=() bl_rates=() bl_cpus=()
+st_rates=() st_cpus=() nx_rates=() nx_cpus=() nx_jits=() bl_rates=() bl_cpus=()
 for r in $(seq 1 "$rounds"); do
   read -r xfer e2e cpu < <(syncthing_round "$r")
   rate=$(awk -v b="$bytes" -v t="$xfer" 'BEGIN { printf "%.0f", b / 1048576 / t }')
@@ -190,7 +190,7 @@ for r in $(seq 1 "$rounds"); do
   st_rates+=("$rate") st_cpus+=("$cpg")
   read -r rate cpg jit < <(nexo_round "$here")
   printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" nexo "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg), JIT $jit"
-  nx_rates+=("$rate") nx_cpus+=("$cpg")
+  nx_rates+=("$rate") nx_cpus+=("$cpg") nx_jits+=("$jit")
   if [ -n "$baseline" ]; then
     read -r rate cpg jit < <(nexo_round "$baseline")
     printf '%-6s %-10s %12s %12s %14s %12s\n' "$r" baseline "$rate" "$cpg" "" "load $(cut -d' ' -f1 /proc/loadavg), JIT $jit"
@@ -200,7 +200,7 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms=$(median "${st_rates[@]}") mn=$(median "${nx_rates[@]}")
 cs=$(median "${st_cpus[@]}") cn=$(median "${nx_cpus[@]}")
-echo "median: Syncthing $ms MiB/s, $cs CPU-s/GiB | nexo $mn MiB/s, $cn CPU-s/GiB"
+echo "median: Syncthing $ms MiB/s, $cs CPU-s/GiB | nexo $mn MiB/s, $cn CPU-s/GiB (of which the JIT $(median "${nx_jits[@]}"))"
 awk -v a="$mn" -v b="$ms" -v c="$cn" -v d="$cs" \
   'BEGIN { printf "ratio nexo/Syncthing: rate %.2fx, CPU-s/GiB %.2fx (target: rate >= 1.2x, CPU <= 1.0x)\n", a / b, c / d }'
 if [ -n "$baseline" ]; then
