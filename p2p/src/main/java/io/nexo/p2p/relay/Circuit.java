@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
@@ -17,6 +18,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * either side closes, and then gives its slots back exactly once.
  */
 final class Circuit {
+
+    /**
+     * Each side's write buffer once it is spliced: a side stops reading once this much is unsent to
+     * the other and resumes below the low mark (lb's {@code RelayTuning}). The peer connections'
+     * watermark ({@code --max-outbound-queue} / 2, 4 MiB by default) would let every direction of
+     * every circuit hold 4 MiB on the relay; with 64 KiB a direction holds at most that plus one read.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final Channel dialer;
     private final Channel target;
@@ -54,6 +63,7 @@ final class Circuit {
         ch.eventLoop().execute(() -> {
             ch.closeFuture().addListener(f -> close(null)); // first: whatever happens next, slots come back
             ch.config().setAutoRead(false);
+            ch.config().setWriteBufferWaterMark(WATER_MARK);
             try {
                 ch.pipeline().replace(RelayInboundHandler.class, "circuit", new CircuitSplice(this, other));
             } catch (java.util.NoSuchElementException e) {
