@@ -60,6 +60,16 @@ public record DialTarget(Optional<PeerId> peerId, HostAndPort address, boolean v
                 HostAndPort.parse(relayed ? where.substring(RELAY_PREFIX.length()) : where), relayed);
     }
 
+    /**
+     * Where this target connects, as a key for the dials in flight and the {@code --join} peers: a
+     * direct target's address (pinned id or not, whoever answers there), a relayed target whole (one
+     * relay reaches many peers, and is itself dialled directly: {@code --join R} and
+     * {@code --join A@relay:R} are two places).
+     */
+    public DialTarget place() {
+        return viaRelay ? this : of(address);
+    }
+
     @Override
     public String toString() {
         String where = (viaRelay ? RELAY_PREFIX : "") + address;

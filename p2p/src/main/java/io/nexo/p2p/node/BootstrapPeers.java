@@ -14,7 +14,8 @@ import java.util.function.Predicate;
 
 /**
  * The {@code --join} peers: dialled at start and whenever lost, with backoff, and the peer id each
- * turned out to have. Control loop only.
+ * turned out to have. Each is known by its {@link DialTarget#place() place}, so a relay and a peer
+ * reached through it ({@code --join R --join A@relay:R}) are two bootstrap peers. Control loop only.
  */
 final class BootstrapPeers {
 
@@ -33,7 +34,7 @@ final class BootstrapPeers {
         }
     }
 
-    private final Map<HostAndPort, State> states = new LinkedHashMap<>();
+    private final Map<DialTarget, State> states = new LinkedHashMap<>();
     private final Backoff backoff;
     private final Random random;
 
@@ -41,13 +42,18 @@ final class BootstrapPeers {
         this.backoff = backoff;
         this.random = random;
         for (DialTarget t : targets) {
-            states.put(t.address(), new State(t));
+            states.put(t.place(), new State(t));
         }
     }
 
-    /** True when {@code address} is a bootstrap peer's. */
+    /** True when {@code address} is a bootstrap peer's, or the relay of one. */
     boolean isBootstrap(HostAndPort address) {
-        return states.containsKey(address);
+        for (DialTarget t : states.keySet()) {
+            if (t.address().equals(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when {@code id} is (or turned out to be) a bootstrap peer. */
@@ -61,21 +67,21 @@ final class BootstrapPeers {
     }
 
     /** The bootstrap peers not connected whose backoff has passed and that are not being dialled. */
-    List<DialTarget> due(long nowMillis, Predicate<PeerId> connected, Predicate<HostAndPort> dialing) {
+    List<DialTarget> due(long nowMillis, Predicate<PeerId> connected, Predicate<DialTarget> dialing) {
         List<DialTarget> out = new ArrayList<>();
         for (State s : states.values()) {
             PeerId id = s.id();
             boolean up = id != null && connected.test(id);
-            if (!up && nowMillis >= s.nextAttemptMillis && !dialing.test(s.target.address())) {
+            if (!up && nowMillis >= s.nextAttemptMillis && !dialing.test(s.target)) {
                 out.add(s.target);
             }
         }
         return out;
     }
 
-    /** A dial to {@code address} succeeded with peer {@code id}. */
-    void connected(HostAndPort address, PeerId id) {
-        State s = states.get(address);
+    /** A dial to {@code target} succeeded with peer {@code id}. */
+    void connected(DialTarget target, PeerId id) {
+        State s = states.get(target.place());
         if (s != null) {
             s.learnedId = id;
             s.failures = 0;
@@ -83,11 +89,11 @@ final class BootstrapPeers {
     }
 
     /**
-     * A dial to {@code address} failed: back off. Returns true on the first failure in a row of a
+     * A dial to {@code target} failed: back off. Returns true on the first failure in a row of a
      * bootstrap peer (worth telling the user once), false otherwise.
      */
-    boolean failed(HostAndPort address, long nowMillis) {
-        State s = states.get(address);
+    boolean failed(DialTarget target, long nowMillis) {
+        State s = states.get(target.place());
         if (s == null) {
             return false;
         }

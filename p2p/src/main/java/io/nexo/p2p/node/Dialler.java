@@ -52,7 +52,7 @@ final class Dialler {
     private final NameResolver resolver;
     private final Set<Dial> resolving = new HashSet<>();
     private final Map<Channel, Dial> dials = new HashMap<>();
-    private final Map<HostAndPort, Integer> byAddress = new HashMap<>();
+    private final Map<DialTarget, Integer> byPlace = new HashMap<>();
     private final Map<PeerId, Integer> byPeer = new HashMap<>();
 
     Dialler(ControlLoop control, PeerChannels channels, NameResolver resolver, SessionTable sessions, AddressBook book,
@@ -154,14 +154,15 @@ final class Dialler {
             log.debug("{}", reason);
         }
         d.target().peerId().ifPresent(id -> book.failed(id, backoff, random, clock.millis()));
-        if (bootstrap.failed(d.target().address(), clock.millis()) && !d.user()) {
+        if (bootstrap.failed(d.target(), clock.millis()) && !d.user()) {
             events.emit(new PeerEvent.Error(reason + " (will retry with backoff)"));
         }
         d.result().completeExceptionally(new PeerException(reason));
     }
 
-    boolean dialing(HostAndPort address) {
-        return byAddress.containsKey(address);
+    /** True while a dial to {@code target}'s {@link DialTarget#place() place} is in flight. */
+    boolean dialing(DialTarget target) {
+        return byPlace.containsKey(target.place());
     }
 
     boolean dialingPeer(PeerId id) {
@@ -187,12 +188,12 @@ final class Dialler {
     }
 
     private void track(Dial d) {
-        byAddress.merge(d.target().address(), 1, Integer::sum);
+        byPlace.merge(d.target().place(), 1, Integer::sum);
         d.target().peerId().ifPresent(id -> byPeer.merge(id, 1, Integer::sum));
     }
 
     private void untrack(Dial d) {
-        byAddress.computeIfPresent(d.target().address(), (k, n) -> n > 1 ? n - 1 : null);
+        byPlace.computeIfPresent(d.target().place(), (k, n) -> n > 1 ? n - 1 : null);
         d.target().peerId().ifPresent(id -> byPeer.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null));
     }
 }

@@ -118,8 +118,8 @@ final class SessionLifecycle {
         book.learn(s.peerId(), s.name(), PeerAddresses.dialable(s), clock.millis());
         book.succeeded(s.peerId());
         book.changed();
-        if (dial != null && !dial.target().viaRelay()) {
-            bootstrap.connected(dial.target().address(), s.peerId());
+        if (dial != null) {
+            bootstrap.connected(dial.target(), s.peerId());
         }
         router.peerUp(s.peerId());
         if (sessions.takeReplaced(s.peerId()) != null) {

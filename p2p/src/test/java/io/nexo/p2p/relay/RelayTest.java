@@ -3,6 +3,7 @@ package io.nexo.p2p.relay;
 import io.netty.buffer.ByteBufUtil;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.discovery.DialTarget;
+import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
@@ -49,9 +50,13 @@ class RelayTest {
         for (Node j : join) {
             targets.add(DialTarget.of(j.node().peerId(), j.node().listenAddress()));
         }
+        return start(PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort("127.0.0.1", 0))
+                .withBootstrap(targets).withRelay(relay));
+    }
+
+    private Node start(PeerNodeConfig config) {
         List<PeerEvent> events = new CopyOnWriteArrayList<>();
-        PeerNode n = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort("127.0.0.1", 0))
-                .withBootstrap(targets).withRelay(relay), events::add);
+        PeerNode n = new PeerNode(config, events::add);
         nodes.add(n);
         n.start();
         return new Node(n, events);
@@ -132,6 +137,29 @@ class RelayTest {
         // the circuit ends with the session, and gives its slot back
         b.node().close();
         await().atMost(TIMEOUT).until(() -> stats(r).circuitsOpen() == 0);
+    }
+
+    @Test
+    void joiningARelayAndAPeerThroughItDialsBoth() {
+        // nobody dials peers learnt by exchange: carol's sessions are the ones her --join peers make
+        DiscoveryParams joinOnly = DiscoveryParams.defaults().withDegree(0, 50);
+        Node r = start(config("relay", RelayConfig.defaults()).withDiscovery(joinOnly));
+        Node a = start(config("alice", reserving()).withDiscovery(joinOnly)
+                .withBootstrap(List.of(DialTarget.of(r.node().listenAddress()))));
+        DialTarget relayed = awaitReservation(a);
+        Node c = start(config("carol", plain()).withDiscovery(joinOnly)
+                .withBootstrap(List.of(DialTarget.of(r.node().listenAddress()), relayed)));
+
+        await().atMost(TIMEOUT).until(() -> c.node().peers().size() == 2);
+        assertThat(c.node().peers()).anySatisfy(p -> assertThat(p).matches(
+                q -> q.id().equals(r.node().peerId()) && q.outbound() && !q.relayed(), "carol dialled the relay"));
+        assertThat(c.node().peers()).anySatisfy(p -> assertThat(p).matches(
+                q -> q.id().equals(a.node().peerId()) && q.outbound() && q.relayed(), "carol dialled alice through it"));
+        assertThat(stats(r).circuitsSpliced()).isEqualTo(1);
+    }
+
+    private static PeerNodeConfig config(String name, RelayConfig relay) {
+        return PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort("127.0.0.1", 0)).withRelay(relay);
     }
 
     @Test
