@@ -33,14 +33,19 @@ public final class ConnectionOptions {
             description = "A new inbound peer is not trimmed for this long, e.g. 20s (default: ${DEFAULT-VALUE}).")
     Duration inboundGrace;
 
+    @Option(names = "--max-relayed-inbound", paramLabel = "N", defaultValue = "" + ConnectionLimits.DEFAULT_MAX_RELAYED_INBOUND,
+            description = "Inbound peers through this node's relays at most, apart from --max-inbound; beyond it the youngest is trimmed (default: ${DEFAULT-VALUE}).")
+    int maxRelayedInbound;
+
     /** The connection manager's flags -> its record; a bad value names the flag. */
     ConnectionLimits limits() {
         try {
             return new ConnectionLimits(maxInbound, inboundLowWater != null ? inboundLowWater
-                    : Math.max(0, maxInbound) * 4 / 5, maxInboundPerSubnet, inboundGrace);
+                    : Math.max(0, maxInbound) * 4 / 5, maxInboundPerSubnet, inboundGrace, maxRelayedInbound);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
-            for (String[] f : new String[][] {{"maxInboundPerSubnet", "--max-inbound-per-subnet"},
+            for (String[] f : new String[][] {{"maxRelayedInbound", "--max-relayed-inbound"},
+                    {"maxInboundPerSubnet", "--max-inbound-per-subnet"},
                     {"maxInbound", "--max-inbound"}, {"inboundLowWater", "--inbound-low-water"}}) {
                 m = m.replace(f[0] + ":", f[1] + ":").replace("at most " + f[0], "at most " + f[1]);
             }

@@ -87,6 +87,9 @@ class PeerCommandTest {
         err.getBuffer().setLength(0);
         assertThat(run("peer", "--max-inbound-per-subnet", "0", "--data-dir", data.toString())).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("nexo peer: --max-inbound-per-subnet: 0 (expected: > 0)");
+        err.getBuffer().setLength(0);
+        assertThat(run("peer", "--max-relayed-inbound", "-1", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --max-relayed-inbound: -1 (expected: 0-100000)");
     }
 
     @Test
@@ -174,7 +177,7 @@ class PeerCommandTest {
                 "--advertise", "--target-peers", "--max-peers", "--lan", "--json", "--no-console", "--plaintext",
                 "--max-message-size", "--rate-limit", "--max-outbound-queue", "--max-conns-per-ip",
                 "--handshake-timeout", "--gossip", "--max-inbound", "--inbound-low-water",
-                "--max-inbound-per-subnet", "--inbound-grace", "--byte-rate", "--max-node-outbound", "--max-pending",
+                "--max-inbound-per-subnet", "--inbound-grace", "--max-relayed-inbound", "--byte-rate", "--max-node-outbound", "--max-pending",
                 "--max-peer-pending", "--max-protocol-pending", "--max-peer-pending-requests",
                 "/msg", "/peers", "/connect", "/quit");
     }

@@ -16,13 +16,20 @@ import java.util.Objects;
  * @param maxInboundPerSubnet inbound connections (handshaking or established) from one IPv4 /24
  *                            or one IPv6 /64; more are closed at accept
  * @param gracePeriod         a new inbound session is not trimmed for this long
+ * @param maxRelayedInbound   inbound sessions through this node's relays at most, in a budget of
+ *                            their own (they all come from a relay's address, so neither the inbound
+ *                            budget nor the subnet caps can tell them apart); beyond it the youngest
+ *                            out of its grace period is trimmed, or the newcomer refused
  */
-public record ConnectionLimits(int maxInbound, int inboundLowWater, int maxInboundPerSubnet, Duration gracePeriod) {
+public record ConnectionLimits(int maxInbound, int inboundLowWater, int maxInboundPerSubnet, Duration gracePeriod,
+                               int maxRelayedInbound) {
 
     public static final int DEFAULT_MAX_INBOUND = 40;
     public static final int DEFAULT_INBOUND_LOW_WATER = 32;
     public static final int DEFAULT_MAX_INBOUND_PER_SUBNET = 16;
     public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(20);
+    /** One relay's worth: a relay admits 16 circuits to one reserved node by default. */
+    public static final int DEFAULT_MAX_RELAYED_INBOUND = 16;
 
     public ConnectionLimits {
         if (maxInbound < 0 || maxInbound > 100_000) {
@@ -39,23 +46,35 @@ public record ConnectionLimits(int maxInbound, int inboundLowWater, int maxInbou
         if (gracePeriod.isNegative()) {
             throw new IllegalArgumentException("gracePeriod: " + gracePeriod + " (expected: >= 0)");
         }
+        if (maxRelayedInbound < 0 || maxRelayedInbound > 100_000) {
+            throw new IllegalArgumentException("maxRelayedInbound: " + maxRelayedInbound + " (expected: 0-100000)");
+        }
+    }
+
+    /** The default budget of relayed inbound sessions. */
+    public ConnectionLimits(int maxInbound, int inboundLowWater, int maxInboundPerSubnet, Duration gracePeriod) {
+        this(maxInbound, inboundLowWater, maxInboundPerSubnet, gracePeriod, DEFAULT_MAX_RELAYED_INBOUND);
     }
 
     public static ConnectionLimits defaults() {
         return new ConnectionLimits(DEFAULT_MAX_INBOUND, DEFAULT_INBOUND_LOW_WATER, DEFAULT_MAX_INBOUND_PER_SUBNET,
-                DEFAULT_GRACE_PERIOD);
+                DEFAULT_GRACE_PERIOD, DEFAULT_MAX_RELAYED_INBOUND);
     }
 
     /** Inbound high and low water marks. */
     public ConnectionLimits withInbound(int max, int lowWater) {
-        return new ConnectionLimits(max, lowWater, maxInboundPerSubnet, gracePeriod);
+        return new ConnectionLimits(max, lowWater, maxInboundPerSubnet, gracePeriod, maxRelayedInbound);
     }
 
     public ConnectionLimits withMaxInboundPerSubnet(int v) {
-        return new ConnectionLimits(maxInbound, inboundLowWater, v, gracePeriod);
+        return new ConnectionLimits(maxInbound, inboundLowWater, v, gracePeriod, maxRelayedInbound);
     }
 
     public ConnectionLimits withGracePeriod(Duration d) {
-        return new ConnectionLimits(maxInbound, inboundLowWater, maxInboundPerSubnet, d);
+        return new ConnectionLimits(maxInbound, inboundLowWater, maxInboundPerSubnet, d, maxRelayedInbound);
+    }
+
+    public ConnectionLimits withMaxRelayedInbound(int v) {
+        return new ConnectionLimits(maxInbound, inboundLowWater, maxInboundPerSubnet, gracePeriod, v);
     }
 }

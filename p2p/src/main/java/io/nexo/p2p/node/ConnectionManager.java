@@ -29,6 +29,13 @@ import java.util.function.Predicate;
  * of 10.0.0.0/24): a new inbound d1 trims a2 (its subnet has 2) then a1 (all subnets tie at 1 and
  * a1 is the youngest), leaving b1 c1, and d1 is admitted.
  *
+ * <p>Relayed inbound sessions (peers that reached this node through one of its relays) all come
+ * from a relay's address, which says nothing about the peer: they have a budget of their own
+ * ({@link ConnectionLimits#maxRelayedInbound()}) instead of the inbound one, are never ranked by
+ * subnet, and make room only among themselves (the youngest out of its grace period goes first).
+ * Each relay bounds them too, at its circuits per reserved peer. They count towards
+ * {@code --max-peers} like every session.
+ *
  * <p>Control loop only; pure bookkeeping, it never touches a channel.
  */
 final class ConnectionManager {
@@ -45,6 +52,7 @@ final class ConnectionManager {
     private final Clock clock;
     private final Predicate<PeerId> isProtected;
     private final Map<PeerId, Inbound> inbound = new LinkedHashMap<>();
+    private final Map<PeerId, Long> relayed = new LinkedHashMap<>();
     private final Set<PeerId> outbound = new HashSet<>();
 
     ConnectionManager(ConnectionLimits limits, int maxPeers, Clock clock, Predicate<PeerId> isProtected) {
@@ -54,23 +62,41 @@ final class ConnectionManager {
         this.isProtected = isProtected;
     }
 
+    /** Inbound sessions, direct and relayed. */
     int inboundCount() {
-        return inbound.size();
+        return inbound.size() + relayed.size();
+    }
+
+    int relayedInboundCount() {
+        return relayed.size();
     }
 
     int outboundCount() {
         return outbound.size();
     }
 
-    /** Decides on a new session with {@code id}, outbound or inbound. */
+    /** Decides on a new direct session with {@code id}, outbound or inbound. */
     Decision decide(PeerId id, boolean isOutbound) {
-        int total = inbound.size() + outbound.size();
+        return decide(id, isOutbound, false);
+    }
+
+    /** Decides on a new session with {@code id}, outbound or inbound, direct or through a relay. */
+    Decision decide(PeerId id, boolean isOutbound, boolean isRelayed) {
+        int total = inbound.size() + relayed.size() + outbound.size();
         if (isOutbound || isProtected.test(id)) {
             if (total < maxPeers) {
                 return new Decision(true, List.of());
             }
             List<PeerId> victims = leastUseful(1, true);
+            if (victims.isEmpty()) {
+                victims = youngestRelayed(1, true);
+            }
             return new Decision(!victims.isEmpty(), victims);
+        }
+        if (isRelayed) {
+            int need = Math.max(0, Math.max(relayed.size() - limits.maxRelayedInbound() + 1, total - maxPeers + 1));
+            List<PeerId> victims = youngestRelayed(need, false);
+            return victims.size() == need ? new Decision(true, victims) : new Decision(false, List.of());
         }
         if (inbound.size() < limits.maxInbound() && total < maxPeers) {
             return new Decision(true, List.of());
@@ -83,11 +109,18 @@ final class ConnectionManager {
         return new Decision(admit, admit ? victims : List.of());
     }
 
-    /** A session was admitted (or replaced its peer's duplicate in another direction). */
+    /** A direct session was admitted (or replaced its peer's duplicate in another direction). */
     void added(PeerId id, boolean isOutbound, InetAddress remote) {
+        added(id, isOutbound, false, remote);
+    }
+
+    /** A session was admitted (or replaced its peer's duplicate); {@code remote} is a relay's when relayed. */
+    void added(PeerId id, boolean isOutbound, boolean isRelayed, InetAddress remote) {
         removed(id);
         if (isOutbound) {
             outbound.add(id);
+        } else if (isRelayed) {
+            relayed.put(id, clock.millis());
         } else {
             inbound.put(id, new Inbound(id, Subnet.of(remote), clock.millis()));
         }
@@ -96,7 +129,24 @@ final class ConnectionManager {
     /** The session of {@code id} ended (or is being replaced). */
     void removed(PeerId id) {
         inbound.remove(id);
+        relayed.remove(id);
         outbound.remove(id);
+    }
+
+    /**
+     * Up to {@code n} relayed inbound peers to trim, youngest first, never a protected one; peers in
+     * their grace period only when {@code ignoreGrace}.
+     */
+    private List<PeerId> youngestRelayed(int n, boolean ignoreGrace) {
+        long oldest = clock.millis() - (ignoreGrace ? 0 : limits.gracePeriod().toMillis());
+        List<Map.Entry<PeerId, Long>> candidates = new ArrayList<>();
+        for (Map.Entry<PeerId, Long> e : relayed.entrySet()) {
+            if (!isProtected.test(e.getKey()) && e.getValue() <= oldest) {
+                candidates.add(e);
+            }
+        }
+        candidates.sort(Map.Entry.<PeerId, Long>comparingByValue().reversed());
+        return candidates.stream().limit(n).map(Map.Entry::getKey).toList();
     }
 
     /**

@@ -2,17 +2,20 @@ package io.nexo.p2p.node;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.nexo.p2p.relay.InboundSlot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Admits an accepted connection before any TLS work: at most {@code --max-conns-per-ip} from one
  * address and {@code --max-inbound-per-subnet} from one IPv4 /24 or IPv6 /64, counting handshaking
- * and established connections; then builds the peer pipeline. Runs on I/O threads.
+ * and established connections; then builds the peer pipeline. The reserved node's side of a relay
+ * circuit leaves both counts once spliced ({@link InboundSlot}). Runs on I/O threads.
  */
 final class InboundGate extends ChannelInitializer<SocketChannel> {
 
@@ -49,10 +52,15 @@ final class InboundGate extends ChannelInitializer<SocketChannel> {
             refuse(ch, subnetLog, "over {} connections from its subnet " + subnet, ip, maxPerSubnet);
             return;
         }
-        ch.closeFuture().addListener(f -> {
-            release(perIp, ip);
-            release(perSubnet, subnet);
-        });
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                release(perIp, ip);
+                release(perSubnet, subnet);
+            }
+        };
+        InboundSlot.hold(ch, release); // a reserved node's relay circuit gives its place back early
+        ch.closeFuture().addListener(f -> release.run());
         channels.initInbound(ch);
     }
 

@@ -4,6 +4,7 @@ import io.nexo.p2p.discovery.AddressBook;
 import io.nexo.p2p.discovery.Backoff;
 import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.identity.PeerId;
+import io.nexo.p2p.relay.RelayPath;
 import io.nexo.p2p.session.PeerSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,7 +89,7 @@ final class SessionLifecycle {
                     keep.outbound() ? "outbound" : "inbound");
             sessions.put(keep);
             if (keep != existing) {
-                connections.added(keep.peerId(), keep.outbound(), remoteIp(keep));
+                connections.added(keep.peerId(), keep.outbound(), RelayPath.isRelayed(keep.channel()), remoteIp(keep));
             }
             drop.close(DUPLICATE);
             if (dial != null) {
@@ -96,13 +97,15 @@ final class SessionLifecycle {
             }
             return;
         }
-        ConnectionManager.Decision decision = connections.decide(s.peerId(), s.outbound());
+        boolean relayed = RelayPath.isRelayed(s.channel());
+        ConnectionManager.Decision decision = connections.decide(s.peerId(), s.outbound(), relayed);
         if (!decision.admit()) {
             stats.refusedFull.increment();
             long unlogged = refusedLog.allow();
             if (unlogged >= 0) {
-                log.warn("refusing {}: no room ({} inbound, {} outbound, none may be trimmed; {} more refused since "
-                        + "the last such line)", s, connections.inboundCount(), connections.outboundCount(), unlogged);
+                log.warn("refusing {}: no room ({} inbound, {} of them relayed, {} outbound, none may be trimmed; {} "
+                        + "more refused since the last such line)", s, connections.inboundCount(),
+                        connections.relayedInboundCount(), connections.outboundCount(), unlogged);
             }
             s.close("peer limit reached");
             if (dial != null) {
@@ -114,7 +117,7 @@ final class SessionLifecycle {
             trim(sessions.get(victim));
         }
         sessions.put(s);
-        connections.added(s.peerId(), s.outbound(), remoteIp(s));
+        connections.added(s.peerId(), s.outbound(), relayed, remoteIp(s));
         book.learn(s.peerId(), s.name(), PeerAddresses.dialable(s), clock.millis());
         book.succeeded(s.peerId());
         book.changed();

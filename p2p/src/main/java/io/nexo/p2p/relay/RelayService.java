@@ -151,6 +151,7 @@ public final class RelayService {
             return refuse(RelayStats.Refusal.BAD_TOKEN, "unknown, used or expired token");
         }
         p.timer().cancel(false);
+        InboundSlot.release(acceptor); // its token bounds it now: one per circuit, within the per-peer limit
         Circuit c = new Circuit(p.dialer(), acceptor, limits.maxCircuitBytes(), stats, tap, () -> release(p));
         stats.spliced();
         c.start(limits.maxCircuitDuration());

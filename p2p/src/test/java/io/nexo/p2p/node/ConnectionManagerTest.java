@@ -99,6 +99,62 @@ class ConnectionManagerTest {
         assertThat(m.decide(peer(), true)).isEqualTo(new ConnectionManager.Decision(false, List.of()));
     }
 
+    private PeerId relayed(ConnectionManager m) throws UnknownHostException {
+        PeerId id = peer();
+        assertThat(m.decide(id, false, true)).isEqualTo(new ConnectionManager.Decision(true, List.of()));
+        m.added(id, false, true, ip("203.0.113.9")); // the relay's address, for every relayed peer
+        clock.advance(Duration.ofMillis(1));
+        return id;
+    }
+
+    @Test
+    void relayedPeersHaveABudgetOfTheirOwnAndTrimOnlyEachOther() throws Exception {
+        ConnectionManager m = new ConnectionManager(new ConnectionLimits(1, 0, 16, Duration.ofSeconds(10), 3),
+                50, clock, pinned::contains);
+        PeerId direct = inbound(m, "10.0.0.1");
+        // the direct inbound budget (1) is full, and all relayed peers share one address: three still get in
+        relayed(m);
+        PeerId r2 = relayed(m);
+        PeerId r3 = relayed(m);
+        assertThat(m.inboundCount()).isEqualTo(4);
+        assertThat(m.relayedInboundCount()).isEqualTo(3);
+        // a fourth: all three in their grace period, refused
+        assertThat(m.decide(peer(), false, true)).isEqualTo(new ConnectionManager.Decision(false, List.of()));
+        clock.advance(Duration.ofSeconds(10));
+        // then the youngest relayed peer makes room, never the direct one
+        assertThat(m.decide(peer(), false, true)).isEqualTo(new ConnectionManager.Decision(true, List.of(r3)));
+        pinned.add(r3);
+        assertThat(m.decide(peer(), false, true)).isEqualTo(new ConnectionManager.Decision(true, List.of(r2)));
+        // a direct stranger trims direct peers only
+        assertThat(m.decide(peer(), false)).isEqualTo(new ConnectionManager.Decision(true, List.of(direct)));
+    }
+
+    @Test
+    void relayedPeersCountTowardsMaxPeers() throws Exception {
+        ConnectionManager m = new ConnectionManager(new ConnectionLimits(40, 32, 16, Duration.ofSeconds(10), 16),
+                3, clock, pinned::contains);
+        m.added(peer(), true, ip("127.0.0.1"));
+        PeerId r1 = relayed(m);
+        PeerId r2 = relayed(m);
+        // full at max-peers 3: neither a relayed nor a direct stranger gets in while the others are in grace
+        assertThat(m.decide(peer(), false, true).admit()).isFalse();
+        assertThat(m.decide(peer(), false).admit()).isFalse();
+        // an outbound session trims a relayed peer when there is no direct inbound one, grace or not
+        assertThat(m.decide(peer(), true)).isEqualTo(new ConnectionManager.Decision(true, List.of(r2)));
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(m.decide(peer(), false, true)).isEqualTo(new ConnectionManager.Decision(true, List.of(r2)));
+        m.removed(r1);
+        assertThat(m.relayedInboundCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aNodeWithNoRelayedBudgetRefusesRelayedPeers() {
+        ConnectionManager m = new ConnectionManager(ConnectionLimits.defaults().withMaxRelayedInbound(0), 50, clock,
+                pinned::contains);
+        assertThat(m.decide(peer(), false, true)).isEqualTo(new ConnectionManager.Decision(false, List.of()));
+        assertThat(m.decide(peer(), false).admit()).isTrue();
+    }
+
     @Test
     void ipv6PeersCountByTheirSlash64() throws Exception {
         assertThat(Subnet.of(ip("2001:db8:1:2:aaaa::1"))).isEqualTo(Subnet.of(ip("2001:db8:1:2:ffff::9")));
