@@ -1,19 +1,13 @@
 package io.nexo.p2p.testing;
 
-import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.ReferenceCountUtil;
 import io.nexo.core.net.HostAndPort;
 import io.nexo.core.transport.Transport;
 import io.nexo.p2p.identity.NodeIdentity;
@@ -25,20 +19,16 @@ import io.nexo.p2p.wire.FrameDecoder;
 import io.nexo.p2p.wire.FrameEncoder;
 import io.nexo.p2p.wire.WireFormat;
 import io.nexo.p2p.wire.proto.Envelope;
-import io.nexo.p2p.wire.proto.Hello;
 import io.nexo.p2p.wire.proto.Ping;
 import io.nexo.p2p.wire.proto.Welcome;
 
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,7 +53,8 @@ import java.util.function.Predicate;
  *       assertThat(mallory.awaitClosed(Duration.ofSeconds(5))).isTrue();
  *   }
  * </pre>
- * Modelled on go-libp2p-pubsub's attack tests: a hand-driven peer on one end of a real node.
+ * Modelled on go-libp2p-pubsub's attack tests: a hand-driven peer on one end of a real node. This
+ * class connects and sends; {@link HostileDriver} speaks the handshake, {@link NodeOutput} keeps what the node sent.
  */
 public final class HostilePeer implements AutoCloseable {
 
@@ -181,26 +172,16 @@ public final class HostilePeer implements AutoCloseable {
     private final CompletableFuture<Welcome> established = new CompletableFuture<>();
     private final CompletableFuture<Void> tlsDone = new CompletableFuture<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
-    private final BlockingQueue<Envelope> received;
-    private final BlockingQueue<Binary> binaries;
-    private final List<Envelope> history = new ArrayList<>();
-    private final AtomicLong binaryFramesReceived = new AtomicLong();
-    private final AtomicLong envelopesReceived = new AtomicLong();
-    private final AtomicLong oversizedFromNode = new AtomicLong();
-    private final AtomicReference<String> goodbye = new AtomicReference<>();
+    private final NodeOutput output;
     private final AtomicReference<PeerId> nodeId = new AtomicReference<>();
     private final AtomicLong nextPingSeq = new AtomicLong(1);
-
-    private final boolean handshake;
 
     /** The group this peer made for itself ({@link #connect(HostAndPort, Options)}), shut down on close. */
     private EventLoopGroup ownGroup;
 
     private HostilePeer(EventLoopGroup group, HostAndPort target, Options options, boolean handshake) {
         this.options = options;
-        this.handshake = handshake;
-        this.received = new LinkedBlockingQueue<>(options.maxKept());
-        this.binaries = new LinkedBlockingQueue<>(options.maxKept());
+        this.output = new NodeOutput(options.maxKept());
         PeerTls tls = options.tls().orElseGet(() -> new PeerTls(options.identity()));
         byte[] nonce = new byte[32];
         RANDOM.nextBytes(nonce);
@@ -215,7 +196,8 @@ public final class HostilePeer implements AutoCloseable {
                         ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), true, options.timeout()));
                         ch.pipeline().addLast("frames", new FrameDecoder(options.maxInboundFrameBytes()));
                         ch.pipeline().addLast("encoder", FrameEncoder.INSTANCE);
-                        ch.pipeline().addLast("hostile", new Driver(nonce));
+                        ch.pipeline().addLast("hostile", new HostileDriver(options, nonce, handshake, output, nodeId,
+                                tlsDone, established));
                     }
                 });
         options.localHost().ifPresent(h -> bootstrap.localAddress(new InetSocketAddress(h, 0)));
@@ -232,8 +214,8 @@ public final class HostilePeer implements AutoCloseable {
         channel.closeFuture().addListener(f -> {
             tlsDone.completeExceptionally(new IllegalStateException("closed during TLS"));
             established.completeExceptionally(new IllegalStateException("closed during the handshake"
-                    + (goodbye.get() != null ? ": " + goodbye.get() : "")));
-            closed.complete(goodbye.get());
+                    + output.goodbyeReason().map(r -> ": " + r).orElse("")));
+            closed.complete(output.goodbyeReason().orElse(null));
         });
     }
 
@@ -392,46 +374,31 @@ public final class HostilePeer implements AutoCloseable {
      * empty on timeout or close.
      */
     public Optional<Envelope> awaitEnvelope(Predicate<Envelope> match, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return Optional.empty();
-            }
-            Envelope e = received.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
-            if (e != null && match.test(e)) {
-                return Optional.of(e);
-            }
-            if (e == null && !channel.isActive() && received.isEmpty()) {
-                return Optional.empty();
-            }
-        }
+        return output.awaitEnvelope(match, timeout, channel::isActive);
     }
 
     /** Every envelope the node sent since the handshake, in order (the first {@link Options#maxKept} of them). */
     public List<Envelope> history() {
-        synchronized (history) {
-            return new ArrayList<>(history);
-        }
+        return output.history();
     }
 
     /** The next binary frame the node sent (in order, taken off the queue), within {@code timeout}. */
     public Optional<Binary> nextBinary(Duration timeout) throws InterruptedException {
-        return Optional.ofNullable(binaries.poll(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        return output.nextBinary(timeout);
     }
 
     public long binaryFramesReceived() {
-        return binaryFramesReceived.get();
+        return output.binaryFramesReceived();
     }
 
     /** Envelopes received since the handshake, kept or not. */
     public long envelopesReceived() {
-        return envelopesReceived.get();
+        return output.envelopesReceived();
     }
 
     /** Frames from the node over this peer's {@link Options#maxInboundFrameBytes}: the node sent what a peer must refuse. */
     public long oversizedFromNode() {
-        return oversizedFromNode.get();
+        return output.oversizedFromNode();
     }
 
     public boolean isOpen() {
@@ -458,7 +425,7 @@ public final class HostilePeer implements AutoCloseable {
 
     /** The Goodbye reason the node gave before it closed, if any. */
     public Optional<String> goodbyeReason() {
-        return Optional.ofNullable(goodbye.get());
+        return output.goodbyeReason();
     }
 
     public Channel channel() {
@@ -475,104 +442,6 @@ public final class HostilePeer implements AutoCloseable {
         channel.close().awaitUninterruptibly(options.timeout().toMillis());
         if (ownGroup != null) {
             ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(options.timeout().toMillis());
-        }
-    }
-
-    /** Speaks the hello exchange like a genuine node, then records. */
-    private final class Driver extends ChannelInboundHandlerAdapter {
-        private final byte[] nonce;
-
-        Driver(byte[] nonce) {
-            this.nonce = nonce;
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent done) {
-                if (!done.isSuccess()) {
-                    established.completeExceptionally(done.cause());
-                    ctx.close();
-                    return;
-                }
-                try {
-                    nodeId.set(PeerTls.peerIdOf(ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class)
-                            .engine().getSession()));
-                } catch (javax.net.ssl.SSLException e) {
-                    established.completeExceptionally(e);
-                    ctx.close();
-                    return;
-                }
-                tlsDone.complete(null);
-                if (!handshake) {
-                    return; // connectTlsOnly: the test speaks next
-                }
-                ctx.writeAndFlush(Envelope.newBuilder().setHello(Hello.newBuilder()
-                        .setProtocolVersion(WireFormat.PROTOCOL_VERSION)
-                        .setPeerId(options.identity().peerId().value())
-                        .setNonce(ByteString.copyFrom(nonce))).build());
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Envelope env)) {
-                binaryFramesReceived.incrementAndGet();
-                try {
-                    if (msg instanceof BinaryFrame frame && binaries.remainingCapacity() > 0) {
-                        byte[] copy = new byte[frame.content().readableBytes()];
-                        frame.content().getBytes(frame.content().readerIndex(), copy);
-                        binaries.offer(new Binary(frame.protocol(), copy));
-                    }
-                } finally {
-                    ReferenceCountUtil.release(msg);
-                }
-                return;
-            }
-            if (env.hasGoodbye()) {
-                goodbye.compareAndSet(null, env.getGoodbye().getReason());
-            }
-            if (!established.isDone() && handshake) {
-                if (env.hasHello()) {
-                    ctx.writeAndFlush(Envelope.newBuilder().setWelcome(welcome(env.getHello())).build());
-                    return;
-                }
-                if (env.hasWelcome()) {
-                    established.complete(env.getWelcome());
-                    return;
-                }
-            }
-            envelopesReceived.incrementAndGet();
-            if (options.answerPings() && env.hasPing()) {
-                ctx.writeAndFlush(Envelope.newBuilder().setPong(io.nexo.p2p.wire.proto.Pong.newBuilder()
-                        .setSeq(env.getPing().getSeq())).build());
-            }
-            synchronized (history) {
-                if (history.size() < options.maxKept()) {
-                    history.add(env);
-                }
-            }
-            received.offer(env);
-        }
-
-        private Welcome welcome(Hello nodeHello) {
-            if (options.welcomeOverride().isPresent()) {
-                return options.welcomeOverride().get();
-            }
-            Welcome.Builder w = Welcome.newBuilder().setName(options.name()).addAllListenAddrs(options.listenAddrs())
-                    .setStartedAtMillis(System.currentTimeMillis());
-            options.networkKey().ifPresent(k -> w.setNetworkProof(ByteString.copyFrom(
-                    k.proof(nodeHello.getNonce().toByteArray(), options.identity().peerId(), nodeId.get()))));
-            return w.build();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof TooLongFrameException
-                    || cause.getCause() instanceof TooLongFrameException) {
-                oversizedFromNode.incrementAndGet();
-            }
-            ctx.close();
         }
     }
 }
