@@ -7,12 +7,15 @@ import io.nexo.p2p.files.net.FileEvents;
 import io.nexo.p2p.files.net.FileExchange;
 import io.nexo.p2p.files.net.FileExchangeConfig;
 import io.nexo.p2p.identity.NodeIdentity;
+import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
 
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -21,18 +24,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * A nexo node with file exchange as a process on a {@code NatLab} host, for {@code RelayNatLabTest}:
- * {@code NAME LISTEN [JOIN]} with the default relay settings (relay on, reservations auto). Prints
- * one line per event ({@code ready ID PORT}, {@code reachability STATUS}, {@code relayed ADDRESS},
- * {@code connected ID direct|relayed}, {@code direct FROM TEXT}, {@code complete FILEID SHA256}) and
- * obeys one command per stdin line: {@code connect TARGET}, {@code msg ID TEXT}, {@code share PATH},
- * {@code get FILEID}, {@code relaystats}. Ends when stdin closes.
+ * A nexo node with file exchange as a process on a {@code NatLab} host, for {@code RelayNatLabTest}
+ * and {@code NatLabFigures}: {@code NAME LISTEN [JOIN]} with the default relay settings (relay on,
+ * reservations auto). Prints one line per event ({@code ready ID PORT}, {@code reachability STATUS},
+ * {@code relayed ADDRESS}, {@code connected ID direct|relayed}, {@code direct FROM TEXT},
+ * {@code fetched FILEID MILLIS} (from its {@code get}), then {@code complete FILEID SHA256}) and obeys
+ * one command per stdin line: {@code connect TARGET}, {@code msg ID TEXT}, {@code share PATH},
+ * {@code has FILEID}, {@code get FILEID}, {@code relaystats}, {@code punch ID IP:PORT} (one hole-punch
+ * dial from the listening port now, the other side doing the same: {@code punch true|false MILLIS}),
+ * {@code path ID} ({@code path ID direct|relayed punched=true|false}). Ends when stdin closes or on
+ * SIGTERM, deleting its data folder (downloads included).
  */
 public final class RelayLabMain {
     private static final PrintStream OUT = System.out;
@@ -47,6 +58,8 @@ public final class RelayLabMain {
 
     public static void main(String[] args) throws Exception {
         Path data = Files.createTempDirectory("nexo-lab-" + args[0]);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(data)));
+        Map<FileId, Long> getAt = new ConcurrentHashMap<>();
         List<DialTarget> join = args.length > 2 ? List.of(DialTarget.parse(args[2])) : List.of();
         FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
         PeerNode node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), args[0], HostAndPort.parse(args[1]))
@@ -58,6 +71,10 @@ public final class RelayLabMain {
                 .withAnnounceInterval(Duration.ofSeconds(2)), new FileEvents() {
                     @Override
                     public void onComplete(FileId id, String name, Path path) {
+                        Long start = getAt.remove(id);
+                        if (start != null) {
+                            say("fetched " + id.hex() + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                        }
                         say("complete " + id.hex() + " " + sha256(path));
                     }
 
@@ -88,7 +105,23 @@ public final class RelayLabMain {
                         FileId id = FileId.parse(w[1]);
                         say("has " + w[1] + " " + files.files().stream().anyMatch(o -> o.id().equals(id)));
                     }
-                    case "get" -> files.get(FileId.parse(w[1]), Optional.empty()).get(30, TimeUnit.SECONDS);
+                    case "get" -> {
+                        FileId id = FileId.parse(w[1]);
+                        getAt.put(id, System.nanoTime());
+                        files.get(id, Optional.empty()).get(30, TimeUnit.SECONDS);
+                    }
+                    case "punch" -> {
+                        long start = System.nanoTime();
+                        boolean ok = node.punchNow(PeerId.parse(w[1]), List.of(HostAndPort.parse(w[2])))
+                                .get(30, TimeUnit.SECONDS);
+                        say("punch " + ok + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    }
+                    case "path" -> {
+                        PeerId peer = PeerId.parse(w[1]);
+                        String path = node.peers().stream().filter(p -> p.id().equals(peer)).map(PeerInfo::path)
+                                .findFirst().orElse("none");
+                        say("path " + w[1] + " " + path + " punched=" + node.isHolePunched(peer));
+                    }
                     case "relaystats" -> {
                         RelayStats.Snapshot s = node.relay().orElseThrow().stats();
                         say("relaystats " + s.bytesForwarded() + " " + s.circuitsSpliced() + " " + s.reservations());
@@ -113,6 +146,14 @@ public final class RelayLabMain {
             say("connected " + p.id() + " " + p.path());
         } else if (e instanceof PeerEvent.DirectReceived d) {
             say("direct " + d.fromName() + " " + d.text());
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> all = Files.walk(root)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort at exit: a temporary folder left behind is all that can go wrong
         }
     }
 

@@ -18,13 +18,21 @@ import java.util.function.Predicate;
 
 /**
  * A child JVM running a test main class on the test class path, optionally inside a network
- * namespace, with its stdin writable and its stdout read line by line in order.
+ * namespace, with its stdin writable and its stdout read line by line in order, each line with the
+ * moment it arrived (for figures taken from a child's output, e.g. NatLabFigures).
  */
 public final class LabProcess implements AutoCloseable {
+    /** The JVM options of a child unless given: small, quick to start (C1 only), for tests. */
+    public static final List<String> TEST_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+    /** One line of a child's stdout and when it was read ({@link System#nanoTime()}). */
+    public record Line(String text, long nanos) {
+    }
+
     private final String name;
     private final Process process;
     private final Writer stdin;
-    private final BlockingQueue<String> unread = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Line> unread = new LinkedBlockingQueue<>();
     private final List<String> out = new CopyOnWriteArrayList<>();
     private final List<String> err = new CopyOnWriteArrayList<>();
 
@@ -33,18 +41,24 @@ public final class LabProcess implements AutoCloseable {
         process = new ProcessBuilder(command).start();
         stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         pump(process.getInputStream(), line -> {
+            unread.add(new Line(line, System.nanoTime()));
             out.add(line);
-            unread.add(line);
         });
         pump(process.getErrorStream(), err::add);
     }
 
     /** Starts {@code main} with {@code args} under {@code prefix} (e.g. {@code ip netns exec NS}, or none). */
     public static LabProcess java(String name, List<String> prefix, Class<?> main, String... args) throws IOException {
+        return java(name, prefix, TEST_JVM, main, args);
+    }
+
+    /** As {@link #java(String, List, Class, String...)}, with these JVM options instead of {@link #TEST_JVM}. */
+    public static LabProcess java(String name, List<String> prefix, List<String> jvmOptions, Class<?> main,
+                                  String... args) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         return new LabProcess(name, cmd);
     }
@@ -75,14 +89,19 @@ public final class LabProcess implements AutoCloseable {
      * {@code within}; lines before it that do not match are skipped.
      */
     public String nextLine(Predicate<String> matching, Duration within) throws InterruptedException {
+        return nextTimedLine(matching, within).text();
+    }
+
+    /** As {@link #nextLine}, with the moment the line arrived. */
+    public Line nextTimedLine(Predicate<String> matching, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
-            String line = unread.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            Line line = unread.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (line == null) {
                 throw new AssertionError(name + ": no expected line within " + within + "; stdout: " + out
                         + "\nstderr: " + err + (process.isAlive() ? "" : "\nexited " + process.exitValue()));
             }
-            if (matching.test(line)) {
+            if (matching.test(line.text())) {
                 return line;
             }
         }

@@ -61,6 +61,11 @@ public final class NatLab implements AutoCloseable {
         public LabProcess java(String name, Class<?> main, String... args) throws IOException {
             return LabProcess.java(name, exec(), main, args);
         }
+
+        /** Starts a child JVM running {@code main} on this host with these JVM options. */
+        public LabProcess java(List<String> jvmOptions, String name, Class<?> main, String... args) throws IOException {
+            return LabProcess.java(name, exec(), jvmOptions, main, args);
+        }
     }
 
     private static final String INTERNET = "198.18.0.";
