@@ -245,6 +245,16 @@ class NatLabFigures {
                 median(direct, Run::reserved),
                 median(direct, Run::session), median(direct, Run::punched), median(direct, Run::mibps),
                 median(direct, Run::mibps) / rawDirect, rawDirect));
+        for (Mode m : List.of(Mode.RELAYED, Mode.DIRECT)) {
+            List<Run> r = runs.get(m);
+            say(String.format("median %s, steps: start to both ready %.0f ms; then to private %.0f, reserved +%.0f,"
+                            + " relayed session +%.0f%s, first message +%.0f (%.0f ms from both ready)",
+                    m.name().toLowerCase(), median(r, Run::ready), median(r, x -> x.privateVerdict() - x.ready()),
+                    median(r, x -> x.reserved() - x.privateVerdict()), median(r, x -> x.session() - x.reserved()),
+                    m == Mode.DIRECT ? String.format(", punched +%.0f", median(r, x -> x.punched() - x.session())) : "",
+                    median(r, x -> x.firstMessage() - (m == Mode.DIRECT ? x.punched() : x.session())),
+                    median(r, x -> x.firstMessage() - x.ready())));
+        }
         say(String.format("median relayed/direct: %.3f (nexo), %.3f (raw)",
                 median(relayed, Run::mibps) / median(direct, Run::mibps), rawRelayed / rawDirect));
     }
