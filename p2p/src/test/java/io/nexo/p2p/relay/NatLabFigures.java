@@ -177,7 +177,9 @@ class NatLabFigures {
     /** bob fetches alice's file: MiB/s from his {@code get} to the last verified chunk; SHA-256 equal. */
     private double nexoTransfer(LabProcess alice, LabProcess bob) throws Exception {
         alice.type("share " + file);
-        String id = alice.nextLine(l -> l.startsWith("shared ") || l.startsWith("error "), STEP).split(" ")[1];
+        String shared = alice.nextLine(l -> l.startsWith("shared ") || l.startsWith("error "), STEP);
+        assertThat(shared).startsWith("shared ");
+        String id = shared.split(" ")[1];
         await().atMost(STEP).until(() -> {
             bob.type("has " + id);
             return bob.nextLine(l -> l.startsWith("has " + id), STEP).endsWith(" true");

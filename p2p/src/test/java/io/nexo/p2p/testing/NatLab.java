@@ -26,7 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * source port when it is free, an endpoint-independent mapping; {@link NatType#RANDOM_FULLY}: a
  * random port per connection) and drops unsolicited inbound traffic silently, like a home router:
  * only packets of connections its LAN opened (conntrack ESTABLISHED,RELATED) come in. Namespace
- * names carry a random token, so labs of concurrent test runs do not meet; interfaces are created
+ * names carry a random token (or {@code NEXO_NATLAB_TOKEN}'s, for a script that cleans up after a
+ * killed run), so labs of concurrent test runs do not meet; interfaces are created
  * directly inside their namespaces, so their short names never collide. {@link #close()} deletes
  * every namespace it made (which deletes their interfaces and rules), even after a failed setup.
  * Needs root, iproute2 and iptables: {@link #create()} skips the test, saying why, without them.
@@ -76,7 +77,10 @@ public final class NatLab implements AutoCloseable {
     private int routers;
 
     private NatLab() {
-        token = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+        // a bench script may choose the token (NEXO_NATLAB_TOKEN), to delete what a killed run left
+        String chosen = System.getenv("NEXO_NATLAB_TOKEN");
+        token = chosen != null && chosen.matches("[0-9a-z]{1,12}") ? chosen
+                : HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         inet = ns("inet");
     }
 
