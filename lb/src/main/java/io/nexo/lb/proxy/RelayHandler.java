@@ -7,11 +7,13 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.ssl.SslHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,24 +126,46 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
             closeOnFlush(self);
             return;
         }
+        if (nothingToFlush(p)) {
+            finFlushed(self, p);
+            return;
+        }
         p.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture flushed) -> {
             if (!flushed.isSuccess()) {
                 closeBoth(self, p);
                 return;
             }
-            shutdownOutput(p).addListener((ChannelFuture shut) -> {
-                // the other direction already forwarded its FIN to us: the conversation is over
-                if (!shut.isSuccess() || ((DuplexChannel) self).isOutputShutdown()) {
-                    closeBoth(self, p);
-                } else if (p.config() instanceof SocketChannelConfig config) {
-                    // All p can still do is send: its FIN ends the conversation, so Netty may close p at
-                    // that EOF (channelInactive closes self once flushed) rather than shut p's input first,
-                    // a shutdown(2) that fails with ENOTCONN once both FINs crossed, and for which Netty
-                    // builds a NotYetConnectedException with its stack trace, per connection.
-                    config.setAllowHalfClosure(false);
-                }
-            });
+            finFlushed(self, p);
         });
+    }
+
+    /** {@link #forwardFin}, once everything {@code self} sent before its FIN is out on {@code p}. */
+    private static void finFlushed(Channel self, Channel p) {
+        shutdownOutput(p).addListener((ChannelFuture shut) -> {
+            // the other direction already forwarded its FIN to us: the conversation is over
+            if (!shut.isSuccess() || ((DuplexChannel) self).isOutputShutdown()) {
+                closeBoth(self, p);
+            } else if (p.config() instanceof SocketChannelConfig config) {
+                // All p can still do is send: its FIN ends the conversation, so Netty may close p at
+                // that EOF (channelInactive closes self once flushed) rather than shut p's input first,
+                // a shutdown(2) that fails with ENOTCONN once both FINs crossed, and for which Netty
+                // builds a NotYetConnectedException with its stack trace, per connection.
+                config.setAllowHalfClosure(false);
+            }
+        });
+    }
+
+    /**
+     * Whether nothing written to {@code ch} waits to be sent: its outbound buffer holds no message (each
+     * one counts at least Netty's per-entry overhead, so 0 bytes means none, flushed or not; a write the
+     * kernel has not completed yet stays counted) and no {@link SslHandler} could hold writes of its own
+     * (it queues them during a handshake). Then "flush, then act" can act at once: an empty write would
+     * cost, on io_uring, a zero-length send submitted to the kernel, its completion and a promise with
+     * a listener, twice per connection-per-request connection.
+     */
+    static boolean nothingToFlush(Channel ch) {
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out != null && out.totalPendingWriteBytes() == 0 && ch.pipeline().get(SslHandler.class) == null;
     }
 
     /**
@@ -210,8 +234,8 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
         if (!ch.isActive()) {
             return;
         }
-        if (((DuplexChannel) ch).isOutputShutdown()) {
-            // FIN already sent after a flush, and nothing is written after it: nothing left to flush
+        if (ch instanceof DuplexChannel duplex && duplex.isOutputShutdown() || nothingToFlush(ch)) {
+            // FIN already sent after a flush (nothing is written after it), or nothing queued at all
             ch.close();
         } else {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
