@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * backend (reading nothing from the client meanwhile), then relays client bytes to it; it also owns
  * the connection's idle timeout.
  */
-final class FrontendHandler extends RelayHandler {
+final class FrontendHandler extends RelayHandler implements IdleSweeper.Watched {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -33,8 +32,8 @@ final class FrontendHandler extends RelayHandler {
      */
     private ArrayDeque<Object> early;
     private boolean earlyFin;
-    /** The pending idle check, cancelled on close so closed connections leave no timer behind. */
-    private ScheduledFuture<?> idleCheck;
+    /** This connection's place among its loop's watched connections, ended on close. */
+    private IdleSweeper.Watch idleWatch;
 
     private final boolean accessLog;
 
@@ -75,7 +74,7 @@ final class FrontendHandler extends RelayHandler {
                     backendChannel.localAddress());
         }
         if (idleNanos > 0) {
-            scheduleIdleCheck(idleNanos);
+            idleWatch = IdleSweeper.of(frontend.eventLoop()).watch(this);
         }
         if (early != null) {
             Object msg;
@@ -130,25 +129,26 @@ final class FrontendHandler extends RelayHandler {
         frontend.close();
     }
 
-    private void scheduleIdleCheck(long delayNanos) {
-        idleCheck = frontend.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    @Override
+    public long idleNanos() {
+        return idleNanos;
     }
 
-    private void checkIdle() {
-        idleCheck = null;
+    @Override
+    public long lastActiveNanos() {
+        return Math.max(lastReadNanos, backendHandler.lastReadNanos);
+    }
+
+    @Override
+    public void idle(long quietNanos) {
+        idleWatch = null;
         if (!frontend.isActive()) {
             return;
         }
-        long last = Math.max(lastReadNanos, backendHandler.lastReadNanos);
-        long quiet = System.nanoTime() - last;
-        if (quiet >= idleNanos) {
-            record.end("idle timeout");
-            log.info("client {} <-> backend {}: closing after {} ms without traffic (idle timeout)",
-                    frontend.remoteAddress(), backendHandler.backend(), TimeUnit.NANOSECONDS.toMillis(quiet));
-            closeBoth(frontend, peer);
-        } else {
-            scheduleIdleCheck(idleNanos - quiet);
-        }
+        record.end("idle timeout");
+        log.info("client {} <-> backend {}: closing after {} ms without traffic (idle timeout)",
+                frontend.remoteAddress(), backendHandler.backend(), TimeUnit.NANOSECONDS.toMillis(quietNanos));
+        closeBoth(frontend, peer);
     }
 
     @Override
@@ -161,10 +161,8 @@ final class FrontendHandler extends RelayHandler {
             record.log(totalBytes + pendingBytes, backendHandler == null ? 0
                     : backendHandler.totalBytes + backendHandler.pendingBytes);
         }
-        if (idleCheck != null) {
-            idleCheck.cancel(false);
-            idleCheck = null;
-        }
+        IdleSweeper.unwatch(idleWatch);
+        idleWatch = null;
         if (log.isDebugEnabled()) {
             log.debug("client {} closed{}", ctx.channel().remoteAddress(),
                     backendHandler != null ? " (backend " + backendHandler.backend() + ")" : "");
