@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
@@ -22,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -37,7 +40,7 @@ public final class BackendConnector {
 
     private final BackendPool pool;
     private final ChannelFactory<? extends SocketChannel> channelFactory;
-    private final int connectTimeoutMillis;
+    private final long connectTimeoutNanos;
     private final ByteBufAllocator allocator;
     private final WriteBufferWaterMark waterMark;
 
@@ -60,7 +63,7 @@ public final class BackendConnector {
         this.backendTls = backendTls;
         this.pool = pool;
         this.channelFactory = new ReflectiveChannelFactory<>(channelClass);
-        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.connectTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
         this.allocator = allocator;
         this.waterMark = waterMark;
     }
@@ -89,7 +92,13 @@ public final class BackendConnector {
                 failed(frontend, handler, tried, backend, registered.cause());
                 return;
             }
-            channel.connect(backend.socketAddress()).addListener((ChannelFuture connected) -> {
+            ChannelPromise connecting = channel.newPromise();
+            channel.connect(backend.socketAddress(), connecting);
+            TimeoutSweeper.Watch deadline = connectTimeoutNanos == 0 || connecting.isDone() ? null
+                    : TimeoutSweeper.of(frontend.eventLoop()).watch(
+                            new ConnectDeadline(connecting, backend.socketAddress(), connectTimeoutNanos));
+            connecting.addListener((ChannelFuture connected) -> {
+                TimeoutSweeper.unwatch(deadline);
                 if (connected.isSuccess()) {
                     backend.connectionEstablished();
                     if (proxyProtocol != ProxyProtocol.NONE) {
@@ -141,11 +150,47 @@ public final class BackendConnector {
         config.setAutoRead(false);
         // TCP_NODELAY is already on: Netty enables it when it creates the socket
         config.setAllowHalfClosure(true);
-        config.setConnectTimeoutMillis(connectTimeoutMillis);
+        // the connect timeout is a ConnectDeadline in the loop's sweep, not a timer of Netty's per connect
+        config.setConnectTimeoutMillis(0);
         config.setAllocator(allocator);
         config.setWriteBufferWaterMark(waterMark);
         config.setRecvByteBufAllocator(RelayTuning.READ_BUFFERS);
         channel.pipeline().addLast(handler);
         return channel;
+    }
+
+    /**
+     * A connect attempt's timeout, in the loop's {@link TimeoutSweeper}: fails the attempt as Netty's own
+     * timer would (same exception and message), so the failover path is the same.
+     */
+    private static final class ConnectDeadline implements TimeoutSweeper.Watched {
+        private final ChannelPromise connecting;
+        private final InetSocketAddress target;
+        private final long timeoutNanos;
+        private final long startNanos = System.nanoTime();
+
+        ConnectDeadline(ChannelPromise connecting, InetSocketAddress target, long timeoutNanos) {
+            this.connecting = connecting;
+            this.target = target;
+            this.timeoutNanos = timeoutNanos;
+        }
+
+        @Override
+        public long timeoutNanos() {
+            return timeoutNanos;
+        }
+
+        @Override
+        public long lastActiveNanos() {
+            return startNanos;
+        }
+
+        @Override
+        public void timedOut(long quietNanos) {
+            if (connecting.tryFailure(new ConnectTimeoutException("connection timed out after "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms: " + target))) {
+                connecting.channel().close();
+            }
+        }
     }
 }

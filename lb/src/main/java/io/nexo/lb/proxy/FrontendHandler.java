@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * backend (reading nothing from the client meanwhile), then relays client bytes to it; it also owns
  * the connection's idle timeout.
  */
-final class FrontendHandler extends RelayHandler implements IdleSweeper.Watched {
+final class FrontendHandler extends RelayHandler implements TimeoutSweeper.Watched {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -33,7 +33,7 @@ final class FrontendHandler extends RelayHandler implements IdleSweeper.Watched 
     private ArrayDeque<Object> early;
     private boolean earlyFin;
     /** This connection's place among its loop's watched connections, ended on close. */
-    private IdleSweeper.Watch idleWatch;
+    private TimeoutSweeper.Watch idleWatch;
 
     private final boolean accessLog;
 
@@ -74,7 +74,7 @@ final class FrontendHandler extends RelayHandler implements IdleSweeper.Watched 
                     backendChannel.localAddress());
         }
         if (idleNanos > 0) {
-            idleWatch = IdleSweeper.of(frontend.eventLoop()).watch(this);
+            idleWatch = TimeoutSweeper.of(frontend.eventLoop()).watch(this);
         }
         if (early != null) {
             Object msg;
@@ -130,7 +130,7 @@ final class FrontendHandler extends RelayHandler implements IdleSweeper.Watched 
     }
 
     @Override
-    public long idleNanos() {
+    public long timeoutNanos() {
         return idleNanos;
     }
 
@@ -140,7 +140,7 @@ final class FrontendHandler extends RelayHandler implements IdleSweeper.Watched 
     }
 
     @Override
-    public void idle(long quietNanos) {
+    public void timedOut(long quietNanos) {
         idleWatch = null;
         if (!frontend.isActive()) {
             return;
@@ -161,7 +161,7 @@ final class FrontendHandler extends RelayHandler implements IdleSweeper.Watched 
             record.log(totalBytes + pendingBytes, backendHandler == null ? 0
                     : backendHandler.totalBytes + backendHandler.pendingBytes);
         }
-        IdleSweeper.unwatch(idleWatch);
+        TimeoutSweeper.unwatch(idleWatch);
         idleWatch = null;
         if (log.isDebugEnabled()) {
             log.debug("client {} closed{}", ctx.channel().remoteAddress(),

@@ -12,28 +12,28 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link IdleSweeper} on an embedded event loop whose time the test moves, with the sweeper's clock
+ * {@link TimeoutSweeper} on an embedded event loop whose time the test moves, with the sweeper's clock
  * moved alongside: which connection is closed by which sweep, and that closed connections and an
  * empty list leave nothing scheduled.
  */
-class IdleSweeperTest {
+class TimeoutSweeperTest {
 
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final EventLoop loop = channel.eventLoop();
     private long now = 1_000_000 * MS;
-    private IdleSweeper sweeper;
+    private TimeoutSweeper sweeper;
     private final List<String> closed = new ArrayList<>();
 
     @BeforeEach
     void freeze() {
         channel.freezeTime();
-        sweeper = new IdleSweeper(loop, () -> now);
+        sweeper = new TimeoutSweeper(loop, () -> now);
     }
 
     /** A fake connection: its timeout and last activity, and a log of the sweeper's verdict. */
-    private final class Conn implements IdleSweeper.Watched {
+    private final class Conn implements TimeoutSweeper.Watched {
         final String name;
         final long idle;
         long lastActive = now;
@@ -44,7 +44,7 @@ class IdleSweeperTest {
         }
 
         @Override
-        public long idleNanos() {
+        public long timeoutNanos() {
             return idle;
         }
 
@@ -54,7 +54,7 @@ class IdleSweeperTest {
         }
 
         @Override
-        public void idle(long quietNanos) {
+        public void timedOut(long quietNanos) {
             closed.add(name + " after " + quietNanos / MS + " ms");
         }
     }
@@ -91,14 +91,14 @@ class IdleSweeperTest {
 
     @Test
     void anUnwatchedConnectionIsNeverClosedAndTheSweepStopsWhenNothingIsWatched() {
-        IdleSweeper.Watch gone = sweeper.watch(new Conn("gone", 800));
+        TimeoutSweeper.Watch gone = sweeper.watch(new Conn("gone", 800));
         Conn stays = new Conn("stays", 800);
-        IdleSweeper.Watch staysWatch = sweeper.watch(stays);
-        IdleSweeper.unwatch(gone);
-        IdleSweeper.unwatch(gone); // twice: nothing happens
+        TimeoutSweeper.Watch staysWatch = sweeper.watch(stays);
+        TimeoutSweeper.unwatch(gone);
+        TimeoutSweeper.unwatch(gone); // twice: nothing happens
         advance(800);
         assertThat(closed).containsExactly("stays after 800 ms");
-        IdleSweeper.unwatch(staysWatch); // already ended by the sweep: nothing happens
+        TimeoutSweeper.unwatch(staysWatch); // already ended by the sweep: nothing happens
         assertThat(sweeper.watched()).isZero();
         advance(100); // the last sweep found nothing and scheduled nothing more
         assertThat(channel.hasPendingTasks()).isFalse();

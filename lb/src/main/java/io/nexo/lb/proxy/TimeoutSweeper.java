@@ -8,40 +8,41 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The idle timeouts of the connections of one event loop, found by one periodic sweep over them
- * instead of a timer per connection. A timer per connection costs a schedule and a cancel in the
- * loop's priority queue (O(log n) each, and an object) for every connection, though almost every one
- * closes long before its timeout; here watching is linking a node into a list and unwatching unlinking
- * it, both O(1), and the sweep reads each connection's last activity only every tick.
+ * The timeouts of one event loop's connections (idle timeouts, and connect timeouts towards backends:
+ * a connect attempt is quiet from its start), found by one periodic sweep over them instead of a timer
+ * per connection. A timer per connection costs a schedule and a cancel in the loop's priority queue
+ * (O(log n) each, and an object) for every connection, though almost every one ends long before its
+ * timeout; here watching is linking a node into a list and unwatching unlinking it, both O(1), and the
+ * sweep reads each one's last activity only every tick.
  *
- * <p>The tick is an eighth of the shortest idle timeout watched so far, between 10 ms and 1 s: a
- * connection quiet for its timeout is closed within one tick after it (never before). The sweep runs
- * only while something is watched. Touched only on its event loop.
+ * <p>The tick is an eighth of the shortest timeout watched so far, between 10 ms and 1 s: what is quiet
+ * for its timeout is timed out within one tick after it (never before). The sweep runs only while
+ * something is watched. Touched only on its event loop.
  *
  * <p>Example, timeout 1 h (tick 1 s): a connection last active at 10:00:00.3 is seen quiet for
  * 59:59.7 by the sweep at 10:59:59.9 and kept, then closed by the sweep at 11:00:00.9.
  */
-final class IdleSweeper {
+final class TimeoutSweeper {
 
     static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** A connection with an idle timeout. */
+    /** Something with a timeout: a connection, a connect attempt. */
     interface Watched {
-        /** The idle timeout of this connection, > 0. */
-        long idleNanos();
+        /** The timeout, > 0. */
+        long timeoutNanos();
 
-        /** The clock's time of this connection's last activity. */
+        /** The clock's ({@link System#nanoTime()}'s) time of the last activity. */
         long lastActiveNanos();
 
-        /** This connection has been quiet for {@code quietNanos}, at least its timeout: close it. */
-        void idle(long quietNanos);
+        /** Quiet for {@code quietNanos}, at least the timeout: end it. */
+        void timedOut(long quietNanos);
     }
 
-    /** One watched connection's place in the list; unlinked by {@link #unwatch} or when found idle. */
+    /** One watched thing's place in the list; unlinked by {@link #unwatch} or when timed out. */
     static final class Watch {
         private final Watched connection;
-        private IdleSweeper sweeper;
+        private TimeoutSweeper sweeper;
         private Watch prev;
         private Watch next;
 
@@ -51,7 +52,7 @@ final class IdleSweeper {
     }
 
     /** The sweeper of each event loop thread (a loop runs on one thread; handlers run on their loop). */
-    private static final FastThreadLocal<IdleSweeper> PER_LOOP = new FastThreadLocal<>();
+    private static final FastThreadLocal<TimeoutSweeper> PER_LOOP = new FastThreadLocal<>();
 
     private final EventLoop loop;
     private final LongSupplier clock;
@@ -59,26 +60,26 @@ final class IdleSweeper {
     private long tickNanos = MAX_TICK_NANOS;
     private ScheduledFuture<?> pending;
 
-    IdleSweeper(EventLoop loop, LongSupplier clock) {
+    TimeoutSweeper(EventLoop loop, LongSupplier clock) {
         this.loop = loop;
         this.clock = clock;
     }
 
     /** The sweeper of {@code loop}, on the clock of {@link System#nanoTime()}; call it on that loop. */
-    static IdleSweeper of(EventLoop loop) {
-        IdleSweeper sweeper = PER_LOOP.get();
+    static TimeoutSweeper of(EventLoop loop) {
+        TimeoutSweeper sweeper = PER_LOOP.get();
         if (sweeper == null || sweeper.loop != loop) {
-            sweeper = new IdleSweeper(loop, System::nanoTime);
+            sweeper = new TimeoutSweeper(loop, System::nanoTime);
             PER_LOOP.set(sweeper);
         }
         return sweeper;
     }
 
-    /** Starts watching {@code connection}; the returned watch ends it ({@link #unwatch}). */
+    /** Starts watching {@code connection}; {@link #unwatch} with the returned watch ends it. */
     Watch watch(Watched connection) {
         Watch w = new Watch(connection);
         link(w);
-        long tick = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, connection.idleNanos() / 8));
+        long tick = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, connection.timeoutNanos() / 8));
         if (tick < tickNanos) {
             tickNanos = tick;
             if (pending != null) {
@@ -92,7 +93,7 @@ final class IdleSweeper {
         return w;
     }
 
-    /** Stops watching (the connection closed); nothing happens for a watch already ended. */
+    /** Stops watching (the connection closed, the connect completed); nothing happens for a watch already ended. */
     static void unwatch(Watch w) {
         if (w != null && w.sweeper != null) {
             w.sweeper.unlink(w);
@@ -113,11 +114,11 @@ final class IdleSweeper {
         long now = clock.getAsLong();
         Watch w = head;
         while (w != null) {
-            Watch next = w.next; // idle() closes; the close may unlink w, never another watch
+            Watch next = w.next; // timedOut() closes; the close may unlink w, never another watch
             long quiet = now - w.connection.lastActiveNanos();
-            if (quiet >= w.connection.idleNanos()) {
+            if (quiet >= w.connection.timeoutNanos()) {
                 unlink(w);
-                w.connection.idle(quiet);
+                w.connection.timedOut(quiet);
             }
             w = next;
         }
