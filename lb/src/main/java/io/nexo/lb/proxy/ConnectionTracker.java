@@ -1,11 +1,14 @@
 package io.nexo.lb.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,20 +20,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ConnectionTracker {
 
     private final AtomicInteger open = new AtomicInteger();
-    private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final Object drained = new Object();
+    /** One listener for every connection (it finds the channel in the future): nothing allocated per connection. */
+    private final ChannelFutureListener untrack = this::untrack;
 
     /** Tracks {@code client} until it closes. */
     void track(Channel client) {
         open.incrementAndGet();
         channels.add(client);
-        client.closeFuture().addListener(f -> {
-            if (open.decrementAndGet() == 0) {
-                synchronized (drained) {
-                    drained.notifyAll();
-                }
+        client.closeFuture().addListener(untrack);
+    }
+
+    private void untrack(ChannelFuture closed) {
+        channels.remove(closed.channel());
+        if (open.decrementAndGet() == 0) {
+            synchronized (drained) {
+                drained.notifyAll();
             }
-        });
+        }
     }
 
     public int open() {
@@ -54,6 +62,15 @@ public final class ConnectionTracker {
 
     /** Closes every open client connection (their backends follow). */
     public void closeAll() {
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        List<ChannelFuture> closing = new ArrayList<>();
+        for (Channel ch : channels) {
+            closing.add(ch.close());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (ChannelFuture f : closing) {
+            if (!f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return;
+            }
+        }
     }
 }

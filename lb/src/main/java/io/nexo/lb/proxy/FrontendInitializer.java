@@ -1,5 +1,7 @@
 package io.nexo.lb.proxy;
 
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import org.slf4j.Logger;
@@ -25,6 +27,8 @@ public final class FrontendInitializer extends ChannelInitializer<SocketChannel>
     private final boolean accessLog;
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
     private final AtomicLong lastPerIpLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
+    /** Gives back an admitted connection's slots; one listener for all (nothing allocated per connection). */
+    private final ChannelFutureListener released = this::release;
 
     public FrontendInitializer(ListenerState listener, ConnectionTracker tracker, boolean accessLog) {
         this.listener = listener;
@@ -61,12 +65,7 @@ public final class FrontendInitializer extends ChannelInitializer<SocketChannel>
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> {
-            listener.stats().closed();
-            if (client != null) {
-                listener.perIp().release(client);
-            }
-        });
+        ch.closeFuture().addListener(released);
         tracker.track(ch);
         if (route.sni() != null) {
             // the FrontendHandler is added once the ClientHello named a pool
@@ -79,6 +78,15 @@ public final class FrontendInitializer extends ChannelInitializer<SocketChannel>
         }
         ch.pipeline().addLast(new FrontendHandler(route.connector(), route.idleNanos(),
                 new ConnectionRecord(route.listenerName(), remote), accessLog));
+    }
+
+    private void release(ChannelFuture closed) {
+        listener.stats().closed();
+        // the address cached when the channel was accepted (Netty keeps it after the close)
+        InetSocketAddress remote = (InetSocketAddress) closed.channel().remoteAddress();
+        if (remote != null) {
+            listener.perIp().release(remote.getAddress());
+        }
     }
 
     /** At most one refusal line per second and kind, so a flood cannot flood the log too. */
