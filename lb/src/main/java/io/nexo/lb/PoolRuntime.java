@@ -33,7 +33,7 @@ final class PoolRuntime {
         this.pool = pool;
         this.transport = transport;
         this.backendTlsStats = backendTlsStats;
-        this.connector = new BackendConnector(pool, transport.socketChannelClass(),
+        this.connector = new BackendConnector(pool, transport.socketChannelFactory(),
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), allocator,
                 LoadBalancer.WATER_MARK, config.proxyProtocol(),
                 config.backendTls().enabled() ? new BackendTls(config.name(), config.backendTls(), backendTlsStats) : null);

@@ -1,5 +1,6 @@
 package io.nexo.core.transport;
 
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -36,27 +37,32 @@ public final class Transport {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
     private static final Transport EPOLL = new Transport("epoll", EpollStayRegisteredIoHandler::newFactory,
-            EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
+            EpollServerSocketChannel.class, EpollSocketChannel.class, EpollSocketChannel::new,
+            EpollDatagramChannel.class);
     private static final Transport IO_URING = new Transport("io_uring", IoUringIoHandler::newFactory,
-            IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
+            IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringSocketChannel::new,
+            IoUringDatagramChannel.class);
     private static final Transport NIO = new Transport("nio", NioIoHandler::newFactory,
-            NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
+            NioServerSocketChannel.class, NioSocketChannel.class, NioSocketChannel::new, NioDatagramChannel.class);
 
 
     private final String name;
     private final Supplier<IoHandlerFactory> ioHandlerFactory;
     private final Class<? extends ServerChannel> serverChannelClass;
     private final Class<? extends SocketChannel> socketChannelClass;
+    private final ChannelFactory<SocketChannel> socketChannelFactory;
     private final Class<? extends DatagramChannel> datagramChannelClass;
 
     private Transport(String name, Supplier<IoHandlerFactory> ioHandlerFactory,
                       Class<? extends ServerChannel> serverChannelClass,
                       Class<? extends SocketChannel> socketChannelClass,
+                      ChannelFactory<SocketChannel> socketChannelFactory,
                       Class<? extends DatagramChannel> datagramChannelClass) {
         this.name = name;
         this.ioHandlerFactory = ioHandlerFactory;
         this.serverChannelClass = serverChannelClass;
         this.socketChannelClass = socketChannelClass;
+        this.socketChannelFactory = socketChannelFactory;
         this.datagramChannelClass = datagramChannelClass;
     }
 
@@ -151,6 +157,14 @@ public final class Transport {
 
     public Class<? extends SocketChannel> socketChannelClass() {
         return socketChannelClass;
+    }
+
+    /**
+     * Makes unregistered client socket channels by a constructor call, for code that makes one per
+     * connection (a {@code Bootstrap} with {@link #socketChannelClass} goes through reflection each time).
+     */
+    public ChannelFactory<SocketChannel> socketChannelFactory() {
+        return socketChannelFactory;
     }
 
     public Class<? extends DatagramChannel> datagramChannelClass() {

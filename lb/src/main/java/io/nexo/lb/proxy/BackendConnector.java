@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketChannelConfig;
@@ -49,20 +48,20 @@ public final class BackendConnector {
     private final BackendTls backendTls;
 
     /** @param proxyProtocol whether each backend connection starts with a PROXY protocol header */
-    public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
+    public BackendConnector(BackendPool pool, ChannelFactory<? extends SocketChannel> channelFactory,
                             int connectTimeoutMillis, ByteBufAllocator allocator,
                             WriteBufferWaterMark waterMark, ProxyProtocol proxyProtocol) {
-        this(pool, channelClass, connectTimeoutMillis, allocator, waterMark, proxyProtocol, null);
+        this(pool, channelFactory, connectTimeoutMillis, allocator, waterMark, proxyProtocol, null);
     }
 
     /** @param backendTls TLS towards the backends (after any PROXY header), or {@code null} for plaintext */
-    public BackendConnector(BackendPool pool, Class<? extends SocketChannel> channelClass,
+    public BackendConnector(BackendPool pool, ChannelFactory<? extends SocketChannel> channelFactory,
                             int connectTimeoutMillis, ByteBufAllocator allocator,
                             WriteBufferWaterMark waterMark, ProxyProtocol proxyProtocol, BackendTls backendTls) {
         this.proxyProtocol = proxyProtocol;
         this.backendTls = backendTls;
         this.pool = pool;
-        this.channelFactory = new ReflectiveChannelFactory<>(channelClass);
+        this.channelFactory = channelFactory;
         this.connectTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
         this.allocator = allocator;
         this.waterMark = waterMark;
