@@ -8,6 +8,9 @@
 # disturbs least, and wrk's requests/s beside it; medians at the end.
 #
 # Usage: bench/lb-newconn-ab.sh A_JAR B_JAR   (env: ROUNDS=6 SECS=5 WARM=4 CONNS=32)
+#   A_JAVA_OPTS / B_JAVA_OPTS: extra JVM options of one side (e.g. B_JAVA_OPTS=-XX:TieredStopAtLevel=4 for C2),
+#   A_LB_ARGS / B_LB_ARGS: extra `nexo lb` flags of one side (e.g. B_LB_ARGS="--transport epoll");
+#   the two jars may be the same file.
 # Needs: nginx wrk taskset curl.
 set -euo pipefail
 A_JAR=${1:?usage: $0 A_JAR B_JAR}; B_JAR=${2:?usage: $0 A_JAR B_JAR}
@@ -41,10 +44,11 @@ JAVA=(java -XX:TieredStopAtLevel=1 -Xms256m -Xmx1g -XX:+UseParallelGC -XX:+Alway
 accepted() {
   curl -s "http://127.0.0.1:$ADMIN/metrics" | awk '/^nexo_lb_listener_accepted_total/ {s += $NF} END {printf "%d\n", s}'
 }
-run() { # JAR -> "us/conn requests/s"
+run() { # JAR "JVM OPTS" "LB ARGS" -> "us/conn requests/s"
   local P c0 c1 n0 n1 out
-  taskset -c 1 "${JAVA[@]}" -jar "$1" lb --io-threads 1 --listen 127.0.0.1:$LB \
-    --backend 127.0.0.1:$B1,127.0.0.1:$B2,127.0.0.1:$B3 --admin 127.0.0.1:$ADMIN >"$W/lb.log" 2>&1 & P=$!
+  # shellcheck disable=SC2086 # the extra options are word lists
+  taskset -c 1 "${JAVA[@]}" $2 -jar "$1" lb --io-threads 1 --listen 127.0.0.1:$LB \
+    --backend 127.0.0.1:$B1,127.0.0.1:$B2,127.0.0.1:$B3 --admin 127.0.0.1:$ADMIN $3 >"$W/lb.log" 2>&1 & P=$!
   PIDS+=($P)
   wait_port $LB || { tail -20 "$W/lb.log" >&2; exit 1; }
   taskset -c 0 wrk -t1 -c"$CONNS" -H "Connection: close" -d${WARM}s "http://127.0.0.1:$LB/" >/dev/null 2>&1 || true
@@ -56,12 +60,17 @@ run() { # JAR -> "us/conn requests/s"
     -v r="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" \
     'BEGIN { printf "%.1f %.0f\n", (n > 0 ? t * 1e6 / hz / n : 0), r }'
 }
-echo "# $(date -u '+%F %T') UTC, $(uptime | sed 's/.*load/load/'), A=$A_JAR B=$B_JAR, ${SECS} s runs, wrk -c$CONNS"
+A_JAVA_OPTS=${A_JAVA_OPTS:-}; B_JAVA_OPTS=${B_JAVA_OPTS:-}; A_LB_ARGS=${A_LB_ARGS:-}; B_LB_ARGS=${B_LB_ARGS:-}
+echo "# $(date -u '+%F %T') UTC, $(uptime | sed 's/.*load/load/'), A=$A_JAR $A_JAVA_OPTS $A_LB_ARGS" \
+  "B=$B_JAR $B_JAVA_OPTS $B_LB_ARGS, ${WARM} s warm-up, ${SECS} s runs, wrk -c$CONNS"
 printf "%-6s %10s %10s %10s %10s\n" round "A us/conn" "B us/conn" "A req/s" "B req/s"
 AU=(); BU=()
 for ((r = 1; r <= ROUNDS; r++)); do
-  if ((r % 2)); then read -r au ar <<<"$(run "$A_JAR")"; read -r bu br <<<"$(run "$B_JAR")"
-  else read -r bu br <<<"$(run "$B_JAR")"; read -r au ar <<<"$(run "$A_JAR")"; fi
+  if ((r % 2)); then
+    read -r au ar <<<"$(run "$A_JAR" "$A_JAVA_OPTS" "$A_LB_ARGS")"; read -r bu br <<<"$(run "$B_JAR" "$B_JAVA_OPTS" "$B_LB_ARGS")"
+  else
+    read -r bu br <<<"$(run "$B_JAR" "$B_JAVA_OPTS" "$B_LB_ARGS")"; read -r au ar <<<"$(run "$A_JAR" "$A_JAVA_OPTS" "$A_LB_ARGS")"
+  fi
   AU+=("$au"); BU+=("$bu")
   printf "%-6s %10s %10s %10s %10s\n" "$r" "$au" "$bu" "$ar" "$br"
 done
