@@ -24,6 +24,11 @@ final class BackendHandler extends RelayHandler {
         return "backend";
     }
 
+    @Override
+    String closedReason() {
+        return "backend closed";
+    }
+
     Backend backend() {
         return backend;
     }

@@ -55,6 +55,11 @@ final class FrontendHandler extends RelayHandler implements TimeoutSweeper.Watch
     }
 
     @Override
+    String closedReason() {
+        return "client closed";
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         frontend = ctx.channel();
         connector.connect(frontend, this);

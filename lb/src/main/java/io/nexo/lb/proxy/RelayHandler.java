@@ -79,6 +79,9 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
     /** "client" or "backend", for close reasons. */
     abstract String side();
 
+    /** "client closed" or "backend closed": a constant, not a string built twice per connection. */
+    abstract String closedReason();
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         lastReadNanos = System.nanoTime();
@@ -103,7 +106,7 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            record.end(side() + " closed");
+            record.end(closedReason());
             forwardFin(ctx.channel());
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -189,7 +192,7 @@ abstract class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        record.end(side() + " closed");
+        record.end(closedReason());
         if (peer != null) {
             countPending();
             closeOnFlush(peer);
