@@ -67,6 +67,7 @@ final class TimeoutSweeper {
 
     /** The sweeper of {@code loop}, on the clock of {@link System#nanoTime()}; call it on that loop. */
     static TimeoutSweeper of(EventLoop loop) {
+        assert loop.inEventLoop() : "the sweeper of a loop is kept by the loop's thread";
         TimeoutSweeper sweeper = PER_LOOP.get();
         if (sweeper == null || sweeper.loop != loop) {
             sweeper = new TimeoutSweeper(loop, System::nanoTime);
