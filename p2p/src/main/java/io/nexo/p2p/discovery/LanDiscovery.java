@@ -5,6 +5,7 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
+import io.nexo.p2p.identity.VerifyingKey;
 import io.nexo.p2p.tls.NetworkKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -174,7 +175,7 @@ public final class LanDiscovery implements AutoCloseable {
             return;
         }
         Base64.Decoder b64 = Base64.getUrlDecoder();
-        Optional<java.security.PublicKey> publicKey = Signatures.keyOf(id, b64.decode(parts[4]));
+        Optional<VerifyingKey> publicKey = Signatures.keyOf(id, b64.decode(parts[4]));
         if (publicKey.isEmpty() || !mayVerify(nowSeconds)) {
             return;
         }

@@ -7,12 +7,12 @@ import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.identity.VerifiedSignatures;
+import io.nexo.p2p.identity.VerifyingKey;
 import io.nexo.p2p.wire.proto.PeerRecord;
 import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import io.nexo.p2p.wire.WireLimits;
 
 import java.nio.charset.StandardCharsets;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +79,7 @@ public final class PeerRecords {
             if (!PeerId.looksLikePeerId(r.getPeerId()) || r.getAddrsCount() > MAX_ADDRS) {
                 return Optional.empty();
             }
-            Optional<PublicKey> key = Signatures.keyOf(new PeerId(r.getPeerId()), signed.getKey().toByteArray());
+            Optional<VerifyingKey> key = Signatures.keyOf(new PeerId(r.getPeerId()), signed.getKey());
             if (key.isEmpty()) {
                 return Optional.empty();
             }

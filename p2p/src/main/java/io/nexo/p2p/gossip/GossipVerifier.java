@@ -4,12 +4,10 @@ import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
 import io.nexo.p2p.identity.VerifiedSignatures;
+import io.nexo.p2p.identity.VerifyingKey;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.WireLimits;
 
-import java.security.PublicKey;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -58,13 +56,9 @@ public final class GossipVerifier {
     /** Longest DER signature accepted (P-256: at most 72 bytes); also bounded at decode. */
     static final int MAX_SIGNATURE_BYTES = WireLimits.MAX_SIGNATURE_BYTES;
 
-    private record Known(ByteString encoded, PublicKey key) {
-    }
-
     private final VerifyParams params;
     private final LongSupplier clockMillis;
     private final ReplayGuard replay;
-    private final LinkedHashMap<String, Known> keys;
     private final VerifiedSignatures memo;
     private long verified;
     private long verifyNanos;
@@ -80,12 +74,6 @@ public final class GossipVerifier {
         this.memo = memo;
         this.clockMillis = clockMillis;
         this.replay = new ReplayGuard(params.replayWindow(), params.originCapacity());
-        this.keys = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Known> eldest) {
-                return size() > params.originCapacity();
-            }
-        };
     }
 
     /** Null when {@code g} is genuine and new (it is then recorded as seen), else why not. */
@@ -106,7 +94,7 @@ public final class GossipVerifier {
         if (!replay.fresh(g.getOriginId(), g.getSeqno())) {
             return Reason.REPLAY;
         }
-        PublicKey key = keyOf(g.getOriginId(), g.getOriginKey());
+        VerifyingKey key = keyOf(g.getOriginId(), g.getOriginKey());
         if (key == null) {
             return Reason.WRONG_KEY;
         }
@@ -144,21 +132,13 @@ public final class GossipVerifier {
     }
 
     /** The key of {@code origin} when {@code encoded} is it (hashes to the id and parses), else null. */
-    private PublicKey keyOf(String origin, ByteString encoded) {
-        Known k = keys.get(origin);
-        if (k != null && k.encoded.equals(encoded)) {
-            return k.key;
-        }
+    private static VerifyingKey keyOf(String origin, ByteString encoded) {
         PeerId id;
         try {
             id = new PeerId(origin);
         } catch (IllegalArgumentException e) {
             return null; // not a peer id (wrong characters): no key can be its key
         }
-        PublicKey key = Signatures.keyOf(id, encoded.toByteArray()).orElse(null);
-        if (key != null) {
-            keys.put(origin, new Known(encoded, key));
-        }
-        return key;
+        return Signatures.keyOf(id, encoded).orElse(null);
     }
 }

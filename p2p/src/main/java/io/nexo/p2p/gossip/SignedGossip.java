@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.Signatures;
+import io.nexo.p2p.identity.VerifyingKey;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.WireLimits;
 
@@ -11,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.PublicKey;
 import java.util.Optional;
 
 /**
@@ -100,12 +100,12 @@ public final class SignedGossip {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        return Signatures.keyOf(origin, g.getOriginKey().toByteArray())
+        return Signatures.keyOf(origin, g.getOriginKey())
                 .filter(key -> signatureValid(g, key)).map(key -> origin);
     }
 
     /** True when {@code g}'s signature is {@code key}'s over {@link #signedBytes}. */
-    static boolean signatureValid(Gossip g, PublicKey key) {
+    static boolean signatureValid(Gossip g, VerifyingKey key) {
         return Signatures.verify(key, g.getSignature().toByteArray(), SIGN_PREFIX, signedBytes(g));
     }
 }
