@@ -83,10 +83,10 @@ public final class PeerRecords {
             if (key.isEmpty()) {
                 return Optional.empty();
             }
-            byte[] bytes = signed.getRecord().toByteArray();
-            ByteString memoKey = memo.keyOf(signed.getKey(), signed.getSignature(), PREFIX, bytes);
+            byte[] digest = Signatures.digest(PREFIX, signed.getRecord().toByteArray());
+            ByteString memoKey = memo.keyOf(signed.getKey(), signed.getSignature(), digest);
             if (!memo.knownValid(memoKey)) {
-                if (!Signatures.verify(key.get(), signed.getSignature().toByteArray(), PREFIX, bytes)) {
+                if (!Signatures.verifyDigest(key.get(), signed.getSignature().toByteArray(), digest)) {
                     return Optional.empty();
                 }
                 memo.rememberValid(memoKey);

@@ -98,13 +98,13 @@ public final class GossipVerifier {
         if (key == null) {
             return Reason.WRONG_KEY;
         }
-        ByteString memoKey = memo.keyOf(g.getOriginKey(), g.getSignature(), SignedGossip.SIGN_PREFIX,
-                SignedGossip.signedBytes(g));
+        byte[] digest = SignedGossip.digest(g);
+        ByteString memoKey = memo.keyOf(g.getOriginKey(), g.getSignature(), digest);
         if (memo.knownValid(memoKey)) {
             memoHits++; // the same signature over the same bytes was verified by a node of this process
         } else {
             long start = System.nanoTime();
-            boolean ok = SignedGossip.signatureValid(g, key);
+            boolean ok = Signatures.verifyDigest(key, g.getSignature().toByteArray(), digest);
             verifyNanos += System.nanoTime() - start;
             verified++;
             if (!ok) {

@@ -25,7 +25,7 @@ import java.util.Optional;
 public final class SignedGossip {
 
     /** Domain separation: these signatures can never be mistaken for another nexo signature. */
-    static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID_PREFIX = "nexo-gossip-id-v1\0".getBytes(StandardCharsets.US_ASCII);
     /** Length of a message id. */
     public static final int ID_LENGTH = WireLimits.MESSAGE_ID_BYTES;
@@ -106,6 +106,11 @@ public final class SignedGossip {
 
     /** True when {@code g}'s signature is {@code key}'s over {@link #signedBytes}. */
     static boolean signatureValid(Gossip g, VerifyingKey key) {
-        return Signatures.verify(key, g.getSignature().toByteArray(), SIGN_PREFIX, signedBytes(g));
+        return Signatures.verifyDigest(key, g.getSignature().toByteArray(), digest(g));
+    }
+
+    /** What {@code g}'s origin signed, digested: SHA-256 of the prefix then {@link #signedBytes}. */
+    static byte[] digest(Gossip g) {
+        return Signatures.digest(SIGN_PREFIX, signedBytes(g));
     }
 }

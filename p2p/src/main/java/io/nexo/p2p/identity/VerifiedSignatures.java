@@ -14,10 +14,11 @@ import java.util.Map;
  * costs one ECDSA verification per process instead of one per node. A node still makes every other
  * check itself (id, key to peer id, age, replay); only the verification of identical bytes is skipped.
  *
- * <p>An entry is the SHA-256 of everything a verification depends on (the public key, the
- * signature, the domain prefix and the signed bytes, the first three length-prefixed), so a hit means
- * the very same signature over the very same content by the very same key: a tampered copy hashes
- * elsewhere and is verified (and refused) in full. Only valid signatures are remembered. Bounded: the
+ * <p>An entry is the SHA-256 of everything a verification depends on (the public key and the
+ * signature, length-prefixed, then the digest of the domain prefix and signed bytes, which is what
+ * ECDSA signs: {@link Signatures#digest}), so a hit means the very same signature over the very same
+ * content by the very same key: a tampered copy hashes elsewhere and is verified (and refused) in
+ * full. The caller computes the message digest once, for this key and for the verification. Only valid signatures are remembered. Bounded: the
  * oldest entries go first. Thread-safe (the nodes' event loops share it). A node alone in its
  * process uses {@link #none()}, which remembers nothing.
  */
@@ -57,21 +58,21 @@ public final class VerifiedSignatures {
     }
 
     /**
-     * The memo key of a check of {@code signature} by {@code key} over {@code domain} then
-     * {@code signed}, or null when nothing is remembered (then the other methods do nothing).
+     * The memo key of a check of {@code signature} by {@code key} over the message whose
+     * {@link Signatures#digest} is {@code digest}, or null when nothing is remembered (then the other
+     * methods do nothing).
      */
-    public ByteString keyOf(ByteString key, ByteString signature, byte[] domain, byte[] signed) {
+    public ByteString keyOf(ByteString key, ByteString signature, byte[] digest) {
         if (capacity == 0) {
             return null;
         }
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(ByteBuffer.allocate(3 * Integer.BYTES)
-                    .putInt(key.size()).putInt(signature.size()).putInt(domain.length).array());
+                    .putInt(key.size()).putInt(signature.size()).putInt(digest.length).array());
             sha.update(key.asReadOnlyByteBuffer());
             sha.update(signature.asReadOnlyByteBuffer());
-            sha.update(domain);
-            sha.update(signed);
+            sha.update(digest);
             return ByteString.copyFrom(sha.digest());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);

@@ -15,18 +15,18 @@ class VerifiedSignaturesTest {
     @Test
     void aRememberedCheckIsKnownOnlyForTheVeryBytesItCovered() {
         VerifiedSignatures memo = new VerifiedSignatures(16);
-        ByteString k = memo.keyOf(KEY, SIG, DOMAIN, new byte[] {1, 2, 3});
+        byte[] digest = Signatures.digest(DOMAIN, new byte[] {1, 2, 3});
+        ByteString k = memo.keyOf(KEY, SIG, digest);
         assertThat(memo.knownValid(k)).isFalse();
         memo.rememberValid(k);
-        assertThat(memo.knownValid(memo.keyOf(KEY, SIG, DOMAIN, new byte[] {1, 2, 3}))).isTrue();
+        assertThat(memo.knownValid(memo.keyOf(KEY, SIG, digest.clone()))).isTrue();
         // any byte of content, signature, key or domain changed: a different check
-        assertThat(memo.knownValid(memo.keyOf(KEY, SIG, DOMAIN, new byte[] {1, 2, 4}))).isFalse();
-        assertThat(memo.knownValid(memo.keyOf(KEY, ByteString.copyFromUtf8("sih"), DOMAIN, new byte[] {1, 2, 3}))).isFalse();
-        assertThat(memo.knownValid(memo.keyOf(ByteString.copyFromUtf8("kez"), SIG, DOMAIN, new byte[] {1, 2, 3}))).isFalse();
-        assertThat(memo.knownValid(memo.keyOf(KEY, SIG, new byte[] {'e', 0}, new byte[] {1, 2, 3}))).isFalse();
+        assertThat(memo.knownValid(memo.keyOf(KEY, SIG, Signatures.digest(DOMAIN, new byte[] {1, 2, 4})))).isFalse();
+        assertThat(memo.knownValid(memo.keyOf(KEY, ByteString.copyFromUtf8("sih"), digest))).isFalse();
+        assertThat(memo.knownValid(memo.keyOf(ByteString.copyFromUtf8("kez"), SIG, digest))).isFalse();
+        assertThat(memo.knownValid(memo.keyOf(KEY, SIG, Signatures.digest(new byte[] {'e', 0}, new byte[] {1, 2, 3})))).isFalse();
         // the boundaries are length-prefixed: moving a byte from the signature into the key is another check
-        assertThat(memo.knownValid(memo.keyOf(ByteString.copyFromUtf8("keys"), ByteString.copyFromUtf8("ig"), DOMAIN,
-                new byte[] {1, 2, 3}))).isFalse();
+        assertThat(memo.knownValid(memo.keyOf(ByteString.copyFromUtf8("keys"), ByteString.copyFromUtf8("ig"), digest))).isFalse();
         assertThat(memo.hits()).isEqualTo(1);
     }
 
@@ -35,7 +35,7 @@ class VerifiedSignaturesTest {
         VerifiedSignatures memo = new VerifiedSignatures(2);
         ByteString[] k = new ByteString[3];
         for (int i = 0; i < 3; i++) {
-            k[i] = memo.keyOf(KEY, SIG, DOMAIN, new byte[] {(byte) i});
+            k[i] = memo.keyOf(KEY, SIG, Signatures.digest(DOMAIN, new byte[] {(byte) i}));
             memo.rememberValid(k[i]);
         }
         assertThat(memo.size()).isEqualTo(2);
@@ -47,7 +47,7 @@ class VerifiedSignaturesTest {
     @Test
     void noneRemembersNothing() {
         VerifiedSignatures none = VerifiedSignatures.none();
-        ByteString k = none.keyOf(KEY, SIG, DOMAIN, new byte[] {1});
+        ByteString k = none.keyOf(KEY, SIG, Signatures.digest(DOMAIN, new byte[] {1}));
         assertThat(k).isNull();
         none.rememberValid(k);
         assertThat(none.knownValid(k)).isFalse();
