@@ -9,6 +9,7 @@ import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.bouncycastle.crypto.signers.StandardDSAEncoding;
+import org.bouncycastle.math.ec.ECPoint;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -28,9 +29,9 @@ import java.util.Optional;
  * <p>Why not JCA: every node verifies every broadcast, so a verification's cost is the network's.
  * Bouncy Castle's lightweight API is used directly, on one curve instance for the process: its
  * generator and each cached {@link VerifyingKey} keep the tables Bouncy Castle precomputes on them
- * (fixed-point combs once a point has been used a few times), where the JCA path rebuilt the
- * generator and its tables for every signing and, for a key parsed by another node, the key's
- * tables too. The digest is the JDK's SHA-256 (CPU instructions where there are any). What is
+ * (fixed-point combs once a point has been used a few times, wider ones than its default: see
+ * {@link CombTables}), where the JCA path rebuilt the generator and its tables for every signing
+ * and, for a key parsed by another node, the key's tables too. The digest is the JDK's SHA-256 (CPU instructions where there are any). What is
  * accepted is exactly what {@code Signature.getInstance("SHA256withECDSA", BC)} accepted: DER
  * decoded by the same {@link StandardDSAEncoding} (canonical encoding only, 0 <= r, s < n), then
  * the same {@link ECDSASigner} check (1 <= r, s < n, high s accepted); only keys on curves other
@@ -39,12 +40,24 @@ import java.util.Optional;
  */
 public final class Signatures {
 
-    /** P-256's parameters: the one curve and generator instance every key and signature of the process uses. */
+    /** P-256's parameters for signing: Bouncy Castle's own instance, with its constant-time comb for the generator. */
     static final ECDomainParameters P256;
+    /**
+     * P-256's parameters for verifying: the same curve instance with a generator instance of its own,
+     * which carries the wide comb table ({@link CombTables}). Bouncy Castle's generator is shared
+     * with every other user of Bouncy Castle in the process (its JCA provider too), whose tables
+     * must keep Bouncy Castle's width, and signing looks tables up in constant time, where a wider
+     * table costs more than it saves.
+     */
+    static final ECDomainParameters P256_VERIFY;
 
     static {
         X9ECParameters x9 = CustomNamedCurves.getByName("secp256r1");
         P256 = new ECDomainParameters(x9.getCurve(), x9.getG(), x9.getN(), x9.getH(), x9.getSeed());
+        ECPoint g = x9.getCurve().createPoint(x9.getG().getAffineXCoord().toBigInteger(),
+                x9.getG().getAffineYCoord().toBigInteger());
+        P256_VERIFY = new ECDomainParameters(x9.getCurve(), g, x9.getN(), x9.getH(), x9.getSeed());
+        CombTables.install(P256_VERIFY.getG());
     }
 
     private static final VerifyingKeys KEYS = new VerifyingKeys(VerifyingKeys.DEFAULT_PROTECTED,
@@ -78,7 +91,7 @@ public final class Signatures {
         try {
             BigInteger[] rs = StandardDSAEncoding.INSTANCE.decode(P256.getN(), signature);
             ECDSASigner verifier = new ECDSASigner();
-            verifier.init(false, key.point());
+            verifier.init(false, key.use());
             return verifier.verifySignature(digest, rs[0], rs[1]);
         } catch (IOException | RuntimeException e) {
             return false; // not DER, not canonical, r or s out of range

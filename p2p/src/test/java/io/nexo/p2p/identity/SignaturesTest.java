@@ -222,6 +222,23 @@ class SignaturesTest {
     }
 
     @Test
+    void manySignaturesAcrossTheWideTablesVerifyAsWithJca() throws Exception {
+        // one key through its first uses (Bouncy Castle's window method) and on (the wide comb), both ways
+        KeyPair pair = generate("secp256r1", null);
+        VerifyingKey k = VerifyingKey.parse(pair.getPublic().getEncoded()).orElseThrow();
+        Random random = new Random(7);
+        for (int i = 0; i < 60; i++) {
+            byte[] message = new byte[1 + random.nextInt(64)];
+            random.nextBytes(message);
+            byte[] theirs = jcaSign(pair.getPrivate(), null, message);
+            assertThat(Signatures.verify(k, theirs, PREFIX, message)).as("use %d", i).isTrue();
+            BigInteger[] rs = rs(theirs);
+            assertThat(Signatures.verify(k, der(rs[0], rs[1].add(BigInteger.ONE).mod(N)), PREFIX, message)).isFalse();
+            assertThat(jcaBcVerify(pair.getPublic(), Signatures.sign(pair.getPrivate(), PREFIX, message), message)).isTrue();
+        }
+    }
+
+    @Test
     void keyOfChecksThePeerIdAndReusesTheParsedKeyWithItsPrecomputedTables() throws Exception {
         KeyPair pair = generate("secp256r1", null);
         byte[] encoded = pair.getPublic().getEncoded();
@@ -234,10 +251,19 @@ class SignaturesTest {
             VerifyingKey again = Signatures.keyOf(peer, ByteString.copyFrom(encoded)).orElseThrow();
             assertThat(again).isSameAs(k);
             assertThat(Signatures.verify(again, sig, PREFIX, message)).isTrue();
+            // from its third use the key carries the wide comb table, as the generator always does
+            assertThat(CombTables.installed(k.point().getQ())).isEqualTo(i + 1 >= VerifyingKey.USES_BEFORE_TABLE);
         }
-        // after a few uses Bouncy Castle promotes the point to its fixed-point comb, kept on the cached key
+        assertThat(CombTables.installed(Signatures.P256_VERIFY.getG())).isTrue();
+        // Bouncy Castle's own generator, shared with its JCA provider and used for signing, keeps its width
+        assertThat(CombTables.installed(Signatures.P256.getG())).isFalse();
+        assertThat(Signatures.P256.getG()).isSameAs(org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp256r1").getG());
+        // ... and Bouncy Castle's fixed-point comb runs on it: no table of its own default width was built
         assertThat(k.point().getQ().getCurve().getPreCompInfo(k.point().getQ(), FixedPointUtil.PRECOMP_NAME))
-                .isInstanceOf(FixedPointPreCompInfo.class);
+                .isInstanceOfSatisfying(FixedPointPreCompInfo.class, fp -> assertThat(fp.getWidth()).isEqualTo(8));
+        byte[] tampered = message.clone();
+        tampered[0] ^= 1;
+        assertThat(Signatures.verify(k, sig, PREFIX, tampered)).isFalse();
     }
 
     private static byte[] integer(byte[] value) {
