@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param maxFutureSkew     a message dated further in the future than this is refused
  * @param replayWindow      seqnos remembered below an origin's highest (a multiple of 64): a
  *                          message that many behind its origin's newest is refused
- * @param originCapacity    origins whose replay window and key are remembered at once
+ * @param originCapacity    origins whose replay window is remembered at once (their keys are
+ *                          cached per process: {@link io.nexo.p2p.identity.VerifyingKeys})
  * @param maxForgeries      a neighbour that sends this many forged messages (bad signature, key or
  *                          id) loses its session: an honest relay verifies before it forwards, so a
  *                          relay of forgeries is treated as their author
