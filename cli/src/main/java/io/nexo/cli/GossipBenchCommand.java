@@ -131,7 +131,7 @@ public final class GossipBenchCommand implements Callable<Integer> {
             out.printf("WARNING: %d messages delivered twice to the same node (gossip must deliver once)%n", repeated);
         }
         GossipBench.Result tree = results.get(noFlood ? 0 : 1);
-        out.printf("signatures (plumtree): %d verified, %.1f us each, %d answered by the shared memo%n",
+        out.printf("signatures (plumtree): %d verified, %.1f us of CPU each, %d answered by the shared memo%n",
                 tree.verified(), tree.microsPerVerification(), tree.sharedHits());
         if (!noFlood) {
             GossipBench.Result flood = results.get(0);

@@ -5,7 +5,7 @@ import io.nexo.p2p.gossip.GossipVerifier;
 import java.util.Map;
 
 /**
- * What a node's signature checks did: broadcast signatures verified, the time they took, the
+ * What a node's signature checks did: broadcast signatures verified, the CPU time they took, the
  * broadcasts refused by reason, peer-exchange entries refused for want of a valid signed record, and
  * broadcasts accepted without a verification of their own because a node sharing the process had
  * verified the same signature ({@code sharedHits}, see {@link io.nexo.p2p.identity.VerifiedSignatures}).

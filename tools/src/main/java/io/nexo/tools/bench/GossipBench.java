@@ -113,7 +113,7 @@ public final class GossipBench {
      * What was measured. {@code delivered} counts distinct (node, message) pairs on live nodes;
      * {@code repeatedDeliveries} the deliveries of a message a node had already delivered; {@code meanDegree}
      * is taken when the measured messages start. {@code verified}: signature verifications made by the
-     * live nodes, {@code verifyNanos} the time they took, {@code sharedHits} the checks the shared memo
+     * live nodes, {@code verifyNanos} the CPU time they took, {@code sharedHits} the checks the shared memo
      * answered; {@code cpuNanos} is the process's CPU time over the measured messages.
      * {@code heapPerNode} and {@code directPerNode} are what the JVM held once the nodes were
      * connected (before any attacker), less what it held before, per honest node; {@code nodeThreads}
@@ -128,7 +128,7 @@ public final class GossipBench {
                          long heapPerNode, long directPerNode, Set<String> nodeThreads,
                          MemorySampler.Peaks memory, GossipAttackers.Stats attacks) {
 
-        /** Mean time of one signature verification, in microseconds (0 when none was made). */
+        /** Mean CPU time of one signature verification, in microseconds (0 when none was made). */
         public double microsPerVerification() {
             return verified == 0 ? 0 : verifyNanos / 1e3 / verified;
         }
