@@ -25,15 +25,15 @@ chmod 644 "$W/big.bin"
 bench_nginx_backends "$W" server -reuseport -location "location = /big { alias $W/big.bin; }" "${BACKENDS[@]}"
 bench_haproxy_tcp_cfg "$W/haproxy.cfg" $HAPROXY_PORT "${BACKENDS[@]}"
 case $SC in
-  keepalive) ARGS="-c64"; URLPATH=/ ;;
-  close) ARGS="-c32 -H Connection:close"; URLPATH=/ ;;
-  bulk) ARGS="-c4"; URLPATH=/big ;;
+  keepalive) ARGS=(-c64); URLPATH=/ ;;
+  close) ARGS=(-c32 -H "Connection: close"); URLPATH=/ ;;   # one word: wrk drops "Connection:close" (no space)
+  bulk) ARGS=(-c4); URLPATH=/big ;;
   *) echo "unknown scenario $SC (keepalive, close, bulk)" >&2; exit 2 ;;
 esac
 measure() { # name pid port
   local t0 t1 out rps mib p99
   t0=$(bench_proc_cpu_us "$2")
-  out=$(taskset -c 0 wrk -t1 $ARGS -d"${SECS}"s --latency "http://127.0.0.1:$3$URLPATH" 2>&1) || true
+  out=$(taskset -c 0 wrk -t1 "${ARGS[@]}" -d"${SECS}"s --latency "http://127.0.0.1:$3$URLPATH" 2>&1) || true
   t1=$(bench_proc_cpu_us "$2")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   mib=$(bench_wrk_mib_s <<<"$out")

@@ -12,8 +12,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS=${1:-3}; SECS=${2:-15}; SCEN=${3:-close}
 case $SCEN in
-  close) WRK="-c32 -H Connection:close" ;;
-  keepalive) WRK="-c64" ;;
+  close) WRK=(-c32 -H "Connection: close") ;;   # one word: wrk drops "Connection:close" (no space)
+  keepalive) WRK=(-c64) ;;
   *) echo "scenario: $SCEN (expected: close or keepalive)" >&2; exit 2 ;;
 esac
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +31,7 @@ run() { # variant -> one summary line
   local P=$!
   bench_wait_port 127.0.0.1 $LB_PORT 60 || { tail "$W/lb.log" >&2; exit 1; }
   sleep 1 # the startup collection (after) runs once the listeners are up
-  local n; n=$(taskset -c 0 wrk -t1 $WRK -d${SECS}s "http://127.0.0.1:$LB_PORT/" 2>&1 | awk '/requests in/ {print $1}')
+  local n; n=$(taskset -c 0 wrk -t1 "${WRK[@]}" -d${SECS}s "http://127.0.0.1:$LB_PORT/" 2>&1 | awk '/requests in/ {print $1}')
   kill $P; wait $P 2>/dev/null || true
   # "GC(3) Pause Young (Allocation Failure) 133M->7M(304M) 35.287ms" and "GC(3) User=0.01s Sys=0.00s Real=0.03s"
   awk -v v="$1" -v n="$n" '

@@ -51,7 +51,14 @@ declare -A PROC=([haproxy]=$HP [nexo]=$CP)
 # the box disturbs least
 cpu_us() { if [ -n "${PROC[$1]:-}" ]; then bench_proc_cpu_us "${PROC[$1]}"; else echo 0; fi; }
 declare -A CONNS=([keepalive]=64 [newconn]=32)
-declare -A WRKARGS=([keepalive]="-c64" [newconn]="-c32 -H Connection:close")
+# closed-loop wrk in a mode: wrk_mode MODE SECONDS PORT. The header is one word "Connection: close":
+# wrk keeps a -H header only when its colon is followed by a space, and drops "Connection:close"
+# silently, which made every newconn saturation run before 2026-11-30 23:40 UTC a keep-alive run
+wrk_mode() {
+  local args=(-c64)
+  [ "$1" = newconn ] && args=(-c32 -H "Connection: close")
+  taskset -c 0 wrk -t1 "${args[@]}" -d"$2"s "http://127.0.0.1:$3/" 2>&1
+}
 
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uptime | sed 's/.*load/load/'), candidate: $CANDIDATE"
 loadgen() { # mode rate port -> the RESULT line
@@ -67,7 +74,7 @@ if [ -n "$CEILING" ]; then
 fi
 # discarded closed-loop warm-up of both proxies (JIT), both modes
 for p in haproxy nexo; do for m in $MODES; do
-  taskset -c 0 wrk -t1 ${WRKARGS[$m]} -d${WARM}s "http://127.0.0.1:${PORT[$p]}/" >/dev/null 2>&1 || true
+  wrk_mode $m "$WARM" ${PORT[$p]} >/dev/null || true
 done; done
 
 med() { bench_median %.1f <<<"$1"; }
@@ -80,7 +87,7 @@ for m in $MODES; do
   declare -A S=([haproxy]="" [nexo]="")
   for ((r = 1; r <= ROUNDS; r++)); do
     for p in $(order $r); do
-      v=$(taskset -c 0 wrk -t1 ${WRKARGS[$m]} -d${SECS}s "http://127.0.0.1:${PORT[$p]}/" 2>&1 | awk '/^Requests\/sec/ {print $2}')
+      v=$(wrk_mode $m "$SECS" ${PORT[$p]} | awk '/^Requests\/sec/ {print $2}')
       S[$p]="${S[$p]} ${v:-0}"
       printf "saturation %-9s round %d %-7s %10s requests/s\n" $m $r $p "${v:-0}"
     done
