@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -36,6 +37,11 @@ class LoadGeneratorTest {
 
     /** Answers every request (counted at its blank line) unless {@code answer} is false. */
     private int server(boolean answer) {
+        return server(answer, false);
+    }
+
+    /** As {@link #server(boolean)}; with {@code close}, closes each connection after its answer (as nginx does). */
+    private int server(boolean answer, boolean close) {
         Channel ch = new ServerBootstrap().group(serverGroup).channel(Transport.nio().serverChannelClass())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -55,7 +61,10 @@ class LoadGeneratorTest {
                                         if (matched == 4) {
                                             matched = 0;
                                             requests.incrementAndGet();
-                                            if (answer) {
+                                            if (answer && close) {
+                                                ctx.writeAndFlush(Unpooled.wrappedBuffer(RESPONSE))
+                                                        .addListener(ChannelFutureListener.CLOSE);
+                                            } else if (answer) {
                                                 ctx.writeAndFlush(Unpooled.wrappedBuffer(RESPONSE));
                                             }
                                         }
@@ -100,6 +109,29 @@ class LoadGeneratorTest {
         assertThat(r.warmup()).isEqualTo(50);
         assertThat(r.completed()).isEqualTo(200);
         assertThat(r.errors()).isZero();
+    }
+
+    /**
+     * newconn through a proxy that half-closes as HAProxy does: one connection per request on both sides,
+     * every answer taken at its Content-Length, every client session ended by the generator (none left
+     * for the proxy's timeout), and no wait built into a connection: a delayed ACK (40 ms) or a wait for
+     * the close would hold every connection, so the median service time, that long; a busy machine
+     * delays only some.
+     */
+    @Test
+    void newConnThroughAHalfClosingProxyEndsEverySessionWithoutWaiting() throws Exception {
+        int port = server(true, true);
+        try (HalfCloseProxy proxy = new HalfCloseProxy(new InetSocketAddress("127.0.0.1", port), 125)) {
+            LoadResult r = new LoadGenerator(spec(LoadSpec.Mode.NEWCONN, proxy.port(), 100, 8, 250, 1000, 2000)).run();
+            assertThat(r.completed()).isEqualTo(100);
+            assertThat(r.errors()).isZero();
+            assertThat(r.unfinished()).isZero();
+            assertThat(proxy.accepted()).isEqualTo(125);
+            assertThat(accepted.get()).isEqualTo(125);
+            assertThat(proxy.clientsClosed().await(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("client sessions still open at the proxy: %d", proxy.clientsClosed().getCount()).isTrue();
+            assertThat(r.service().p50()).as("median service time (send to answer), us").isLessThan(40_000);
+        }
     }
 
     /** A server that never answers: every measured request ends up in the tail, none is lost. */
