@@ -202,6 +202,15 @@ public final class LoadGenerator {
         ChannelFuture connect() {
             ChannelFuture f = run.bootstrap.clone().handler(this).connect();
             channel = f.channel();
+            if (spec.mode() == LoadSpec.Mode.KEEPALIVE) {
+                // a request sent while this connection was opening waits for channelActive, which never
+                // comes when the connect fails: fail it here, or the slot stalls until the run ends
+                f.addListener((ChannelFuture done) -> {
+                    if (!done.isSuccess() && done.channel() == channel && writeWhenActive) {
+                        fail();
+                    }
+                });
+            }
             return f;
         }
 
