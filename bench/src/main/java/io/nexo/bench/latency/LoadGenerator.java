@@ -57,9 +57,11 @@ public final class LoadGenerator {
     /** Runs the whole schedule (warm-up, then the measured part) and returns what was measured. */
     public LoadResult run() throws InterruptedException {
         EventLoopGroup group = transport.newEventLoopGroup(1, "loadgen");
+        // every write sends an unreleasable view of these bytes; the bytes themselves are freed at the end
+        ByteBuf requestBytes = Unpooled.directBuffer().writeBytes(requestBytes());
         try {
             EventLoop loop = group.next();
-            ByteBuf request = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(requestBytes()));
+            ByteBuf request = Unpooled.unreleasableBuffer(requestBytes);
             Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.socketChannelClass())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
@@ -76,6 +78,7 @@ public final class LoadGenerator {
             return measured.withWarmup(warmedUp);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            requestBytes.release();
         }
     }
 
