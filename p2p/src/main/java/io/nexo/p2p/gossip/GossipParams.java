@@ -27,6 +27,16 @@ import java.util.Objects;
  *                       holds an entry and a timer); more announcements are ignored until some resolve
  * @param maxMissingPerPeer of those, at most this many first announced by one peer: a peer announcing
  *                       ids that never come cannot crowd out the others'
+ * @param backupWait     Plumtree backup links, or {@link Duration#ZERO} for none (the default). With
+ *                       backups, a duplicate from an eager peer while the node is at its floor does
+ *                       not keep the link eager: it is pruned softly (Prune with {@code backup}), and
+ *                       the peer announces new ids on it at once instead of pushing them whole. The
+ *                       floor then counts eager links and backups, and a node that hears of an id
+ *                       from a backup grafts it after this wait rather than {@code graftTimeout}.
+ *                       The eager links settle into a tree (no duplicates) while every node keeps
+ *                       {@code eagerFloor} fast paths. Off by default: on a loaded network whose hops
+ *                       take longer than this wait, backups graft needlessly and duplicates rise
+ *                       (docs/benchmarks.md, "Fewer duplicates")
  * @param signed         broadcasts are signed by their origin and verified by every node (always, in
  *                       production). False only for the benchmark's comparison of the cost of
  *                       signing: such a node sends unsigned messages with random ids and accepts
@@ -35,7 +45,7 @@ import java.util.Objects;
 public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCapacity,
                            Duration cacheTtl, int cacheCapacity, Duration graftTimeout,
                            Duration graftRetry, Duration ihaveInterval, int eagerFloor, long cacheBytes,
-                           int maxMissing, int maxMissingPerPeer, boolean signed) {
+                           int maxMissing, int maxMissingPerPeer, Duration backupWait, boolean signed) {
 
     /** How a message is pushed. */
     public enum Mode {
@@ -78,6 +88,11 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
             throw new IllegalArgumentException("maxMissingPerPeer: " + maxMissingPerPeer
                     + " (expected: 1-maxMissing " + maxMissing + ")");
         }
+        Objects.requireNonNull(backupWait, "backupWait");
+        if (backupWait.isNegative() || backupWait.compareTo(graftTimeout) > 0) {
+            throw new IllegalArgumentException("backupWait: " + backupWait + " (expected: 0 (off) to graftTimeout "
+                    + graftTimeout + ")");
+        }
         if (cacheTtl.compareTo(seenTtl) > 0) {
             throw new IllegalArgumentException("cacheTtl: " + cacheTtl + " (expected: <= seenTtl " + seenTtl + ")");
         }
@@ -86,32 +101,43 @@ public record GossipParams(Mode mode, int hopLimit, Duration seenTtl, int seenCa
     public static GossipParams defaults() {
         return new GossipParams(Mode.PLUMTREE, 32, Duration.ofSeconds(120), 100_000,
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(400), Duration.ofMillis(200),
-                Duration.ofMillis(250), 3, DEFAULT_CACHE_BYTES, 4096, 1024, true);
+                Duration.ofMillis(250), 3, DEFAULT_CACHE_BYTES, 4096, 1024, Duration.ZERO, true);
     }
 
     public GossipParams withEagerFloor(int floor) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, floor, cacheBytes, maxMissing, maxMissingPerPeer, signed);
+                graftTimeout, graftRetry, ihaveInterval, floor, cacheBytes, maxMissing, maxMissingPerPeer, backupWait, signed);
     }
 
     public GossipParams withMode(Mode m) {
         return new GossipParams(m, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer, signed);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer, backupWait, signed);
     }
 
     public GossipParams withCacheBytes(long bytes) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor, bytes, maxMissing, maxMissingPerPeer, signed);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, bytes, maxMissing, maxMissingPerPeer, backupWait, signed);
     }
 
     public GossipParams withMaxMissing(int total, int perPeer) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, total, perPeer, signed);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, total, perPeer, backupWait, signed);
+    }
+
+    /** Backup links with this graft wait ({@link Duration#ZERO}: none): see {@link #backupWait()}. */
+    public GossipParams withBackupWait(Duration wait) {
+        return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer, wait, signed);
+    }
+
+    /** True when backup links are on. */
+    public boolean backups() {
+        return !backupWait.isZero();
     }
 
     /** Signing off is for the benchmark's comparison only: see {@link #signed()}. */
     public GossipParams withSigned(boolean on) {
         return new GossipParams(mode, hopLimit, seenTtl, seenCapacity, cacheTtl, cacheCapacity,
-                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer, on);
+                graftTimeout, graftRetry, ihaveInterval, eagerFloor, cacheBytes, maxMissing, maxMissingPerPeer, backupWait, on);
     }
 }

@@ -12,7 +12,6 @@ import io.nexo.p2p.wire.proto.Prune;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -93,31 +92,22 @@ public final class GossipRouter {
         }
     }
 
-    /** Bytes of one message id on the wire in an IHave (tag, length, 16 bytes). */
-    private static final int IHAVE_ID_WIRE_BYTES = 2 + WireLimits.MESSAGE_ID_BYTES;
-    /** Frame bytes around the ids of an IHave: kind, envelope and IHave headers, hops. */
-    private static final int IHAVE_OVERHEAD_BYTES = 32;
-
     private final GossipParams params;
     private final Network network;
     private final Delivery delivery;
     private final Validator validator;
     private final ScheduledExecutorService scheduler;
     private final Random random;
-    private final Set<PeerId> eager = new LinkedHashSet<>();
-    private final Set<PeerId> lazy = new LinkedHashSet<>();
+    private final PeerLinks links = new PeerLinks();
     private final ExpiringIdCache<ByteString, Boolean> seen;
     private final ExpiringIdCache<ByteString, Gossip> cache;
     private final Map<ByteString, Missing> missing = new HashMap<>();
-    private final Map<PeerId, List<ByteString>> pendingIHave = new HashMap<>();
+    private final IHaveBatcher ihaves;
     /** How many {@link #missing} entries each peer created (it announced the id first). */
     private final Map<PeerId, Integer> missingByPeer = new HashMap<>();
     private final int maxFrameBytes;
-    private final int ihaveBatch;
     private long ihaveIgnored;
-    private long ihaveDropped;
     private long oversizedNotRelayed;
-    private ScheduledFuture<?> ihaveFlush;
     private long published;
     private long delivered;
     private long duplicates;
@@ -131,15 +121,14 @@ public final class GossipRouter {
         final long announcedAtNanos;
         ScheduledFuture<?> timer;
         boolean grafted;
+        /** The id was announced by a backup link: grafted after {@code backupWait}. */
+        boolean fromBackup;
 
         Missing(PeerId creator, long announcedAtNanos) {
             this.creator = creator;
             this.announcedAtNanos = announcedAtNanos;
         }
     }
-
-    /** Ids announced to one lazy peer per flush, at most this many IHave frames' worth. */
-    private static final int MAX_PENDING_IHAVE_BATCHES = 4;
 
     /** Longest wait before a Graft, however slow the tree path has been. */
     private static final long MAX_GRAFT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
@@ -174,8 +163,7 @@ public final class GossipRouter {
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime,
                         int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
-        this.ihaveBatch = (int) Math.max(1, Math.min(WireLimits.MAX_IHAVE_IDS,
-                ((long) maxFrameBytes - IHAVE_OVERHEAD_BYTES) / IHAVE_ID_WIRE_BYTES));
+        this.ihaves = new IHaveBatcher(network, scheduler, params.ihaveInterval(), maxFrameBytes);
         this.params = params;
         this.network = network;
         this.delivery = delivery;
@@ -189,14 +177,12 @@ public final class GossipRouter {
     }
 
     public void peerUp(PeerId peer) {
-        lazy.remove(peer);
-        eager.add(peer);
+        links.up(peer);
     }
 
     public void peerDown(PeerId peer) {
-        eager.remove(peer);
-        lazy.remove(peer);
-        pendingIHave.remove(peer);
+        links.down(peer);
+        ihaves.peerDown(peer);
         for (Missing m : missing.values()) {
             m.announcers.remove(peer);
         }
@@ -262,29 +248,47 @@ public final class GossipRouter {
             delivery.deliver(g, from);
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
                 // the link that brought it first is on the fastest path: keep it in the tree
-                lazy.remove(from);
-                eager.add(from);
+                links.promote(from);
             }
             forward(g, from);
         } else {
             duplicates++;
-            boolean isEager = eager.contains(from);
-            if (params.mode() == GossipParams.Mode.PLUMTREE && (!isEager || eager.size() > params.eagerFloor())) {
-                // Prune even when the sender is already lazy here: it pushed the whole message, so
-                // on its side this link is still eager and it must hear that it is not
-                if (eager.remove(from)) {
-                    lazy.add(from);
-                }
-                prunes++;
-                network.send(from, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
+            if (params.mode() == GossipParams.Mode.PLUMTREE) {
+                onDuplicate(from);
             }
         }
     }
 
-    public void onPrune(PeerId from) {
-        if (eager.remove(from)) {
-            lazy.add(from);
+    /**
+     * A whole copy came again: the link from {@code from} is not on the fastest path. Above the
+     * floor it is pruned; at the floor it stays eager, or with backups it is pruned softly (it stays
+     * a fast path by immediate announcements, so the floor still holds and the copies stop). A
+     * sender that is already lazy here is pruned again: it pushed the whole message, so on its side
+     * the link is still eager and it must hear that it is not.
+     */
+    private void onDuplicate(PeerId from) {
+        boolean backup;
+        if (!links.isEager(from)) {
+            backup = links.isBackup(from);
+        } else if ((params.backups() ? links.support() : links.eagerCount()) > params.eagerFloor()) {
+            backup = false;
+        } else if (params.backups()) {
+            backup = true;
+        } else {
+            return;
         }
+        links.demote(from, backup);
+        prunes++;
+        network.send(from, Envelope.newBuilder().setPrune(Prune.newBuilder().setBackup(backup)).build());
+    }
+
+    public void onPrune(PeerId from) {
+        onPrune(from, Prune.getDefaultInstance());
+    }
+
+    /** {@code from} pruned this node; if it keeps the link as a backup, new ids are announced to it at once. */
+    public void onPrune(PeerId from, Prune prune) {
+        links.prunedBy(from, prune.getBackup());
     }
 
     public void onIHave(PeerId from, IHave ihave) {
@@ -307,35 +311,41 @@ public final class GossipRouter {
                 m.announcers.add(from);
             }
             if (m.timer == null) {
-                m.timer = scheduler.schedule(() -> graftMissing(id), graftWaitNanos(), TimeUnit.NANOSECONDS);
+                // a backup announces as soon as it has the message: the tree is late if it has not
+                // brought it within backupWait
+                m.fromBackup = links.isBackup(from);
+                m.timer = scheduler.schedule(() -> graftMissing(id),
+                        m.fromBackup ? params.backupWait().toNanos() : graftWaitNanos(), TimeUnit.NANOSECONDS);
             }
         }
     }
 
     /**
-     * Periodic upkeep (the node calls it every second): below {@code eagerFloor} eager links,
-     * lazy peers are grafted back at random (an empty Graft means "push to me").
+     * Periodic upkeep (the node calls it every second): below {@code eagerFloor} eager links (eager
+     * links and backups, with backups on), lazy peers are grafted back at random (an empty Graft
+     * means "push to me").
      */
     public void heartbeat() {
         if (params.mode() != GossipParams.Mode.PLUMTREE) {
             return;
         }
-        List<PeerId> candidates = new ArrayList<>(lazy);
+        List<PeerId> candidates = new ArrayList<>(links.lazy());
         java.util.Collections.shuffle(candidates, random);
         for (PeerId p : candidates) {
-            if (eager.size() >= params.eagerFloor()) {
+            if ((params.backups() ? links.support() : links.eagerCount()) >= params.eagerFloor()) {
                 break;
             }
-            lazy.remove(p);
-            eager.add(p);
+            if (links.isBackup(p)) {
+                continue; // already counted
+            }
+            links.promote(p);
             grafts++;
             network.send(p, Envelope.newBuilder().setGraft(Graft.getDefaultInstance()).build());
         }
     }
 
     public void onGraft(PeerId from, Graft graft) {
-        lazy.remove(from);
-        eager.add(from);
+        links.up(from);
         for (ByteString id : graft.getIdsList()) {
             Gossip g = cache.get(id);
             if (g != null && g.getHops() < params.hopLimit()) {
@@ -358,8 +368,7 @@ public final class GossipRouter {
         }
         PeerId announcer = m.announcers.poll();
         m.grafted = true;
-        lazy.remove(announcer);
-        eager.add(announcer);
+        links.promote(announcer);
         grafts++;
         network.send(announcer, Envelope.newBuilder().setGraft(Graft.newBuilder().addIds(id)).build());
         m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);
@@ -390,50 +399,34 @@ public final class GossipRouter {
             oversizedNotRelayed++;
             return;
         }
-        List<PeerId> targets = new ArrayList<>(eager.size());
-        for (PeerId p : eager) {
+        List<PeerId> targets = new ArrayList<>(links.eagerCount());
+        for (PeerId p : links.eager()) {
             if (!p.equals(from)) {
                 targets.add(p);
             }
         }
         network.sendToAll(targets, whole);
         if (params.mode() == GossipParams.Mode.PLUMTREE) {
-            for (PeerId p : lazy) {
-                if (!p.equals(from)) {
-                    List<ByteString> pending = pendingIHave.computeIfAbsent(p, k -> new ArrayList<>());
-                    if (pending.size() < MAX_PENDING_IHAVE_BATCHES * ihaveBatch) {
-                        pending.add(g.getId());
-                    } else {
-                        ihaveDropped++; // announcements are hints: the eager tree still carries it
-                    }
+            for (PeerId p : links.lazy()) {
+                if (p.equals(from)) {
+                    continue;
+                }
+                if (links.announceNow(p)) {
+                    ihaves.sendNow(p, g.getId()); // the peer's backup link: it grafts soon if the tree is late
+                } else {
+                    ihaves.add(p, g.getId());
                 }
             }
-            if (!pendingIHave.isEmpty() && ihaveFlush == null) {
-                ihaveFlush = scheduler.schedule(this::flushIHave, params.ihaveInterval().toMillis(),
-                        TimeUnit.MILLISECONDS);
-            }
         }
-    }
-
-    private void flushIHave() {
-        ihaveFlush = null;
-        for (Map.Entry<PeerId, List<ByteString>> e : pendingIHave.entrySet()) {
-            List<ByteString> ids = e.getValue();
-            for (int i = 0; i < ids.size(); i += ihaveBatch) {
-                network.send(e.getKey(), Envelope.newBuilder()
-                        .setIhave(IHave.newBuilder().addAllIds(ids.subList(i, Math.min(ids.size(), i + ihaveBatch)))).build());
-            }
-        }
-        pendingIHave.clear();
     }
 
     public Stats stats() {
-        return new Stats(published, delivered, duplicates, grafts, prunes, ihaveIgnored, ihaveDropped, cache.weight(),
+        return new Stats(published, delivered, duplicates, grafts, prunes, ihaveIgnored, ihaves.dropped(), cache.weight(),
                 oversizedNotRelayed, rejected);
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */
     public Set<PeerId> eagerPeers() {
-        return Set.copyOf(eager);
+        return Set.copyOf(links.eager());
     }
 }

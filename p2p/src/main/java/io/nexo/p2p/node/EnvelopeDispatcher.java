@@ -47,7 +47,7 @@ final class EnvelopeDispatcher {
             case GOSSIP -> router.onGossip(s.peerId(), env.getGossip());
             case IHAVE -> router.onIHave(s.peerId(), env.getIhave());
             case GRAFT -> router.onGraft(s.peerId(), env.getGraft());
-            case PRUNE -> router.onPrune(s.peerId());
+            case PRUNE -> router.onPrune(s.peerId(), env.getPrune());
             case DIRECT -> direct.received(s, env.getDirect());
             case PEX_REQUEST -> exchange.answer(s, env.getPexRequest());
             case PEX -> exchange.learn(s, env.getPex());

@@ -7,8 +7,10 @@ import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.proto.Graft;
 import io.nexo.p2p.wire.proto.IHave;
+import io.nexo.p2p.wire.proto.Prune;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -25,7 +27,8 @@ class GossipRouterTest {
     private record Sent(PeerId to, Envelope env) {
         String describe() {
             String who = to.equals(A) ? "A" : to.equals(B) ? "B" : to.equals(C) ? "C" : "?";
-            return who + ":" + env.getBodyCase() + (env.hasGossip() ? "(hops=" + env.getGossip().getHops() + ")" : "");
+            return who + ":" + env.getBodyCase() + (env.hasGossip() ? "(hops=" + env.getGossip().getHops() + ")" : "")
+                    + (env.hasPrune() && env.getPrune().getBackup() ? "(backup)" : "");
         }
     }
 
@@ -96,6 +99,67 @@ class GossipRouterTest {
         r.heartbeat();
         assertThat(sentLog()).containsExactly("B:GRAFT");
         assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B);
+    }
+
+    /** Backup links on, floor 2: of A, B, C one may be pruned outright, the next only softly. */
+    private static final GossipParams BACKUPS = GossipParams.defaults().withEagerFloor(2)
+            .withBackupWait(Duration.ofMillis(20));
+
+    @Test
+    void withBackupsADuplicateAtTheFloorPrunesSoftlyAndTheBackupStillCountsTowardsIt() {
+        GossipRouter r = router(BACKUPS);
+        r.onGossip(A, msg(1, "one", 1));
+        sentLog();
+        r.onGossip(B, msg(1, "one", 2)); // eager A, B, C: 3 > floor 2, B pruned outright
+        assertThat(sentLog()).containsExactly("B:PRUNE");
+        r.onGossip(C, msg(1, "one", 2)); // eager A, C: at the floor, C pruned softly (without backups: kept)
+        assertThat(sentLog()).containsExactly("C:PRUNE(backup)");
+        assertThat(r.eagerPeers()).containsExactly(A);
+        r.heartbeat(); // A eager + C backup = floor 2: nothing to graft
+        assertThat(sentLog()).isEmpty();
+        // C pushed again before it heard: pruned softly again, still a backup
+        r.onGossip(C, msg(1, "one", 3));
+        assertThat(sentLog()).containsExactly("C:PRUNE(backup)");
+        r.peerDown(A); // A disconnects: C alone counts, the heartbeat grafts B (not C, already counted)
+        r.heartbeat();
+        assertThat(sentLog()).containsExactly("B:GRAFT");
+        assertThat(r.eagerPeers()).containsExactly(B);
+    }
+
+    @Test
+    void anIdAnnouncedByABackupIsGraftedAfterTheBackupWaitOthersAfterTheGraftTimeout() {
+        GossipRouter r = router(BACKUPS);
+        r.onGossip(A, msg(1, "one", 1));
+        r.onGossip(B, msg(1, "one", 2));
+        r.onGossip(C, msg(1, "one", 2)); // C is now a backup, B plain lazy
+        sentLog();
+        r.onIHave(C, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {7})).build());
+        r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {8})).build());
+        scheduler.advance(19);
+        assertThat(sentLog()).isEmpty();
+        scheduler.advance(1);
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).env().getGraft().getIdsList()).containsExactly(ByteString.copyFrom(new byte[] {7}));
+        assertThat(sentLog()).containsExactly("C:GRAFT");
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
+        scheduler.advance(GossipParams.defaults().graftTimeout().toMillis() - 20);
+        assertThat(sentLog()).containsExactly("B:GRAFT");
+    }
+
+    @Test
+    void aPeerThatKeepsThisLinkAsItsBackupHearsOfNewIdsAtOnce() {
+        GossipRouter r = router(PURE); // honoured whatever this node's own setting
+        r.onPrune(A, Prune.newBuilder().setBackup(true).build());
+        r.onPrune(B, Prune.getDefaultInstance());
+        r.publish(SELF, "me", "chat", ByteString.copyFromUtf8("x"), 0);
+        assertThat(sentLog()).containsExactly("C:GOSSIP(hops=1)", "A:IHAVE");
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        assertThat(sentLog()).containsExactly("B:IHAVE");
+        // A takes the link back into its tree: whole messages again, no more announcements
+        r.onGraft(A, Graft.getDefaultInstance());
+        r.publish(SELF, "me", "chat", ByteString.copyFromUtf8("y"), 0);
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        assertThat(sentLog()).containsExactly("C:GOSSIP(hops=1)", "A:GOSSIP(hops=1)", "B:IHAVE");
     }
 
     @Test
