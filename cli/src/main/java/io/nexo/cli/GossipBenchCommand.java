@@ -73,6 +73,11 @@ public final class GossipBenchCommand implements Callable<Integer> {
             + "run, and print the cost of signing (the benchmark only: nodes always sign).")
     boolean compareUnsigned;
 
+    @Option(names = "--backup-wait", paramLabel = "MS", defaultValue = "0",
+            description = "Plumtree backup links: a duplicate at the eager floor prunes softly, the link then "
+                    + "announces ids at once and a missing one is grafted after MS ms; 0 = off (default: ${DEFAULT-VALUE}).")
+    long backupWaitMillis;
+
     @Option(names = "--no-flood", description = "Skip the flooding baseline (it costs several times Plumtree's work).")
     boolean noFlood;
 
@@ -88,6 +93,10 @@ public final class GossipBenchCommand implements Callable<Integer> {
         }
         if (attackers < 0 || attackers >= nodes - degree) {
             throw new UsageException("--attackers: " + attackers + " (expected: 0 to " + (nodes - degree - 1) + ")");
+        }
+        long maxWait = GossipParams.defaults().graftTimeout().toMillis();
+        if (backupWaitMillis < 0 || backupWaitMillis > maxWait) {
+            throw new UsageException("--backup-wait: " + backupWaitMillis + " (expected: 0 (off) to " + maxWait + " ms)");
         }
         boolean shared = verify.equals("shared");
         int warmup = Math.min(200, Math.max(20, messages / 5));
@@ -112,6 +121,9 @@ public final class GossipBenchCommand implements Callable<Integer> {
         }
         List<GossipBench.Result> results = new ArrayList<>();
         for (GossipBench.Params p : runs) {
+            if (p.mode() == GossipParams.Mode.PLUMTREE) {
+                p = p.withBackupWait(java.time.Duration.ofMillis(backupWaitMillis));
+            }
             results.add(run(out, label(p), p));
         }
         out.printf("%nnexo bench gossip --nodes %d --degree %d --messages %d --size %d --rate %d --verify %s (TLS %s)%n",
@@ -202,7 +214,8 @@ public final class GossipBenchCommand implements Callable<Integer> {
     }
 
     private static String label(GossipBench.Params p) {
-        return p.mode().name().toLowerCase() + (p.signed() ? "" : " unsigned")
+        return p.mode().name().toLowerCase() + (p.backupWait().isZero() ? "" : " backups")
+                + (p.signed() ? "" : " unsigned")
                 + (p.killFraction() > 0 ? " kill " + Math.round(p.killFraction() * 100) + "%" : "");
     }
 }

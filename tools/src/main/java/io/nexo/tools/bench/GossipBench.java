@@ -51,11 +51,21 @@ public final class GossipBench {
      * separate machines (the CPU cost of a real network, all on this machine's cores).
      * {@code attackers} of the {@code nodes} are hostile ({@link GossipAttackers}); {@code defaultLimits}
      * runs the honest nodes with a node's default session limits (500 messages/s, 8 MiB queues)
-     * instead of the bench's relaxed ones, as a run against attackers must.
+     * instead of the bench's relaxed ones, as a run against attackers must. {@code backupWait}: Plumtree
+     * backup links ({@link GossipParams#backupWait()}), {@link Duration#ZERO} for none (the default).
      */
     public record Params(int nodes, int degree, int messages, int size, int ratePerSecond,
                          GossipParams.Mode mode, double killFraction, int warmup, long seed,
-                         boolean signed, boolean sharedVerification, int attackers, boolean defaultLimits) {
+                         boolean signed, boolean sharedVerification, int attackers, boolean defaultLimits,
+                         Duration backupWait) {
+
+        /** No backup links. */
+        public Params(int nodes, int degree, int messages, int size, int ratePerSecond,
+                      GossipParams.Mode mode, double killFraction, int warmup, long seed,
+                      boolean signed, boolean sharedVerification, int attackers, boolean defaultLimits) {
+            this(nodes, degree, messages, size, ratePerSecond, mode, killFraction, warmup, seed,
+                    signed, sharedVerification, attackers, defaultLimits, Duration.ZERO);
+        }
 
         /** Signed, with the memo of verified signatures shared, no attackers, the bench's relaxed limits. */
         public Params(int nodes, int degree, int messages, int size, int ratePerSecond,
@@ -101,6 +111,13 @@ public final class GossipBench {
             if (attackers < 0 || nodes - attackers <= degree) {
                 throw new IllegalArgumentException("attackers: " + attackers + " (expected: 0 to nodes-degree-1)");
             }
+            java.util.Objects.requireNonNull(backupWait, "backupWait");
+        }
+
+        /** The same run with Plumtree backup links ({@link Duration#ZERO}: none). */
+        public Params withBackupWait(Duration wait) {
+            return new Params(nodes, degree, messages, size, ratePerSecond, mode, killFraction, warmup, seed,
+                    signed, sharedVerification, attackers, defaultLimits, wait);
         }
 
         /** The nodes that are not attackers. */
@@ -173,7 +190,8 @@ public final class GossipBench {
                 final int index = i;
                 BitSet seen = seenByNode[i] = new BitSet(total);
                 PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), "n" + i, new HostAndPort("127.0.0.1", 0))
-                        .withGossip(GossipParams.defaults().withMode(p.mode()).withSigned(p.signed()))
+                        .withGossip(GossipParams.defaults().withMode(p.mode()).withSigned(p.signed())
+                                .withBackupWait(p.backupWait()))
                         .withLimits(limits(p))
                         // the topology is built below; no dialling of its own
                         .withDiscovery(DiscoveryParams.defaults().withDegree(0, p.nodes())
