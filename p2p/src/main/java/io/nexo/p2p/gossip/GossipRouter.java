@@ -2,7 +2,6 @@ package io.nexo.p2p.gossip;
 
 import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.PeerId;
-import io.nexo.p2p.wire.WireLimits;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.proto.Graft;
@@ -36,6 +35,10 @@ import java.util.function.LongSupplier;
  *   C gets B's copy: duplicate -> Prune to B;  B gets C's copy: duplicate -> Prune to C
  *   next message from A: A -> B, A -> C whole; B and C send each other IHave only
  * </pre>
+ * With backup links ({@link GossipParams#backupWait()}), a duplicate at the eager floor prunes the
+ * link softly instead of keeping it eager: its peer announces new ids on it at once, and an id it
+ * announces that the tree has not brought within {@code backupWait} is grafted. The eager links
+ * thin out to a tree while each node keeps {@code eagerFloor} fast paths ({@link PeerLinks}).
  * In {@link GossipParams.Mode#FLOOD} mode every new message goes whole to every neighbour but its
  * sender: the baseline the benchmark compares with.
  */
