@@ -28,9 +28,10 @@ final class EventFormat {
     String event(PeerEvent e) {
         if (e instanceof PeerEvent.Ready r) {
             return json ? Json.object(map("event", "ready", "peerId", r.peerId().value(), "name", r.name(),
-                    "listen", r.listen().toString(), "advertised", r.advertised().stream().map(HostAndPort::toString).toList()))
-                    : "nexo peer " + r.name() + " (" + r.peerId() + ") listening on " + r.listen()
-                    + "; type a line to send it to everyone, /help for commands";
+                    "listen", r.listen().toString(), "advertised", r.advertised().stream().map(HostAndPort::toString).toList(),
+                    "reachability", r.reachability().label()))
+                    : "nexo peer " + r.name() + " (" + r.peerId() + ") listening on " + r.listen() + ", reachability "
+                    + r.reachability().label() + "; type a line to send it to everyone, /help for commands";
         }
         if (e instanceof PeerEvent.PeerConnected c) {
             PeerInfo p = c.peer();
@@ -132,15 +133,16 @@ final class EventFormat {
     }
 
     /**
-     * What {@code /relay} prints: this node's reachability and relayed addresses, and what it relays
-     * for others.
+     * What {@code /relay} prints: this node's reachability, the direct addresses it advertises and
+     * its relayed addresses, and what it relays for others.
      */
-    String relay(Reachability.Status status, java.util.Optional<HostAndPort> verified,
+    String relay(Reachability.Status status, java.util.Optional<HostAndPort> verified, List<HostAndPort> advertised,
                  List<io.nexo.p2p.discovery.DialTarget> relayedAddresses, java.util.Optional<RelayStats.Snapshot> served) {
         List<String> addrs = relayedAddresses.stream().map(Object::toString).toList();
+        List<String> direct = advertised.stream().map(HostAndPort::toString).toList();
         if (json) {
             Map<String, Object> m = map("event", "relay", "reachability", status.label(),
-                    "verifiedAddress", verified.map(Object::toString).orElse(""),
+                    "verifiedAddress", verified.map(Object::toString).orElse(""), "advertised", direct,
                     "relayedAddresses", addrs, "serving", served.isPresent());
             served.ifPresent(s -> {
                 m.put("reservations", s.reservations());
@@ -155,6 +157,8 @@ final class EventFormat {
             return Json.object(m);
         }
         StringBuilder sb = new StringBuilder("reachability: " + reachability(status, verified) + "\n")
+                .append("advertised: ").append(direct.isEmpty() ? "no direct address" : String.join(", ", direct))
+                .append("\n")
                 .append(addrs.isEmpty() ? "no relay reservation" : "reachable through relays as: " + String.join(", ", addrs));
         served.ifPresentOrElse(s -> {
             sb.append("\nrelaying: ").append(s.reservations()).append(" reservations, ").append(s.circuitsOpen())

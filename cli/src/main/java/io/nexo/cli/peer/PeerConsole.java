@@ -23,7 +23,7 @@ final class PeerConsole implements PeerListener {
             "  /peers                       list connected peers",
             "  /connect HOST:PORT           dial a peer (PEERID@HOST:PORT pins its identity,"
                     + " PEERID@relay:HOST:PORT goes through that relay)",
-            "  /relay                       reachability (public/private), relayed addresses, what it relays",
+            "  /relay                       reachability (public/private), advertised and relayed addresses, what it relays",
             FileConsole.HELP,
             "  /help                        this list",
             "  /quit or exit                leave the network and stop");
@@ -84,7 +84,8 @@ final class PeerConsole implements PeerListener {
                 io.println(format.peers(node.peers()));
                 io.println(format.connections(node.connectionCounts()));
             }
-            case "/relay" -> io.println(format.relay(node.reachability(), node.verifiedAddress(), node.relayedAddresses(),
+            case "/relay" -> io.println(format.relay(node.reachability(), node.verifiedAddress(), node.advertisedAddresses(),
+                    node.relayedAddresses(),
                     node.relay().map(RelayService::stats)));
             case "/limits" -> {
                 io.println(LimitsFormat.format(format.json(), node.sessionMetrics(),

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.Map;
 
-/** The flags of {@code nexo peer} for circuit relay: serving it, its limits, and reserving on relays. */
+/** The flags of {@code nexo peer} for NAT traversal: serving relay, its limits, reserving on relays, hole punching. */
 public final class RelayOptions {
 
     @Option(names = "--relay", paramLabel = "on|off", defaultValue = "on",
@@ -20,6 +20,11 @@ public final class RelayOptions {
                     + RelayConfig.MAX_RESERVE_ON + "; auto: one while the node finds itself behind NAT. Reachable"
                     + " then as PEERID@relay:HOST:PORT (default: ${DEFAULT-VALUE}).")
     String reservations;
+
+    @Option(names = "--hole-punch", paramLabel = "on|off", defaultValue = "on",
+            description = "Replace a relayed session with a direct connection by hole punching, offering the"
+                    + " addresses peers observed this node at (default: ${DEFAULT-VALUE}).")
+    String holePunch;
 
     @Option(names = "--relay-max-reservations", paramLabel = "N", defaultValue = "" + RelayLimits.DEFAULT_MAX_RESERVATIONS,
             description = "Peers holding a reservation on this relay at once (default: ${DEFAULT-VALUE}).")
@@ -58,13 +63,18 @@ public final class RelayOptions {
             "maxCircuits", "--relay-max-circuits", "maxCircuitBytes", "--relay-circuit-bytes",
             "maxCircuitDuration", "--relay-circuit-duration", "reserveOn", "--relay-reservations");
 
-    /** The relay configuration the flags give; a bad value names its flag. */
-    RelayConfig config() {
-        boolean serve = switch (relay) {
+    private static boolean onOff(String flag, String value) {
+        return switch (value) {
             case "on" -> true;
             case "off" -> false;
-            default -> throw new UsageException("--relay: '" + relay + "' (expected: on or off)");
+            default -> throw new UsageException(flag + ": '" + value + "' (expected: on or off)");
         };
+    }
+
+    /** The relay configuration the flags give; a bad value names its flag. */
+    RelayConfig config() {
+        boolean serve = onOff("--relay", relay);
+        boolean punch = onOff("--hole-punch", holePunch);
         int reserveOn;
         try {
             reserveOn = reservations.equals("auto") ? RelayConfig.AUTO : Integer.parseInt(reservations);
@@ -74,7 +84,8 @@ public final class RelayOptions {
         }
         try {
             return new RelayConfig(serve, reserveOn, new RelayLimits(reservationTtl, maxReservations, maxCircuits,
-                    maxCircuitsPerPeer, maxCircuitsPerIp, circuitBytes, circuitDuration, RelayLimits.DEFAULT_TOKEN_TTL));
+                    maxCircuitsPerPeer, maxCircuitsPerIp, circuitBytes, circuitDuration, RelayLimits.DEFAULT_TOKEN_TTL),
+                    punch);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             int colon = m.indexOf(':');

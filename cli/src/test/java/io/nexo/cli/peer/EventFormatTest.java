@@ -56,9 +56,22 @@ class EventFormatTest {
                 Optional.of(at)))).isEqualTo("* reachability: public at 198.51.100.7:5000 (a peer dialled this node back there)");
         assertThat(new EventFormat(true).event(new PeerEvent.ReachabilityChanged(Reachability.Status.PRIVATE,
                 Optional.empty()))).isEqualTo("{\"event\":\"reachability\",\"status\":\"private\",\"address\":\"\"}");
-        assertThat(new EventFormat(false).relay(Reachability.Status.PRIVATE, Optional.empty(), List.of(), Optional.empty()))
+        assertThat(new EventFormat(false).relay(Reachability.Status.PRIVATE, Optional.empty(), List.of(), List.of(),
+                Optional.empty()))
                 .isEqualTo("reachability: private (behind NAT or a firewall: peers could not dial this node back)\n"
+                        + "advertised: no direct address\n"
                         + "no relay reservation\nnot relaying for others (--relay off)");
+    }
+
+    @Test
+    void theReadyLineSaysTheReachabilityKnownAtThatTime() {
+        PeerEvent.Ready ready = new PeerEvent.Ready(EVE, "eve", new HostAndPort("127.0.0.1", 5000),
+                List.of(new HostAndPort("127.0.0.1", 5000)), Reachability.Status.UNKNOWN);
+        assertThat(new EventFormat(false).event(ready)).isEqualTo("nexo peer eve (" + EVE.value()
+                + ") listening on 127.0.0.1:5000, reachability unknown; type a line to send it to everyone, /help for commands");
+        assertThat(new EventFormat(true).event(ready)).isEqualTo("{\"event\":\"ready\",\"peerId\":\"" + EVE.value()
+                + "\",\"name\":\"eve\",\"listen\":\"127.0.0.1:5000\",\"advertised\":[\"127.0.0.1:5000\"],"
+                + "\"reachability\":\"unknown\"}");
     }
 
     @Test

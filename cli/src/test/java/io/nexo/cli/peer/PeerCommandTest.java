@@ -97,6 +97,9 @@ class PeerCommandTest {
         assertThat(run("peer", "--relay", "maybe", "--data-dir", data.toString())).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay: 'maybe' (expected: on or off)");
         err.getBuffer().setLength(0);
+        assertThat(run("peer", "--hole-punch", "sometimes", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("nexo peer: --hole-punch: 'sometimes' (expected: on or off)");
+        err.getBuffer().setLength(0);
         assertThat(run("peer", "--relay-reservations", "5", "--data-dir", data.toString())).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("nexo peer: --relay-reservations: 5 (expected: auto or 0-4)");
         err.getBuffer().setLength(0);

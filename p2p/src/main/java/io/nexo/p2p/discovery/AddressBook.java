@@ -30,6 +30,8 @@ public final class AddressBook {
     static final String FILE = "peers.tsv";
     /** Addresses kept per peer learnt from a third party (peer exchange). */
     public static final int MAX_HEARSAY_ADDRS = 4;
+    /** Relays kept per peer (a node holds reservations on at most 4, {@code RelayConfig.MAX_RESERVE_ON}). */
+    public static final int MAX_RELAYS = 4;
     /** Longest nickname kept, in UTF-8 bytes. */
     public static final int MAX_NAME_BYTES = 64;
     /** Longest line of the file read back; longer ones are skipped (a name is at most 64 bytes). */
@@ -40,6 +42,8 @@ public final class AddressBook {
         private final PeerId id;
         private String name;
         private final LinkedHashSet<HostAndPort> addrs = new LinkedHashSet<>();
+        /** Relays the peer said (in its signed record) it is reachable through. */
+        private final LinkedHashSet<HostAndPort> relays = new LinkedHashSet<>();
         private long lastSeenMillis;
         int failures;
         long nextAttemptMillis;
@@ -64,6 +68,19 @@ public final class AddressBook {
 
         public long lastSeenMillis() {
             return lastSeenMillis;
+        }
+
+        /** The relays the peer is reachable through ({@code ID@relay:HOST:PORT}). */
+        public List<HostAndPort> relays() {
+            return List.copyOf(relays);
+        }
+
+        /** Where to dial the peer: its direct addresses first, then through its relays. */
+        public List<DialTarget> targets() {
+            List<DialTarget> out = new ArrayList<>();
+            addrs.forEach(a -> out.add(DialTarget.of(id, a)));
+            relays.forEach(r -> out.add(DialTarget.viaRelay(id, r)));
+            return out;
         }
     }
 
@@ -100,7 +117,9 @@ public final class AddressBook {
                 try {
                     Entry e = new Entry(PeerId.parse(parts[0]), parts[1], Long.parseLong(parts[3]));
                     for (String a : parts[2].split(",")) {
-                        if (!a.isBlank() && e.addrs.size() < 8) {
+                        if (a.startsWith(DialTarget.RELAY_PREFIX) && e.relays.size() < MAX_RELAYS) {
+                            e.relays.add(HostAndPort.parse(a.substring(DialTarget.RELAY_PREFIX.length())));
+                        } else if (!a.isBlank() && !a.startsWith(DialTarget.RELAY_PREFIX) && e.addrs.size() < 8) {
                             e.addrs.add(HostAndPort.parse(a));
                         }
                     }
@@ -149,11 +168,13 @@ public final class AddressBook {
         Path f = file.get();
         StringBuilder sb = new StringBuilder("# nexo address book: peer id, name, addresses, last seen (ms)\n");
         for (Entry e : entries.values()) {
-            if (e.addrs.isEmpty()) {
+            if (e.addrs.isEmpty() && e.relays.isEmpty()) {
                 continue;
             }
             sb.append(e.id).append('\t').append(e.name.replace('\t', ' ').replace('\n', ' ')).append('\t');
-            sb.append(String.join(",", e.addrs.stream().map(HostAndPort::toString).toList()));
+            List<String> addrs = new ArrayList<>(e.addrs.stream().map(HostAndPort::toString).toList());
+            e.relays.forEach(r -> addrs.add(DialTarget.RELAY_PREFIX + r));
+            sb.append(String.join(",", addrs));
             sb.append('\t').append(e.lastSeenMillis).append('\n');
         }
         try {
@@ -237,11 +258,26 @@ public final class AddressBook {
 
     /** Records a peer with exactly {@code addrs} (from its newest signed record): earlier addresses are dropped. */
     public Entry replace(PeerId id, String name, List<HostAndPort> addrs) {
+        return replace(id, name, addrs, List.of());
+    }
+
+    /**
+     * Records a peer with exactly {@code addrs} and {@code relays} (from its newest signed record,
+     * at most {@link #MAX_RELAYS} relays kept): earlier ones are dropped.
+     */
+    public Entry replace(PeerId id, String name, List<HostAndPort> addrs, List<HostAndPort> relays) {
         Entry e = entries.get(id);
         if (e != null) {
             e.addrs.clear();
+            e.relays.clear();
         }
-        return learn(id, name, addrs, 0);
+        Entry out = learn(id, name, addrs, 0);
+        for (HostAndPort r : relays) {
+            if (out.relays.size() < MAX_RELAYS && r.port() != 0 && !isWildcard(r.host())) {
+                out.relays.add(r);
+            }
+        }
+        return out;
     }
 
     /** True for 0.0.0.0 and ::, which are bind addresses, never dialable ones. */
@@ -286,7 +322,7 @@ public final class AddressBook {
 
     /** True when the backoff of {@code e} allows a dial now. */
     public static boolean dialable(Entry e, long nowMillis) {
-        return !e.addrs.isEmpty() && nowMillis >= e.nextAttemptMillis;
+        return (!e.addrs.isEmpty() || !e.relays.isEmpty()) && nowMillis >= e.nextAttemptMillis;
     }
 
     public static int failures(Entry e) {

@@ -34,8 +34,21 @@ public final class PeerRecords {
     private static final int MAX_KEY_BYTES = WireLimits.MAX_KEY_BYTES;
     private static final int MAX_SIGNATURE_BYTES = WireLimits.MAX_SIGNATURE_BYTES;
 
-    /** A verified record. */
-    public record Verified(PeerId peer, long seqno, String name, List<HostAndPort> addrs, SignedPeerRecord signed) {
+    /**
+     * A verified record: {@code addrs} where the peer can be dialled directly, {@code relays} the
+     * relays it holds a reservation on (listed as {@code relay:HOST:PORT}: reach it with
+     * {@link DialTarget#viaRelay}).
+     */
+    public record Verified(PeerId peer, long seqno, String name, List<HostAndPort> addrs, List<HostAndPort> relays,
+                           SignedPeerRecord signed) {
+
+        /** Where to dial the peer: its direct addresses first, then through its relays. */
+        public List<DialTarget> targets() {
+            List<DialTarget> out = new ArrayList<>();
+            addrs.forEach(a -> out.add(DialTarget.of(peer, a)));
+            relays.forEach(r -> out.add(DialTarget.viaRelay(peer, r)));
+            return out;
+        }
     }
 
     private final LinkedHashMap<PeerId, Verified> newest;
@@ -51,8 +64,20 @@ public final class PeerRecords {
 
     /** {@code identity}'s record of its addresses. */
     public static SignedPeerRecord sign(NodeIdentity identity, String name, List<HostAndPort> addrs, long seqno) {
+        return sign(identity, name, addrs, List.of(), seqno);
+    }
+
+    /**
+     * {@code identity}'s record of its direct addresses and of the relays it is reachable through
+     * ({@code relay:HOST:PORT}), at most {@link #MAX_ADDRS} in all, direct ones first.
+     */
+    public static SignedPeerRecord sign(NodeIdentity identity, String name, List<HostAndPort> addrs,
+                                        List<HostAndPort> relays, long seqno) {
+        List<String> all = new ArrayList<>();
+        addrs.forEach(a -> all.add(a.toString()));
+        relays.forEach(r -> all.add(DialTarget.RELAY_PREFIX + r));
         PeerRecord r = PeerRecord.newBuilder().setPeerId(identity.peerId().value()).setSeqno(seqno).setName(name)
-                .addAllAddrs(addrs.stream().limit(MAX_ADDRS).map(HostAndPort::toString).toList()).build();
+                .addAllAddrs(all.stream().limit(MAX_ADDRS).toList()).build();
         ByteString bytes = r.toByteString();
         return SignedPeerRecord.newBuilder().setRecord(bytes)
                 .setKey(ByteString.copyFrom(identity.publicKey().getEncoded()))
@@ -92,10 +117,20 @@ public final class PeerRecords {
                 memo.rememberValid(memoKey);
             }
             List<HostAndPort> addrs = new ArrayList<>();
+            List<HostAndPort> relays = new ArrayList<>();
             for (String a : r.getAddrsList()) {
-                addrs.add(HostAndPort.parse(a));
+                // a syntax error anywhere refuses the whole record (IllegalArgumentException below)
+                if (a.length() > WireLimits.MAX_ADDR_BYTES) {
+                    return Optional.empty();
+                }
+                if (a.startsWith(DialTarget.RELAY_PREFIX)) {
+                    relays.add(HostAndPort.parse(a.substring(DialTarget.RELAY_PREFIX.length())));
+                } else {
+                    addrs.add(HostAndPort.parse(a));
+                }
             }
-            return Optional.of(new Verified(new PeerId(r.getPeerId()), r.getSeqno(), r.getName(), List.copyOf(addrs), signed));
+            return Optional.of(new Verified(new PeerId(r.getPeerId()), r.getSeqno(), r.getName(), List.copyOf(addrs),
+                    List.copyOf(relays), signed));
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             return Optional.empty();
         }

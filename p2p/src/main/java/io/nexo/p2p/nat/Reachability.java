@@ -4,6 +4,9 @@ import io.nexo.core.net.HostAndPort;
 import io.nexo.p2p.identity.PeerId;
 
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -92,6 +95,18 @@ public final class Reachability {
             }
         }
         return Optional.ofNullable(last);
+    }
+
+    /** Every address peers reached this node at (a verdict that still counts), oldest first, each once. */
+    public List<HostAndPort> verifiedAddresses() {
+        expire();
+        Set<HostAndPort> out = new LinkedHashSet<>();
+        for (Verdict v : verdicts.values()) {
+            if (v.reached()) {
+                out.add(v.address());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Verdicts that still count. */

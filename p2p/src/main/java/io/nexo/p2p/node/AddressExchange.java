@@ -110,9 +110,34 @@ final class AddressExchange {
         s.send(Envelope.newBuilder().setPex(pex).build());
     }
 
-    /** Learns the entries of {@code s}'s answer, if it answers a request of this node. */
+    /**
+     * Tells every neighbour this node's own record, which changed (a verified address, a relay
+     * reservation): an exchange of one entry, the sender's own record, which needs no request.
+     */
+    void pushOwn() {
+        SignedPeerRecord own = ownRecord.get();
+        if (own == null) {
+            return;
+        }
+        Envelope push = Envelope.newBuilder().setPex(PeerExchange.newBuilder()
+                .addPeers(PeerAddress.newBuilder().setPeerId(self.value()).setSignedRecord(own))).build();
+        for (PeerSession s : sessions.snapshot()) {
+            s.send(push);
+        }
+    }
+
+    /** True when {@code answer} is {@code s}'s own record alone: first-hand, taken without a request. */
+    private static boolean isOwnPush(PeerSession s, PeerExchange answer) {
+        return answer.getPeersCount() == 1 && answer.getPeers(0).getPeerId().equals(s.peerId().value());
+    }
+
+    /**
+     * Learns the entries of {@code s}'s answer, if it answers a request of this node, or of its push
+     * of its own record ({@link #pushOwn}).
+     */
     void learn(PeerSession s, PeerExchange answer) {
-        if (!asked.remove(s)) {
+        // a push does not use up a request: the answer may still be on its way
+        if (!isOwnPush(s, answer) && !asked.remove(s)) {
             long unlogged = refusedLog.allow();
             if (unlogged >= 0) {
                 log.info("ignoring an unsolicited peer exchange from {} ({} more since the last such line)", s,
@@ -139,21 +164,16 @@ final class AddressExchange {
             if (id.equals(self) || !AddressBook.validName(v.get().name()) || !records.offer(v.get())) {
                 continue; // ours, a bad name, or not newer than the record held
             }
-            List<HostAndPort> addrs = new ArrayList<>();
-            for (HostAndPort hp : v.get().addrs()) {
-                // a record signed by its peer still reaches this node through a third party: at most
-                // MAX_HEARSAY_ADDRS dialable addresses of the neighbour's scope, as for any hearsay
-                if (addrs.size() < AddressBook.MAX_HEARSAY_ADDRS && AddressScope.mayPointAt(s.remote(), hp)
-                        && hp.port() != 0 && !AddressBook.isWildcard(hp.host())) {
-                    addrs.add(hp);
-                }
-            }
-            if (addrs.isEmpty()) {
+            // a record signed by its peer still reaches this node through a third party: at most
+            // MAX_HEARSAY_ADDRS dialable addresses (and MAX_RELAYS relays) of the neighbour's scope
+            List<HostAndPort> addrs = dialable(s, v.get().addrs(), AddressBook.MAX_HEARSAY_ADDRS);
+            List<HostAndPort> relays = dialable(s, v.get().relays(), AddressBook.MAX_RELAYS);
+            if (addrs.isEmpty() && relays.isEmpty()) {
                 continue;
             }
             boolean known = book.get(id).isPresent();
             // a newer record replaces the addresses: the peer moved, and nobody else may add any
-            book.replace(id, v.get().name(), addrs);
+            book.replace(id, v.get().name(), addrs, relays);
             learned += known ? 0 : 1;
         }
         if (learned > 0) {
@@ -161,6 +181,18 @@ final class AddressExchange {
             book.changed();
             learnedNew.run();
         }
+    }
+
+    /** At most {@code max} of {@code addrs} that {@code s} may point this node at, and that can be dialled. */
+    private static List<HostAndPort> dialable(PeerSession s, List<HostAndPort> addrs, int max) {
+        List<HostAndPort> out = new ArrayList<>();
+        for (HostAndPort hp : addrs) {
+            if (out.size() < max && AddressScope.mayPointAt(s.remote(), hp) && hp.port() != 0
+                    && !AddressBook.isWildcard(hp.host())) {
+                out.add(hp);
+            }
+        }
+        return out;
     }
 
     /** {@code s} ended: an answer can no longer come. */

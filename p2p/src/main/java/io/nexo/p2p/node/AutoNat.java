@@ -96,6 +96,11 @@ final class AutoNat {
         return reachability.verifiedAddress();
     }
 
+    /** Every address a dial-back that still counts reached this node at. */
+    java.util.List<HostAndPort> verifiedAddresses() {
+        return reachability.verifiedAddresses();
+    }
+
     // ------------------------------------------------------------ client
 
     /** Times out unanswered requests, asks peers without a verdict, reports a changed status. */

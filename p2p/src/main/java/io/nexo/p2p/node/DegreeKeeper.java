@@ -13,12 +13,18 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Keeps the node's outbound degree: redials lost bootstrap peers and dials known peers from the
- * address book until {@code --target-peers} outbound sessions (counting dials in flight) are up.
+ * address book until {@code --target-peers} outbound sessions (counting dials in flight) are up;
+ * takes in peers announced on the LAN.
  * Control loop only.
  */
 final class DegreeKeeper {
+
+    private static final Logger log = LoggerFactory.getLogger(DegreeKeeper.class);
 
     private final DiscoveryParams params;
     private final PeerId self;
@@ -49,6 +55,20 @@ final class DegreeKeeper {
         fill();
     }
 
+    /** A peer announced itself on the LAN ({@code --lan}): into the address book, and dialled if it is new there. */
+    void announcedOnLan(PeerId id, String name, HostAndPort addr) {
+        if (id.equals(self)) {
+            return;
+        }
+        boolean known = book.get(id).map(e -> e.addrs().contains(addr)).orElse(false);
+        book.learn(id, name, List.of(addr), 0);
+        if (!known) {
+            log.info("LAN discovery: {} ({}) at {}", name, id.shortId(), addr);
+            book.changed();
+            fill();
+        }
+    }
+
     /**
      * Dials known peers until the outbound target is met (counting dials in flight). Inbound
      * sessions do not take outbound slots: when the node is full, an outbound session that arrives
@@ -71,10 +91,9 @@ final class DegreeKeeper {
         Collections.shuffle(candidates, random);
         for (int i = 0; i < need && i < candidates.size(); i++) {
             AddressBook.Entry e = candidates.get(i);
-            List<HostAndPort> addrs = e.addrs();
-            // rotate through a peer's addresses as attempts fail
-            HostAndPort addr = addrs.get(AddressBook.failures(e) % addrs.size());
-            dialler.dial(DialTarget.of(e.id(), addr), new CompletableFuture<>(), false);
+            List<DialTarget> targets = e.targets();
+            // rotate through a peer's addresses (direct ones, then its relays) as attempts fail
+            dialler.dial(targets.get(AddressBook.failures(e) % targets.size()), new CompletableFuture<>(), false);
         }
     }
 }

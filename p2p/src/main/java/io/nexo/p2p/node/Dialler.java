@@ -89,7 +89,8 @@ final class Dialler {
                 return;
             }
         }
-        if (channels.addresses().isSelf(target.address())) {
+        // through a relay, the relay may well be this node: it then splices to the peer as for anyone
+        if (!target.viaRelay() && channels.addresses().isSelf(target.address())) {
             result.completeExceptionally(new PeerException(target.address() + " is this node's own address"));
             return;
         }

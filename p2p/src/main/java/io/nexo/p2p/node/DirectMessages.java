@@ -56,11 +56,14 @@ final class DirectMessages {
                 return;
             }
             AddressBook.Entry e = book.get(target).orElse(null);
-            if (e == null || e.addrs().isEmpty()) {
+            if (e == null || e.targets().isEmpty()) {
                 throw new PeerException("no address known for " + nameOrId + "; connect to it first (/connect HOST:PORT)");
             }
+            // the newest direct address; through a relay when the peer gave none (it is behind NAT)
+            DialTarget to = e.addrs().isEmpty() ? e.targets().get(AddressBook.failures(e) % e.targets().size())
+                    : DialTarget.of(target, e.addrs().get(e.addrs().size() - 1));
             CompletableFuture<PeerInfo> dialled = new CompletableFuture<>();
-            dialler.dial(DialTarget.of(target, e.addrs().get(e.addrs().size() - 1)), dialled, true);
+            dialler.dial(to, dialled, true);
             dialled.whenCompleteAsync((info, err) -> {
                 PeerSession now = sessions.get(target);
                 if (err != null || now == null) {

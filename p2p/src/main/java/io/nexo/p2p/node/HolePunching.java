@@ -24,6 +24,7 @@ final class HolePunching {
     private final HolePunchCoordinator coordinator;
     private volatile List<HostAndPort> ownAddrs = List.of();
     private volatile Predicate<PeerSession> relayed = s -> false;
+    private volatile boolean enabled = true;
 
     HolePunching(HolePunchParams params, PeerId self, SessionTable sessions, PeerChannels channels, ControlLoop control,
                  Clock clock) {
@@ -76,6 +77,11 @@ final class HolePunching {
         relayed = isRelayed;
     }
 
+    /** Whether a relayed session that becomes the peer's starts a punch by itself ({@code --hole-punch}). */
+    void enabled(boolean on) {
+        enabled = on;
+    }
+
     /** DCUtR over the session with {@code peer}: true when the node ends up with a direct session. */
     CompletableFuture<Boolean> start(PeerId peer) {
         return coordinator.start(peer).thenApply(o -> o == HolePunchCoordinator.Outcome.DIRECT);
@@ -99,7 +105,7 @@ final class HolePunching {
     void established(PeerSession s) {
         boolean current = sessions.isCurrent(s);
         dials.established(s, current);
-        if (current && relayed.test(s) && self.compareTo(s.peerId()) < 0) {
+        if (enabled && current && relayed.test(s) && self.compareTo(s.peerId()) < 0) {
             coordinator.start(s.peerId());
         }
     }

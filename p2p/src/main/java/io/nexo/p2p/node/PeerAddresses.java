@@ -26,7 +26,10 @@ final class PeerAddresses {
     private static final Logger log = LoggerFactory.getLogger(PeerAddresses.class);
 
     private final HostAndPort listen;
-    private final List<HostAndPort> advertised;
+    /** The configured ({@code --advertise}) or derived addresses: the candidates to advertise. */
+    private final List<HostAndPort> candidates;
+    /** What the node advertises now ({@link OwnAddresses} decides): candidates until it knows better. */
+    private volatile List<HostAndPort> advertised;
 
     /**
      * @param configured the configured listen address ({@code 0.0.0.0:0}...)
@@ -36,21 +39,32 @@ final class PeerAddresses {
     PeerAddresses(HostAndPort configured, HostAndPort bound, List<HostAndPort> advertise) {
         // a wildcard bind reads back as [::] on a dual-stack socket: say what the user asked for
         this.listen = AddressBook.isWildcard(configured.host()) ? configured.withPort(bound.port()) : bound;
-        this.advertised = advertise.isEmpty() ? derive(configured.host(), listen) : List.copyOf(advertise);
+        this.candidates = advertise.isEmpty() ? derive(configured.host(), listen) : List.copyOf(advertise);
+        this.advertised = candidates;
     }
 
     HostAndPort listen() {
         return listen;
     }
 
+    /** The direct addresses the node advertises now (its Welcome, its file offers). */
     List<HostAndPort> advertised() {
         return advertised;
+    }
+
+    void advertise(List<HostAndPort> addrs) {
+        advertised = List.copyOf(addrs);
+    }
+
+    /** The operator's {@code --advertise} addresses, or those derived from the listen address. */
+    List<HostAndPort> candidates() {
+        return candidates;
     }
 
     /** True when dialling {@code a} would reach this node. */
     boolean isSelf(HostAndPort a) {
         return a.port() == listen.port()
-                && (a.host().equals(listen.host()) || advertised.contains(a)
+                && (a.host().equals(listen.host()) || candidates.contains(a) || advertised.contains(a)
                 || (AddressBook.isWildcard(listen.host()) && isLoopback(a.host())));
     }
 

@@ -9,8 +9,13 @@ import java.util.List;
 /** What a {@link PeerNode} tells its {@link PeerListener}. */
 public sealed interface PeerEvent {
 
-    /** The node listens and is ready. */
-    record Ready(PeerId peerId, String name, HostAndPort listen, List<HostAndPort> advertised) implements PeerEvent {
+    /**
+     * The node listens and is ready: {@code advertised} its direct addresses as announced now,
+     * {@code reachability} as known then (almost always {@code unknown}: no peer has dialled it
+     * back yet; a {@link ReachabilityChanged} follows).
+     */
+    record Ready(PeerId peerId, String name, HostAndPort listen, List<HostAndPort> advertised,
+                 io.nexo.p2p.nat.Reachability.Status reachability) implements PeerEvent {
     }
 
     record PeerConnected(PeerInfo peer) implements PeerEvent {

@@ -17,15 +17,12 @@ import io.nexo.p2p.gossip.VerifyParams;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.nat.Reachability;
-import io.nexo.p2p.relay.RelayConfig;
-import io.nexo.p2p.relay.RelayPath;
 import io.nexo.p2p.relay.RelayService;
 import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
 import io.nexo.p2p.wire.proto.Envelope;
-import io.nexo.p2p.wire.proto.SignedPeerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +43,6 @@ import java.util.concurrent.TimeUnit;
  * gossip, sends direct messages, and reports what happens to a {@link PeerListener}. This class is
  * the public API and the wiring; each role lives in its own class of this package (see
  * docs/architecture.md).
- *
- * <p>Size: about 490 lines, over the 450 of the other classes: the public API (some 35 methods) and
- * the constructor that wires 18 role classes (relay, reservations, AutoNAT and hole punching included).
  *
  * <p>Threading: I/O runs on Netty event loops; all of the node's own state (sessions, gossip,
  * address book, dials) is confined to one {@link ControlLoop}, so it needs no locks. Public methods
@@ -85,7 +79,6 @@ public final class PeerNode implements AutoCloseable {
     private final SignatureCheck signatures;
     /** Each peer's newest signed record: the only source of addresses learned by peer exchange. */
     private final PeerRecords records;
-    private volatile SignedPeerRecord ownRecord;
     /** Sequence number of this node's next broadcast: starts at the clock in microseconds, so it
      *  keeps increasing across restarts (receivers refuse a seqno they already accepted). */
     private long nextSeqno;
@@ -99,13 +92,12 @@ public final class PeerNode implements AutoCloseable {
     private final DirectMessages direct;
     private final SessionLifecycle lifecycle;
     private final EnvelopeDispatcher dispatcher;
-    private final HolePunching punching;
     private final ConnectionManager connections;
     private final ConnectionStats connectionStats = new ConnectionStats();
     /** The relay this node serves others, or null ({@code --relay off}). */
     private final RelayService relay;
-    private final RelayReservations reservations;
-    private final AutoNat autoNat;
+    /** AutoNAT, relay reservations, hole punching, and what the node advertises from them. */
+    private final NatTraversal nat;
     private long ticks;
 
     private volatile boolean started;
@@ -174,9 +166,10 @@ public final class PeerNode implements AutoCloseable {
         this.resolver = resolver;
         this.dialler = new Dialler(control, channels, resolver, sessions, book, bootstrap, config.discovery().backoff(),
                 clock, random, events, () -> closed, self);
+        this.nat = new NatTraversal(config, sessions, channels, control, clock, random, events);
         this.degree = new DegreeKeeper(config.discovery(), self, sessions, dialler, bootstrap, book, clock, random);
         this.exchange = new AddressExchange(self, sessions, book, random, degree::fill, records, signatures,
-                () -> ownRecord);
+                nat::record);
         this.direct = new DirectMessages(self, config.name(), control, sessions, book, dialler, random, events);
         this.direct.maxFrameBytes(config.limits().maxFrameBytes());
         this.connections = new ConnectionManager(config.connections(), config.discovery().maxPeers(), clock,
@@ -185,20 +178,11 @@ public final class PeerNode implements AutoCloseable {
                 config.limits().handshakeTimeout().toMillis(),
                 connections, connectionStats, control, sessions, dialler, bootstrap, book, router, exchange, clock,
                 random, events, () -> closed);
-        this.autoNat = new AutoNat(sessions, channels, control, clock, random, events,
-                config.limits().handshakeTimeout().toMillis() + 5_000);
-        channels.onDialBack(autoNat::nonceArrived);
-        int reserveOn = config.relay().reserveOn();
-        this.reservations = new RelayReservations(() -> reserveOn != RelayConfig.AUTO ? reserveOn
-                : autoNat.status() == Reachability.Status.PRIVATE ? 1 : 0, self, sessions, channels, clock, events);
-        this.punching = new HolePunching(HolePunchParams.DEFAULTS, self, sessions, channels, control, clock);
-        // sessions through a relay are the ones worth punching. The addresses to offer stay those given
-        // by holePunchAddresses: AutoNAT's observed address (autoNat.onObserved) is not fed in yet,
-        // since on loopback every relayed test session would then be punched into a direct one
-        punching.relayed(s -> RelayPath.isRelayed(s.channel()));
-        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, reservations, autoNat,
-                punching);
-        sessionEvents.bind(lifecycle, dispatcher, dialler, sessions, signatures, punching, autoNat, reservations, relay);
+        nat.onRecordChanged(exchange::pushOwn);
+        this.dispatcher = new EnvelopeDispatcher(sessions, router, direct, exchange, relay, nat.reservations(),
+                nat.autoNat(), nat.punching());
+        sessionEvents.bind(lifecycle, dispatcher, dialler, sessions, signatures, nat.punching(), nat.autoNat(),
+                nat.reservations(), relay);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -222,17 +206,20 @@ public final class PeerNode implements AutoCloseable {
             throw e;
         }
         HostAndPort listen = listenAddress();
-        ownRecord = PeerRecords.sign(config.identity(), config.name(), advertisedAddresses(),
-                Math.multiplyExact(clock.millis(), 1000L));
         log.info("peer {} ({}) listening on {} (TLS {}, advertising {})", config.name(), self, listen,
                 tls.providerName(), advertisedAddresses());
         if (config.discovery().lan()) {
             lan = new LanDiscovery(config.discovery(), group, config.identity(), config.name(), listen.port(),
-                    config.networkKey(), clock::millis, random, this::onLanAnnouncement);
+                    config.networkKey(), clock::millis, random, (id, name, addr) -> control.execute(() -> {
+                        if (!closed) {
+                            degree.announcedOnLan(id, name, addr);
+                        }
+                    }));
             lan.start();
         }
         control.call(() -> {
-            events.emit(new PeerEvent.Ready(self, config.name(), listen, advertisedAddresses()));
+            nat.start(); // the first record (reachability unknown)
+            events.emit(new PeerEvent.Ready(self, config.name(), listen, advertisedAddresses(), nat.status()));
             tick();
             return null;
         });
@@ -259,15 +246,7 @@ public final class PeerNode implements AutoCloseable {
         if (started) {
             List<ChannelFuture> closing = new ArrayList<>();
             try {
-                control.call(() -> {
-                    for (PeerSession s : sessions.all()) {
-                        s.close("peer stopped");
-                        closing.add(s.channel().closeFuture());
-                    }
-                    closing.addAll(dialler.closeAll());
-                    book.save();
-                    return null;
-                });
+                closing.addAll(control.call(lifecycle::closeAll));
             } catch (RuntimeException e) {
                 log.debug("closing sessions: {}", e.toString());
             }
@@ -305,7 +284,7 @@ public final class PeerNode implements AutoCloseable {
         return a == null ? null : a.listen();
     }
 
-    /** Addresses announced to other peers. */
+    /** Direct addresses announced to other peers now (see {@link NatTraversal}: verified ones once known). */
     public List<HostAndPort> advertisedAddresses() {
         PeerAddresses a = channels.addresses();
         return a == null ? List.of() : a.advertised();
@@ -337,35 +316,24 @@ public final class PeerNode implements AutoCloseable {
         return control.call(() -> Optional.ofNullable(sessions.get(id)));
     }
 
-    /**
-     * Hole punching (DCUtR) over the session with {@code peer}: both sides dial each other's
-     * addresses from their listening port at once; true when the peer's session is then direct.
-     */
+    /** Hole punching (DCUtR) over the session with {@code peer}; true when its session is then direct. */
     public CompletableFuture<Boolean> holePunch(PeerId peer) {
-        return control.call(() -> punching.start(peer));
+        return control.call(() -> nat.punching().start(peer));
     }
 
-    /**
-     * One hole-punch dial to {@code addrs} of {@code peer} from the listening port, now; the caller
-     * has the peer do the same at the same moment (tests in a NAT lab, before a relay carries CONNECT).
-     */
+    /** One hole-punch dial to {@code addrs} of {@code peer} from the listening port now (a lab harness's punch). */
     public CompletableFuture<Boolean> punchNow(PeerId peer, List<HostAndPort> addrs) {
-        return control.call(() -> punching.dialNow(peer, addrs));
+        return control.call(() -> nat.punching().dialNow(peer, addrs));
     }
 
-    /** The addresses this node offers in hole punching: how others see it (observed addresses). */
-    public void holePunchAddresses(List<HostAndPort> addrs) {
-        punching.ownAddrs(addrs);
-    }
-
-    /** Which sessions count as relayed for hole punching (tests; by default those through a relay). */
-    void relayedSessions(java.util.function.Predicate<PeerSession> isRelayed) {
-        punching.relayed(isRelayed);
+    /** The node's NAT traversal (tests steer hole punching through it). */
+    NatTraversal nat() {
+        return nat;
     }
 
     /** True when the session with {@code peer} runs over a hole-punched connection. */
     public boolean isHolePunched(PeerId peer) {
-        return control.call(() -> sessions.get(peer) != null && punching.isPunched(sessions.get(peer)));
+        return control.call(() -> sessions.get(peer) != null && nat.punching().isPunched(sessions.get(peer)));
     }
 
     /** Sessions in and out, and what the connection manager refused and trimmed so far. */
@@ -393,17 +361,17 @@ public final class PeerNode implements AutoCloseable {
 
     /** Where others can reach this node through the relays it holds a reservation on. */
     public List<DialTarget> relayedAddresses() {
-        return control.call(reservations::relayedAddresses);
+        return control.call(nat::relayedAddresses);
     }
 
     /** Whether peers can dial this node (AutoNAT), and the address a dial-back reached it at. */
     public Reachability.Status reachability() {
-        return control.call(autoNat::status);
+        return control.call(nat::status);
     }
 
     /** The address a peer's dial-back reached this node at, while it is public. */
     public Optional<HostAndPort> verifiedAddress() {
-        return control.call(autoNat::verifiedAddress);
+        return control.call(() -> nat.autoNat().verifiedAddress());
     }
 
     public GossipRouter.Stats gossipStats() {
@@ -467,8 +435,7 @@ public final class PeerNode implements AutoCloseable {
         }
         ticks++;
         degree.maintain();
-        autoNat.maintain();
-        reservations.maintain();
+        nat.maintain();
         router.heartbeat();
         long pexEvery = Math.max(1, config.discovery().pexInterval().toMillis()
                 / config.discovery().maintenanceInterval().toMillis());
@@ -476,20 +443,5 @@ public final class PeerNode implements AutoCloseable {
             exchange.askSomeone();
         }
         book.saveIfChanged();
-    }
-
-    private void onLanAnnouncement(PeerId id, String name, HostAndPort addr) {
-        control.execute(() -> {
-            if (id.equals(self) || closed) {
-                return;
-            }
-            boolean known = book.get(id).map(e -> e.addrs().contains(addr)).orElse(false);
-            book.learn(id, name, List.of(addr), 0);
-            if (!known) {
-                log.info("LAN discovery: {} ({}) at {}", name, id.shortId(), addr);
-                book.changed();
-                degree.fill();
-            }
-        });
     }
 }

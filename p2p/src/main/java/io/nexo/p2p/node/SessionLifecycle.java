@@ -185,6 +185,18 @@ final class SessionLifecycle {
         events.emit(new PeerEvent.PeerDisconnected(PeerInfo.of(s), reason));
     }
 
+    /** The node stops: says goodbye to every peer, abandons dials, saves the book; the channels closing. */
+    List<io.netty.channel.ChannelFuture> closeAll() {
+        List<io.netty.channel.ChannelFuture> closing = new java.util.ArrayList<>();
+        for (PeerSession s : sessions.all()) {
+            s.close("peer stopped");
+            closing.add(s.channel().closeFuture());
+        }
+        closing.addAll(dialler.closeAll());
+        book.save();
+        return closing;
+    }
+
     private static InetAddress remoteIp(PeerSession s) {
         return s.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress() : InetAddress.getLoopbackAddress();

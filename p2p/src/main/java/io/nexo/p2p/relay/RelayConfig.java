@@ -10,8 +10,11 @@ import java.util.Objects;
  *                     cannot be dialled directly ({@code --relay-reservations}); {@link #AUTO}: one
  *                     when the node finds itself behind NAT, none otherwise
  * @param limits       what this node lets others spend when it serves
+ * @param holePunch    try to replace a relayed session with a direct one by hole punching
+ *                     ({@code --hole-punch on|off}); off, the node neither starts a punch nor offers
+ *                     addresses to one (tests that want a relayed session on loopback)
  */
-public record RelayConfig(boolean serve, int reserveOn, RelayLimits limits) {
+public record RelayConfig(boolean serve, int reserveOn, RelayLimits limits, boolean holePunch) {
 
     public static final boolean DEFAULT_SERVE = true;
     /** {@code reserveOn}: one relay when the node is private (AutoNAT), none when public or unknown. */
@@ -19,6 +22,7 @@ public record RelayConfig(boolean serve, int reserveOn, RelayLimits limits) {
     public static final int DEFAULT_RESERVE_ON = AUTO;
     /** Relays a node holds reservations on at most: more only costs relays. */
     public static final int MAX_RESERVE_ON = 4;
+    public static final boolean DEFAULT_HOLE_PUNCH = true;
 
     public RelayConfig {
         Objects.requireNonNull(limits, "limits");
@@ -27,19 +31,27 @@ public record RelayConfig(boolean serve, int reserveOn, RelayLimits limits) {
         }
     }
 
+    public RelayConfig(boolean serve, int reserveOn, RelayLimits limits) {
+        this(serve, reserveOn, limits, DEFAULT_HOLE_PUNCH);
+    }
+
     public static RelayConfig defaults() {
-        return new RelayConfig(DEFAULT_SERVE, DEFAULT_RESERVE_ON, RelayLimits.defaults());
+        return new RelayConfig(DEFAULT_SERVE, DEFAULT_RESERVE_ON, RelayLimits.defaults(), DEFAULT_HOLE_PUNCH);
     }
 
     public RelayConfig withServe(boolean s) {
-        return new RelayConfig(s, reserveOn, limits);
+        return new RelayConfig(s, reserveOn, limits, holePunch);
     }
 
     public RelayConfig withReserveOn(int n) {
-        return new RelayConfig(serve, n, limits);
+        return new RelayConfig(serve, n, limits, holePunch);
     }
 
     public RelayConfig withLimits(RelayLimits l) {
-        return new RelayConfig(serve, reserveOn, l);
+        return new RelayConfig(serve, reserveOn, l, holePunch);
+    }
+
+    public RelayConfig withHolePunch(boolean on) {
+        return new RelayConfig(serve, reserveOn, limits, on);
     }
 }

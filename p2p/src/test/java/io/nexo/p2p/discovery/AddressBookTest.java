@@ -34,6 +34,23 @@ class AddressBookTest {
     }
 
     @Test
+    void aPeerReachableOnlyThroughRelaysIsKeptDialledThroughThemAndReloaded(@TempDir Path dir) {
+        PeerId a = NodeIdentity.generate().peerId();
+        HostAndPort relay = HostAndPort.parse("198.51.100.7:4001");
+        AddressBook book = new AddressBook(Optional.of(dir), 100);
+        book.learn(a, "alice", List.of(HostAndPort.parse("10.0.0.1:5000")), 0);
+        // her newer record: behind NAT now, reachable through one relay only
+        book.replace(a, "alice", List.of(), List.of(relay, HostAndPort.parse("0.0.0.0:4001")));
+        assertThat(book.get(a).orElseThrow().targets()).containsExactly(DialTarget.viaRelay(a, relay));
+        assertThat(AddressBook.dialable(book.get(a).orElseThrow(), 0)).isTrue();
+        book.save();
+
+        AddressBook again = new AddressBook(Optional.of(dir), 100);
+        assertThat(again.get(a).orElseThrow().addrs()).isEmpty();
+        assertThat(again.get(a).orElseThrow().relays()).containsExactly(relay);
+    }
+
+    @Test
     void badLinesAreSkipped(@TempDir Path dir) throws Exception {
         PeerId a = NodeIdentity.generate().peerId();
         Files.writeString(dir.resolve("peers.tsv"), "garbage\nnot-an-id\tx\t1.2.3.4:5\t0\n" + a + "\tok\t127.0.0.1:7\t5\n");

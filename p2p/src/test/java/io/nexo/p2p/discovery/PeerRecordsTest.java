@@ -28,6 +28,45 @@ class PeerRecordsTest {
     }
 
     @Test
+    void relayedAddressesAreSignedAsRelayHostPortAndReadBackApart() throws Exception {
+        HostAndPort relay = new HostAndPort("198.51.100.7", 4001);
+        SignedPeerRecord signed = PeerRecords.sign(ALICE, "alice", List.of(HOME), List.of(relay), 8);
+        assertThat(PeerRecord.parseFrom(signed.getRecord()).getAddrsList())
+                .containsExactly("127.0.0.1:5000", "relay:198.51.100.7:4001");
+        PeerRecords.Verified v = PeerRecords.verify(signed).orElseThrow();
+        assertThat(v.addrs()).containsExactly(HOME);
+        assertThat(v.relays()).containsExactly(relay);
+        assertThat(v.targets()).containsExactly(DialTarget.of(ALICE.peerId(), HOME),
+                DialTarget.viaRelay(ALICE.peerId(), relay));
+    }
+
+    @Test
+    void aRecordWithAnAddressThatDoesNotParseIsRefusedWhole() throws Exception {
+        for (String bad : List.of("relay:", "relay:nohost", "relay:relay:1.2.3.4:5", "relay:[zz]:5", "1.2.3.4",
+                "relay:1.2.3.4:" + "9".repeat(300))) {
+            PeerRecord r = PeerRecord.newBuilder().setPeerId(ALICE.peerId().value()).setSeqno(9).setName("alice")
+                    .addAddrs(HOME.toString()).addAddrs(bad).build();
+            SignedPeerRecord signed = SignedPeerRecord.newBuilder().setRecord(r.toByteString())
+                    .setKey(ByteString.copyFrom(ALICE.publicKey().getEncoded()))
+                    .setSignature(ByteString.copyFrom(io.nexo.p2p.identity.Signatures.sign(ALICE.privateKey(),
+                            "nexo-peer-record-v1\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                            r.toByteArray())))
+                    .build();
+            assertThat(PeerRecords.verify(signed)).as(bad).isEmpty();
+        }
+    }
+
+    @Test
+    void aRecordNeverListsMoreThanEightAddressesRelaysIncluded() throws Exception {
+        List<HostAndPort> many = java.util.stream.IntStream.range(0, 10).mapToObj(i -> new HostAndPort("10.0.0." + i, 5000))
+                .toList();
+        SignedPeerRecord signed = PeerRecords.sign(ALICE, "alice", many, List.of(new HostAndPort("10.0.1.1", 4001)), 1);
+        assertThat(PeerRecord.parseFrom(signed.getRecord()).getAddrsCount()).isEqualTo(PeerRecords.MAX_ADDRS);
+        PeerRecord nine = PeerRecord.parseFrom(signed.getRecord()).toBuilder().addAddrs("relay:10.0.1.1:4001").build();
+        assertThat(PeerRecords.verify(signed.toBuilder().setRecord(nine.toByteString()).build())).isEmpty();
+    }
+
+    @Test
     void changedAddressesOrAnotherSignersKeyAreRefused() throws Exception {
         SignedPeerRecord genuine = PeerRecords.sign(ALICE, "alice", List.of(HOME), 7);
         PeerRecord moved = PeerRecord.parseFrom(genuine.getRecord()).toBuilder().clearAddrs().addAddrs(VICTIM.toString()).build();

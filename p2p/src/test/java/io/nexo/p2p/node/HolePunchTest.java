@@ -28,10 +28,10 @@ class HolePunchTest {
             TestNodes.connect(a, b);
             PeerSession relayedA = a.session(b.peerId()).orElseThrow();
             PeerSession relayedB = b.session(a.peerId()).orElseThrow();
-            a.relayedSessions(s -> s == relayedA);
-            b.relayedSessions(s -> s == relayedB);
-            a.holePunchAddresses(List.of(a.listenAddress()));
-            b.holePunchAddresses(List.of(b.listenAddress()));
+            a.nat().punching().relayed(s -> s == relayedA);
+            b.nat().punching().relayed(s -> s == relayedB);
+            a.nat().punching().ownAddrs(List.of(a.listenAddress()));
+            b.nat().punching().ownAddrs(List.of(b.listenAddress()));
             assertThat(a.isHolePunched(b.peerId())).isFalse();
 
             assertThat(a.holePunch(b.peerId()).get(20, TimeUnit.SECONDS)).isTrue();
@@ -59,10 +59,10 @@ class HolePunchTest {
         try (TestNodes net = new TestNodes()) {
             PeerNode a = net.start(TestNodes.nonDialling("alice"));
             PeerNode b = net.start(TestNodes.nonDialling("bob"));
-            a.relayedSessions(s -> relayed(s, a, b));
-            b.relayedSessions(s -> relayed(s, b, a));
-            a.holePunchAddresses(List.of(a.listenAddress()));
-            b.holePunchAddresses(List.of(b.listenAddress()));
+            a.nat().punching().relayed(s -> relayed(s, a, b));
+            b.nat().punching().relayed(s -> relayed(s, b, a));
+            a.nat().punching().ownAddrs(List.of(a.listenAddress()));
+            b.nat().punching().ownAddrs(List.of(b.listenAddress()));
             TestNodes.connect(a, b);
             await().atMost(Duration.ofSeconds(20)).until(() -> a.isHolePunched(b.peerId()) && b.isHolePunched(a.peerId()));
             assertThat(a.peers()).extracting(PeerInfo::id).containsExactly(b.peerId());
@@ -79,8 +79,8 @@ class HolePunchTest {
             PeerNode b = net.start(TestNodes.nonDialling("bob"));
             TestNodes.connect(a, b);
             PeerSession relayedA = a.session(b.peerId()).orElseThrow();
-            a.relayedSessions(s -> s == relayedA);
-            a.holePunchAddresses(List.of(a.listenAddress()));
+            a.nat().punching().relayed(s -> s == relayedA);
+            a.nat().punching().ownAddrs(List.of(a.listenAddress()));
             // bob offers no address: every attempt ends at once, the session stays
             assertThat(a.holePunch(b.peerId()).get(20, TimeUnit.SECONDS)).isFalse();
             assertThat(a.session(b.peerId())).contains(relayedA);

@@ -84,4 +84,51 @@ class PeerExchangeForgeryTest {
         assertThat(addrsOf(carol, alice.peerId())).doesNotContain(victim);
         assertThat(addrsOf(carol, dave.peerId())).as("bob relays only records of its sessions").isEmpty();
     }
+
+    private static List<HostAndPort> relaysOf(PeerNode n, io.nexo.p2p.identity.PeerId id) {
+        return n.knownPeers().stream().filter(e -> e.id().equals(id)).findFirst().map(AddressBook.Entry::relays)
+                .orElse(List.of());
+    }
+
+    /**
+     * Relayed addresses are worth what their signer says, like any address: mallory cannot make bob
+     * reach alice through a relay of hers (a record she signed with alice's id is refused and counted,
+     * and an unrequested exchange about anyone but herself is ignored), while her own record, pushed
+     * unrequested when it changes, teaches bob where to reach her.
+     */
+    @Test
+    void aRelayedAddressCountsOnlyInItsPeersOwnRecord() throws Exception {
+        PeerNode alice = net.start("alice");
+        PeerNode bob = net.start("bob", alice);
+        await().atMost(WAIT).until(() -> bob.peers().size() == 1);
+        HostilePeer.Options options = HostilePeer.options();
+        HostilePeer mallory = HostilePeer.connect(group, bob.listenAddress(), options);
+        io.nexo.p2p.identity.PeerId malloryId = options.identity().peerId();
+        HostAndPort evilRelay = new HostAndPort("127.0.0.9", 4001);
+        HostAndPort herRelay = new HostAndPort("127.0.0.1", 4002);
+        NodeIdentity dave = NodeIdentity.generate();
+
+        assertThat(mallory.awaitEnvelope(Envelope::hasPexRequest, WAIT)).as("bob asks his new neighbour").isPresent();
+        PeerAddress aliceViaEvil = PeerAddress.newBuilder().setPeerId(alice.peerId().value())
+                .setSignedRecord(PeerRecords.sign(options.identity(), "alice", List.of(), List.of(evilRelay), 1)).build();
+        PeerAddress hers = PeerAddress.newBuilder().setPeerId(malloryId.value())
+                .setSignedRecord(PeerRecords.sign(options.identity(), "mallory", List.of(), List.of(herRelay), 1)).build();
+        mallory.send(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(aliceViaEvil).addPeers(hers)).build());
+        await().atMost(WAIT).until(() -> relaysOf(bob, malloryId).equals(List.of(herRelay)));
+        assertThat(bob.signatureStats().refusedRecords()).isEqualTo(1);
+        assertThat(relaysOf(bob, alice.peerId())).isEmpty();
+
+        // unrequested: dave's genuine record through mallory is hearsay bob did not ask for: ignored
+        mallory.send(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(PeerAddress.newBuilder()
+                .setPeerId(dave.peerId().value())
+                .setSignedRecord(PeerRecords.sign(dave, "dave", List.of(), List.of(evilRelay), 1)))).build());
+        // ... while her own newer record, pushed unrequested, replaces what bob knew of her
+        HostAndPort moved = new HostAndPort("127.0.0.1", 4003);
+        mallory.send(Envelope.newBuilder().setPex(PeerExchange.newBuilder().addPeers(PeerAddress.newBuilder()
+                .setPeerId(malloryId.value())
+                .setSignedRecord(PeerRecords.sign(options.identity(), "mallory", List.of(), List.of(moved), 2)))).build());
+        await().atMost(WAIT).until(() -> relaysOf(bob, malloryId).equals(List.of(moved)));
+        assertThat(bob.knownPeers()).extracting(AddressBook.Entry::id).doesNotContain(dave.peerId());
+        assertThat(bob.signatureStats().refusedRecords()).isEqualTo(1);
+    }
 }

@@ -36,8 +36,9 @@ import java.util.stream.Stream;
 /**
  * A nexo node with file exchange as a process on a {@code NatLab} host, for {@code RelayNatLabTest}
  * and {@code NatLabFigures}: {@code NAME LISTEN [JOIN]} with the default relay settings (relay on,
- * reservations auto). Prints one line per event ({@code ready ID PORT}, {@code reachability STATUS},
- * {@code relayed ADDRESS}, {@code connected ID direct|relayed}, {@code direct FROM TEXT},
+ * reservations auto) but hole punching off: the relay carries the session until a {@code punch}
+ * command (HolePunchLabTest covers the punch a relayed session starts by itself). Prints one line
+ * per event ({@code ready ID PORT}, {@code reachability STATUS}, {@code relayed ADDRESS}, {@code connected ID direct|relayed}, {@code direct FROM TEXT},
  * {@code fetched FILEID MILLIS} (from its {@code get}), then {@code complete FILEID SHA256}) and obeys
  * one command per stdin line: {@code connect TARGET}, {@code msg ID TEXT}, {@code share PATH},
  * {@code has FILEID}, {@code get FILEID}, {@code relaystats}, {@code punch ID IP:PORT} (one hole-punch
@@ -62,8 +63,9 @@ public final class RelayLabMain {
         Map<FileId, Long> getAt = new ConcurrentHashMap<>();
         List<DialTarget> join = args.length > 2 ? List.of(DialTarget.parse(args[2])) : List.of();
         FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
+        // hole punching off: the relay must carry the session (HolePunchLabTest covers the punch)
         PeerNode node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), args[0], HostAndPort.parse(args[1]))
-                .withBootstrap(join), e -> {
+                .withBootstrap(join).withRelay(RelayConfig.defaults().withHolePunch(false)), e -> {
                     toFiles.onEvent(e);
                     print(e);
                 });

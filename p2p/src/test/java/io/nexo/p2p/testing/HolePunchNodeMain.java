@@ -53,7 +53,7 @@ public final class HolePunchNodeMain {
                     case "punch" -> {
                         PeerId peer = PeerId.parse(w[1]);
                         long start = System.nanoTime();
-                        boolean ok = node.punchNow(peer, List.of(HostAndPort.parse(w[2]))).get(30, TimeUnit.SECONDS);
+                        boolean ok = node.holePunch(peer).get(30, TimeUnit.SECONDS);
                         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                         print("punch " + ok + " " + millis + " direct=" + node.isHolePunched(peer) + " peers="
                                 + node.peers().stream().map(p -> p.id().value()).collect(Collectors.joining(",")));
