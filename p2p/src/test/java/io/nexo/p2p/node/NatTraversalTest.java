@@ -40,8 +40,10 @@ class NatTraversalTest {
         for (PeerNode j : join) {
             targets.add(DialTarget.of(j.peerId(), j.listenAddress()));
         }
-        PeerNode n = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort(host, 0))
-                .withBootstrap(targets).withRelay(relay), events::add);
+        PeerNodeConfig config = PeerNodeConfig.of(NodeIdentity.generate(), name, new HostAndPort(host, 0))
+                .withBootstrap(targets).withRelay(relay);
+        // no dials of their own beyond --join: every connection in these tests is one the test makes
+        PeerNode n = new PeerNode(config.withDiscovery(config.discovery().withDegree(0, 50)), events::add);
         nodes.add(n);
         n.start();
         return n;

@@ -1,40 +1,57 @@
 package io.nexo.p2p.testing;
 
 import io.nexo.core.net.HostAndPort;
+import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.node.PeerEvent;
+import io.nexo.p2p.node.PeerInfo;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
+import io.nexo.p2p.session.SessionLimits;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A nexo node as a process on a {@link NatLab} host, driven line by line on stdin (the test is the
- * coordinator of the punch until a relay carries CONNECT and SYNC between NATed nodes):
+ * A nexo node as a process on a {@link NatLab} host, {@code NAME RELAY} (the relay as
+ * {@code PEERID@HOST:PORT}, which it joins), driven line by line on stdin. Nothing is given to it
+ * about addresses: it learns it is private and where it is seen from AutoNAT, reserves on the
+ * relay, and hole-punches relayed sessions with the observed addresses by itself.
  * <ul>
  *   <li>{@code new}: closes the current node, starts a new one (new identity) on 0.0.0.0 and an
- *       ephemeral port; prints {@code ready PEER_ID PORT}.</li>
- *   <li>{@code punch PEER_ID IP:PORT}: dials that address from the listening port now (the other
- *       side does the same); prints {@code punch true|false MILLIS direct=true|false peers=IDS}.</li>
+ *       ephemeral port; prints {@code ready PEER_ID PORT}, then {@code reachability STATUS} and
+ *       {@code relayed ADDRESS} as they come.</li>
+ *   <li>{@code connect TARGET}: prints {@code connect-ok PEER_ID direct|relayed} or {@code connect-failed WHY}.</li>
+ *   <li>{@code status PEER_ID}: prints {@code status punched=true|false path=direct|relayed}
+ *       (empty when not connected).</li>
+ *   <li>{@code punch PEER_ID}: joins (or starts) the hole punch with that peer; prints
+ *       {@code punch true|false MILLIS} when it ends.</li>
  *   <li>{@code msg PEER_ID TEXT}: a direct message; a received one prints {@code direct NAME: TEXT}.</li>
  * </ul>
  */
 public final class HolePunchNodeMain {
     private static final PrintStream OUT = System.out;
+    /** Short, so that the relay's dial-back into the NAT (dropped) times out soon: a verdict in ~3 s. */
+    private static final Duration HANDSHAKE = Duration.ofSeconds(3);
 
     private HolePunchNodeMain() {
     }
 
     public static void main(String[] args) throws Exception {
         String name = args[0];
+        DialTarget relay = DialTarget.parse(args[1]);
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        SessionLimits d = SessionLimits.defaults();
+        SessionLimits limits = new SessionLimits(d.maxFrameBytes(), d.messagesPerSecond(), d.messageBurst(),
+                d.maxOutboundQueueBytes(), HANDSHAKE, d.pingInterval(), d.idleTimeout(), d.bytesPerSecond(),
+                d.resources());
         PeerNode node = null;
         try {
             String line;
@@ -46,17 +63,22 @@ public final class HolePunchNodeMain {
                             node.close();
                         }
                         node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), name,
-                                new HostAndPort("0.0.0.0", 0)), HolePunchNodeMain::print);
+                                new HostAndPort("0.0.0.0", 0)).withBootstrap(List.of(relay)).withLimits(limits),
+                                HolePunchNodeMain::print);
                         HostAndPort listen = node.start();
                         print("ready " + node.peerId().value() + " " + listen.port());
                     }
-                    case "punch" -> {
+                    case "connect" -> node.connect(DialTarget.parse(w[1])).whenComplete((p, err) ->
+                            print(err != null ? "connect-failed " + err.getMessage() : "connect-ok " + p.id() + " " + p.path()));
+                    case "status" -> {
                         PeerId peer = PeerId.parse(w[1]);
+                        print("status punched=" + node.isHolePunched(peer) + " path=" + node.peers().stream()
+                                .filter(p -> p.id().equals(peer)).map(PeerInfo::path).collect(Collectors.joining(",")));
+                    }
+                    case "punch" -> {
                         long start = System.nanoTime();
-                        boolean ok = node.holePunch(peer).get(30, TimeUnit.SECONDS);
-                        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                        print("punch " + ok + " " + millis + " direct=" + node.isHolePunched(peer) + " peers="
-                                + node.peers().stream().map(p -> p.id().value()).collect(Collectors.joining(",")));
+                        node.holePunch(PeerId.parse(w[1])).whenComplete((ok, err) -> print("punch "
+                                + (err == null && ok) + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
                     }
                     case "msg" -> node.sendDirect(w[1], w[2]).get(10, TimeUnit.SECONDS);
                     default -> print("unknown command " + w[0]);
@@ -72,6 +94,13 @@ public final class HolePunchNodeMain {
     private static void print(PeerEvent e) {
         if (e instanceof PeerEvent.DirectReceived d) {
             print("direct " + d.fromName() + ": " + d.text());
+        } else if (e instanceof PeerEvent.ReachabilityChanged r) {
+            print("reachability " + r.status().label() + r.address().map(a -> " " + a).orElse(""));
+        } else if (e instanceof PeerEvent.RelayChanged r && r.reserved()) {
+            print("relayed " + r.address());
+        } else if (e instanceof PeerEvent.PeerConnected c) {
+            PeerInfo p = c.peer();
+            print("connected " + p.id() + " " + p.path());
         }
     }
 
