@@ -100,13 +100,31 @@ final class HolePunching {
      * After the session lifecycle handled {@code s}: a punch it completes; a relayed session that
      * became the peer's starts one, from the side with the smaller peer id (DCUtR lets the side
      * that accepted the relayed connection start; an order both sides know does as well, and a
-     * punch both start at once still works: both dial).
+     * punch both start at once still works: both dial), when this node has addresses to offer.
      */
     void established(PeerSession s) {
         boolean current = sessions.isCurrent(s);
         dials.established(s, current);
-        if (enabled && current && relayed.test(s) && self.compareTo(s.peerId()) < 0) {
+        // without an address of its own to offer the peer could not dial back: a one-sided dial
+        // into its NAT is lost (and ties up the address pair); it starts once it learns one
+        if (enabled && current && relayed.test(s) && self.compareTo(s.peerId()) < 0 && !ownAddrs.isEmpty()) {
             coordinator.start(s.peerId());
+        }
+    }
+
+    /**
+     * This node's offered addresses changed (it learnt where peers see it): every relayed session
+     * is punched now rather than at its retry, which may be an hour away (a relayed session that
+     * came up before AutoNAT had an answer offered nothing).
+     */
+    void addressesChanged() {
+        if (!enabled) {
+            return;
+        }
+        for (PeerSession s : sessions.all()) {
+            if (sessions.isCurrent(s) && relayed.test(s)) {
+                coordinator.start(s.peerId());
+            }
         }
     }
 

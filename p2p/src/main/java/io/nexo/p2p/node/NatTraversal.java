@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
@@ -38,6 +39,8 @@ final class NatTraversal {
     /** Where peers saw this node come from (observed IP, listening port), newest last. */
     private final Set<HostAndPort> observed = new LinkedHashSet<>();
     private Runnable recordChanged = () -> { };
+    /** What hole punching offers now. */
+    private List<HostAndPort> offered = List.of();
 
     NatTraversal(PeerNodeConfig config, SessionTable sessions, PeerChannels channels, ControlLoop control, Clock clock,
                  Random random, EventSink events) {
@@ -109,9 +112,17 @@ final class NatTraversal {
         }
         Set<HostAndPort> offer = new LinkedHashSet<>(autoNat.verifiedAddresses());
         List<HostAndPort> newestFirst = new ArrayList<>(observed);
-        java.util.Collections.reverse(newestFirst);
+        Collections.reverse(newestFirst);
         offer.addAll(newestFirst);
-        punching.ownAddrs(offer.stream().limit(MAX_OBSERVED).toList());
+        List<HostAndPort> now = offer.stream().limit(MAX_OBSERVED).toList();
+        if (!now.equals(offered)) {
+            boolean more = !offered.containsAll(now);
+            offered = now;
+            punching.ownAddrs(now);
+            if (more) {
+                punching.addressesChanged();
+            }
+        }
     }
 
     SignedPeerRecord record() {

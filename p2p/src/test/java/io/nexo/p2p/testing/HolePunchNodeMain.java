@@ -8,13 +8,11 @@ import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerInfo;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
-import io.nexo.p2p.session.SessionLimits;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -27,7 +25,9 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@code new}: closes the current node, starts a new one (new identity) on 0.0.0.0 and an
  *       ephemeral port; prints {@code ready PEER_ID PORT}, then {@code reachability STATUS} and
- *       {@code relayed ADDRESS} as they come.</li>
+ *       {@code relayed ADDRESS} as they come (the private verdict takes the relay's 10 s connect
+ *       timeout: its dial-back into the NAT is dropped; the answer carries the observed address).</li>
+ *   <li>{@code stop}: closes the current node; prints {@code stopped}.</li>
  *   <li>{@code connect TARGET}: prints {@code connect-ok PEER_ID direct|relayed} or {@code connect-failed WHY}.</li>
  *   <li>{@code status PEER_ID}: prints {@code status punched=true|false path=direct|relayed}
  *       (empty when not connected).</li>
@@ -38,8 +38,6 @@ import java.util.stream.Collectors;
  */
 public final class HolePunchNodeMain {
     private static final PrintStream OUT = System.out;
-    /** Short, so that the relay's dial-back into the NAT (dropped) times out soon: a verdict in ~3 s. */
-    private static final Duration HANDSHAKE = Duration.ofSeconds(3);
 
     private HolePunchNodeMain() {
     }
@@ -48,22 +46,25 @@ public final class HolePunchNodeMain {
         String name = args[0];
         DialTarget relay = DialTarget.parse(args[1]);
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        SessionLimits d = SessionLimits.defaults();
-        SessionLimits limits = new SessionLimits(d.maxFrameBytes(), d.messagesPerSecond(), d.messageBurst(),
-                d.maxOutboundQueueBytes(), HANDSHAKE, d.pingInterval(), d.idleTimeout(), d.bytesPerSecond(),
-                d.resources());
         PeerNode node = null;
         try {
             String line;
             while ((line = stdin.readLine()) != null) {
                 String[] w = line.split(" ", 3);
                 switch (w[0]) {
+                    case "stop" -> {
+                        if (node != null) {
+                            node.close();
+                            node = null;
+                        }
+                        print("stopped");
+                    }
                     case "new" -> {
                         if (node != null) {
                             node.close();
                         }
                         node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), name,
-                                new HostAndPort("0.0.0.0", 0)).withBootstrap(List.of(relay)).withLimits(limits),
+                                new HostAndPort("0.0.0.0", 0)).withBootstrap(List.of(relay)),
                                 HolePunchNodeMain::print);
                         HostAndPort listen = node.start();
                         print("ready " + node.peerId().value() + " " + listen.port());
