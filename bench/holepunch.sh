@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Hole punching in the NAT lab (p2p/src/test/.../testing/NatLab.java), needs root, iproute2, iptables.
 # Alternates, ROUNDS times: plain sockets (NatLabTest: 20 simultaneous opens between two MASQUERADE
-# NATs) and nexo (HolePunchLabTest: 20 punches between two nexo node processes behind two MASQUERADE
-# NATs, each printing the time from its punch dial to its direct session).
+# NATs) and nexo (HolePunchLabTest: 20 rounds of two nexo node processes behind two MASQUERADE NATs
+# that learn their addresses from AutoNAT, reserve on a relay and punch their relayed session by
+# themselves; the time from both reserved to both directly connected).
 # Prints one line per run and the load; figures go to docs/benchmarks.md ("Hole punching").
 # Usage: bench/holepunch.sh [ROUNDS]   (default 3), from the repository root.
 set -euo pipefail
