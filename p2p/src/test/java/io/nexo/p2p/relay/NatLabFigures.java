@@ -41,8 +41,9 @@ import static org.awaitility.Awaitility.await;
  *       through the relay (SHA-256 equal; the relay forwarded at least SIZE bytes).</li>
  *   <li><b>direct</b>: the same, but once the relayed session is up both punch a hole as
  *       {@code HolePunchLabTest} does (this harness gives each the other's public address and says
- *       when: {@code punchNow}; a node does not feed its observed address into DCUtR's CONNECT
- *       yet); the message and the file
+ *       when: {@code punchNow}; {@link RelayLabMain} runs with hole punching off, so the punch a
+ *       relayed session starts by itself, with AutoNAT's observed addresses, does not race the
+ *       harness's; {@code HolePunchLabTest} covers that one); the message and the file
  *       then take the direct session (asserted from both sides; the relay forwarded less than an
  *       eighth of SIZE).</li>
  *   <li><b>raw relayed</b> / <b>raw direct</b>: {@link RawCopyMain} copies the same file over plain
