@@ -99,7 +99,12 @@ class PeerExchangeForgeryTest {
     @Test
     void aRelayedAddressCountsOnlyInItsPeersOwnRecord() throws Exception {
         PeerNode alice = net.start("alice");
-        PeerNode bob = net.start("bob", alice);
+        // bob asks for addresses only when a session starts: no periodic request of his may make
+        // mallory's unrequested message below an answer
+        PeerNodeConfig bobConfig = TestNodes.config("bob")
+                .withBootstrap(List.of(io.nexo.p2p.discovery.DialTarget.of(alice.listenAddress())));
+        PeerNode bob = net.start(bobConfig.withDiscovery(bobConfig.discovery().withIntervals(Duration.ofMillis(100),
+                Duration.ofMinutes(10), bobConfig.discovery().backoff())));
         await().atMost(WAIT).until(() -> bob.peers().size() == 1);
         HostilePeer.Options options = HostilePeer.options();
         HostilePeer mallory = HostilePeer.connect(group, bob.listenAddress(), options);
