@@ -233,6 +233,7 @@ public final class GossipRouter {
             rejected++;
             return;
         }
+        links.heardFrom(from);
         if (seen.putIfAbsent(g.getId(), Boolean.TRUE)) {
             cache.putIfAbsent(g.getId(), g);
             Missing m = removeMissing(g.getId());
@@ -252,6 +253,10 @@ public final class GossipRouter {
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
                 // the link that brought it first is on the fastest path: keep it in the tree
                 links.promote(from);
+                for (PeerId p : links.demoteSilent(from)) { // passed nothing on for long: not a path (PeerLinks)
+                    prunes++;
+                    network.send(p, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
+                }
             }
             forward(g, from);
         } else {
@@ -334,6 +339,7 @@ public final class GossipRouter {
         }
         List<PeerId> candidates = new ArrayList<>(links.lazy());
         java.util.Collections.shuffle(candidates, random);
+        candidates.sort(java.util.Comparator.comparing(links::isSilenced)); // the silenced last
         for (PeerId p : candidates) {
             if ((params.backups() ? links.support() : links.eagerCount()) >= params.eagerFloor()) {
                 break;

@@ -101,6 +101,28 @@ class GossipRouterTest {
         assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B);
     }
 
+    @Test
+    void anEagerPeerThatBringsNothingWhileOthersDoIsPrunedAndGraftedBackOnlyLast() {
+        GossipRouter r = router(GossipParams.defaults()); // floor 3: A, B and C all stay eager on duplicates
+        for (int i = 0; i < PeerLinks.SILENT_LIMIT - 1; i++) {
+            // A brings every message first, B a copy of each; C never sends anything
+            r.onGossip(A, msg(i, "m" + i, 1).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build());
+            r.onGossip(B, msg(i, "m" + i, 2).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build());
+        }
+        sentLog();
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, C);
+        r.onGossip(A, msg(0, "last", 1).toBuilder().setId(ByteString.copyFromUtf8("last")).build());
+        // C stayed silent for SILENT_LIMIT messages that A brought: pruned; B sent copies: kept
+        assertThat(sentLog()).containsExactly("C:PRUNE", "B:GOSSIP(hops=2)");
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B);
+        // below the floor, the heartbeat grafts a lazy peer back; C is the only one, so C it is
+        r.heartbeat();
+        assertThat(sentLog()).containsExactly("C:GRAFT");
+        // a silent peer that sends a copy is heard from again: its count starts over
+        r.onGossip(C, msg(0, "last", 2).toBuilder().setId(ByteString.copyFromUtf8("last")).build());
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, C);
+    }
+
     /** Backup links on, floor 2: of A, B, C one may be pruned outright, the next only softly. */
     private static final GossipParams BACKUPS = GossipParams.defaults().withEagerFloor(2)
             .withBackupWait(Duration.ofMillis(20));

@@ -60,6 +60,8 @@ final class GossipSimulation {
     private final Map<PeerId, Integer> index = new HashMap<>();
     private final GossipRouter[] routers;
     private final boolean[] alive;
+    /** Nodes that take every message and pass none on, send no IHave, Graft or Prune (a black hole). */
+    private final boolean[] silent;
     private final BitSet[] deliveredBy;
     /** Per directed link (from * n + to): when its last frame arrives, so a link stays FIFO like TCP. */
     private final Map<Long, Long> linkClear = new HashMap<>();
@@ -68,13 +70,22 @@ final class GossipSimulation {
     private final List<Long> latencies = new ArrayList<>();
     private int measuredFrom;
 
+    private final int silentNodes;
+
     GossipSimulation(Setup setup) {
+        this(setup, 0);
+    }
+
+    /** With the first {@code silentNodes} nodes silent: they never originate, and count as neither live nor dead. */
+    GossipSimulation(Setup setup, int silentNodes) {
         this.s = setup;
+        this.silentNodes = silentNodes;
         this.random = new Random(setup.seed());
         int n = setup.nodes();
         ids = new PeerId[n];
         routers = new GossipRouter[n];
         alive = new boolean[n];
+        silent = new boolean[n];
         deliveredBy = new BitSet[n];
         for (int i = 0; i < n; i++) {
             byte[] key = new byte[8];
@@ -89,6 +100,9 @@ final class GossipSimulation {
             deliveredBy[i] = new BitSet();
             routers[i] = new GossipRouter(setup.params(), (to, env) -> send(me, to, env),
                     (g, from) -> delivered(me, g), sim, new Random(setup.seed() + 31L * i), sim::nanoTime);
+        }
+        for (int i = 0; i < silentNodes; i++) {
+            silent[i] = true; // ids are random, so the first ones are as good as any
         }
         for (int i = 0; i < n; i++) {
             Set<Integer> targets = new HashSet<>();
@@ -145,7 +159,7 @@ final class GossipSimulation {
             int origin;
             do {
                 origin = random.nextInt(n);
-            } while (!alive[origin]);
+            } while (!alive[origin] || silent[origin]);
             originOf[seq] = origin;
             publishedAt[seq] = sim.nanoTime();
             deliveredBy[origin].set(seq);
@@ -163,7 +177,7 @@ final class GossipSimulation {
         for (int i = 0; i < n; i++) {
             grafts += routers[i].stats().grafts();
             prunes += routers[i].stats().prunes();
-            if (!alive[i]) {
+            if (!alive[i] || silent[i]) {
                 continue;
             }
             live++;
@@ -269,6 +283,9 @@ final class GossipSimulation {
         if (!alive[from] || !links.get(from).contains(to)) {
             return false;
         }
+        if (silent[from]) {
+            return true; // taken, never passed on
+        }
         double jitter = -Math.log(1 - random.nextDouble()) * s.jitterMicros();
         long arrive = sim.nanoTime() + TimeUnit.MICROSECONDS.toNanos(s.baseLatencyMicros()) + (long) (jitter * 1000);
         long key = (long) from * s.nodes() + to;
@@ -294,12 +311,12 @@ final class GossipSimulation {
     private void delivered(int node, Gossip g) {
         int seq = g.getPayload().asReadOnlyByteBuffer().getInt();
         deliveredBy[node].set(seq);
-        if (seq >= measuredFrom && alive[node]) {
+        if (seq >= measuredFrom && alive[node] && !silent[node]) {
             latencies.add(sim.nanoTime() - publishedAt[seq]);
         }
     }
 
-    /** {@code nodes rate messages kill seed jitterMicros floor [backupWaitMillis]}: prints one outcome. */
+    /** {@code nodes rate messages kill seed jitterMicros floor [backupWaitMillis [silentNodes]]}: prints one outcome. */
     public static void main(String[] args) {
         int nodes = Integer.parseInt(args[0]);
         int rate = Integer.parseInt(args[1]);
@@ -312,7 +329,7 @@ final class GossipSimulation {
                 GossipParams.defaults().withEagerFloor(floor)
                         .withBackupWait(Duration.ofMillis(args.length > 7 ? Long.parseLong(args[7]) : 0)));
         long t0 = System.nanoTime();
-        Outcome o = new GossipSimulation(setup).run();
+        Outcome o = new GossipSimulation(setup, args.length > 8 ? Integer.parseInt(args[8]) : 0).run();
         System.out.println(Arrays.toString(args) + " " + o + String.format(" (%.1f s)", (System.nanoTime() - t0) / 1e9));
     }
 }

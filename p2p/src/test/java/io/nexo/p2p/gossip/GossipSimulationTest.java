@@ -25,6 +25,20 @@ class GossipSimulationTest {
         assertThat(o.duplicatesPerDelivery()).isBetween(0.7, 1.3);
     }
 
+    /**
+     * Ten of 100 nodes take every message and pass none on, on a loaded network (5 ms mean jitter per
+     * hop): without the rule that prunes a silent eager link, such links hold places in the eager
+     * floor for ever and the nodes behind them wait for IHave and Graft (p99 956 ms, against 47 ms
+     * with the rule, on this seed).
+     */
+    @Test
+    void eagerLinksToNodesThatPassNothingOnArePrunedSoTheTailStaysOnTheTree() {
+        GossipSimulation.Outcome o = new GossipSimulation(new GossipSimulation.Setup(100, 8, 200, 1000, 100, 0, 2,
+                200, 5000, GossipParams.defaults()), 10).run();
+        assertThat(o.deliveryRatio()).isEqualTo(1.0);
+        assertThat(o.p99Millis()).isLessThan(150);
+    }
+
     @Test
     void withBackupLinksTheEagerLinksSettleIntoATreeAndEveryMessageArrives() {
         GossipSimulation.Outcome o = run(GossipParams.defaults().withBackupWait(Duration.ofMillis(20)), 0);
