@@ -207,7 +207,7 @@ final class HolePunchCoordinator {
         responder.timeout = timers.after(params.replyTimeout().toMillis(),
                 () -> {
                     if (rounds.get(peer) == responder && responder.phase == Phase.AWAIT_SYNC) {
-                        rounds.remove(peer);
+                        endResponder(peer, responder);
                     }
                 });
     }
@@ -220,7 +220,7 @@ final class HolePunchCoordinator {
         }
         r.timeout.run();
         if (r.theirAddrs.isEmpty()) {
-            rounds.remove(peer);
+            endResponder(peer, r);
             return;
         }
         dial(peer, r, r.theirAddrs);
@@ -237,9 +237,18 @@ final class HolePunchCoordinator {
             } else if (r.role == Role.INITIATOR) {
                 attemptFailed(peer, r, "no direct session within " + params.dialTimeout());
             } else {
-                rounds.remove(peer); // the initiator decides whether to try again
+                endResponder(peer, r);
             }
         });
+    }
+
+    /**
+     * A responder's round ends without a direct session: the initiator decides whether to try again,
+     * but whoever joined this round ({@link #start} while it ran) learns that it ended.
+     */
+    private void endResponder(PeerId peer, Round r) {
+        rounds.remove(peer, r);
+        r.result.complete(Outcome.STAYS_RELAYED);
     }
 
     private void attemptFailed(PeerId peer, Round r, String why) {

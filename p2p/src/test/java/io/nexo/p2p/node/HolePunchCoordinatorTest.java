@@ -126,6 +126,23 @@ class HolePunchCoordinatorTest {
         assertThat(coordinator.stats().ignored()).isEqualTo(1);
     }
 
+    /** A punch joined while this node is the responder ends with that round, also when no SYNC comes. */
+    @Test
+    void aPunchStartedDuringTheResponderRoundEndsWithIt() {
+        coordinator.onMessage(BOB, connect("198.18.0.102:5002"));
+        CompletableFuture<HolePunchCoordinator.Outcome> joined = coordinator.start(BOB);
+        assertThat(sent).hasSize(1); // joined: no CONNECT of its own
+        fire(HolePunchParams.DEFAULTS.replyTimeout().toMillis()); // no SYNC came
+        assertThat(joined).isCompletedWithValue(HolePunchCoordinator.Outcome.STAYS_RELAYED);
+
+        // and a responder whose dial fails ends its round too
+        coordinator.onMessage(BOB, connect("198.18.0.102:5002"));
+        CompletableFuture<HolePunchCoordinator.Outcome> again = coordinator.start(BOB);
+        coordinator.onMessage(BOB, SYNC);
+        dials.get(0).complete(false);
+        assertThat(again).isCompletedWithValue(HolePunchCoordinator.Outcome.STAYS_RELAYED);
+    }
+
     @Test
     void aSyncNobodyAskedForDialsNothing() {
         coordinator.onMessage(BOB, SYNC);
