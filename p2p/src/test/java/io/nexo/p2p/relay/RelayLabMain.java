@@ -35,14 +35,17 @@ import java.util.stream.Stream;
 
 /**
  * A nexo node with file exchange as a process on a {@code NatLab} host, for {@code RelayNatLabTest}
- * and {@code NatLabFigures}: {@code NAME LISTEN [JOIN]} with the default relay settings (relay on,
+ * and {@code NatLabFigures}: {@code NAME LISTEN [JOIN [punch]]} with the default relay settings (relay on,
  * reservations auto) but hole punching off: the relay carries the session until a {@code punch}
- * command (HolePunchLabTest covers the punch a relayed session starts by itself). Prints one line
+ * command (HolePunchLabTest covers the punch a relayed session starts by itself). With {@code punch}
+ * hole punching is on as by default, so a relayed session punches by itself. Prints one line
  * per event ({@code ready ID PORT}, {@code reachability STATUS}, {@code relayed ADDRESS}, {@code connected ID direct|relayed}, {@code direct FROM TEXT},
  * {@code fetched FILEID MILLIS} (from its {@code get}), then {@code complete FILEID SHA256}) and obeys
  * one command per stdin line: {@code connect TARGET}, {@code msg ID TEXT}, {@code share PATH},
  * {@code has FILEID}, {@code get FILEID}, {@code relaystats}, {@code punch ID IP:PORT} (one hole-punch
  * dial from the listening port now, the other side doing the same: {@code punch true|false MILLIS}),
+ * {@code holepunch ID} (joins or starts the node's own hole punch with that peer:
+ * {@code holepunch true|false MILLIS} when it ends),
  * {@code path ID} ({@code path ID direct|relayed punched=true|false}). Ends when stdin closes or on
  * SIGTERM, deleting its data folder (downloads included).
  */
@@ -63,9 +66,10 @@ public final class RelayLabMain {
         Map<FileId, Long> getAt = new ConcurrentHashMap<>();
         List<DialTarget> join = args.length > 2 ? List.of(DialTarget.parse(args[2])) : List.of();
         FileExchange.NodeListener toFiles = new FileExchange.NodeListener();
-        // hole punching off: the relay must carry the session (HolePunchLabTest covers the punch)
+        // hole punching off unless asked: the relay must carry the session until a punch command
+        boolean punch = args.length > 3 && args[3].equals("punch");
         PeerNode node = new PeerNode(PeerNodeConfig.of(NodeIdentity.generate(), args[0], HostAndPort.parse(args[1]))
-                .withBootstrap(join).withRelay(RelayConfig.defaults().withHolePunch(false)), e -> {
+                .withBootstrap(join).withRelay(RelayConfig.defaults().withHolePunch(punch)), e -> {
                     toFiles.onEvent(e);
                     print(e);
                 });
@@ -117,6 +121,11 @@ public final class RelayLabMain {
                         boolean ok = node.punchNow(PeerId.parse(w[1]), List.of(HostAndPort.parse(w[2])))
                                 .get(30, TimeUnit.SECONDS);
                         say("punch " + ok + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    }
+                    case "holepunch" -> {
+                        long start = System.nanoTime();
+                        node.holePunch(PeerId.parse(w[1])).whenComplete((ok, err) -> say("holepunch "
+                                + (err == null && ok) + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
                     }
                     case "path" -> {
                         PeerId peer = PeerId.parse(w[1]);
