@@ -94,11 +94,13 @@ class RelayNatLabTest {
         Path file = tmp.resolve("direct.bin");
         String expected = randomFile(file, FILE_MIB);
         withRelay((lab, relay, relayAt) -> {
-            try (LabProcess alice = reserved(lab.natHost(NatType.MASQUERADE), "alice", relayAt);
-                 LabProcess bob = reserved(lab.natHost(NatType.MASQUERADE), "bob", relayAt)) {
-                String aliceId = idOf(alice);
-                String bobId = idOf(bob);
-                bob.type("connect " + relayedOf(alice));
+            try (Reserved a = reserved(lab.natHost(NatType.MASQUERADE), "alice", relayAt);
+                 Reserved b = reserved(lab.natHost(NatType.MASQUERADE), "bob", relayAt)) {
+                LabProcess alice = a.process();
+                LabProcess bob = b.process();
+                String aliceId = a.id();
+                String bobId = b.id();
+                bob.type("connect " + a.relayed());
                 assertThat(bob.nextLine(l -> l.startsWith("connect-"), STEP)).startsWith("connect-ok " + aliceId + " ");
                 // nobody tells them an address: the relayed session punches by itself
                 await().atMost(STEP).until(() -> path(bob, aliceId).equals("direct punched=true")
@@ -120,11 +122,13 @@ class RelayNatLabTest {
         Path file = tmp.resolve("relayed.bin");
         String expected = randomFile(file, FILE_MIB);
         withRelay((lab, relay, relayAt) -> {
-            try (LabProcess carol = reserved(lab.natHost(NatType.RANDOM_FULLY), "carol", relayAt);
-                 LabProcess bob = reserved(lab.natHost(NatType.MASQUERADE), "bob", relayAt)) {
-                String carolId = idOf(carol);
-                String bobId = idOf(bob);
-                carol.type("connect " + relayedOf(bob));
+            try (Reserved c = reserved(lab.natHost(NatType.RANDOM_FULLY), "carol", relayAt);
+                 Reserved b = reserved(lab.natHost(NatType.MASQUERADE), "bob", relayAt)) {
+                LabProcess carol = c.process();
+                LabProcess bob = b.process();
+                String carolId = c.id();
+                String bobId = b.id();
+                carol.type("connect " + b.relayed());
                 assertThat(carol.nextLine(l -> l.startsWith("connect-"), STEP)).isEqualTo("connect-ok " + bobId + " relayed");
                 // the side with the smaller id started the punch: wait for its end
                 boolean carolLeads = carolId.compareTo(bobId) < 0;
@@ -169,26 +173,25 @@ class RelayNatLabTest {
         }
     }
 
+    /** A node process with hole punching on, its peer id and its relayed address. */
+    private record Reserved(LabProcess process, String id, String relayed) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            process.close();
+        }
+    }
+
     /** A node with hole punching on, started on {@code host}: ready, private, then reserved on the relay. */
-    private static LabProcess reserved(Host host, String name, String relayAt) throws Exception {
+    private static Reserved reserved(Host host, String name, String relayAt) throws Exception {
         LabProcess node = host.java(name, RelayLabMain.class, name, "0.0.0.0:0", relayAt, "punch");
         try {
-            node.nextLine(l -> l.startsWith("ready "), STEP);
+            String id = node.nextLine(l -> l.startsWith("ready "), STEP).split(" ")[1];
             assertThat(node.nextLine(l -> l.startsWith("reachability "), VERDICT)).isEqualTo("reachability private");
-            node.nextLine(l -> l.startsWith("relayed "), STEP);
-            return node;
+            return new Reserved(node, id, node.nextLine(l -> l.startsWith("relayed "), STEP).split(" ")[1]);
         } catch (Exception | AssertionError e) {
             node.close();
             throw e;
         }
-    }
-
-    private static String idOf(LabProcess node) {
-        return node.out().stream().filter(l -> l.startsWith("ready ")).findFirst().orElseThrow().split(" ")[1];
-    }
-
-    private static String relayedOf(LabProcess node) {
-        return node.out().stream().filter(l -> l.startsWith("relayed ")).findFirst().orElseThrow().split(" ")[1];
     }
 
     /** The session's path with {@code peer} as the node sees it: {@code direct|relayed|none punched=true|false}. */
