@@ -21,4 +21,22 @@ class GossipBenchCommandTest {
         assertThat(run.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.errLines()).containsExactly("nexo bench gossip: --kill: 100 (expected: 0-99)");
     }
+
+    @Test
+    void aWarmupPassRunsFirstAndIsNotInTheTableUnlessSkipped() {
+        String[] small = {"bench", "gossip", "--nodes", "8", "--degree", "4", "--messages", "20", "--rate", "50",
+                "--kill", "0", "--no-flood", "--verify", "shared"};
+        CliRun warm = CliRun.of(small);
+        assertThat(warm.exit()).isEqualTo(ExitCodes.OK);
+        assertThat(warm.out()).containsOnlyOnce("== warm-up pass, not counted: plumtree");
+        assertThat(warm.out().indexOf("== warm-up pass")).isLessThan(warm.out().indexOf("== plumtree"));
+        assertThat(warm.out().lines().filter(l -> l.startsWith("plumtree ") || l.startsWith("warm-up")))
+                .hasSize(1); // the table: the measured run alone
+
+        String[] cold = java.util.Arrays.copyOf(small, small.length + 1);
+        cold[small.length] = "--no-warmup-pass";
+        CliRun skipped = CliRun.of(cold);
+        assertThat(skipped.exit()).isEqualTo(ExitCodes.OK);
+        assertThat(skipped.out()).doesNotContain("warm-up pass").contains("== plumtree");
+    }
 }
