@@ -179,8 +179,24 @@ public final class GossipRouter {
                 params.cacheBytes(), Gossip::getSerializedSize, nanoTime);
     }
 
+    /**
+     * A new session. Plumtree makes a new neighbour eager; here that holds while this node is below
+     * its eager floor. At the floor the newcomer starts lazy (it hears ids, and a Graft or a first
+     * copy makes it eager): otherwise a peer that reconnects again and again (one cut for abuse)
+     * would take a place in the floor each time, and the honest links that do bring copies would be
+     * pruned in its favour until the tree thins out and deliveries fall to the lazy path.
+     */
     public void peerUp(PeerId peer) {
+        if (params.mode() == GossipParams.Mode.PLUMTREE && params.eagerFloor() > 0 && floorCount() >= params.eagerFloor()) {
+            links.upLazy(peer);
+            return;
+        }
         links.up(peer);
+    }
+
+    /** What the eager floor counts: eager links, and with backups on, backups too. */
+    private int floorCount() {
+        return params.backups() ? links.support() : links.eagerCount();
     }
 
     public void peerDown(PeerId peer) {
@@ -233,8 +249,10 @@ public final class GossipRouter {
             rejected++;
             return;
         }
-        links.heardFrom(from);
         if (seen.putIfAbsent(g.getId(), Boolean.TRUE)) {
+            // only a first copy shows a link is a path: a duplicate may be a replay of what this node
+            // pushed to that peer (an attacker's way to look alive while it passes nothing on)
+            links.heardFrom(from);
             cache.putIfAbsent(g.getId(), g);
             Missing m = removeMissing(g.getId());
             if (m != null) {
@@ -278,7 +296,7 @@ public final class GossipRouter {
         boolean backup;
         if (!links.isEager(from)) {
             backup = links.isBackup(from);
-        } else if ((params.backups() ? links.support() : links.eagerCount()) > params.eagerFloor()) {
+        } else if (floorCount() > params.eagerFloor()) {
             backup = false;
         } else if (params.backups()) {
             backup = true;
@@ -341,7 +359,7 @@ public final class GossipRouter {
         java.util.Collections.shuffle(candidates, random);
         candidates.sort(java.util.Comparator.comparing(links::isSilenced)); // the silenced last
         for (PeerId p : candidates) {
-            if ((params.backups() ? links.support() : links.eagerCount()) >= params.eagerFloor()) {
+            if (floorCount() >= params.eagerFloor()) {
                 break;
             }
             if (links.isBackup(p)) {
@@ -377,7 +395,9 @@ public final class GossipRouter {
         }
         PeerId announcer = m.announcers.poll();
         m.grafted = true;
-        links.promote(announcer);
+        // not promoted yet: the announcer joins this node's tree when it brings the message (a
+        // first copy promotes its sender). Promoting on the Graft would let a peer that announces
+        // ids nobody has stay eager, and hold a place in the floor, by being grafted again and again.
         grafts++;
         network.send(announcer, Envelope.newBuilder().setGraft(Graft.newBuilder().addIds(id)).build());
         m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);

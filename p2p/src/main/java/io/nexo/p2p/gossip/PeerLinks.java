@@ -41,6 +41,14 @@ final class PeerLinks {
         announceNow.remove(peer);
     }
 
+    /** A new neighbour taken in lazy (the node holds its eager floor already). */
+    void upLazy(PeerId peer) {
+        if (!eager.contains(peer)) {
+            lazy.add(peer);
+        }
+        announceNow.remove(peer);
+    }
+
     void down(PeerId peer) {
         silence.remove(peer);
         silenced.remove(peer);
@@ -83,7 +91,7 @@ final class PeerLinks {
         }
     }
 
-    /** {@code peer} sent this node a whole message (first copy or not): it is not silent. */
+    /** {@code peer} brought this node a message first: it is not silent. */
     void heardFrom(PeerId peer) {
         silence.remove(peer);
         silenced.remove(peer);
@@ -95,9 +103,10 @@ final class PeerLinks {
      * grafted back by the heartbeat only when no other lazy peer is left) and returned, to be pruned.
      * A peer that takes messages and passes none on (a black hole, or one that stopped reading)
      * would otherwise hold a place in the eager floor for ever, since only a duplicate gets a link
-     * pruned, and the nodes behind it would wait for the lazy path (IHave, then Graft). An honest
-     * neighbour sends a copy of most messages that reach it first by another link, so on a mesh
-     * with the eager floor it is heard from far more often.
+     * pruned, and the nodes behind it would wait for the lazy path (IHave, then Graft). Only a first
+     * copy counts as hearing from a peer: a second copy may be a replay of what this node pushed to
+     * it. An honest eager neighbour brings first the messages whose origins are on its side of the
+     * tree, so with origins all over the network it does so well within the limit.
      */
     List<PeerId> demoteSilent(PeerId from) {
         List<PeerId> out = null;

@@ -43,9 +43,12 @@ class GossipRouterTest {
         GossipRouter r = new GossipRouter(params, (to, env) -> sent.add(new Sent(to, env)),
                 (g, from) -> delivered.add(g.getPayload().toStringUtf8()), scheduler, new Random(1),
                 scheduler::nanoTime);
-        r.peerUp(A);
-        r.peerUp(B);
-        r.peerUp(C);
+        for (PeerId p : List.of(A, B, C)) {
+            r.peerUp(p);
+            if (!r.eagerPeers().contains(p)) {
+                r.onGraft(p, Graft.getDefaultInstance()); // past a floor below 3 a newcomer is lazy: it asks to be eager
+            }
+        }
         return r;
     }
 
@@ -105,22 +108,97 @@ class GossipRouterTest {
     void anEagerPeerThatBringsNothingWhileOthersDoIsPrunedAndGraftedBackOnlyLast() {
         GossipRouter r = router(GossipParams.defaults()); // floor 3: A, B and C all stay eager on duplicates
         for (int i = 0; i < PeerLinks.SILENT_LIMIT - 1; i++) {
-            // A brings every message first, B a copy of each; C never sends anything
-            r.onGossip(A, msg(i, "m" + i, 1).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build());
-            r.onGossip(B, msg(i, "m" + i, 2).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build());
+            // A and B each bring half of the messages first and a copy of the other half; C never sends anything
+            Gossip m = msg(i, "m" + i, 1).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build();
+            r.onGossip(i % 2 == 0 ? A : B, m);
+            r.onGossip(i % 2 == 0 ? B : A, m.toBuilder().setHops(2).build());
         }
         sentLog();
         assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, C);
         r.onGossip(A, msg(0, "last", 1).toBuilder().setId(ByteString.copyFromUtf8("last")).build());
-        // C stayed silent for SILENT_LIMIT messages that A brought: pruned; B sent copies: kept
+        // C stayed silent for SILENT_LIMIT messages that others brought: pruned; B brought some first: kept
         assertThat(sentLog()).containsExactly("C:PRUNE", "B:GOSSIP(hops=2)");
         assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B);
         // below the floor, the heartbeat grafts a lazy peer back; C is the only one, so C it is
         r.heartbeat();
         assertThat(sentLog()).containsExactly("C:GRAFT");
-        // a silent peer that sends a copy is heard from again: its count starts over
-        r.onGossip(C, msg(0, "last", 2).toBuilder().setId(ByteString.copyFromUtf8("last")).build());
         assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, C);
+    }
+
+    /**
+     * A peer that sends back each message this node pushed to it (a replay: a second copy) while it
+     * passes nothing on has not been heard from: only a first copy counts, so it is pruned all the
+     * same (it stays eager at the floor otherwise, since a duplicate prunes only above the floor).
+     */
+    @Test
+    void anEagerPeerThatOnlyEchoesWhatItWasSentIsStillPrunedAsSilent() {
+        GossipRouter r = router(GossipParams.defaults());
+        for (int i = 0; i < PeerLinks.SILENT_LIMIT; i++) {
+            Gossip m = msg(i, "m" + i, 1).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build();
+            r.onGossip(i % 2 == 0 ? A : B, m); // A and B take turns bringing messages first
+            r.onGossip(i % 2 == 0 ? B : A, m.toBuilder().setHops(2).build());
+            r.onGossip(C, m.toBuilder().setHops(2).build()); // C echoes the copy this node pushed to it
+        }
+        assertThat(sentLog()).contains("C:PRUNE").doesNotContain("B:PRUNE", "A:PRUNE");
+        assertThat(r.eagerPeers()).doesNotContain(C);
+        // a first copy from C would have counted: grafted back, it brings one, and it is heard from
+        r.heartbeat();
+        r.onGossip(C, msg(0, "new", 1).toBuilder().setId(ByteString.copyFromUtf8("new")).build());
+        assertThat(r.eagerPeers()).contains(C);
+    }
+
+    /**
+     * An announcer is taken into the tree when it brings what was grafted, not when it is asked: a
+     * peer announcing ids nobody has is grafted and never answers, and must not become eager (and
+     * hold a place in the floor) by it.
+     */
+    @Test
+    void aGraftedAnnouncerBecomesEagerOnlyWhenItBringsTheMessage() {
+        GossipRouter r = router(PURE);
+        r.onGossip(A, msg(1, "hi", 1));
+        r.onGossip(B, msg(1, "hi", 2)); // B pruned: lazy
+        sentLog();
+        ByteString junk = ByteString.copyFrom(new byte[] {42});
+        r.onIHave(B, IHave.newBuilder().addIds(junk).build());
+        scheduler.advance(GossipParams.defaults().graftTimeout().toMillis());
+        assertThat(sentLog()).containsExactly("B:GRAFT");
+        assertThat(r.eagerPeers()).doesNotContain(B);
+        scheduler.advance(GossipParams.defaults().graftRetry().toMillis());
+        assertThat(r.eagerPeers()).doesNotContain(B);
+        // an announcer that answers the Graft brings a first copy: that makes it eager
+        ByteString real = ByteString.copyFrom(new byte[] {43});
+        r.onIHave(B, IHave.newBuilder().addIds(real).build());
+        scheduler.advance(GossipParams.defaults().graftTimeout().toMillis());
+        assertThat(sentLog()).containsExactly("B:GRAFT");
+        r.onGossip(B, msg(43, "grafted", 3));
+        assertThat(delivered).containsExactly("hi", "grafted");
+        assertThat(r.eagerPeers()).contains(B);
+    }
+
+    /**
+     * Below the eager floor a new neighbour is eager, as in Plumtree; at the floor it starts lazy (it
+     * hears ids), so a peer that reconnects again and again cannot push honest links out of the floor.
+     */
+    @Test
+    void aNewNeighbourStartsLazyOnceTheEagerFloorIsHeld() {
+        PeerId d = NodeIdentity.generate().peerId();
+        GossipRouter r = router(GossipParams.defaults()); // A, B, C: the floor of 3
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, C);
+        r.peerUp(d);
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, C);
+        r.onGossip(A, msg(1, "hi", 1));
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        assertThat(sent).filteredOn(x -> x.to().equals(d)).extracting(x -> x.env().getBodyCase())
+                .containsExactly(Envelope.BodyCase.IHAVE);
+        // below the floor again, a newcomer is eager
+        r.peerDown(C);
+        PeerId e = NodeIdentity.generate().peerId();
+        r.peerUp(e);
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, e);
+        // pure Plumtree (no floor) keeps the paper's rule: every new neighbour is eager
+        GossipRouter pure = router(PURE);
+        pure.peerUp(d);
+        assertThat(pure.eagerPeers()).containsExactlyInAnyOrder(A, B, C, d);
     }
 
     /** Backup links on, floor 2: of A, B, C one may be pruned outright, the next only softly. */
@@ -163,9 +241,11 @@ class GossipRouterTest {
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).env().getGraft().getIdsList()).containsExactly(ByteString.copyFrom(new byte[] {7}));
         assertThat(sentLog()).containsExactly("C:GRAFT");
-        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
+        assertThat(r.eagerPeers()).containsExactly(A); // C joins the tree when it brings the message
         scheduler.advance(GossipParams.defaults().graftTimeout().toMillis() - 20);
         assertThat(sentLog()).containsExactly("B:GRAFT");
+        r.onGossip(C, msg(7, "seven", 2));
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
     }
 
     @Test
@@ -294,9 +374,12 @@ class GossipRouterTest {
         GossipRouter r = new GossipRouter(params, (to, env) -> sent.add(new Sent(to, env)),
                 (g, from) -> delivered.add(g.getPayload().toStringUtf8()), scheduler, new Random(1),
                 scheduler::nanoTime, maxFrameBytes);
-        r.peerUp(A);
-        r.peerUp(B);
-        r.peerUp(C);
+        for (PeerId p : List.of(A, B, C)) {
+            r.peerUp(p);
+            if (!r.eagerPeers().contains(p)) {
+                r.onGraft(p, Graft.getDefaultInstance()); // past a floor below 3 a newcomer is lazy: it asks to be eager
+            }
+        }
         return r;
     }
 
@@ -313,9 +396,12 @@ class GossipRouterTest {
                     }
                     return reason == null;
                 }, scheduler, new Random(1), scheduler::nanoTime);
-        r.peerUp(A);
-        r.peerUp(B);
-        r.peerUp(C);
+        for (PeerId p : List.of(A, B, C)) {
+            r.peerUp(p);
+            if (!r.eagerPeers().contains(p)) {
+                r.onGraft(p, Graft.getDefaultInstance()); // past a floor below 3 a newcomer is lazy: it asks to be eager
+            }
+        }
         return r;
     }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
+import io.nexo.p2p.wire.proto.IHave;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -71,15 +72,40 @@ final class GossipSimulation {
     private int measuredFrom;
 
     private final int silentNodes;
+    private final Attacks attacks;
+    /** Per directed link into a silent node (from * n + to): the last whole message it was sent. */
+    private final Map<Long, Envelope> lastSentToSilent = new HashMap<>();
+    private long attackSeq;
+
+    /**
+     * What the silent nodes do besides swallowing messages, once a second on each of their links
+     * (the bench's attackers, {@code GossipAttackers}, in the simulator's terms).
+     *
+     * @param junkIds    ids nobody has, announced by IHave
+     * @param replay     the last message the neighbour sent it, sent back whole
+     * @param ownMessage a new message of its own, to its first neighbour (delivered like any other)
+     * @param cutEvery   every this many seconds the neighbour drops the link, back a second later (0: never)
+     */
+    record Attacks(int junkIds, boolean replay, boolean ownMessage, int cutEvery) {
+        static final Attacks NONE = new Attacks(0, false, false, 0);
+    }
 
     GossipSimulation(Setup setup) {
         this(setup, 0);
     }
 
-    /** With the first {@code silentNodes} nodes silent: they never originate, and count as neither live nor dead. */
     GossipSimulation(Setup setup, int silentNodes) {
+        this(setup, silentNodes, Attacks.NONE);
+    }
+
+    /**
+     * With the first {@code silentNodes} nodes silent: they never originate benchmark messages and
+     * count as neither live nor dead; {@code attacks} says what else they send.
+     */
+    GossipSimulation(Setup setup, int silentNodes, Attacks attacks) {
         this.s = setup;
         this.silentNodes = silentNodes;
+        this.attacks = attacks;
         this.random = new Random(setup.seed());
         int n = setup.nodes();
         ids = new PeerId[n];
@@ -129,6 +155,9 @@ final class GossipSimulation {
         long interval = TimeUnit.SECONDS.toNanos(1) / s.ratePerSecond();
         for (int i = 0; i < n; i++) {
             scheduleHeartbeat(i, (long) (random.nextDouble() * TimeUnit.SECONDS.toNanos(1)));
+            if (silent[i] && !attacks.equals(Attacks.NONE)) {
+                scheduleAttacks(i, (long) (random.nextDouble() * TimeUnit.SECONDS.toNanos(1)), 0);
+            }
         }
         long start = TimeUnit.SECONDS.toNanos(1);
         long[] dupStart = new long[n];
@@ -278,6 +307,45 @@ final class GossipSimulation {
         });
     }
 
+    /** One second of a silent node's attacks on each of its links; {@code tick} counts the seconds. */
+    private void scheduleAttacks(int node, long atNanos, long tick) {
+        sim.at(atNanos, () -> {
+            boolean first = true;
+            for (int peer : new ArrayList<>(links.get(node))) {
+                if (attacks.cutEvery() > 0 && tick % attacks.cutEvery() == attacks.cutEvery() - 1) {
+                    routers[peer].peerDown(ids[node]); // the neighbour cuts the session...
+                    routers[node].peerDown(ids[peer]);
+                    sim.at(sim.nanoTime() + TimeUnit.SECONDS.toNanos(1), () -> { // ...and it reconnects
+                        routers[peer].peerUp(ids[node]);
+                        routers[node].peerUp(ids[peer]);
+                    });
+                    continue;
+                }
+                if (attacks.ownMessage() && first) {
+                    first = false;
+                    transmit(node, peer, Envelope.newBuilder().setGossip(Gossip.newBuilder()
+                            .setId(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(-1).putLong(attackSeq++).array()))
+                            .setOriginId(ids[node].value()).setTopic("attack")
+                            .setPayload(ByteString.copyFrom(ByteBuffer.allocate(4).putInt(-1).array()))).build());
+                }
+                if (attacks.junkIds() > 0) {
+                    IHave.Builder ihave = IHave.newBuilder();
+                    byte[] id = new byte[16];
+                    for (int k = 0; k < attacks.junkIds(); k++) {
+                        random.nextBytes(id);
+                        ihave.addIds(ByteString.copyFrom(id));
+                    }
+                    transmit(node, peer, Envelope.newBuilder().setIhave(ihave).build());
+                }
+                Envelope last = lastSentToSilent.get((long) peer * s.nodes() + node);
+                if (attacks.replay() && last != null) {
+                    transmit(node, peer, last);
+                }
+            }
+            scheduleAttacks(node, sim.nanoTime() + TimeUnit.SECONDS.toNanos(1), tick + 1);
+        });
+    }
+
     private boolean send(int from, PeerId toId, Envelope env) {
         int to = index.get(toId);
         if (!alive[from] || !links.get(from).contains(to)) {
@@ -286,6 +354,14 @@ final class GossipSimulation {
         if (silent[from]) {
             return true; // taken, never passed on
         }
+        if (silent[to] && env.hasGossip()) {
+            lastSentToSilent.put((long) from * s.nodes() + to, env);
+        }
+        transmit(from, to, env);
+        return true;
+    }
+
+    private void transmit(int from, int to, Envelope env) {
         double jitter = -Math.log(1 - random.nextDouble()) * s.jitterMicros();
         long arrive = sim.nanoTime() + TimeUnit.MICROSECONDS.toNanos(s.baseLatencyMicros()) + (long) (jitter * 1000);
         long key = (long) from * s.nodes() + to;
@@ -305,18 +381,23 @@ final class GossipSimulation {
                 default -> throw new IllegalStateException("unexpected " + env.getBodyCase());
             }
         });
-        return true;
     }
 
     private void delivered(int node, Gossip g) {
         int seq = g.getPayload().asReadOnlyByteBuffer().getInt();
+        if (seq < 0) {
+            return; // an attacker's own message
+        }
         deliveredBy[node].set(seq);
         if (seq >= measuredFrom && alive[node] && !silent[node]) {
             latencies.add(sim.nanoTime() - publishedAt[seq]);
         }
     }
 
-    /** {@code nodes rate messages kill seed jitterMicros floor [backupWaitMillis [silentNodes]]}: prints one outcome. */
+    /**
+     * {@code nodes rate messages kill seed jitterMicros floor [backupWaitMillis [silentNodes [junkIds replay own cutEvery]]]}:
+     * prints one outcome.
+     */
     public static void main(String[] args) {
         int nodes = Integer.parseInt(args[0]);
         int rate = Integer.parseInt(args[1]);
@@ -329,7 +410,9 @@ final class GossipSimulation {
                 GossipParams.defaults().withEagerFloor(floor)
                         .withBackupWait(Duration.ofMillis(args.length > 7 ? Long.parseLong(args[7]) : 0)));
         long t0 = System.nanoTime();
-        Outcome o = new GossipSimulation(setup, args.length > 8 ? Integer.parseInt(args[8]) : 0).run();
+        Attacks attacks = args.length > 12 ? new Attacks(Integer.parseInt(args[9]), Boolean.parseBoolean(args[10]),
+                Boolean.parseBoolean(args[11]), Integer.parseInt(args[12])) : Attacks.NONE;
+        Outcome o = new GossipSimulation(setup, args.length > 8 ? Integer.parseInt(args[8]) : 0, attacks).run();
         System.out.println(Arrays.toString(args) + " " + o + String.format(" (%.1f s)", (System.nanoTime() - t0) / 1e9));
     }
 }
