@@ -195,8 +195,9 @@ bench_wrk_mib_s() {
   awk '/^Transfer\/sec/ {v=$2; n=v+0; if (v ~ /GB/) n*=1024; else if (v ~ /KB/) n/=1024; else if (v !~ /MB/) n/=1048576; print n}'
 }
 
-# bench_wrk_warmup URL: a discarded 2 s wrk run (16 connections) on CPU 0, so the proxy's first
-# measured run does not pay for its warm-up (JIT, pools)
+# bench_wrk_warmup URL: a discarded wrk run (16 connections, BENCH_WARMUP_SECONDS, default 2) on
+# CPU 0, so the proxy's first measured run does not pay for its warm-up (JIT, pools); a JVM given
+# C2 (NEXO_JAVA_OPTS=-XX:TieredStopAtLevel=4) needs longer than C1's 2 s
 bench_wrk_warmup() {
-  taskset -c 0 wrk -t1 -c16 -d2s "$1" >/dev/null 2>&1 || true
+  taskset -c 0 wrk -t1 -c16 -d"${BENCH_WARMUP_SECONDS:-2}"s "$1" >/dev/null 2>&1 || true
 }
