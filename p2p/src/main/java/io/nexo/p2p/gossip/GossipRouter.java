@@ -8,15 +8,11 @@ import io.nexo.p2p.wire.proto.Graft;
 import io.nexo.p2p.wire.proto.IHave;
 import io.nexo.p2p.wire.proto.Prune;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -24,8 +20,8 @@ import java.util.function.LongSupplier;
  * Broadcast over the neighbour graph, delivering each message once per node. Confined to one
  * thread: every method, and every timer it schedules, runs on the given scheduler's thread.
  *
- * <p>Plumtree (Leitão, Pereira, Rodrigues: "Epidemic Broadcast Trees", 2007): all neighbours start
- * in the eager set. A new message is pushed whole to the eager set and announced by id (IHave) to
+ * <p>Plumtree (Leitão, Pereira, Rodrigues: "Epidemic Broadcast Trees", 2007): neighbours start in
+ * the eager set (here up to the eager floor; see {@link #peerUp}). A new message is pushed whole to the eager set and announced by id (IHave) to
  * the lazy set. A copy that arrives twice makes its sender lazy (Prune), so the eager links settle
  * into a spanning tree and copies stop. If a node hears an IHave for a message that does not reach
  * it within {@code graftTimeout} (a tree link died), it asks the announcer (Graft), which sends the
@@ -104,12 +100,9 @@ public final class GossipRouter {
     private final PeerLinks links = new PeerLinks();
     private final ExpiringIdCache<ByteString, Boolean> seen;
     private final ExpiringIdCache<ByteString, Gossip> cache;
-    private final Map<ByteString, Missing> missing = new HashMap<>();
+    private final MissingIds missing;
     private final IHaveBatcher ihaves;
-    /** How many {@link #missing} entries each peer created (it announced the id first). */
-    private final Map<PeerId, Integer> missingByPeer = new HashMap<>();
     private final int maxFrameBytes;
-    private long ihaveIgnored;
     private long oversizedNotRelayed;
     private long published;
     private long delivered;
@@ -117,27 +110,6 @@ public final class GossipRouter {
     private long grafts;
     private long prunes;
     private long rejected;
-
-    private static final class Missing {
-        final ArrayDeque<PeerId> announcers = new ArrayDeque<>();
-        final PeerId creator;
-        final long announcedAtNanos;
-        ScheduledFuture<?> timer;
-        boolean grafted;
-        /** The id was announced by a backup link: grafted after {@code backupWait}. */
-        boolean fromBackup;
-
-        Missing(PeerId creator, long announcedAtNanos) {
-            this.creator = creator;
-            this.announcedAtNanos = announcedAtNanos;
-        }
-    }
-
-    /** Longest wait before a Graft, however slow the tree path has been. */
-    private static final long MAX_GRAFT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
-    private final LongSupplier nanoTime;
-    /** Moving average of how much later than its IHave a message came through the tree. */
-    private double lateNanos;
 
     /** A router that accepts every message (tests of the routing alone). */
     public GossipRouter(GossipParams params, Network network, Delivery delivery,
@@ -173,7 +145,7 @@ public final class GossipRouter {
         this.validator = validator;
         this.scheduler = scheduler;
         this.random = random;
-        this.nanoTime = nanoTime;
+        this.missing = new MissingIds(params, nanoTime);
         this.seen = new ExpiringIdCache<>(params.seenTtl().toNanos(), params.seenCapacity(), nanoTime);
         this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(),
                 params.cacheBytes(), Gossip::getSerializedSize, nanoTime);
@@ -202,9 +174,7 @@ public final class GossipRouter {
     public void peerDown(PeerId peer) {
         links.down(peer);
         ihaves.peerDown(peer);
-        for (Missing m : missing.values()) {
-            m.announcers.remove(peer);
-        }
+        missing.peerDown(peer);
     }
 
     /**
@@ -254,18 +224,7 @@ public final class GossipRouter {
             // pushed to that peer (an attacker's way to look alive while it passes nothing on)
             links.heardFrom(from);
             cache.putIfAbsent(g.getId(), g);
-            Missing m = removeMissing(g.getId());
-            if (m != null) {
-                if (m.timer != null) {
-                    m.timer.cancel(false);
-                }
-                if (!m.grafted) {
-                    // the tree delivered after a lazy announcement: learn how late it runs, so a
-                    // loaded network is not flooded with needless Grafts (which add eager links)
-                    long late = nanoTime.getAsLong() - m.announcedAtNanos;
-                    lateNanos = lateNanos == 0 ? late : 0.9 * lateNanos + 0.1 * late;
-                }
-            }
+            missing.arrived(g.getId());
             delivered++;
             delivery.deliver(g, from);
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
@@ -322,16 +281,9 @@ public final class GossipRouter {
             if (seen.contains(id)) {
                 continue;
             }
-            Missing m = missing.get(id);
+            MissingIds.Entry m = missing.track(id, from);
             if (m == null) {
-                int mine = missingByPeer.getOrDefault(from, 0);
-                if (missing.size() >= params.maxMissing() || mine >= params.maxMissingPerPeer()) {
-                    ihaveIgnored++; // the tree, or another announcer, will still bring it
-                    continue;
-                }
-                m = new Missing(from, nanoTime.getAsLong());
-                missing.put(id, m);
-                missingByPeer.put(from, mine + 1);
+                continue;
             }
             if (!m.announcers.contains(from)) {
                 m.announcers.add(from);
@@ -341,7 +293,7 @@ public final class GossipRouter {
                 // brought it within backupWait
                 m.fromBackup = links.isBackup(from);
                 m.timer = scheduler.schedule(() -> graftMissing(id),
-                        m.fromBackup ? params.backupWait().toNanos() : graftWaitNanos(), TimeUnit.NANOSECONDS);
+                        m.fromBackup ? params.backupWait().toNanos() : missing.graftWaitNanos(), TimeUnit.NANOSECONDS);
             }
         }
     }
@@ -385,12 +337,12 @@ public final class GossipRouter {
     }
 
     private void graftMissing(ByteString id) {
-        Missing m = missing.get(id);
+        MissingIds.Entry m = missing.get(id);
         if (m == null) {
             return;
         }
         if (seen.contains(id) || m.announcers.isEmpty()) {
-            removeMissing(id);
+            missing.remove(id);
             return;
         }
         PeerId announcer = m.announcers.poll();
@@ -403,17 +355,9 @@ public final class GossipRouter {
         m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private Missing removeMissing(ByteString id) {
-        Missing m = missing.remove(id);
-        if (m != null) {
-            missingByPeer.computeIfPresent(m.creator, (p, n) -> n > 1 ? n - 1 : null);
-        }
-        return m;
-    }
-
-    /** The configured graft timeout, or twice the tree's recent lateness if that is longer (capped). */
+    /** The graft wait now (the configured timeout, longer while the tree runs late). */
     long graftWaitNanos() {
-        return Math.min(MAX_GRAFT_WAIT_NANOS, Math.max(params.graftTimeout().toNanos(), (long) (2 * lateNanos)));
+        return missing.graftWaitNanos();
     }
 
     private void forward(Gossip g, PeerId from) {
@@ -450,7 +394,7 @@ public final class GossipRouter {
     }
 
     public Stats stats() {
-        return new Stats(published, delivered, duplicates, grafts, prunes, ihaveIgnored, ihaves.dropped(), cache.weight(),
+        return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.weight(),
                 oversizedNotRelayed, rejected);
     }
 

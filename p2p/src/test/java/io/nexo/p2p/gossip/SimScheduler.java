@@ -13,13 +13,18 @@ import java.util.concurrent.TimeUnit;
  * A discrete-event scheduler for simulations of many routers: virtual time, a priority queue of
  * timers (ties run in scheduling order), time moves only in {@link #runUntil}.
  */
-final class SimScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+class SimScheduler extends AbstractExecutorService implements ScheduledExecutorService {
     private final PriorityQueue<Task> tasks = new PriorityQueue<>();
     private long nowNanos;
     private long sequence;
 
     long nanoTime() {
         return nowNanos;
+    }
+
+    /** Timers scheduled and not yet run or cancelled. */
+    long pending() {
+        return tasks.stream().filter(t -> !t.cancelled).count();
     }
 
     /** Runs every task due by {@code targetNanos} in time order, then sets the clock to it. */
