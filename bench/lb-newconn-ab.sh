@@ -15,27 +15,13 @@
 set -euo pipefail
 A_JAR=${1:?usage: $0 A_JAR B_JAR}; B_JAR=${2:?usage: $0 A_JAR B_JAR}
 ROUNDS=${ROUNDS:-6}; SECS=${SECS:-5}; WARM=${WARM:-4}; CONNS=${CONNS:-32}
-PATH=$PATH:/usr/sbin
-for t in nginx wrk taskset curl; do
-  command -v $t >/dev/null || { echo "missing $t: apt-get install -y nginx wrk curl" >&2; exit 2; }
-done
-BASE=${LB_BENCH_BASE_PORT:-18700}
-B1=$((BASE+1)); B2=$((BASE+2)); B3=$((BASE+3)); LB=$((BASE+200)); ADMIN=$((BASE+201))
-W=$(mktemp -d /tmp/lb-newconn-ab.XXXXXX)
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"' EXIT
-wait_port() { local i; for ((i = 0; i < 600; i++)); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-chmod 755 "$W"
-cat >"$W/nginx.conf" <<EOF
-worker_processes 1; daemon off; pid $W/nginx.pid; error_log $W/nginx.err;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; default_type text/plain;
-  server { listen 127.0.0.1:$B1; location / { return 200 "1\n"; } }
-  server { listen 127.0.0.1:$B2; location / { return 200 "2\n"; } }
-  server { listen 127.0.0.1:$B3; location / { return 200 "3\n"; } } }
-EOF
-taskset -c 0 nginx -c "$W/nginx.conf" -p "$W" >/dev/null 2>&1 & PIDS+=($!)
-wait_port $B3
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_need nginx wrk taskset curl --apt "nginx wrk curl"
+bench_ports "${LB_BENCH_BASE_PORT:-18700}"
+LB=$LB_PORT; ADMIN=$LB_ADMIN_PORT
+bench_workdir lb-newconn-ab
+W=$BENCH_WORK
+bench_nginx_backends "$W" index "${BACKENDS[@]}"
 # the JVM flags of ./nexo for `lb` (C1 only)
 JAVA=(java -XX:TieredStopAtLevel=1 -Xms256m -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch
   -XX:+ExitOnOutOfMemoryError -XX:+PerfDisableSharedMem --add-opens=java.base/java.nio=ALL-UNNAMED
@@ -50,15 +36,14 @@ run() { # JAR "JVM OPTS" "LB ARGS" -> "us/conn requests/s"
   taskset -c 1 "${JAVA[@]}" $2 -jar "$1" lb --io-threads 1 --listen 127.0.0.1:$LB \
     --backend 127.0.0.1:$B1,127.0.0.1:$B2,127.0.0.1:$B3 --admin 127.0.0.1:$ADMIN $3 >"$W/lb.log" 2>&1 & P=$!
   PIDS+=($P)
-  wait_port $LB || { tail -20 "$W/lb.log" >&2; exit 1; }
+  bench_wait_port 127.0.0.1 $LB 60 || { tail -20 "$W/lb.log" >&2; exit 1; }
   taskset -c 0 wrk -t1 -c"$CONNS" -H "Connection: close" -d${WARM}s "http://127.0.0.1:$LB/" >/dev/null 2>&1 || true
-  n0=$(accepted); c0=$(awk '{print $14 + $15}' /proc/$P/stat)
+  n0=$(accepted); c0=$(bench_proc_cpu_us "$P")
   out=$(taskset -c 0 wrk -t1 -c"$CONNS" -H "Connection: close" -d${SECS}s "http://127.0.0.1:$LB/" 2>&1) || true
-  c1=$(awk '{print $14 + $15}' /proc/$P/stat); n1=$(accepted)
+  c1=$(bench_proc_cpu_us "$P"); n1=$(accepted)
   kill "$P"; wait "$P" 2>/dev/null || true
-  awk -v t=$((c1 - c0)) -v n=$((n1 - n0)) -v hz="$(getconf CLK_TCK)" \
-    -v r="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" \
-    'BEGIN { printf "%.1f %.0f\n", (n > 0 ? t * 1e6 / hz / n : 0), r }'
+  awk -v t=$((c1 - c0)) -v n=$((n1 - n0)) -v r="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" \
+    'BEGIN { printf "%.1f %.0f\n", (n > 0 ? t / n : 0), r }'
 }
 A_JAVA_OPTS=${A_JAVA_OPTS:-}; B_JAVA_OPTS=${B_JAVA_OPTS:-}; A_LB_ARGS=${A_LB_ARGS:-}; B_LB_ARGS=${B_LB_ARGS:-}
 echo "# $(date -u '+%F %T') UTC, $(uptime | sed 's/.*load/load/'), A=$A_JAR $A_JAVA_OPTS $A_LB_ARGS" \
@@ -74,6 +59,5 @@ for ((r = 1; r <= ROUNDS; r++)); do
   AU+=("$au"); BU+=("$bu")
   printf "%-6s %10s %10s %10s %10s\n" "$r" "$au" "$bu" "$ar" "$br"
 done
-median() { sort -g | awk '{a[NR]=$1} END { m = NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.1f", m }'; }
-echo "median CPU us/connection: A $(printf '%s\n' "${AU[@]}" | median), B $(printf '%s\n' "${BU[@]}" | median)"
+echo "median CPU us/connection: A $(echo "${AU[@]}" | bench_median %.1f), B $(echo "${BU[@]}" | bench_median %.1f)"
 echo "# end $(date -u '+%T') UTC, $(uptime | sed 's/.*load/load/')"
