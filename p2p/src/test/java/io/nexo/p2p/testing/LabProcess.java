@@ -41,8 +41,8 @@ public final class LabProcess implements AutoCloseable {
         process = new ProcessBuilder(command).start();
         stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         pump(process.getInputStream(), line -> {
+            out.add(line); // first: a line handed to nextLine must already be in out()
             unread.add(new Line(line, System.nanoTime()));
-            out.add(line);
         });
         pump(process.getErrorStream(), err::add);
     }
