@@ -21,11 +21,12 @@ import java.util.function.LongSupplier;
  * thread: every method, and every timer it schedules, runs on the given scheduler's thread.
  *
  * <p>Plumtree (Leitão, Pereira, Rodrigues: "Epidemic Broadcast Trees", 2007): neighbours start in
- * the eager set (here up to the eager floor; see {@link #peerUp}). A new message is pushed whole to the eager set and announced by id (IHave) to
- * the lazy set. A copy that arrives twice makes its sender lazy (Prune), so the eager links settle
- * into a spanning tree and copies stop. If a node hears an IHave for a message that does not reach
- * it within {@code graftTimeout} (a tree link died), it asks the announcer (Graft), which sends the
- * message and becomes eager again: the tree heals itself. Example on a triangle A-B-C, A sends:
+ * the eager set (here up to the eager floor; see {@link #peerUp}). A new message is pushed whole
+ * to the eager set and announced by id (IHave) to the lazy set. A copy that arrives twice makes
+ * its sender lazy (Prune), so the eager links settle into a spanning tree and copies stop. If a
+ * node hears an IHave for a message that does not reach it within {@code graftTimeout} (a tree
+ * link died), it asks the announcer (Graft), which sends the message and becomes eager again: the
+ * tree heals itself. Example on a triangle A-B-C, A sends:
  * <pre>
  *   A -> B, A -> C (eager)        B -> C, C -> B (eager, copies)
  *   C gets B's copy: duplicate -> Prune to B;  B gets C's copy: duplicate -> Prune to C
@@ -159,7 +160,8 @@ public final class GossipRouter {
      * pruned in its favour until the tree thins out and deliveries fall to the lazy path.
      */
     public void peerUp(PeerId peer) {
-        if (params.mode() == GossipParams.Mode.PLUMTREE && params.eagerFloor() > 0 && floorCount() >= params.eagerFloor()) {
+        if (params.mode() == GossipParams.Mode.PLUMTREE && params.eagerFloor() > 0
+                && floorCount() >= params.eagerFloor()) {
             links.upLazy(peer);
             return;
         }
