@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,8 +101,7 @@ class RelayNatLabTest {
                 LabProcess bob = b.process();
                 String aliceId = a.id();
                 String bobId = b.id();
-                bob.type("connect " + a.relayed());
-                assertThat(bob.nextLine(l -> l.startsWith("connect-"), STEP)).startsWith("connect-ok " + aliceId + " ");
+                assertThat(b.connect(a)).startsWith("connect-ok " + aliceId + " ");
                 // nobody tells them an address: the relayed session punches by itself
                 await().atMost(STEP).until(() -> path(bob, aliceId).equals("direct punched=true")
                         && path(alice, bobId).equals("direct punched=true"));
@@ -128,8 +128,7 @@ class RelayNatLabTest {
                 LabProcess bob = b.process();
                 String carolId = c.id();
                 String bobId = b.id();
-                carol.type("connect " + b.relayed());
-                assertThat(carol.nextLine(l -> l.startsWith("connect-"), STEP)).isEqualTo("connect-ok " + bobId + " relayed");
+                assertThat(c.connect(b)).isEqualTo("connect-ok " + bobId + " relayed");
                 // the side with the smaller id started the punch: wait for its end
                 boolean carolLeads = carolId.compareTo(bobId) < 0;
                 LabProcess initiator = carolLeads ? carol : bob;
@@ -175,6 +174,12 @@ class RelayNatLabTest {
 
     /** A node process with hole punching on, its peer id and its relayed address. */
     private record Reserved(LabProcess process, String id, String relayed) implements AutoCloseable {
+        /** Connects to {@code to} at its relayed address; returns the node's answer ({@code connect-ok ID PATH}...). */
+        String connect(Reserved to) throws IOException, InterruptedException {
+            process.type("connect " + to.relayed());
+            return process.nextLine(l -> l.startsWith("connect-"), STEP);
+        }
+
         @Override
         public void close() throws InterruptedException {
             process.close();
