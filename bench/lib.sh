@@ -201,3 +201,13 @@ bench_wrk_mib_s() {
 bench_wrk_warmup() {
   taskset -c 0 wrk -t1 -c16 -d"${BENCH_WARMUP_SECONDS:-2}"s "$1" >/dev/null 2>&1 || true
 }
+
+# bench_loadgen ROOT: LOADGEN = the command line of the open-loop load generator
+# (io.nexo.bench.latency.LoadGenMain), building ROOT/bench/target/benchmarks.jar first when missing.
+bench_loadgen() {
+  local jar=$1/bench/target/benchmarks.jar
+  if [ ! -f "$jar" ]; then
+    (cd "$1" && mvn -B -q -pl bench -am -DskipTests package) || { echo "could not build $jar" >&2; exit 1; }
+  fi
+  LOADGEN="java -Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch -cp $jar io.nexo.bench.latency.LoadGenMain"
+}

@@ -24,11 +24,7 @@ CANDIDATE=${*:-'./nexo lb --listen 127.0.0.1:$LB_PORT --backend $LB_BACKENDS'}
 bench_need nginx haproxy wrk taskset java --apt "nginx haproxy wrk"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-JAR=$ROOT/bench/target/benchmarks.jar
-if [ ! -f "$JAR" ]; then
-  mvn -B -q -pl bench -am -DskipTests package || { echo "could not build $JAR" >&2; exit 1; }
-fi
-LOADGEN="java -Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch -cp $JAR io.nexo.bench.latency.LoadGenMain"
+bench_loadgen "$ROOT"
 
 bench_ports "${LOADGEN_CHECK_BASE_PORT:-17700}"
 bench_workdir loadgen-newconn
