@@ -79,10 +79,11 @@ public final class GossipRouter {
      * @param cachedBytes   bytes of whole messages held to answer Grafts
      * @param oversizedNotRelayed messages delivered here but not relayed: one more hop would not fit a frame
      * @param rejected     messages refused by the validator (failed signature checks)
+     * @param backupFallbacks times this node stopped using its backup links for a while ({@link BackupFallback})
      */
     public record Stats(long published, long delivered, long duplicates, long grafts, long prunes,
                         long ihaveIgnored, long ihaveDropped, long cachedBytes, long oversizedNotRelayed,
-                        long rejected) {
+                        long rejected, long backupFallbacks) {
     }
 
     /** A local broadcast that would not fit in a frame once relayed: refused before anything is sent. */
@@ -102,6 +103,7 @@ public final class GossipRouter {
     private final ExpiringIdCache<ByteString, Boolean> seen;
     private final ExpiringIdCache<ByteString, Gossip> cache;
     private final MissingIds missing;
+    private final BackupFallback backupFallback;
     private final IHaveBatcher ihaves;
     private final int maxFrameBytes;
     private long oversizedNotRelayed;
@@ -147,6 +149,7 @@ public final class GossipRouter {
         this.scheduler = scheduler;
         this.random = random;
         this.missing = new MissingIds(params, nanoTime);
+        this.backupFallback = new BackupFallback(params, nanoTime);
         this.seen = new ExpiringIdCache<>(params.seenTtl().toNanos(), params.seenCapacity(), nanoTime);
         this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(),
                 params.cacheBytes(), Gossip::getSerializedSize, nanoTime);
@@ -168,9 +171,9 @@ public final class GossipRouter {
         links.up(peer);
     }
 
-    /** What the eager floor counts: eager links, and with backups on, backups too. */
+    /** What the eager floor counts: eager links, and while backups are in use, backups too. */
     private int floorCount() {
-        return params.backups() ? links.support() : links.eagerCount();
+        return backupFallback.active() ? links.support() : links.eagerCount();
     }
 
     public void peerDown(PeerId peer) {
@@ -226,13 +229,18 @@ public final class GossipRouter {
             // pushed to that peer (an attacker's way to look alive while it passes nothing on)
             links.heardFrom(from);
             cache.putIfAbsent(g.getId(), g);
-            missing.arrived(g.getId());
+            MissingIds.Entry m = missing.arrived(g.getId());
+            backupFallback.delivered(m != null && m.grafted && !m.fromBackup);
             delivered++;
             delivery.deliver(g, from);
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
                 // the link that brought it first is on the fastest path: keep it in the tree
                 links.promote(from);
-                for (PeerId p : links.demoteSilent(from)) { // passed nothing on for long: not a path (PeerLinks)
+                // an eager peer that passed nothing on for long is not a path (PeerLinks), unless the
+                // eager links form a tree (backups in use): there a leaf's link carries only the few
+                // messages its side sends, and a black hole delays the nodes behind it by the backup wait
+                List<PeerId> silent = backupFallback.active() ? List.of() : links.demoteSilent(from);
+                for (PeerId p : silent) {
                     prunes++;
                     network.send(p, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
                 }
@@ -240,6 +248,7 @@ public final class GossipRouter {
             forward(g, from);
         } else {
             duplicates++;
+            backupFallback.duplicate(g.getId());
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
                 onDuplicate(from);
             }
@@ -259,7 +268,7 @@ public final class GossipRouter {
             backup = links.isBackup(from);
         } else if (floorCount() > params.eagerFloor()) {
             backup = false;
-        } else if (params.backups()) {
+        } else if (backupFallback.active()) {
             backup = true;
         } else {
             return;
@@ -287,15 +296,24 @@ public final class GossipRouter {
             if (m == null) {
                 continue;
             }
-            if (!m.announcers.contains(from)) {
+            // a backup announces as soon as it has the message: the tree is late if it has not
+            // brought it within backupWait. A backup's announcement after a lazy peer's batched one
+            // shortens the wait and goes first in line for the Graft.
+            boolean backup = links.isBackup(from) && backupFallback.active();
+            if (backup && !m.fromBackup && !m.grafted) {
+                m.announcers.remove(from);
+                m.announcers.addFirst(from);
+                if (m.timer != null) {
+                    m.timer.cancel(false);
+                    m.timer = null;
+                }
+            } else if (!m.announcers.contains(from)) {
                 m.announcers.add(from);
             }
             if (m.timer == null) {
-                // a backup announces as soon as it has the message: the tree is late if it has not
-                // brought it within backupWait
-                m.fromBackup = links.isBackup(from);
+                m.fromBackup = backup;
                 m.timer = scheduler.schedule(() -> graftMissing(id),
-                        m.fromBackup ? params.backupWait().toNanos() : missing.graftWaitNanos(), TimeUnit.NANOSECONDS);
+                        backup ? params.backupWait().toNanos() : missing.graftWaitNanos(), TimeUnit.NANOSECONDS);
             }
         }
     }
@@ -316,8 +334,8 @@ public final class GossipRouter {
             if (floorCount() >= params.eagerFloor()) {
                 break;
             }
-            if (links.isBackup(p)) {
-                continue; // already counted
+            if (links.isBackup(p) && backupFallback.active()) {
+                continue; // already counted (while backups are not in use, a backup is a lazy peer)
             }
             links.promote(p);
             grafts++;
@@ -348,6 +366,9 @@ public final class GossipRouter {
             return;
         }
         PeerId announcer = m.announcers.poll();
+        if (m.fromBackup && !m.grafted) {
+            backupFallback.graftedFromBackup(id);
+        }
         m.grafted = true;
         // not promoted yet: the announcer joins this node's tree when it brings the message (a
         // first copy promotes its sender). Promoting on the Graft would let a peer that announces
@@ -397,7 +418,7 @@ public final class GossipRouter {
 
     public Stats stats() {
         return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.weight(),
-                oversizedNotRelayed, rejected);
+                oversizedNotRelayed, rejected, backupFallback.fallbacks());
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */

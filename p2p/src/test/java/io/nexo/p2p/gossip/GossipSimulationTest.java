@@ -64,6 +64,22 @@ class GossipSimulationTest {
         assertThat(o.meanEagerDegree()).isLessThan(2.1); // a tree: 2 (n - 1) / n
     }
 
+    /**
+     * 100 nodes at 100 messages/s on a quiet network: the eager links form a tree (leaves send
+     * little on their links, which the silent-link rule must not prune while backups are in use)
+     * and a backup's announcement is grafted after the backup wait even when a lazy peer's batch
+     * announced the id first. Before both, p99 was 408 ms on this seed; now about 13 ms.
+     */
+    @Test
+    void withBackupLinksAHundredNodesAtAHundredPerSecondKeepTheTailOnTheTree() {
+        GossipSimulation.Outcome o = new GossipSimulation(new GossipSimulation.Setup(100, 8, 200, 1000, 100, 0, 2,
+                200, 500, GossipParams.defaults().withBackupWait(Duration.ofMillis(20)))).run();
+        assertThat(o.deliveryRatio()).isEqualTo(1.0);
+        assertThat(o.duplicatesPerDelivery()).isLessThan(0.05);
+        assertThat(o.p99Millis()).isLessThan(30);
+        assertThat(o.backupFallbacks()).isZero();
+    }
+
     @Test
     void withBackupLinksEveryLiveNodeStillGetsEveryMessageWhenAFifthDie() {
         GossipSimulation.Outcome o = run(GossipParams.defaults().withBackupWait(Duration.ofMillis(20)), 0.2);
