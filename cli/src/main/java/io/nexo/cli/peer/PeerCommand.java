@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -113,6 +114,12 @@ public final class PeerCommand implements Callable<Integer> {
     @Option(names = "--gossip", paramLabel = "MODE", defaultValue = "plumtree",
             description = "Broadcast: plumtree (tree push, lazy repair) or flood (default: ${DEFAULT-VALUE}).")
     String gossip;
+
+    @Option(names = "--gossip-backup-wait", paramLabel = "MS", defaultValue = "0",
+            description = "Plumtree backup links, grafting a backup's id after MS ms (1-400); 0: off (default: ${DEFAULT-VALUE}). "
+                    + "Fewer duplicate copies on large, quiet networks; a node falls back to the plain eager floor "
+                    + "while its backups graft needlessly.")
+    long gossipBackupWaitMillis;
 
     @CommandLine.Mixin
     FileOptions files = new FileOptions();
@@ -278,12 +285,16 @@ public final class PeerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--gossip: '" + gossip + "' (expected: plumtree or flood)");
         }
+        long maxWait = GossipParams.defaults().graftTimeout().toMillis();
+        if (gossipBackupWaitMillis < 0 || gossipBackupWaitMillis > maxWait) {
+            throw new UsageException("--gossip-backup-wait: " + gossipBackupWaitMillis + " (expected: 0 (off) to " + maxWait + " ms)");
+        }
         DiscoveryParams discovery = DiscoveryParams.defaults().withDegree(connections.targetPeers, connections.maxPeers)
                 .withMaxConnectionsPerIp(limits.maxConnsPerIp)
                 .withLan(lan, DiscoveryParams.DEFAULT_LAN_GROUP, DiscoveryParams.defaults().lanInterval());
         PeerNodeConfig config = new PeerNodeConfig(identity, name != null ? name : identity.peerId().shortId(),
                 listenAt, advertise, join, Optional.of(dataDir), key, limits.limits(),
-                GossipParams.defaults().withMode(mode), discovery, connections.limits(), relay.config());
+                GossipParams.defaults().withMode(mode).withBackupWait(Duration.ofMillis(gossipBackupWaitMillis)), discovery, connections.limits(), relay.config());
         return config;
     }
 

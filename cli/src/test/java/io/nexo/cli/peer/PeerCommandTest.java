@@ -179,7 +179,7 @@ class PeerCommandTest {
         assertThat(out.toString()).contains("--listen", "--join", "--name", "--data-dir", "--network-key",
                 "--advertise", "--target-peers", "--max-peers", "--lan", "--json", "--no-console", "--plaintext",
                 "--max-message-size", "--rate-limit", "--max-outbound-queue", "--max-conns-per-ip",
-                "--handshake-timeout", "--gossip", "--max-inbound", "--inbound-low-water",
+                "--handshake-timeout", "--gossip", "--gossip-backup-wait", "--max-inbound", "--inbound-low-water",
                 "--max-inbound-per-subnet", "--inbound-grace", "--max-relayed-inbound", "--byte-rate", "--max-node-outbound", "--max-pending",
                 "--max-peer-pending", "--max-protocol-pending", "--max-peer-pending-requests",
                 "/msg", "/peers", "/connect", "/quit");
@@ -193,6 +193,13 @@ class PeerCommandTest {
         assertThat(run("peer", "--max-pending", "2097152", "--max-peer-pending", "4194304")).isEqualTo(2);
         assertThat(err.toString().strip())
                 .isEqualTo("nexo peer: --max-peer-pending: 4194304 (expected: <= --max-pending 2097152)");
+    }
+
+    @Test
+    void aBackupWaitOutOfRangeExits2WithOneLine(@TempDir Path data) throws IOException {
+        assertThat(run("peer", "--gossip-backup-wait", "500", "--data-dir", data.toString())).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .isEqualTo("nexo peer: --gossip-backup-wait: 500 (expected: 0 (off) to 400 ms)");
     }
 
     @Test
