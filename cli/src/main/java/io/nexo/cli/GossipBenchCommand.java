@@ -155,10 +155,6 @@ public final class GossipBenchCommand implements Callable<Integer> {
         GossipBench.Result first = results.get(0);
         out.printf("per node: %d KiB heap, %d KiB direct; threads of its own: %s%n", first.heapPerNode() >> 10,
                 first.directPerNode() >> 10, first.nodeThreads().isEmpty() ? "none" : first.nodeThreads());
-        if (backupWaitMillis > 0) {
-            out.printf("backup fallbacks (nodes that stopped using their backups for a while): %s%n", results.stream()
-                    .map(r -> label(r.params()) + " " + r.backupFallbacks()).collect(java.util.stream.Collectors.joining(", ")));
-        }
         long repeated = results.stream().mapToLong(GossipBench.Result::repeatedDeliveries).sum();
         if (repeated > 0) {
             out.printf("WARNING: %d messages delivered twice to the same node (gossip must deliver once)%n", repeated);

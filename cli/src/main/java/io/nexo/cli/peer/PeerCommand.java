@@ -117,8 +117,7 @@ public final class PeerCommand implements Callable<Integer> {
 
     @Option(names = "--gossip-backup-wait", paramLabel = "MS", defaultValue = "0",
             description = "Plumtree backup links, grafting a backup's id after MS ms (1-400); 0: off (default: ${DEFAULT-VALUE}). "
-                    + "Fewer duplicate copies on large, quiet networks; a node falls back to the plain eager floor "
-                    + "while its backups graft needlessly.")
+                    + "Far fewer duplicate copies on large networks; where hops take longer than MS, needless grafts.")
     long gossipBackupWaitMillis;
 
     @CommandLine.Mixin

@@ -79,11 +79,10 @@ public final class GossipRouter {
      * @param cachedBytes   bytes of whole messages held to answer Grafts
      * @param oversizedNotRelayed messages delivered here but not relayed: one more hop would not fit a frame
      * @param rejected     messages refused by the validator (failed signature checks)
-     * @param backupFallbacks times this node stopped using its backup links for a while ({@link BackupFallback})
      */
     public record Stats(long published, long delivered, long duplicates, long grafts, long prunes,
                         long ihaveIgnored, long ihaveDropped, long cachedBytes, long oversizedNotRelayed,
-                        long rejected, long backupFallbacks) {
+                        long rejected) {
     }
 
     /** A local broadcast that would not fit in a frame once relayed: refused before anything is sent. */
@@ -103,7 +102,6 @@ public final class GossipRouter {
     private final ExpiringIdCache<ByteString, Boolean> seen;
     private final ExpiringIdCache<ByteString, Gossip> cache;
     private final MissingIds missing;
-    private final BackupFallback backupFallback;
     private final IHaveBatcher ihaves;
     private final int maxFrameBytes;
     private long oversizedNotRelayed;
@@ -149,7 +147,6 @@ public final class GossipRouter {
         this.scheduler = scheduler;
         this.random = random;
         this.missing = new MissingIds(params, nanoTime);
-        this.backupFallback = new BackupFallback(params, nanoTime);
         this.seen = new ExpiringIdCache<>(params.seenTtl().toNanos(), params.seenCapacity(), nanoTime);
         this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(),
                 params.cacheBytes(), Gossip::getSerializedSize, nanoTime);
@@ -171,9 +168,9 @@ public final class GossipRouter {
         links.up(peer);
     }
 
-    /** What the eager floor counts: eager links, and while backups are in use, backups too. */
+    /** What the eager floor counts: eager links, and with backups on, backups too. */
     private int floorCount() {
-        return backupFallback.active() ? links.support() : links.eagerCount();
+        return params.backups() ? links.support() : links.eagerCount();
     }
 
     public void peerDown(PeerId peer) {
@@ -229,17 +226,16 @@ public final class GossipRouter {
             // pushed to that peer (an attacker's way to look alive while it passes nothing on)
             links.heardFrom(from);
             cache.putIfAbsent(g.getId(), g);
-            MissingIds.Entry m = missing.arrived(g.getId());
-            backupFallback.delivered(m != null && m.grafted && !m.fromBackup);
+            missing.arrived(g.getId());
             delivered++;
             delivery.deliver(g, from);
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
                 // the link that brought it first is on the fastest path: keep it in the tree
                 links.promote(from);
                 // an eager peer that passed nothing on for long is not a path (PeerLinks), unless the
-                // eager links form a tree (backups in use): there a leaf's link carries only the few
+                // eager links form a tree (backups on): there a leaf's link carries only the few
                 // messages its side sends, and a black hole delays the nodes behind it by the backup wait
-                List<PeerId> silent = backupFallback.active() ? List.of() : links.demoteSilent(from);
+                List<PeerId> silent = params.backups() ? List.of() : links.demoteSilent(from);
                 for (PeerId p : silent) {
                     prunes++;
                     network.send(p, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
@@ -248,7 +244,6 @@ public final class GossipRouter {
             forward(g, from);
         } else {
             duplicates++;
-            backupFallback.duplicate(g.getId());
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
                 onDuplicate(from);
             }
@@ -268,7 +263,7 @@ public final class GossipRouter {
             backup = links.isBackup(from);
         } else if (floorCount() > params.eagerFloor()) {
             backup = false;
-        } else if (backupFallback.active()) {
+        } else if (params.backups()) {
             backup = true;
         } else {
             return;
@@ -299,7 +294,7 @@ public final class GossipRouter {
             // a backup announces as soon as it has the message: the tree is late if it has not
             // brought it within backupWait. A backup's announcement after a lazy peer's batched one
             // shortens the wait and goes first in line for the Graft.
-            boolean backup = links.isBackup(from) && backupFallback.active();
+            boolean backup = links.isBackup(from);
             if (backup && !m.fromBackup && !m.grafted) {
                 m.announcers.remove(from);
                 m.announcers.addFirst(from);
@@ -334,8 +329,8 @@ public final class GossipRouter {
             if (floorCount() >= params.eagerFloor()) {
                 break;
             }
-            if (links.isBackup(p) && backupFallback.active()) {
-                continue; // already counted (while backups are not in use, a backup is a lazy peer)
+            if (links.isBackup(p)) {
+                continue; // already counted
             }
             links.promote(p);
             grafts++;
@@ -366,9 +361,6 @@ public final class GossipRouter {
             return;
         }
         PeerId announcer = m.announcers.poll();
-        if (m.fromBackup && !m.grafted) {
-            backupFallback.graftedFromBackup(id);
-        }
         m.grafted = true;
         // not promoted yet: the announcer joins this node's tree when it brings the message (a
         // first copy promotes its sender). Promoting on the Graft would let a peer that announces
@@ -418,7 +410,7 @@ public final class GossipRouter {
 
     public Stats stats() {
         return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.weight(),
-                oversizedNotRelayed, rejected, backupFallback.fallbacks());
+                oversizedNotRelayed, rejected);
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */

@@ -79,14 +79,11 @@ final class MissingIds {
         return e;
     }
 
-    /**
-     * {@code id} arrived: no Graft for it; if the tree brought it after an announcement, learn how late.
-     * Returns its entry (null if it was not announced first).
-     */
-    Entry arrived(ByteString id) {
+    /** {@code id} arrived: no Graft for it; if the tree brought it after an announcement, learn how late. */
+    void arrived(ByteString id) {
         Entry e = remove(id);
         if (e == null) {
-            return null;
+            return;
         }
         if (e.timer != null) {
             e.timer.cancel(false);
@@ -97,7 +94,6 @@ final class MissingIds {
             long late = nanoTime.getAsLong() - e.announcedAtNanos;
             lateNanos = lateNanos == 0 ? late : 0.9 * lateNanos + 0.1 * late;
         }
-        return e;
     }
 
     void peerDown(PeerId peer) {

@@ -271,47 +271,6 @@ class GossipRouterTest {
         assertThat(sentLog()).containsExactly("C:GRAFT");
     }
 
-    private static Gossip numbered(int n) {
-        return Gossip.newBuilder().setId(ByteString.copyFrom(java.nio.ByteBuffer.allocate(4).putInt(n).array()))
-                .setOriginId(A.value()).setTopic("chat").setPayload(ByteString.copyFromUtf8("m" + n)).setHops(1).build();
-    }
-
-    /**
-     * Backup grafts that keep proving needless (the tree's copy comes as well: hops slower than the
-     * backup wait) make the node fall back to a plain eager floor: the backup no longer counts
-     * towards it, so the heartbeat grafts a lazy peer, and a duplicate at the floor keeps its link eager.
-     */
-    @Test
-    void aNodeWhoseBackupGraftsProveNeedlessFallsBackToAPlainEagerFloor() {
-        GossipRouter r = router(BACKUPS);
-        r.onGossip(A, msg(1, "one", 1));
-        r.onGossip(B, msg(1, "one", 2));
-        r.onGossip(C, msg(1, "one", 2)); // eager A, backup C: the floor of 2 holds
-        int n = 1000;
-        for (int i = 0; i < BackupFallback.SETTLING_WINDOWS * BackupFallback.WINDOW; i++) {
-            r.onGossip(A, numbered(n++));
-        }
-        for (int i = 0; i <= BackupFallback.MAX_NEEDLESS; i++) {
-            Gossip g = numbered(n++);
-            r.onIHave(C, IHave.newBuilder().addIds(g.getId()).build());
-            scheduler.advance(20); // grafted from the backup
-            r.onGossip(A, g); // the tree brings it
-            r.onGossip(C, g); // and the backup's answer is a duplicate: the graft was needless
-        }
-        while (r.stats().delivered() < 1 + (BackupFallback.SETTLING_WINDOWS + 1) * BackupFallback.WINDOW) {
-            r.onGossip(A, numbered(n++));
-        }
-        assertThat(r.stats().backupFallbacks()).isEqualTo(1);
-        sentLog();
-        r.heartbeat(); // the floor counts eager links only now: A alone, one lazy peer grafted
-        List<String> grafted = sentLog();
-        assertThat(grafted).hasSize(1).allMatch(s -> s.equals("B:GRAFT") || s.equals("C:GRAFT"));
-        PeerId second = grafted.get(0).startsWith("B") ? B : C;
-        r.onGossip(second, numbered(1000)); // a duplicate at the floor: kept eager, no Prune
-        assertThat(sentLog()).isEmpty();
-        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, second);
-    }
-
     @Test
     void aPeerThatKeepsThisLinkAsItsBackupHearsOfNewIdsAtOnce() {
         GossipRouter r = router(PURE); // honoured whatever this node's own setting

@@ -37,7 +37,7 @@ final class GossipSimulation {
 
     /** What came out, over the measured messages and the nodes alive at the end. */
     record Outcome(long expected, long delivered, long duplicates, double p50Millis, double p99Millis,
-                   double maxMillis, double meanEagerDegree, long grafts, long prunes, long backupFallbacks) {
+                   double maxMillis, double meanEagerDegree, long grafts, long prunes) {
         double deliveryRatio() {
             return expected == 0 ? 1 : (double) delivered / expected;
         }
@@ -49,9 +49,8 @@ final class GossipSimulation {
         @Override
         public String toString() {
             return String.format("delivery %.5f%% (%d/%d) dup/deliv %.3f p50 %.2f ms p99 %.2f ms max %.1f ms "
-                    + "eager degree %.2f grafts %d prunes %d backup fallbacks %d", 100 * deliveryRatio(), delivered,
-                    expected, duplicatesPerDelivery(), p50Millis, p99Millis, maxMillis, meanEagerDegree, grafts, prunes,
-                    backupFallbacks);
+                    + "eager degree %.2f grafts %d prunes %d", 100 * deliveryRatio(), delivered, expected,
+                    duplicatesPerDelivery(), p50Millis, p99Millis, maxMillis, meanEagerDegree, grafts, prunes);
         }
     }
 
@@ -204,9 +203,7 @@ final class GossipSimulation {
         long prunes = -prunes0;
         int live = 0;
         long eagerLinks = 0;
-        long fallbacks = 0;
         for (int i = 0; i < n; i++) {
-            fallbacks += routers[i].stats().backupFallbacks();
             grafts += routers[i].stats().grafts();
             prunes += routers[i].stats().prunes();
             if (!alive[i] || silent[i]) {
@@ -226,7 +223,7 @@ final class GossipSimulation {
         }
         long[] l = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         return new Outcome(expected, delivered, duplicates, pct(l, 0.50), pct(l, 0.99),
-                l.length == 0 ? 0 : l[l.length - 1] / 1e6, (double) eagerLinks / live, grafts, prunes, fallbacks);
+                l.length == 0 ? 0 : l[l.length - 1] / 1e6, (double) eagerLinks / live, grafts, prunes);
     }
 
     static final boolean TRACE = Boolean.getBoolean("sim.trace");

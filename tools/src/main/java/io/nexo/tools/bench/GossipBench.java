@@ -143,7 +143,7 @@ public final class GossipBench {
                          double duplicatesPerDelivery, double meanDegree, String tls,
                          long verified, long verifyNanos, long sharedHits, long cpuNanos,
                          long heapPerNode, long directPerNode, Set<String> nodeThreads,
-                         MemorySampler.Peaks memory, GossipAttackers.Stats attacks, long backupFallbacks) {
+                         MemorySampler.Peaks memory, GossipAttackers.Stats attacks) {
 
         /** Mean CPU time of one signature verification, in microseconds (0 when none was made). */
         public double microsPerVerification() {
@@ -340,9 +340,7 @@ public final class GossipBench {
             long verified = 0;
             long verifyNanos = 0;
             long sharedHits = 0;
-            long fallbacks = 0;
             for (int i = 0; i < p.honest(); i++) {
-                fallbacks += nodes.get(i).gossipStats().backupFallbacks();
                 if (alive[i]) {
                     duplicates += nodes.get(i).gossipStats().duplicates() - dupStart[i];
                     SignatureStats s = nodes.get(i).signatureStats();
@@ -363,7 +361,7 @@ public final class GossipBench {
                     delivered == 0 ? 0 : (double) duplicates / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider(), verified, verifyNanos, sharedHits, cpuNanos,
                     heapPerNode, directPerNode, nodeThreads, memory.peaks(),
-                    attackers == null ? new GossipAttackers.Stats(0, 0, 0, 0) : attackers.stats(), fallbacks);
+                    attackers == null ? new GossipAttackers.Stats(0, 0, 0, 0) : attackers.stats());
         } finally {
             memory.stop();
             if (attackers != null) {
