@@ -226,13 +226,19 @@ class GossipRouterTest {
         assertThat(r.eagerPeers()).containsExactly(B);
     }
 
-    @Test
-    void anIdAnnouncedByABackupIsGraftedAfterTheBackupWaitOthersAfterTheGraftTimeout() {
+    /** With {@link #BACKUPS}: A eager, C a backup (pruned softly at the floor), B plain lazy; nothing sent yet. */
+    private GossipRouter routerWithBackupC() {
         GossipRouter r = router(BACKUPS);
         r.onGossip(A, msg(1, "one", 1));
         r.onGossip(B, msg(1, "one", 2));
-        r.onGossip(C, msg(1, "one", 2)); // C is now a backup, B plain lazy
+        r.onGossip(C, msg(1, "one", 2));
         sentLog();
+        return r;
+    }
+
+    @Test
+    void anIdAnnouncedByABackupIsGraftedAfterTheBackupWaitOthersAfterTheGraftTimeout() {
+        GossipRouter r = routerWithBackupC();
         r.onIHave(C, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {7})).build());
         r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {8})).build());
         scheduler.advance(19);
@@ -256,11 +262,7 @@ class GossipRouterTest {
      */
     @Test
     void aBackupsAnnouncementAfterALazyPeersIsGraftedAfterTheBackupWaitAndFirst() {
-        GossipRouter r = router(BACKUPS);
-        r.onGossip(A, msg(1, "one", 1));
-        r.onGossip(B, msg(1, "one", 2));
-        r.onGossip(C, msg(1, "one", 2)); // C is now a backup, B plain lazy
-        sentLog();
+        GossipRouter r = routerWithBackupC();
         ByteString nine = ByteString.copyFrom(new byte[] {9});
         r.onIHave(B, IHave.newBuilder().addIds(nine).build());
         scheduler.advance(5);
