@@ -286,14 +286,16 @@ public final class PeerCommand implements Callable<Integer> {
         }
         long maxWait = GossipParams.defaults().graftTimeout().toMillis();
         if (gossipBackupWaitMillis < 0 || gossipBackupWaitMillis > maxWait) {
-            throw new UsageException("--gossip-backup-wait: " + gossipBackupWaitMillis + " (expected: 0 (off) to " + maxWait + " ms)");
+            throw new UsageException("--gossip-backup-wait: " + gossipBackupWaitMillis
+                    + " (expected: 0 (off) to " + maxWait + " ms)");
         }
         DiscoveryParams discovery = DiscoveryParams.defaults().withDegree(connections.targetPeers, connections.maxPeers)
                 .withMaxConnectionsPerIp(limits.maxConnsPerIp)
                 .withLan(lan, DiscoveryParams.DEFAULT_LAN_GROUP, DiscoveryParams.defaults().lanInterval());
         PeerNodeConfig config = new PeerNodeConfig(identity, name != null ? name : identity.peerId().shortId(),
                 listenAt, advertise, join, Optional.of(dataDir), key, limits.limits(),
-                GossipParams.defaults().withMode(mode).withBackupWait(Duration.ofMillis(gossipBackupWaitMillis)), discovery, connections.limits(), relay.config());
+                GossipParams.defaults().withMode(mode).withBackupWait(Duration.ofMillis(gossipBackupWaitMillis)),
+                discovery, connections.limits(), relay.config());
         return config;
     }
 
