@@ -22,8 +22,8 @@ LB=$LB_PORT; ADMIN=$LB_ADMIN_PORT
 bench_workdir lb-newconn-ab
 W=$BENCH_WORK
 bench_nginx_backends "$W" index "${BACKENDS[@]}"
-# the JVM flags of ./nexo for `lb` (C1 only)
-JAVA=(java -XX:TieredStopAtLevel=1 -Xms256m -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch
+# the JVM flags of ./nexo for `lb` (C1 only, a fixed-size young generation)
+JAVA=(java -XX:TieredStopAtLevel=1 -XX:-UseAdaptiveSizePolicy -Xms256m -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch
   -XX:+ExitOnOutOfMemoryError -XX:+PerfDisableSharedMem --add-opens=java.base/java.nio=ALL-UNNAMED
   --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true
   -Dio.netty.leakDetection.level=disabled)
