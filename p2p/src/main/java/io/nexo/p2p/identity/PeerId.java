@@ -19,7 +19,7 @@ public record PeerId(String value) implements Comparable<PeerId> {
 
     public PeerId {
         Objects.requireNonNull(value, "value");
-        if (value.length() != LENGTH || !value.chars().allMatch(c -> ALPHABET.indexOf(c) >= 0)) {
+        if (!idShaped(value)) {
             throw new IllegalArgumentException("invalid peer id '" + value + "' (expected: "
                     + LENGTH + " characters of a-z and 2-7, as printed by 'nexo peer')");
         }
@@ -32,8 +32,24 @@ public record PeerId(String value) implements Comparable<PeerId> {
 
     /** True when {@code text} has the shape of a peer id. */
     public static boolean looksLikePeerId(String text) {
-        String s = text.trim().toLowerCase(java.util.Locale.ROOT);
-        return s.length() == LENGTH && s.chars().allMatch(c -> ALPHABET.indexOf(c) >= 0);
+        return idShaped(text.trim().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /**
+     * 52 characters of the alphabet. A plain loop: every relayed broadcast builds the id of its origin
+     * (with a stream and a lambda here it was about 3% of the Java samples of a 1000-node benchmark).
+     */
+    private static boolean idShaped(String s) {
+        if (s.length() != LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < LENGTH; i++) {
+            char c = s.charAt(i);
+            if ((c < 'a' || c > 'z') && (c < '2' || c > '7')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The id of {@code key}. */

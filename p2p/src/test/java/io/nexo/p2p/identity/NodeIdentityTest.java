@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -65,5 +66,21 @@ class NodeIdentityTest {
         assertThatThrownBy(() -> PeerId.parse("abc")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("invalid peer id 'abc'");
         assertThat(PeerId.parse(" " + NodeIdentity.generate().peerId().value().toUpperCase() + " ").value()).hasSize(52);
+    }
+
+    @Test
+    void anIdIsFiftyTwoCharactersOfLowercaseLettersAndTwoToSeven() {
+        String good = "a".repeat(26) + "z".repeat(20) + "234567";
+        assertThat(new PeerId(good).value()).isEqualTo(good);
+        assertThat(PeerId.looksLikePeerId(" " + good.toUpperCase() + " ")).isTrue();
+        // the characters just outside the alphabet, at the first and the last position
+        for (char c : new char[] {'0', '1', '8', '9', '`', '{', 'A', '=', ' '}) {
+            for (String bad : List.of(c + good.substring(1), good.substring(0, 51) + c)) {
+                assertThatThrownBy(() -> new PeerId(bad)).as("'%s'", bad).isInstanceOf(IllegalArgumentException.class);
+                assertThat(PeerId.looksLikePeerId(bad)).as("'%s'", bad).isEqualTo(c == 'A'); // case is forgiven, blanks are trimmed
+            }
+        }
+        assertThat(PeerId.looksLikePeerId(good.substring(1))).isFalse();
+        assertThat(PeerId.looksLikePeerId(good + "a")).isFalse();
     }
 }
