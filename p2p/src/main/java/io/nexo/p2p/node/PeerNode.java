@@ -378,6 +378,20 @@ public final class PeerNode implements AutoCloseable {
         return control.call(router::stats);
     }
 
+    /**
+     * {@link #gossipStats()} without waiting for the node's loop: completes there, or fails with a
+     * {@link PeerException} when that loop no longer runs (the node stopped, with event loops of its
+     * own). For observers that poll many nodes (a blocking
+     * call each would be a wake-up and a hand-off per node and poll).
+     */
+    public CompletableFuture<GossipRouter.Stats> gossipStatsAsync() {
+        CompletableFuture<GossipRouter.Stats> stats = new CompletableFuture<>();
+        if (!control.tryExecute(() -> stats.complete(router.stats()))) {
+            stats.completeExceptionally(new PeerException("node is stopped"));
+        }
+        return stats;
+    }
+
     /** Neighbours on Plumtree's eager (tree) links. */
     public Set<PeerId> eagerPeers() {
         return control.call(router::eagerPeers);

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,6 +66,9 @@ class NetworkTest {
         long delivered = nodes.stream().mapToLong(n -> n.gossipStats().delivered()).sum();
         long prunes = nodes.stream().mapToLong(n -> n.gossipStats().prunes()).sum();
         assertThat(delivered).isEqualTo(4 * 9);
+        // the same counters without blocking on the node's loop
+        assertThat(nodes.get(0).gossipStatsAsync()).succeedsWithin(Duration.ofSeconds(10))
+                .isEqualTo(nodes.get(0).gossipStats());
         // the mesh has cycles (every node has >= 3 peers), so copies met and redundant links were pruned
         assertThat(prunes).isPositive();
     }
@@ -83,6 +87,8 @@ class NetworkTest {
         List<PeerNode> neighbours = alive.stream().filter(n -> n.peers().stream().anyMatch(p -> killedIds.contains(p.id())))
                 .toList();
         killed.forEach(PeerNode::close);
+        assertThat(killed.get(0).gossipStatsAsync()).failsWithin(Duration.ofSeconds(10))
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(PeerException.class);
         await().atMost(Duration.ofSeconds(10)).until(() -> neighbours.stream()
                 .allMatch(n -> n.peers().stream().noneMatch(p -> killedIds.contains(p.id()))));
         for (PeerNode n : neighbours) {

@@ -2,7 +2,6 @@ package io.nexo.tools.bench;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import io.nexo.p2p.node.PeerException;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.resource.ResourceManager;
 
@@ -10,9 +9,13 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Peak memory during a bench run, sampled every {@value #EVERY_MILLIS} ms. All nodes share one JVM,
@@ -33,10 +36,12 @@ public final class MemorySampler {
 
     private final List<PeerNode> nodes;
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    private long[] nodePeaks = new long[0];
+    private AtomicLongArray nodePeaks = new AtomicLongArray(0);
     private long heapPeak;
     private long directPeak;
     private ScheduledExecutorService timer;
+    /** The last pass's answers: a pass is skipped while they are not all in (starved loops). */
+    private CompletableFuture<Void> pass = CompletableFuture.completedFuture(null);
 
     MemorySampler(List<PeerNode> nodes) {
         this.nodes = nodes;
@@ -44,7 +49,7 @@ public final class MemorySampler {
 
     synchronized void start() {
         if (timer == null) {
-            nodePeaks = new long[nodes.size()];
+            nodePeaks = new AtomicLongArray(nodes.size());
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "bench-memory");
                 t.setDaemon(true);
@@ -54,33 +59,58 @@ public final class MemorySampler {
         }
     }
 
-    /** Stops sampling (after one last sample); idempotent. */
-    synchronized void stop() {
-        if (timer != null) {
+    /** Stops sampling (after one last sample, waited for up to 10 s); idempotent. */
+    void stop() {
+        CompletableFuture<Void> last;
+        synchronized (this) {
+            if (timer == null) {
+                return;
+            }
             timer.shutdownNow();
             timer = null;
-            sample();
+            last = sample();
+        }
+        try {
+            last.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // a node that stopped or did not answer: its peak is what the earlier passes saw
         }
     }
 
-    private synchronized void sample() {
-        for (int i = 0; i < nodePeaks.length; i++) {
-            PeerNode n = nodes.get(i);
-            try {
-                ResourceManager.Stats r = n.resources().stats();
-                nodePeaks[i] = Math.max(nodePeaks[i], r.outboundBytes() + r.pendingBytes() + n.gossipStats().cachedBytes());
-            } catch (PeerException e) {
-                // its control loop did not answer in time (a starved machine) or it stopped: no sample this round
-            }
-        }
+    /**
+     * One pass; completes once every node answered (a stopped node's answer is a failure, skipped).
+     * While the last pass's answers are still queued on the nodes' loops, the nodes are skipped: the
+     * queue of asks stays bounded by one pass however starved the loops are.
+     */
+    private synchronized CompletableFuture<Void> sample() {
         heapPeak = Math.max(heapPeak, memory.getHeapMemoryUsage().getUsed());
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider m) {
             directPeak = Math.max(directPeak, m.metric().usedDirectMemory());
         }
+        if (!pass.isDone()) {
+            return pass;
+        }
+        AtomicLongArray peaks = nodePeaks;
+        CompletableFuture<?>[] answers = new CompletableFuture<?>[peaks.length()];
+        for (int i = 0; i < answers.length; i++) {
+            int index = i;
+            PeerNode n = nodes.get(i);
+            ResourceManager.Stats r = n.resources().stats(); // thread-safe, read here
+            long queued = r.outboundBytes() + r.pendingBytes();
+            answers[i] = n.gossipStatsAsync()
+                    .thenAccept(g -> peaks.accumulateAndGet(index, queued + g.cachedBytes(), Math::max));
+        }
+        pass = CompletableFuture.allOf(answers);
+        return pass;
     }
 
     synchronized Peaks peaks() {
-        long[] sorted = nodePeaks.clone();
+        long[] sorted = new long[nodePeaks.length()];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = nodePeaks.get(i);
+        }
         Arrays.sort(sorted);
         return new Peaks(sorted.length == 0 ? 0 : sorted[sorted.length - 1],
                 sorted.length == 0 ? 0 : sorted[sorted.length / 2], heapPeak, directPeak);
