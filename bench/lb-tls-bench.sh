@@ -9,7 +9,8 @@
 #                         --tls-cert $CERT --admin 127.0.0.1:$LB_ADMIN_PORT
 #   SCENARIOS: comma-separated subset of newconn,keepalive,bulk (default: all three)
 # Scenarios: newconn (`Connection: close`, one full handshake per request), keepalive (requests/s
-# over open TLS connections), bulk (64 MiB downloads, MiB/s). Prints p99 of both.
+# over open TLS connections), bulk (64 MiB downloads, MiB/s). Prints p99 of both, and on stderr each
+# proxy's CPU per request and share of its core over the run.
 #
 # newconn and full handshakes: wrk reconnects after a `Connection: close` answer, but it keeps one
 # SSL object per connection slot and SSL_clear() keeps its session, so every reconnect would offer

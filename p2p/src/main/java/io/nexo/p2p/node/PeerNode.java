@@ -379,10 +379,8 @@ public final class PeerNode implements AutoCloseable {
     }
 
     /**
-     * {@link #gossipStats()} without waiting for the node's loop: completes there, or fails with a
-     * {@link PeerException} when that loop no longer runs (the node stopped, with event loops of its
-     * own). For observers that poll many nodes (a blocking
-     * call each would be a wake-up and a hand-off per node and poll).
+     * {@link #gossipStats()} without waiting for the node's loop, for observers polling many nodes;
+     * fails with a {@link PeerException} when that loop no longer runs (a node with its own loops stopped).
      */
     public CompletableFuture<GossipRouter.Stats> gossipStatsAsync() {
         CompletableFuture<GossipRouter.Stats> stats = new CompletableFuture<>();
