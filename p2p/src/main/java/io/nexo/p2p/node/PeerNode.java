@@ -22,7 +22,6 @@ import io.nexo.p2p.resource.ResourceManager;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.session.SessionMetrics;
 import io.nexo.p2p.tls.PeerTls;
-import io.nexo.p2p.wire.proto.Envelope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,17 +145,7 @@ public final class PeerNode implements AutoCloseable {
                 events::emit);
         this.nextSeqno = Math.multiplyExact(clock.millis(), 1000L);
         this.records = new PeerRecords(config.discovery().addressBookCapacity());
-        this.router = new GossipRouter(config.gossip(), new GossipRouter.Network() {
-            @Override
-            public boolean send(PeerId to, Envelope envelope) {
-                return sessions.send(to, envelope);
-            }
-
-            @Override
-            public void sendToAll(List<PeerId> to, Envelope envelope) {
-                sessions.fanOut(to, envelope);
-            }
-        }, events::delivered, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL,
+        this.router = new GossipRouter(config.gossip(), sessions, events::delivered, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL,
                 control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
         this.relay = config.relay().serve()
                 ? new RelayService(config.relay().limits(), clock::millis, new SecureRandom()) : null;

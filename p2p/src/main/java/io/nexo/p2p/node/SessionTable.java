@@ -2,6 +2,7 @@ package io.nexo.p2p.node;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.session.PeerSession;
 import io.nexo.p2p.wire.FrameEncoder;
@@ -20,9 +21,9 @@ import java.util.function.Predicate;
 
 /**
  * The node's established sessions, one per peer, in connection order, and sending on them.
- * Control loop only.
+ * Control loop only. Gossip sends through it.
  */
-final class SessionTable {
+final class SessionTable implements GossipRouter.Network {
 
     private final PeerId self;
     private final Map<PeerId, PeerSession> sessions = new LinkedHashMap<>();
@@ -133,7 +134,8 @@ final class SessionTable {
     }
 
     /** Sends {@code env} to {@code to}; false when not connected or the session dropped it. */
-    boolean send(PeerId to, Envelope env) {
+    @Override
+    public boolean send(PeerId to, Envelope env) {
         PeerSession s = sessions.get(to);
         return s != null && s.send(env);
     }
@@ -144,7 +146,8 @@ final class SessionTable {
     }
 
     /** Encodes {@code env} once and writes the same bytes to every session in {@code to}. */
-    void fanOut(List<PeerId> to, Envelope env) {
+    @Override
+    public void sendToAll(List<PeerId> to, Envelope env) {
         if (to.size() < 2) {
             to.forEach(p -> send(p, env));
             return;
