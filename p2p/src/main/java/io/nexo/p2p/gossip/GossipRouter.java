@@ -1,6 +1,7 @@
 package io.nexo.p2p.gossip;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexo.p2p.identity.PeerId;
 import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.Gossip;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -99,8 +101,9 @@ public final class GossipRouter {
     private final ScheduledExecutorService scheduler;
     private final Random random;
     private final PeerLinks links = new PeerLinks();
-    private final ExpiringIdCache<ByteString, Boolean> seen;
-    private final ExpiringIdCache<ByteString, Gossip> cache;
+    private final ExpiringIdCache seen;
+    // messages kept serialized, in one byte ring (a Graft, the only reader, is rare and parses again)
+    private final ExpiringIdCache cache;
     private final MissingIds missing;
     private final IHaveBatcher ihaves;
     private final int maxFrameBytes;
@@ -147,9 +150,12 @@ public final class GossipRouter {
         this.scheduler = scheduler;
         this.random = random;
         this.missing = new MissingIds(params, nanoTime);
-        this.seen = new ExpiringIdCache<>(params.seenTtl().toNanos(), params.seenCapacity(), nanoTime);
-        this.cache = new ExpiringIdCache<>(params.cacheTtl().toNanos(), params.cacheCapacity(),
-                params.cacheBytes(), Gossip::getSerializedSize, nanoTime);
+        // the caches' hash seeds place entries in memory and change no outcome: they do not draw
+        // from the injected random, whose sequence the routing decisions own
+        this.seen = ExpiringIdCache.idSet(params.seenTtl().toNanos(), params.seenCapacity(),
+                ThreadLocalRandom.current().nextLong(), nanoTime);
+        this.cache = ExpiringIdCache.withValues(params.cacheTtl().toNanos(), params.cacheCapacity(),
+                params.cacheBytes(), ThreadLocalRandom.current().nextLong(), nanoTime);
     }
 
     /**
@@ -209,23 +215,29 @@ public final class GossipRouter {
                     + frame + " bytes once relayed, over the limit of " + maxFrameBytes + " (--max-message-size); "
                     + "at most " + (payload - (frame - maxFrameBytes)) + " bytes fit");
         }
-        seen.putIfAbsent(g.getId(), Boolean.TRUE);
-        cache.putIfAbsent(g.getId(), g);
+        if (!ExpiringIdCache.storable(g.getId())) {
+            throw new IllegalArgumentException("message id of " + g.getId().size() + " bytes (expected: "
+                    + SignedGossip.ID_LENGTH + ")");
+        }
+        seen.putIfAbsent(g.getId());
+        cache.putIfAbsent(g.getId(), g.toByteArray());
         published++;
         forward(g, null);
         return g.getId();
     }
 
     public void onGossip(PeerId from, Gossip g) {
-        if (!seen.contains(g.getId()) && !validator.accept(g, from)) {
+        // the wire validator lets no other id length through; this holds for callers that skip it
+        if (!ExpiringIdCache.storable(g.getId())
+                || !seen.contains(g.getId()) && !validator.accept(g, from)) {
             rejected++;
             return;
         }
-        if (seen.putIfAbsent(g.getId(), Boolean.TRUE)) {
+        if (seen.putIfAbsent(g.getId())) {
             // only a first copy shows a link is a path: a duplicate may be a replay of what this node
             // pushed to that peer (an attacker's way to look alive while it passes nothing on)
             links.heardFrom(from);
-            cache.putIfAbsent(g.getId(), g);
+            cache.putIfAbsent(g.getId(), g.toByteArray());
             missing.arrived(g.getId());
             delivered++;
             delivery.deliver(g, from);
@@ -284,7 +296,7 @@ public final class GossipRouter {
 
     public void onIHave(PeerId from, IHave ihave) {
         for (ByteString id : ihave.getIdsList()) {
-            if (seen.contains(id)) {
+            if (!ExpiringIdCache.storable(id) || seen.contains(id)) {
                 continue;
             }
             MissingIds.Entry m = missing.track(id, from);
@@ -341,13 +353,25 @@ public final class GossipRouter {
     public void onGraft(PeerId from, Graft graft) {
         links.up(from);
         for (ByteString id : graft.getIdsList()) {
-            Gossip g = cache.get(id);
+            Gossip g = cached(id);
             if (g != null && g.getHops() < params.hopLimit()) {
                 Envelope env = Envelope.newBuilder().setGossip(g.toBuilder().setHops(g.getHops() + 1)).build();
                 if (1 + env.getSerializedSize() <= maxFrameBytes) {
                     network.send(from, env);
                 }
             }
+        }
+    }
+
+    private Gossip cached(ByteString id) {
+        byte[] bytes = cache.get(id);
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return Gossip.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the message cache holds what this node serialized", e);
         }
     }
 
@@ -409,7 +433,7 @@ public final class GossipRouter {
     }
 
     public Stats stats() {
-        return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.weight(),
+        return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.bytesHeld(),
                 oversizedNotRelayed, rejected);
     }
 

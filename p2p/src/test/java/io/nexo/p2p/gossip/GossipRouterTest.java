@@ -53,7 +53,7 @@ class GossipRouterTest {
     }
 
     private static Gossip msg(int id, String text, int hops) {
-        return Gossip.newBuilder().setId(ByteString.copyFrom(new byte[] {(byte) id})).setOriginId(A.value())
+        return Gossip.newBuilder().setId(id16(id)).setOriginId(A.value())
                 .setTopic("chat").setPayload(ByteString.copyFromUtf8(text)).setHops(hops).build();
     }
 
@@ -109,13 +109,13 @@ class GossipRouterTest {
         GossipRouter r = router(GossipParams.defaults()); // floor 3: A, B and C all stay eager on duplicates
         for (int i = 0; i < PeerLinks.SILENT_LIMIT - 1; i++) {
             // A and B each bring half of the messages first and a copy of the other half; C never sends anything
-            Gossip m = msg(i, "m" + i, 1).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build();
+            Gossip m = msg(i, "m" + i, 1);
             r.onGossip(i % 2 == 0 ? A : B, m);
             r.onGossip(i % 2 == 0 ? B : A, m.toBuilder().setHops(2).build());
         }
         sentLog();
         assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B, C);
-        r.onGossip(A, msg(0, "last", 1).toBuilder().setId(ByteString.copyFromUtf8("last")).build());
+        r.onGossip(A, msg(-1, "last", 1));
         // C stayed silent for SILENT_LIMIT messages that others brought: pruned; B brought some first: kept
         assertThat(sentLog()).containsExactly("C:PRUNE", "B:GOSSIP(hops=2)");
         assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, B);
@@ -134,7 +134,7 @@ class GossipRouterTest {
     void anEagerPeerThatOnlyEchoesWhatItWasSentIsStillPrunedAsSilent() {
         GossipRouter r = router(GossipParams.defaults());
         for (int i = 0; i < PeerLinks.SILENT_LIMIT; i++) {
-            Gossip m = msg(i, "m" + i, 1).toBuilder().setId(ByteString.copyFromUtf8("id" + i)).build();
+            Gossip m = msg(i, "m" + i, 1);
             r.onGossip(i % 2 == 0 ? A : B, m); // A and B take turns bringing messages first
             r.onGossip(i % 2 == 0 ? B : A, m.toBuilder().setHops(2).build());
             r.onGossip(C, m.toBuilder().setHops(2).build()); // C echoes the copy this node pushed to it
@@ -143,7 +143,7 @@ class GossipRouterTest {
         assertThat(r.eagerPeers()).doesNotContain(C);
         // a first copy from C would have counted: grafted back, it brings one, and it is heard from
         r.heartbeat();
-        r.onGossip(C, msg(0, "new", 1).toBuilder().setId(ByteString.copyFromUtf8("new")).build());
+        r.onGossip(C, msg(-2, "new", 1));
         assertThat(r.eagerPeers()).contains(C);
     }
 
@@ -158,7 +158,7 @@ class GossipRouterTest {
         r.onGossip(A, msg(1, "hi", 1));
         r.onGossip(B, msg(1, "hi", 2)); // B pruned: lazy
         sentLog();
-        ByteString junk = ByteString.copyFrom(new byte[] {42});
+        ByteString junk = id16(42);
         r.onIHave(B, IHave.newBuilder().addIds(junk).build());
         scheduler.advance(GossipParams.defaults().graftTimeout().toMillis());
         assertThat(sentLog()).containsExactly("B:GRAFT");
@@ -166,7 +166,7 @@ class GossipRouterTest {
         scheduler.advance(GossipParams.defaults().graftRetry().toMillis());
         assertThat(r.eagerPeers()).doesNotContain(B);
         // an announcer that answers the Graft brings a first copy: that makes it eager
-        ByteString real = ByteString.copyFrom(new byte[] {43});
+        ByteString real = id16(43);
         r.onIHave(B, IHave.newBuilder().addIds(real).build());
         scheduler.advance(GossipParams.defaults().graftTimeout().toMillis());
         assertThat(sentLog()).containsExactly("B:GRAFT");
@@ -239,13 +239,13 @@ class GossipRouterTest {
     @Test
     void anIdAnnouncedByABackupIsGraftedAfterTheBackupWaitOthersAfterTheGraftTimeout() {
         GossipRouter r = routerWithBackupC();
-        r.onIHave(C, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {7})).build());
-        r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {8})).build());
+        r.onIHave(C, IHave.newBuilder().addIds(id16(7)).build());
+        r.onIHave(B, IHave.newBuilder().addIds(id16(8)).build());
         scheduler.advance(19);
         assertThat(sentLog()).isEmpty();
         scheduler.advance(1);
         assertThat(sent).hasSize(1);
-        assertThat(sent.get(0).env().getGraft().getIdsList()).containsExactly(ByteString.copyFrom(new byte[] {7}));
+        assertThat(sent.get(0).env().getGraft().getIdsList()).containsExactly(id16(7));
         assertThat(sentLog()).containsExactly("C:GRAFT");
         assertThat(r.eagerPeers()).containsExactly(A); // C joins the tree when it brings the message
         scheduler.advance(GossipParams.defaults().graftTimeout().toMillis() - 20);
@@ -263,7 +263,7 @@ class GossipRouterTest {
     @Test
     void aBackupsAnnouncementAfterALazyPeersIsGraftedAfterTheBackupWaitAndFirst() {
         GossipRouter r = routerWithBackupC();
-        ByteString nine = ByteString.copyFrom(new byte[] {9});
+        ByteString nine = id16(9);
         r.onIHave(B, IHave.newBuilder().addIds(nine).build());
         scheduler.advance(5);
         r.onIHave(C, IHave.newBuilder().addIds(nine).build());
@@ -304,7 +304,7 @@ class GossipRouterTest {
     @Test
     void missingMessageAnnouncedByIHaveIsGraftedAfterTheTimeout() {
         GossipRouter r = router(PURE);
-        ByteString id = ByteString.copyFrom(new byte[] {9});
+        ByteString id = id16(9);
         r.onIHave(B, IHave.newBuilder().addIds(id).build());
         r.onIHave(C, IHave.newBuilder().addIds(id).build());
         scheduler.advance(GossipParams.defaults().graftTimeout().toMillis() - 1);
@@ -327,7 +327,7 @@ class GossipRouterTest {
         assertThat(r.graftWaitNanos()).isEqualTo(p.graftTimeout().toNanos());
         // ten messages announced lazily that each came through the tree 300 ms later
         for (int i = 10; i < 20; i++) {
-            r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {(byte) i})).build());
+            r.onIHave(B, IHave.newBuilder().addIds(id16(i)).build());
             scheduler.advance(300);
             r.onGossip(A, msg(i, "m" + i, 1));
         }
@@ -336,7 +336,7 @@ class GossipRouterTest {
         assertThat(r.stats().grafts()).isZero();
         // later and later, each just inside the current wait: the wait follows, up to its cap
         for (int i = 20; i < 100; i++) {
-            r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {(byte) i})).build());
+            r.onIHave(B, IHave.newBuilder().addIds(id16(i)).build());
             scheduler.advance(r.graftWaitNanos() / 1_000_000 - 1);
             r.onGossip(A, msg(i, "m" + i, 1));
         }
@@ -347,7 +347,7 @@ class GossipRouterTest {
     @Test
     void messageArrivingBeforeTheTimeoutCancelsTheGraft() {
         GossipRouter r = router(PURE);
-        r.onIHave(B, IHave.newBuilder().addIds(ByteString.copyFrom(new byte[] {5})).build());
+        r.onIHave(B, IHave.newBuilder().addIds(id16(5)).build());
         r.onGossip(A, msg(5, "in time", 1));
         sentLog();
         scheduler.advance(10_000);
@@ -360,9 +360,30 @@ class GossipRouterTest {
         r.onGossip(A, msg(1, "hi", 1));
         r.onGossip(B, msg(1, "hi", 2)); // B pruned
         sentLog();
-        r.onGraft(B, Graft.newBuilder().addIds(ByteString.copyFrom(new byte[] {1})).build());
+        r.onGraft(B, Graft.newBuilder().addIds(id16(1)).build());
+        // the cache keeps the message serialized: what goes out is the copy that came in, one hop on
+        assertThat(sent.get(0).env().getGossip()).isEqualTo(msg(1, "hi", 2));
         assertThat(sentLog()).containsExactly("B:GOSSIP(hops=2)");
         assertThat(r.eagerPeers()).contains(B);
+    }
+
+    /** The wire validator admits only 16-byte ids; the router holds to that without it. */
+    @Test
+    void idsOfAnyOtherLengthAreNeitherDeliveredNorRemembered() {
+        GossipRouter r = router(PURE);
+        for (int length : new int[] {0, 1, 15, 17, 32}) {
+            Gossip odd = msg(1, "odd", 1).toBuilder().setId(ByteString.copyFrom(new byte[length])).build();
+            r.onGossip(A, odd);
+            r.onIHave(B, IHave.newBuilder().addIds(odd.getId()).build());
+            r.onGraft(C, Graft.newBuilder().addIds(odd.getId()).build());
+        }
+        assertThat(r.stats().rejected()).isEqualTo(5);
+        assertThat(r.stats().delivered()).isZero();
+        assertThat(sentLog()).isEmpty();
+        assertThat(scheduler.pending()).isZero(); // no Graft timer for an id this node could never hold
+        Gossip local = Gossip.newBuilder().setId(ByteString.copyFromUtf8("short")).setOriginId(SELF.value()).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.publish(local))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5 bytes");
     }
 
     @Test
