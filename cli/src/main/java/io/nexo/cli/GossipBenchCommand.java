@@ -153,7 +153,8 @@ public final class GossipBenchCommand implements Callable<Integer> {
                     r.cpuMicrosPerDelivery());
         }
         GossipBench.Result first = results.get(0);
-        out.printf("per node: %d KiB heap, %d KiB direct; threads of its own: %s%n", first.heapPerNode() >> 10,
+        out.printf("per node: %d KiB heap once connected, %d KiB after the messages (with its caches), %d KiB direct; "
+                + "threads of its own: %s%n", first.heapPerNode() >> 10, first.heapPerNodeAfter() >> 10,
                 first.directPerNode() >> 10, first.nodeThreads().isEmpty() ? "none" : first.nodeThreads());
         long repeated = results.stream().mapToLong(GossipBench.Result::repeatedDeliveries).sum();
         if (repeated > 0) {

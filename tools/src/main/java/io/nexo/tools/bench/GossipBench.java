@@ -133,7 +133,9 @@ public final class GossipBench {
      * live nodes, {@code verifyNanos} the CPU time they took, {@code sharedHits} the checks the shared memo
      * answered; {@code cpuNanos} is the process's CPU time over the measured messages.
      * {@code heapPerNode} and {@code directPerNode} are what the JVM held once the nodes were
-     * connected (before any attacker), less what it held before, per honest node; {@code nodeThreads}
+     * connected (before any attacker), less what it held before, per honest node;
+     * {@code heapPerNodeAfter} the same once the measured messages were delivered (the nodes then
+     * also hold their caches: seen ids, recent messages, each origin's replay window); {@code nodeThreads}
      * names the threads the nodes started beside the shared event loops. {@code memory}: per-node and
      * process peak memory over the measured messages ({@link MemorySampler}); {@code attacks}: what the
      * attackers did (all zero without attackers).
@@ -142,7 +144,7 @@ public final class GossipBench {
                          double deliveryRatio, double p50Millis, double p99Millis, double maxMillis,
                          double duplicatesPerDelivery, double meanDegree, String tls,
                          long verified, long verifyNanos, long sharedHits, long cpuNanos,
-                         long heapPerNode, long directPerNode, Set<String> nodeThreads,
+                         long heapPerNode, long heapPerNodeAfter, long directPerNode, Set<String> nodeThreads,
                          MemorySampler.Peaks memory, GossipAttackers.Stats attacks) {
 
         /** Mean CPU time of one signature verification, in microseconds (0 when none was made). */
@@ -350,6 +352,7 @@ public final class GossipBench {
                 }
             }
             long delivered = liveDeliveries(deliveredPerNode, alive);
+            long heapPerNodeAfter = (Footprint.take().heapBytes() - before.heapBytes()) / p.honest();
             long[] lat = Arrays.copyOf(latenciesNanos, (int) Math.min(latencyCount.get(), latenciesNanos.length));
             Arrays.sort(lat);
             int firstLive = 0;
@@ -360,7 +363,7 @@ public final class GossipBench {
                     pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
                     delivered == 0 ? 0 : (double) duplicates / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider(), verified, verifyNanos, sharedHits, cpuNanos,
-                    heapPerNode, directPerNode, nodeThreads, memory.peaks(),
+                    heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
                     attackers == null ? new GossipAttackers.Stats(0, 0, 0, 0) : attackers.stats());
         } finally {
             memory.stop();

@@ -58,6 +58,7 @@ class GossipBenchTest {
         // not asserted positive: the JVM ran other benches before, whose leftovers a full GC may
         // collect only after this run's first measurement
         assertThat(tree.heapPerNode()).isLessThan(10L << 20);
+        assertThat(tree.heapPerNodeAfter()).isLessThan(10L << 20);
         assertThat(tree.directPerNode()).isLessThan(10L << 20);
         assertThat(treeProgress).anyMatch(l -> l.startsWith("connected: mean degree") && l.contains("threads of its own: none"));
     }
