@@ -13,17 +13,16 @@ import java.util.function.LongSupplier;
  *
  * <p>Everything is stored flat, with no object per entry: the ids as two longs each in a ring kept
  * in insertion order, found through an open-addressing table of ring positions, and the values
- * copied into one byte ring in the same order (entries leave only from the head, so their bytes
- * do too). A node remembers every message id for minutes and every message for seconds, and a
- * process holding many nodes (the gossip benchmark: a thousand) otherwise held millions of map
- * entries, keys and parsed messages, all of which each young collection traced and copied (twice:
- * into a survivor space, then into the old generation); arrays of primitives are copied once, when
- * they are allocated, and never traced. The table's hash is keyed by a random seed per cache, so a
- * peer that chooses message ids cannot aim them at one probe sequence.
+ * copied into a {@link SegmentedByteLog} in the same order (entries leave only from the head, so
+ * their bytes do too). A node remembers every message id for minutes and every message for
+ * seconds, and a process holding many nodes (the gossip benchmark: a thousand) otherwise held
+ * millions of map entries, keys and parsed messages, which each young collection traced and copied
+ * (into a survivor space, then into the old generation). Arrays of primitives are never traced, and
+ * these are reused: once old, they are not copied again. The table's hash is keyed by a random
+ * seed per cache, so a peer that chooses message ids cannot aim them at one probe sequence.
  */
 final class ExpiringIdCache {
     private static final int MIN_RING = 16;
-    private static final int MIN_BYTES = 4096;
 
     private final long ttlNanos;
     private final int capacity;
@@ -36,16 +35,13 @@ final class ExpiringIdCache {
     private long[] hi;
     private long[] lo;
     private long[] expiresAt;
-    private int[] valueAt;     // where the entry's value starts in bytes (values only)
+    private long[] valueAt;    // where the entry's value starts in the log (values only)
     private int[] valueLength; // (values only)
     private int head;
     private int size;
     // open addressing with linear probing: ring position + 1, 0 for an empty slot
     private int[] table;
-    // the ring of value bytes: the oldest value starts at bytesHead, bytesUsed bytes in all
-    private byte[] bytes;
-    private int bytesHead;
-    private long bytesUsed;
+    private final SegmentedByteLog values; // null for a set of ids
 
     /** A set of ids, bounded by count. */
     static ExpiringIdCache idSet(long ttlNanos, int capacity, long seed, LongSupplier nanoTime) {
@@ -72,7 +68,7 @@ final class ExpiringIdCache {
         this.withValues = withValues;
         this.seed = seed;
         allocateEntries(Math.min(capacity, MIN_RING));
-        this.bytes = withValues ? new byte[MIN_BYTES] : null;
+        this.values = withValues ? new SegmentedByteLog() : null;
     }
 
     /** Whether {@code id} has the length this cache stores (every other length is absent). */
@@ -115,7 +111,7 @@ final class ExpiringIdCache {
             return false;
         }
         int length = value == null ? 0 : value.length;
-        while (size > 0 && bytesUsed + length > maxBytes) {
+        while (size > 0 && bytesHeld() + length > maxBytes) {
             removeOldest();
         }
         if (length > maxBytes) {
@@ -133,17 +129,8 @@ final class ExpiringIdCache {
         lo[pos] = l;
         expiresAt[pos] = now + ttlNanos;
         if (withValues) {
-            if (bytesUsed + length > bytes.length) {
-                long needed = bytesUsed + length; // at most maxBytes
-                resizeBytes((int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, Math.min(2L * bytes.length, maxBytes))));
-            }
-            int at = (int) ((bytesHead + bytesUsed) % bytes.length);
-            int first = Math.min(length, bytes.length - at);
-            System.arraycopy(value, 0, bytes, at, first);
-            System.arraycopy(value, first, bytes, 0, length - first);
-            valueAt[pos] = at;
+            valueAt[pos] = values.append(value);
             valueLength[pos] = length;
-            bytesUsed += length;
         }
         size++;
         insert(pos);
@@ -166,11 +153,7 @@ final class ExpiringIdCache {
             return null;
         }
         int pos = table[slot] - 1;
-        byte[] value = new byte[valueLength[pos]];
-        int first = Math.min(value.length, bytes.length - valueAt[pos]);
-        System.arraycopy(bytes, valueAt[pos], value, 0, first);
-        System.arraycopy(bytes, 0, value, first, value.length - first);
-        return value;
+        return values.read(valueAt[pos], valueLength[pos]);
     }
 
     int size() {
@@ -179,19 +162,17 @@ final class ExpiringIdCache {
 
     /** Bytes of values held (0 for a set of ids). */
     long bytesHeld() {
-        return bytesUsed;
+        return values == null ? 0 : values.size();
     }
 
     private void evictExpired(long now) {
         while (size > 0 && expiresAt[head] - now <= 0) {
             removeOldest();
         }
-        // a burst filled the rings and has expired since: give most of the memory back
+        // a burst filled the ring and has expired since: give most of the memory back (the
+        // value log gives back its segments as its head leaves them)
         if (hi.length > MIN_RING && size < hi.length / 4) {
             resizeEntries(Math.max(MIN_RING, hi.length / 2));
-        }
-        if (withValues && bytes.length > MIN_BYTES && bytesUsed < bytes.length / 4) {
-            resizeBytes(Math.max(MIN_BYTES, bytes.length / 2));
         }
     }
 
@@ -199,8 +180,7 @@ final class ExpiringIdCache {
         int pos = head;
         removeSlot(find(hi[pos], lo[pos]));
         if (withValues) {
-            bytesHead = (bytesHead + valueLength[pos]) % bytes.length;
-            bytesUsed -= valueLength[pos];
+            values.discard(valueLength[pos]);
         }
         head = (head + 1) % hi.length;
         size--;
@@ -261,7 +241,7 @@ final class ExpiringIdCache {
         long[] oldHi = hi;
         long[] oldLo = lo;
         long[] oldExpires = expiresAt;
-        int[] oldAt = valueAt;
+        long[] oldAt = valueAt;
         int[] oldLength = valueLength;
         int oldHead = head;
         allocateEntries(length);
@@ -283,27 +263,12 @@ final class ExpiringIdCache {
         lo = new long[length];
         expiresAt = new long[length];
         if (withValues) {
-            valueAt = new int[length];
+            valueAt = new long[length];
             valueLength = new int[length];
         }
         head = 0;
         // at most half full, so probe runs stay short
         table = new int[Integer.highestOneBit(2 * length - 1) << 1];
-    }
-
-    /** Moves the value bytes, oldest first, to the start of a ring of {@code length}. */
-    private void resizeBytes(int length) {
-        byte[] old = bytes;
-        bytes = new byte[length];
-        int first = (int) Math.min(bytesUsed, old.length - bytesHead);
-        System.arraycopy(old, bytesHead, bytes, 0, first);
-        System.arraycopy(old, 0, bytes, first, (int) bytesUsed - first);
-        int shift = bytesHead;
-        for (int n = 0; n < size; n++) {
-            int pos = (head + n) % hi.length;
-            valueAt[pos] = Math.floorMod(valueAt[pos] - shift, old.length);
-        }
-        bytesHead = 0;
     }
 
     private static long word(ByteString id, int from) {
