@@ -28,7 +28,6 @@ final class ExpiringIdCache {
     private final int capacity;
     private final LongSupplier nanoTime;
     private final long maxBytes;
-    private final boolean withValues;
     private final long seed;
 
     // the ring of entries: entry i (0 = oldest) sits at (head + i) % hi.length
@@ -65,10 +64,9 @@ final class ExpiringIdCache {
         this.capacity = capacity;
         this.nanoTime = nanoTime;
         this.maxBytes = maxBytes;
-        this.withValues = withValues;
         this.seed = seed;
-        allocateEntries(Math.min(capacity, MIN_RING));
         this.values = withValues ? new SegmentedByteLog() : null;
+        allocateEntries(Math.min(capacity, MIN_RING));
     }
 
     /** Whether {@code id} has the length this cache stores (every other length is absent). */
@@ -92,7 +90,7 @@ final class ExpiringIdCache {
      * @throws IllegalArgumentException if the id is not {@value WireLimits#MESSAGE_ID_BYTES} bytes long
      */
     boolean putIfAbsent(ByteString id, byte[] value) {
-        if (!withValues) {
+        if (values == null) {
             throw new IllegalStateException("a set of ids holds no values");
         }
         return put(id, value);
@@ -128,7 +126,7 @@ final class ExpiringIdCache {
         hi[pos] = h;
         lo[pos] = l;
         expiresAt[pos] = now + ttlNanos;
-        if (withValues) {
+        if (values != null) {
             valueAt[pos] = values.append(value);
             valueLength[pos] = length;
         }
@@ -145,7 +143,7 @@ final class ExpiringIdCache {
     /** A copy of the value kept with {@code id}, or null. */
     byte[] get(ByteString id) {
         evictExpired(nanoTime.getAsLong());
-        if (!withValues || !storable(id)) {
+        if (values == null || !storable(id)) {
             return null;
         }
         int slot = find(word(id, 0), word(id, 8));
@@ -179,7 +177,7 @@ final class ExpiringIdCache {
     private void removeOldest() {
         int pos = head;
         removeSlot(find(hi[pos], lo[pos]));
-        if (withValues) {
+        if (values != null) {
             values.discard(valueLength[pos]);
         }
         head = (head + 1) % hi.length;
@@ -250,7 +248,7 @@ final class ExpiringIdCache {
             hi[n] = oldHi[from];
             lo[n] = oldLo[from];
             expiresAt[n] = oldExpires[from];
-            if (withValues) {
+            if (values != null) {
                 valueAt[n] = oldAt[from];
                 valueLength[n] = oldLength[from];
             }
@@ -262,7 +260,7 @@ final class ExpiringIdCache {
         hi = new long[length];
         lo = new long[length];
         expiresAt = new long[length];
-        if (withValues) {
+        if (values != null) {
             valueAt = new long[length];
             valueLength = new int[length];
         }

@@ -102,7 +102,7 @@ public final class GossipRouter {
     private final Random random;
     private final PeerLinks links = new PeerLinks();
     private final ExpiringIdCache seen;
-    // messages kept serialized, in one byte ring (a Graft, the only reader, is rare and parses again)
+    // messages kept serialized (a Graft, the only reader, is rare and parses again)
     private final ExpiringIdCache cache;
     private final MissingIds missing;
     private final IHaveBatcher ihaves;
@@ -206,6 +206,7 @@ public final class GossipRouter {
      * Starts a broadcast of a message this node built (and signed, see {@link SignedGossip}); returns its id.
      *
      * @throws MessageTooLargeException if the message, signature included, would outgrow the frame limit once relayed
+     * @throws IllegalArgumentException if its id is not {@value SignedGossip#ID_LENGTH} bytes long
      */
     public ByteString publish(Gossip g) {
         int frame = relayedFrameBytes(g);
@@ -215,11 +216,7 @@ public final class GossipRouter {
                     + frame + " bytes once relayed, over the limit of " + maxFrameBytes + " (--max-message-size); "
                     + "at most " + (payload - (frame - maxFrameBytes)) + " bytes fit");
         }
-        if (!ExpiringIdCache.storable(g.getId())) {
-            throw new IllegalArgumentException("message id of " + g.getId().size() + " bytes (expected: "
-                    + SignedGossip.ID_LENGTH + ")");
-        }
-        seen.putIfAbsent(g.getId());
+        seen.putIfAbsent(g.getId()); // refuses an id of any length but 16 bytes
         cache.putIfAbsent(g.getId(), g.toByteArray());
         published++;
         forward(g, null);
