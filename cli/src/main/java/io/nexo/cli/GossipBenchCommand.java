@@ -163,6 +163,9 @@ public final class GossipBenchCommand implements Callable<Integer> {
         GossipBench.Result tree = results.get(noFlood ? 0 : 1);
         out.printf("signatures (plumtree): %d verified, %.1f us of CPU each, %d answered by the shared memo%n",
                 tree.verified(), tree.microsPerVerification(), tree.sharedHits());
+        out.printf("lazy push (plumtree): %.2f IHave frames per delivery, %.2f ids per delivery left unannounced "
+                + "(the peer had shown it held them)%n", tree.ihaveFramesPerDelivery(),
+                tree.delivered() == 0 ? 0 : (double) tree.ihaveSkipped() / tree.delivered());
         if (!noFlood) {
             GossipBench.Result flood = results.get(0);
             out.printf("plumtree / flood: duplicates x%.3f, p99 latency x%.2f%n",

@@ -81,10 +81,12 @@ public final class GossipRouter {
      * @param cachedBytes   bytes of whole messages held to answer Grafts
      * @param oversizedNotRelayed messages delivered here but not relayed: one more hop would not fit a frame
      * @param rejected     messages refused by the validator (failed signature checks)
+     * @param ihaveFrames  IHave frames sent (lazy push, batched and immediate)
+     * @param ihaveSkipped ids not announced to a lazy peer because it showed it had them first
      */
     public record Stats(long published, long delivered, long duplicates, long grafts, long prunes,
                         long ihaveIgnored, long ihaveDropped, long cachedBytes, long oversizedNotRelayed,
-                        long rejected) {
+                        long rejected, long ihaveFrames, long ihaveSkipped) {
     }
 
     /** A local broadcast that would not fit in a frame once relayed: refused before anything is sent. */
@@ -114,6 +116,7 @@ public final class GossipRouter {
     private long grafts;
     private long prunes;
     private long rejected;
+    private long ihavesSkippedOnArrival;
 
     /** A router that accepts every message (tests of the routing alone). */
     public GossipRouter(GossipParams params, Network network, Delivery delivery,
@@ -219,7 +222,7 @@ public final class GossipRouter {
         seen.putIfAbsent(g.getId()); // refuses an id of any length but 16 bytes
         cache.putIfAbsent(g.getId(), g.toByteArray());
         published++;
-        forward(g, null);
+        forward(g, null, null);
         return g.getId();
     }
 
@@ -235,7 +238,7 @@ public final class GossipRouter {
             // pushed to that peer (an attacker's way to look alive while it passes nothing on)
             links.heardFrom(from);
             cache.putIfAbsent(g.getId(), g.toByteArray());
-            missing.arrived(g.getId());
+            MissingIds.Entry announced = missing.arrived(g.getId());
             delivered++;
             delivery.deliver(g, from);
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
@@ -250,9 +253,10 @@ public final class GossipRouter {
                     network.send(p, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
                 }
             }
-            forward(g, from);
+            forward(g, from, announced);
         } else {
             duplicates++;
+            ihaves.peerHas(from, g.getId()); // it pushed the message: it needs no announcement
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
                 onDuplicate(from);
             }
@@ -293,7 +297,11 @@ public final class GossipRouter {
 
     public void onIHave(PeerId from, IHave ihave) {
         for (ByteString id : ihave.getIdsList()) {
-            if (!ExpiringIdCache.storable(id) || seen.contains(id)) {
+            if (!ExpiringIdCache.storable(id)) {
+                continue;
+            }
+            if (seen.contains(id)) {
+                ihaves.peerHas(from, id);
                 continue;
             }
             MissingIds.Entry m = missing.track(id, from);
@@ -396,7 +404,11 @@ public final class GossipRouter {
         return missing.graftWaitNanos();
     }
 
-    private void forward(Gossip g, PeerId from) {
+    /**
+     * Pushes {@code g} to the eager peers but {@code from} and announces it to the lazy ones, but
+     * those that announced it here first ({@code announced}, null if none): they hold it.
+     */
+    private void forward(Gossip g, PeerId from, MissingIds.Entry announced) {
         if (g.getHops() + 1 > params.hopLimit()) {
             return;
         }
@@ -420,6 +432,10 @@ public final class GossipRouter {
                 if (p.equals(from)) {
                     continue;
                 }
+                if (announced != null && announced.announcers.contains(p)) {
+                    ihavesSkippedOnArrival++;
+                    continue;
+                }
                 if (links.announceNow(p)) {
                     ihaves.sendNow(p, g.getId()); // the peer's backup link: it grafts soon if the tree is late
                 } else {
@@ -431,7 +447,7 @@ public final class GossipRouter {
 
     public Stats stats() {
         return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.bytesHeld(),
-                oversizedNotRelayed, rejected);
+                oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped() + ihavesSkippedOnArrival);
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */

@@ -7,9 +7,8 @@ import io.nexo.p2p.wire.proto.Envelope;
 import io.nexo.p2p.wire.proto.IHave;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -18,7 +17,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Plumtree's lazy push for one {@link GossipRouter}: ids for each lazy peer are gathered for at most
  * {@code interval} and sent as IHave frames cut to the peers' frame limit; a peer's pending ids are
- * capped (announcements are hints, the eager tree still carries the message). Confined to the
+ * capped (announcements are hints, the eager tree still carries the message). An id a peer shows it
+ * holds before the flush (it announced it, or pushed a copy) leaves that peer's batch: at 10
+ * messages a second a batch holds two or three ids, and of two lazy neighbours that both hold a
+ * message, the one whose batch goes first spares the other its announcement. Confined to the
  * router's thread.
  */
 final class IHaveBatcher {
@@ -33,9 +35,12 @@ final class IHaveBatcher {
     private final ScheduledExecutorService scheduler;
     private final Duration interval;
     private final int batch;
-    private final Map<PeerId, List<ByteString>> pending = new HashMap<>();
+    // insertion-ordered sets: removing an id a peer announced costs O(1) however long its batch
+    private final Map<PeerId, LinkedHashSet<ByteString>> pending = new HashMap<>();
     private ScheduledFuture<?> flush;
     private long dropped;
+    private long skipped;
+    private long frames;
 
     IHaveBatcher(GossipRouter.Network network, ScheduledExecutorService scheduler, Duration interval, int maxFrameBytes) {
         this.network = network;
@@ -47,7 +52,7 @@ final class IHaveBatcher {
 
     /** Announces {@code id} to {@code peer} with the next flush. */
     void add(PeerId peer, ByteString id) {
-        List<ByteString> ids = pending.computeIfAbsent(peer, k -> new ArrayList<>());
+        LinkedHashSet<ByteString> ids = pending.computeIfAbsent(peer, k -> new LinkedHashSet<>());
         if (ids.size() < MAX_PENDING_IHAVE_BATCHES * batch) {
             ids.add(id);
         } else {
@@ -60,7 +65,15 @@ final class IHaveBatcher {
 
     /** Announces {@code id} to {@code peer} now, in a frame of its own. */
     void sendNow(PeerId peer, ByteString id) {
-        network.send(peer, Envelope.newBuilder().setIhave(IHave.newBuilder().addIds(id)).build());
+        send(peer, IHave.newBuilder().addIds(id));
+    }
+
+    /** {@code peer} showed it holds {@code id}: it is not announced to it (if still pending). */
+    void peerHas(PeerId peer, ByteString id) {
+        LinkedHashSet<ByteString> ids = pending.get(peer);
+        if (ids != null && ids.remove(id)) {
+            skipped++;
+        }
     }
 
     void peerDown(PeerId peer) {
@@ -72,15 +85,36 @@ final class IHaveBatcher {
         return dropped;
     }
 
+    /** Ids not announced because the peer showed it held them first ({@link #peerHas}). */
+    long skipped() {
+        return skipped;
+    }
+
+    /** IHave frames sent, batched and immediate. */
+    long frames() {
+        return frames;
+    }
+
     private void flush() {
         flush = null;
-        for (Map.Entry<PeerId, List<ByteString>> e : pending.entrySet()) {
-            List<ByteString> ids = e.getValue();
-            for (int i = 0; i < ids.size(); i += batch) {
-                network.send(e.getKey(), Envelope.newBuilder()
-                        .setIhave(IHave.newBuilder().addAllIds(ids.subList(i, Math.min(ids.size(), i + batch)))).build());
+        for (Map.Entry<PeerId, LinkedHashSet<ByteString>> e : pending.entrySet()) {
+            IHave.Builder frame = IHave.newBuilder();
+            for (ByteString id : e.getValue()) {
+                frame.addIds(id);
+                if (frame.getIdsCount() == batch) {
+                    send(e.getKey(), frame);
+                    frame = IHave.newBuilder();
+                }
+            }
+            if (frame.getIdsCount() > 0) { // a batch emptied by peerHas sends nothing
+                send(e.getKey(), frame);
             }
         }
         pending.clear();
+    }
+
+    private void send(PeerId peer, IHave.Builder ids) {
+        frames++;
+        network.send(peer, Envelope.newBuilder().setIhave(ids).build());
     }
 }

@@ -79,11 +79,14 @@ final class MissingIds {
         return e;
     }
 
-    /** {@code id} arrived: no Graft for it; if the tree brought it after an announcement, learn how late. */
-    void arrived(ByteString id) {
+    /**
+     * {@code id} arrived: no Graft for it; if the tree brought it after an announcement, learn how
+     * late. Returns the entry (its announcers hold the message), or null if nobody announced it.
+     */
+    Entry arrived(ByteString id) {
         Entry e = remove(id);
         if (e == null) {
-            return;
+            return null;
         }
         if (e.timer != null) {
             e.timer.cancel(false);
@@ -94,6 +97,7 @@ final class MissingIds {
             long late = nanoTime.getAsLong() - e.announcedAtNanos;
             lateNanos = lateNanos == 0 ? late : 0.9 * lateNanos + 0.1 * late;
         }
+        return e;
     }
 
     void peerDown(PeerId peer) {

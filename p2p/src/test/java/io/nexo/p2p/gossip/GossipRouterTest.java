@@ -89,6 +89,67 @@ class GossipRouterTest {
         assertThat(sentLog()).containsExactly("B:IHAVE");
     }
 
+    /** B lazy (pruned by a duplicate it pushed), A and C eager; the log cleared. */
+    private GossipRouter routerWithBLazy() {
+        GossipRouter r = router(PURE);
+        r.onGossip(A, msg(1, "hi", 1));
+        r.onGossip(B, msg(1, "hi", 2));
+        sentLog();
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
+        return r;
+    }
+
+    private List<ByteString> ihaveIdsSentTo(PeerId peer) {
+        List<ByteString> ids = sent.stream().filter(s -> s.to().equals(peer) && s.env().hasIhave())
+                .flatMap(s -> s.env().getIhave().getIdsList().stream()).toList();
+        sent.clear();
+        return ids;
+    }
+
+    @Test
+    void aLazyPeerThatAnnouncesAnIdBeforeTheBatchGoesIsNotToldOfIt() {
+        GossipRouter r = routerWithBLazy();
+        r.onGossip(A, msg(2, "two", 1));
+        r.onGossip(A, msg(3, "three", 1));
+        r.onIHave(B, IHave.newBuilder().addIds(id16(2)).build()); // B holds 2 already
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        assertThat(ihaveIdsSentTo(B)).containsExactly(id16(3));
+        assertThat(r.stats().ihaveSkipped()).isEqualTo(1);
+        assertThat(r.stats().ihaveFrames()).isEqualTo(1);
+
+        // every id of a batch announced back: no frame at all
+        r.onGossip(A, msg(4, "four", 1));
+        r.onIHave(B, IHave.newBuilder().addIds(id16(4)).build());
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        assertThat(ihaveIdsSentTo(B)).isEmpty();
+        assertThat(r.stats().ihaveSkipped()).isEqualTo(2);
+        assertThat(r.stats().ihaveFrames()).isEqualTo(1);
+    }
+
+    @Test
+    void aLazyPeerThatAnnouncedAnIdBeforeItArrivedIsNotToldOfIt() {
+        GossipRouter r = routerWithBLazy();
+        r.onIHave(B, IHave.newBuilder().addIds(id16(2)).build()); // missing here: tracked, B holds it
+        r.onGossip(A, msg(2, "two", 1)); // the tree brings it before the graft wait
+        r.onGossip(A, msg(3, "three", 1));
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        assertThat(ihaveIdsSentTo(B)).containsExactly(id16(3));
+        assertThat(r.stats().ihaveSkipped()).isEqualTo(1);
+        assertThat(r.stats().grafts()).isZero();
+    }
+
+    @Test
+    void aLazyPeerThatPushesACopyBeforeTheBatchGoesIsNotToldOfIt() {
+        GossipRouter r = routerWithBLazy();
+        r.onGossip(A, msg(2, "two", 1));
+        sentLog();
+        r.onGossip(B, msg(2, "two", 2)); // B still pushes (it has not seen the Prune): a duplicate
+        assertThat(sentLog()).containsExactly("B:PRUNE");
+        scheduler.advance(GossipParams.defaults().ihaveInterval().toMillis());
+        assertThat(ihaveIdsSentTo(B)).isEmpty();
+        assertThat(r.stats().ihaveSkipped()).isEqualTo(1);
+    }
+
     @Test
     void theEagerFloorStopsPruningAndGraftsBackUpToIt() {
         GossipRouter r = router(GossipParams.defaults().withEagerFloor(2));

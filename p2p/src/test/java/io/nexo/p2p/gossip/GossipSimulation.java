@@ -37,7 +37,7 @@ final class GossipSimulation {
 
     /** What came out, over the measured messages and the nodes alive at the end. */
     record Outcome(long expected, long delivered, long duplicates, double p50Millis, double p99Millis,
-                   double maxMillis, double meanEagerDegree, long grafts, long prunes) {
+                   double maxMillis, double meanEagerDegree, long grafts, long prunes, long frames, long ihaveFrames) {
         double deliveryRatio() {
             return expected == 0 ? 1 : (double) delivered / expected;
         }
@@ -46,11 +46,17 @@ final class GossipSimulation {
             return delivered == 0 ? 0 : (double) duplicates / delivered;
         }
 
+        /** Frames of every kind sent over the measured messages, per delivery. */
+        double framesPerDelivery() {
+            return delivered == 0 ? 0 : (double) frames / delivered;
+        }
+
         @Override
         public String toString() {
             return String.format("delivery %.5f%% (%d/%d) dup/deliv %.3f p50 %.2f ms p99 %.2f ms max %.1f ms "
-                    + "eager degree %.2f grafts %d prunes %d", 100 * deliveryRatio(), delivered, expected,
-                    duplicatesPerDelivery(), p50Millis, p99Millis, maxMillis, meanEagerDegree, grafts, prunes);
+                    + "eager degree %.2f grafts %d prunes %d frames/deliv %.3f (ihave %.3f)", 100 * deliveryRatio(),
+                    delivered, expected, duplicatesPerDelivery(), p50Millis, p99Millis, maxMillis, meanEagerDegree,
+                    grafts, prunes, framesPerDelivery(), delivered == 0 ? 0 : (double) ihaveFrames / delivered);
         }
     }
 
@@ -70,6 +76,10 @@ final class GossipSimulation {
     private long[] publishedAt;
     private final List<Long> latencies = new ArrayList<>();
     private int measuredFrom;
+    /** Frames sent since the measured messages began (all kinds, and IHave alone). */
+    private boolean countFrames;
+    private long frames;
+    private long ihaveFrames;
 
     private final int silentNodes;
     private final Attacks attacks;
@@ -177,6 +187,7 @@ final class GossipSimulation {
                     grafts0 += routers[i].stats().grafts();
                     prunes0 += routers[i].stats().prunes();
                 }
+                countFrames = true;
             }
             sim.runUntil(due);
             if (TRACE && seq % (5 * s.ratePerSecond()) == 0) {
@@ -223,7 +234,7 @@ final class GossipSimulation {
         }
         long[] l = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         return new Outcome(expected, delivered, duplicates, pct(l, 0.50), pct(l, 0.99),
-                l.length == 0 ? 0 : l[l.length - 1] / 1e6, (double) eagerLinks / live, grafts, prunes);
+                l.length == 0 ? 0 : l[l.length - 1] / 1e6, (double) eagerLinks / live, grafts, prunes, frames, ihaveFrames);
     }
 
     static final boolean TRACE = Boolean.getBoolean("sim.trace");
@@ -353,6 +364,10 @@ final class GossipSimulation {
         }
         if (silent[from]) {
             return true; // taken, never passed on
+        }
+        if (countFrames) {
+            frames++;
+            ihaveFrames += env.hasIhave() ? 1 : 0;
         }
         if (silent[to] && env.hasGossip()) {
             lastSentToSilent.put((long) from * s.nodes() + to, env);

@@ -6,6 +6,7 @@ import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.gossip.GossipParams;
+import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.node.ConnectionLimits;
@@ -131,7 +132,9 @@ public final class GossipBench {
      * {@code repeatedDeliveries} the deliveries of a message a node had already delivered; {@code meanDegree}
      * is taken when the measured messages start. {@code verified}: signature verifications made by the
      * live nodes, {@code verifyNanos} the CPU time they took, {@code sharedHits} the checks the shared memo
-     * answered; {@code cpuNanos} is the process's CPU time over the measured messages.
+     * answered; {@code cpuNanos} is the process's CPU time over the measured messages; {@code ihaveFrames}
+     * the IHave frames the live nodes sent then, {@code ihaveSkipped} the ids they did not announce to a
+     * lazy peer that had shown it held them.
      * {@code heapPerNode} and {@code directPerNode} are what the JVM held once the nodes were
      * connected (before any attacker), less what it held before, per honest node;
      * {@code heapPerNodeAfter} the same once the measured messages were delivered (the nodes then
@@ -144,12 +147,17 @@ public final class GossipBench {
                          double deliveryRatio, double p50Millis, double p99Millis, double maxMillis,
                          double duplicatesPerDelivery, double meanDegree, String tls,
                          long verified, long verifyNanos, long sharedHits, long cpuNanos,
-                         long heapPerNode, long heapPerNodeAfter, long directPerNode, Set<String> nodeThreads,
+                         long ihaveFrames, long ihaveSkipped, long heapPerNode, long heapPerNodeAfter, long directPerNode, Set<String> nodeThreads,
                          MemorySampler.Peaks memory, GossipAttackers.Stats attacks) {
 
         /** Mean CPU time of one signature verification, in microseconds (0 when none was made). */
         public double microsPerVerification() {
             return verified == 0 ? 0 : verifyNanos / 1e3 / verified;
+        }
+
+        /** IHave frames sent per delivered message. */
+        public double ihaveFramesPerDelivery() {
+            return delivered == 0 ? 0 : (double) ihaveFrames / delivered;
         }
 
         /** Process CPU time per delivered message, in microseconds. */
@@ -181,7 +189,7 @@ public final class GossipBench {
         BitSet[] seenByNode = new BitSet[p.honest()];
         AtomicLong repeated = new AtomicLong();
         int[] originOf = new int[total];
-        long[] dupStart = new long[p.honest()];
+        GossipRouter.Stats[] gossipStart = new GossipRouter.Stats[p.honest()];
         SignatureStats[] sigStart = new SignatureStats[p.honest()];
         long cpuStart = 0;
         boolean[] alive = new boolean[p.honest()];
@@ -278,7 +286,7 @@ public final class GossipBench {
                     // registered the session, so the count right after the dials can be short
                     meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
                     for (int i = 0; i < p.honest(); i++) {
-                        dupStart[i] = nodes.get(i).gossipStats().duplicates();
+                        gossipStart[i] = nodes.get(i).gossipStats();
                         sigStart[i] = nodes.get(i).signatureStats();
                     }
                     if (attackers != null) {
@@ -339,12 +347,17 @@ public final class GossipBench {
             }
             awaitDuplicatesSettled(nodes, alive); // late duplicates still count as cost
             long duplicates = 0;
+            long ihaveFrames = 0;
+            long ihaveSkipped = 0;
             long verified = 0;
             long verifyNanos = 0;
             long sharedHits = 0;
             for (int i = 0; i < p.honest(); i++) {
                 if (alive[i]) {
-                    duplicates += nodes.get(i).gossipStats().duplicates() - dupStart[i];
+                    GossipRouter.Stats g = nodes.get(i).gossipStats();
+                    duplicates += g.duplicates() - gossipStart[i].duplicates();
+                    ihaveFrames += g.ihaveFrames() - gossipStart[i].ihaveFrames();
+                    ihaveSkipped += g.ihaveSkipped() - gossipStart[i].ihaveSkipped();
                     SignatureStats s = nodes.get(i).signatureStats();
                     verified += s.verified() - sigStart[i].verified();
                     verifyNanos += s.verifyNanos() - sigStart[i].verifyNanos();
@@ -363,7 +376,7 @@ public final class GossipBench {
                     pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
                     delivered == 0 ? 0 : (double) duplicates / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider(), verified, verifyNanos, sharedHits, cpuNanos,
-                    heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
+                    ihaveFrames, ihaveSkipped, heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
                     attackers == null ? new GossipAttackers.Stats(0, 0, 0, 0) : attackers.stats());
         } finally {
             memory.stop();
