@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -50,7 +49,7 @@ public final class ResourceManager {
         private final Protocol protocol;
         private final long bytes;
         private final boolean outbound;
-        private final AtomicBoolean released = new AtomicBoolean();
+        private boolean released; // guarded by the manager's lock
 
         private Reservation(PeerId peer, Protocol protocol, long bytes, boolean outbound) {
             this.peer = peer;
@@ -64,9 +63,7 @@ public final class ResourceManager {
         }
 
         public void release() {
-            if (released.compareAndSet(false, true)) {
-                ResourceManager.this.release(this);
-            }
+            ResourceManager.this.release(this);
         }
 
         @Override
@@ -83,7 +80,8 @@ public final class ResourceManager {
     private final ResourceLimits limits;
     private final LongSupplier nanoTime;
     private final Map<PeerId, PeerUsage> peers = new HashMap<>();
-    private final EnumMap<Protocol, Long> protocols = new EnumMap<>(Protocol.class);
+    /** Pending bytes per protocol, by ordinal (every received frame passes here: no boxing). */
+    private final long[] protocols = new long[Protocol.values().length];
     private final EnumMap<Refusal, Long> refusals = new EnumMap<>(Refusal.class);
     private final EnumMap<Refusal, Long> lastLog = new EnumMap<>(Refusal.class);
     private long outbound;
@@ -108,7 +106,7 @@ public final class ResourceManager {
             PeerUsage u = peers.get(peer);
             long peerBytes = u == null ? 0 : u.bytes;
             int peerRequests = u == null ? 0 : u.requests;
-            long protocolBytes = protocols.getOrDefault(protocol, 0L);
+            long protocolBytes = protocols[protocol.ordinal()];
             if (pending + bytes > limits.nodePendingBytes()) {
                 refused = Refusal.NODE_PENDING;
             } else if (peerBytes + bytes > limits.peerPendingBytes()) {
@@ -124,7 +122,7 @@ public final class ResourceManager {
                 }
                 u.bytes += bytes;
                 u.requests++;
-                protocols.put(protocol, protocolBytes + bytes);
+                protocols[protocol.ordinal()] = protocolBytes + bytes;
                 pending += bytes;
                 return Optional.of(new Reservation(peer, protocol, bytes, false));
             }
@@ -148,12 +146,16 @@ public final class ResourceManager {
     }
 
     private synchronized void release(Reservation r) {
+        if (r.released) {
+            return; // idempotent
+        }
+        r.released = true;
         if (r.outbound) {
             outbound -= r.bytes;
             return;
         }
         pending -= r.bytes;
-        protocols.merge(r.protocol, -r.bytes, Long::sum);
+        protocols[r.protocol.ordinal()] -= r.bytes;
         PeerUsage u = peers.get(r.peer);
         if (u != null) {
             u.bytes -= r.bytes;
