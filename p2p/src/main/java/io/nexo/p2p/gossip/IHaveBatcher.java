@@ -115,7 +115,10 @@ final class IHaveBatcher {
         flush = null;
         for (Map.Entry<PeerId, LinkedHashSet<ByteString>> e : pending.entrySet()) {
             if (self.compareTo(e.getKey()) > 0) {
-                held.put(e.getKey(), e.getValue()); // the last hold has ended: it is shorter than a window
+                held.merge(e.getKey(), e.getValue(), (a, b) -> {
+                    a.addAll(b);
+                    return a;
+                });
                 if (heldFlush == null) {
                     heldFlush = scheduler.schedule(this::flushHeld, holdNanos, TimeUnit.NANOSECONDS);
                 }
