@@ -119,34 +119,33 @@ public final class GossipRouter {
     private long ihavesSkippedOnArrival;
 
     /** A router that accepts every message (tests of the routing alone). */
-    public GossipRouter(PeerId self, GossipParams params, Network network, Delivery delivery,
+    public GossipRouter(GossipParams params, Network network, Delivery delivery,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime) {
-        this(self, params, network, delivery, Validator.ACCEPT_ALL, scheduler, random, nanoTime, Integer.MAX_VALUE);
+        this(params, network, delivery, Validator.ACCEPT_ALL, scheduler, random, nanoTime, Integer.MAX_VALUE);
     }
 
     /** A router that accepts every message, with the peers' frame limit (tests of the routing alone). */
-    public GossipRouter(PeerId self, GossipParams params, Network network, Delivery delivery,
+    public GossipRouter(GossipParams params, Network network, Delivery delivery,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime,
                         int maxFrameBytes) {
-        this(self, params, network, delivery, Validator.ACCEPT_ALL, scheduler, random, nanoTime, maxFrameBytes);
+        this(params, network, delivery, Validator.ACCEPT_ALL, scheduler, random, nanoTime, maxFrameBytes);
     }
 
-    public GossipRouter(PeerId self, GossipParams params, Network network, Delivery delivery, Validator validator,
+    public GossipRouter(GossipParams params, Network network, Delivery delivery, Validator validator,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime) {
-        this(self, params, network, delivery, validator, scheduler, random, nanoTime, Integer.MAX_VALUE);
+        this(params, network, delivery, validator, scheduler, random, nanoTime, Integer.MAX_VALUE);
     }
 
     /**
-     * @param self          this node's id: of the two ends of a lazy link, the lower id announces first
      * @param validator     decides whether a message not seen before may be delivered and forwarded
      * @param maxFrameBytes the peers' frame limit: local messages that would outgrow it when relayed
      *                      are refused, IHave batches are cut to fit it
      */
-    public GossipRouter(PeerId self, GossipParams params, Network network, Delivery delivery, Validator validator,
+    public GossipRouter(GossipParams params, Network network, Delivery delivery, Validator validator,
                         ScheduledExecutorService scheduler, Random random, LongSupplier nanoTime,
                         int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
-        this.ihaves = new IHaveBatcher(self, network, scheduler, params.ihaveInterval(), maxFrameBytes);
+        this.ihaves = new IHaveBatcher(network, scheduler, params.ihaveInterval(), maxFrameBytes);
         this.params = params;
         this.network = network;
         this.delivery = delivery;

@@ -20,11 +20,8 @@ import java.util.concurrent.TimeUnit;
  * capped (announcements are hints, the eager tree still carries the message). An id a peer shows it
  * holds before the flush (it announced it, or pushed a copy) leaves that peer's batch: at 10
  * messages a second a batch holds two or three ids, and of two lazy neighbours that both hold a
- * message, the one whose batch goes first spares the other its announcement. To make one go
- * first, the end of a lazy link with the higher id holds its batch for that link {@code interval / 5}
- * past the flush: both ends' windows open with the same message's arrival, so the lower end's
- * announcement usually arrives while the higher end's batch still waits, and covers it whole.
- * Confined to the router's thread.
+ * message, the one whose batch goes first spares the other its announcement. Confined to the
+ * router's thread.
  */
 final class IHaveBatcher {
     /** Bytes of one message id on the wire in an IHave (tag, length, 16 bytes). */
@@ -40,20 +37,12 @@ final class IHaveBatcher {
     private final int batch;
     // insertion-ordered sets: removing an id a peer announced costs O(1) however long its batch
     private final Map<PeerId, LinkedHashSet<ByteString>> pending = new HashMap<>();
-    /** Batches for peers with a lower id than this node's, held {@code holdNanos} past the flush. */
-    private final Map<PeerId, LinkedHashSet<ByteString>> held = new HashMap<>();
-    private final PeerId self;
-    private final long holdNanos;
     private ScheduledFuture<?> flush;
-    private ScheduledFuture<?> heldFlush;
     private long dropped;
     private long skipped;
     private long frames;
 
-    IHaveBatcher(PeerId self, GossipRouter.Network network, ScheduledExecutorService scheduler, Duration interval,
-                 int maxFrameBytes) {
-        this.self = self;
-        this.holdNanos = interval.toNanos() / 5;
+    IHaveBatcher(GossipRouter.Network network, ScheduledExecutorService scheduler, Duration interval, int maxFrameBytes) {
         this.network = network;
         this.scheduler = scheduler;
         this.interval = interval;
@@ -81,19 +70,14 @@ final class IHaveBatcher {
 
     /** {@code peer} showed it holds {@code id}: it is not announced to it (if still pending). */
     void peerHas(PeerId peer, ByteString id) {
-        if (remove(pending, peer, id) || remove(held, peer, id)) {
+        LinkedHashSet<ByteString> ids = pending.get(peer);
+        if (ids != null && ids.remove(id)) {
             skipped++;
         }
     }
 
-    private static boolean remove(Map<PeerId, LinkedHashSet<ByteString>> batches, PeerId peer, ByteString id) {
-        LinkedHashSet<ByteString> ids = batches.get(peer);
-        return ids != null && ids.remove(id);
-    }
-
     void peerDown(PeerId peer) {
         pending.remove(peer);
-        held.remove(peer);
     }
 
     /** Ids not announced because a peer's pending batch was full. */
@@ -114,40 +98,19 @@ final class IHaveBatcher {
     private void flush() {
         flush = null;
         for (Map.Entry<PeerId, LinkedHashSet<ByteString>> e : pending.entrySet()) {
-            if (self.compareTo(e.getKey()) > 0) {
-                held.merge(e.getKey(), e.getValue(), (a, b) -> {
-                    a.addAll(b);
-                    return a;
-                });
-                if (heldFlush == null) {
-                    heldFlush = scheduler.schedule(this::flushHeld, holdNanos, TimeUnit.NANOSECONDS);
+            IHave.Builder frame = IHave.newBuilder();
+            for (ByteString id : e.getValue()) {
+                frame.addIds(id);
+                if (frame.getIdsCount() == batch) {
+                    send(e.getKey(), frame);
+                    frame = IHave.newBuilder();
                 }
-            } else {
-                send(e.getKey(), e.getValue());
+            }
+            if (frame.getIdsCount() > 0) { // a batch emptied by peerHas sends nothing
+                send(e.getKey(), frame);
             }
         }
         pending.clear();
-    }
-
-    private void flushHeld() {
-        heldFlush = null;
-        held.forEach(this::send);
-        held.clear();
-    }
-
-    /** Sends {@code ids} in frames of at most {@code batch}; nothing if peerHas emptied them. */
-    private void send(PeerId peer, LinkedHashSet<ByteString> ids) {
-        IHave.Builder frame = IHave.newBuilder();
-        for (ByteString id : ids) {
-            frame.addIds(id);
-            if (frame.getIdsCount() == batch) {
-                send(peer, frame);
-                frame = IHave.newBuilder();
-            }
-        }
-        if (frame.getIdsCount() > 0) {
-            send(peer, frame);
-        }
     }
 
     private void send(PeerId peer, IHave.Builder ids) {

@@ -145,7 +145,7 @@ public final class PeerNode implements AutoCloseable {
                 events::emit);
         this.nextSeqno = Math.multiplyExact(clock.millis(), 1000L);
         this.records = new PeerRecords(config.discovery().addressBookCapacity());
-        this.router = new GossipRouter(self, config.gossip(), sessions, events::delivered, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL,
+        this.router = new GossipRouter(config.gossip(), sessions, events::delivered, config.gossip().signed() ? signatures : GossipRouter.Validator.ACCEPT_ALL,
                 control.loop(), random, System::nanoTime, config.limits().maxFrameBytes());
         this.relay = config.relay().serve()
                 ? new RelayService(config.relay().limits(), clock::millis, new SecureRandom()) : null;

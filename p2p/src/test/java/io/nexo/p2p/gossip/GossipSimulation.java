@@ -134,7 +134,7 @@ final class GossipSimulation {
             final int me = i;
             alive[i] = true;
             deliveredBy[i] = new BitSet();
-            routers[i] = new GossipRouter(ids[i], setup.params(), (to, env) -> send(me, to, env),
+            routers[i] = new GossipRouter(setup.params(), (to, env) -> send(me, to, env),
                     (g, from) -> delivered(me, g), sim, new Random(setup.seed() + 31L * i), sim::nanoTime);
         }
         for (int i = 0; i < silentNodes; i++) {
