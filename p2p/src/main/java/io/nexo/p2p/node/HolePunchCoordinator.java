@@ -57,6 +57,9 @@ final class HolePunchCoordinator {
 
         /** True when the peer is connected and its session is not direct (relayed): worth punching. */
         boolean wantsDirect(PeerId peer);
+
+        /** True when the peer is connected over a direct (not relayed) session. */
+        boolean isDirect(PeerId peer);
     }
 
     /** Runs tasks later (the control loop's timers, or a test's). */
@@ -248,7 +251,8 @@ final class HolePunchCoordinator {
      */
     private void endResponder(PeerId peer, Round r) {
         rounds.remove(peer, r);
-        r.result.complete(Outcome.STAYS_RELAYED);
+        // the initiator's dial may have won the race for the one direct session this dial lost
+        r.result.complete(port.isDirect(peer) ? Outcome.DIRECT : Outcome.STAYS_RELAYED);
     }
 
     private void attemptFailed(PeerId peer, Round r, String why) {
@@ -271,6 +275,10 @@ final class HolePunchCoordinator {
     }
 
     private void finish(PeerId peer, Round r, Outcome outcome, String why) {
+        if (outcome == Outcome.STAYS_RELAYED && port.isDirect(peer)) {
+            outcome = Outcome.DIRECT; // the peer's dial won the race for the one direct session
+            why = "direct session up (the peer's dial)";
+        }
         rounds.remove(peer, r);
         r.timeout.run();
         if (outcome == Outcome.DIRECT) {

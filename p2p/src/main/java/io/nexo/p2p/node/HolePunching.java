@@ -60,6 +60,12 @@ final class HolePunching {
                 PeerSession s = sessions.get(peer);
                 return s != null && relayed.test(s);
             }
+
+            @Override
+            public boolean isDirect(PeerId peer) {
+                PeerSession s = sessions.get(peer);
+                return s != null && !relayed.test(s);
+            }
         }, (millis, task) -> {
             var f = control.schedule(task, millis);
             return () -> f.cancel(false);
