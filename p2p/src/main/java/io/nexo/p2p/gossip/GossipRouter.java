@@ -116,7 +116,6 @@ public final class GossipRouter {
     private long grafts;
     private long prunes;
     private long rejected;
-    private long ihavesSkippedOnArrival;
 
     /** A router that accepts every message (tests of the routing alone). */
     public GossipRouter(GossipParams params, Network network, Delivery delivery,
@@ -433,7 +432,7 @@ public final class GossipRouter {
                     continue;
                 }
                 if (announced != null && announced.announcers.contains(p)) {
-                    ihavesSkippedOnArrival++;
+                    ihaves.countSkipped();
                     continue;
                 }
                 if (links.announceNow(p)) {
@@ -447,7 +446,7 @@ public final class GossipRouter {
 
     public Stats stats() {
         return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.bytesHeld(),
-                oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped() + ihavesSkippedOnArrival);
+                oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped());
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */

@@ -76,6 +76,11 @@ final class IHaveBatcher {
         }
     }
 
+    /** An id not announced to a peer that announced it before this node got the message. */
+    void countSkipped() {
+        skipped++;
+    }
+
     void peerDown(PeerId peer) {
         pending.remove(peer);
     }
