@@ -15,7 +15,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -106,7 +105,7 @@ public final class GossipRouter {
     private final ExpiringIdCache seen;
     // messages kept serialized (a Graft, the only reader, is rare and parses again)
     private final ExpiringIdCache cache;
-    private final MissingIds missing;
+    private final LateMessageGrafter grafter;
     private final IHaveBatcher ihaves;
     private final int maxFrameBytes;
     private long oversizedNotRelayed;
@@ -151,13 +150,13 @@ public final class GossipRouter {
         this.validator = validator;
         this.scheduler = scheduler;
         this.random = random;
-        this.missing = new MissingIds(params, nanoTime);
         // the caches' hash seeds place entries in memory and change no outcome: they do not draw
         // from the injected random, whose sequence the routing decisions own
         this.seen = ExpiringIdCache.idSet(params.seenTtl().toNanos(), params.seenCapacity(),
                 ThreadLocalRandom.current().nextLong(), nanoTime);
         this.cache = ExpiringIdCache.withValues(params.cacheTtl().toNanos(), params.cacheCapacity(),
                 params.cacheBytes(), ThreadLocalRandom.current().nextLong(), nanoTime);
+        this.grafter = new LateMessageGrafter(params, network, scheduler, links, seen::contains, nanoTime);
     }
 
     /**
@@ -184,7 +183,7 @@ public final class GossipRouter {
     public void peerDown(PeerId peer) {
         links.down(peer);
         ihaves.peerDown(peer);
-        missing.peerDown(peer);
+        grafter.peerDown(peer);
     }
 
     /**
@@ -237,7 +236,7 @@ public final class GossipRouter {
             // pushed to that peer (an attacker's way to look alive while it passes nothing on)
             links.heardFrom(from);
             cache.putIfAbsent(g.getId(), g.toByteArray());
-            MissingIds.Entry announced = missing.arrived(g.getId());
+            MissingIds.Entry announced = grafter.arrived(g.getId());
             delivered++;
             delivery.deliver(g, from);
             if (params.mode() == GossipParams.Mode.PLUMTREE) {
@@ -303,29 +302,7 @@ public final class GossipRouter {
                 ihaves.peerHas(from, id);
                 continue;
             }
-            MissingIds.Entry m = missing.track(id, from);
-            if (m == null) {
-                continue;
-            }
-            // a backup announces as soon as it has the message: the tree is late if it has not
-            // brought it within backupWait. A backup's announcement after a lazy peer's batched one
-            // shortens the wait and goes first in line for the Graft.
-            boolean backup = links.isBackup(from);
-            if (backup && !m.fromBackup && !m.grafted) {
-                m.announcers.remove(from);
-                m.announcers.addFirst(from);
-                if (m.timer != null) {
-                    m.timer.cancel(false);
-                    m.timer = null;
-                }
-            } else if (!m.announcers.contains(from)) {
-                m.announcers.add(from);
-            }
-            if (m.timer == null) {
-                m.fromBackup = backup;
-                m.timer = scheduler.schedule(() -> graftMissing(id),
-                        backup ? params.backupWait().toNanos() : missing.graftWaitNanos(), TimeUnit.NANOSECONDS);
-            }
+            grafter.announced(from, id);
         }
     }
 
@@ -379,28 +356,9 @@ public final class GossipRouter {
         }
     }
 
-    private void graftMissing(ByteString id) {
-        MissingIds.Entry m = missing.get(id);
-        if (m == null) {
-            return;
-        }
-        if (seen.contains(id) || m.announcers.isEmpty()) {
-            missing.remove(id);
-            return;
-        }
-        PeerId announcer = m.announcers.poll();
-        m.grafted = true;
-        // not promoted yet: the announcer joins this node's tree when it brings the message (a
-        // first copy promotes its sender). Promoting on the Graft would let a peer that announces
-        // ids nobody has stay eager, and hold a place in the floor, by being grafted again and again.
-        grafts++;
-        network.send(announcer, Envelope.newBuilder().setGraft(Graft.newBuilder().addIds(id)).build());
-        m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** The graft wait now (the configured timeout, longer while the tree runs late). */
     long graftWaitNanos() {
-        return missing.graftWaitNanos();
+        return grafter.graftWaitNanos();
     }
 
     /**
@@ -445,7 +403,8 @@ public final class GossipRouter {
     }
 
     public Stats stats() {
-        return new Stats(published, delivered, duplicates, grafts, prunes, missing.ignored(), ihaves.dropped(), cache.bytesHeld(),
+        return new Stats(published, delivered, duplicates, grafts + grafter.grafts(), prunes, grafter.ignored(),
+                ihaves.dropped(), cache.bytesHeld(),
                 oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped());
     }
 
