@@ -6,7 +6,6 @@ import io.nexo.core.transport.Transport;
 import io.nexo.p2p.discovery.DialTarget;
 import io.nexo.p2p.discovery.DiscoveryParams;
 import io.nexo.p2p.gossip.GossipParams;
-import io.nexo.p2p.gossip.GossipRouter;
 import io.nexo.p2p.identity.NodeIdentity;
 import io.nexo.p2p.identity.VerifiedSignatures;
 import io.nexo.p2p.node.ConnectionLimits;
@@ -14,7 +13,6 @@ import io.nexo.p2p.node.NodeHost;
 import io.nexo.p2p.node.PeerEvent;
 import io.nexo.p2p.node.PeerNode;
 import io.nexo.p2p.node.PeerNodeConfig;
-import io.nexo.p2p.node.SignatureStats;
 import io.nexo.p2p.session.SessionLimits;
 
 import java.lang.management.ManagementFactory;
@@ -189,8 +187,7 @@ public final class GossipBench {
         BitSet[] seenByNode = new BitSet[p.honest()];
         AtomicLong repeated = new AtomicLong();
         int[] originOf = new int[total];
-        GossipRouter.Stats[] gossipStart = new GossipRouter.Stats[p.honest()];
-        SignatureStats[] sigStart = new SignatureStats[p.honest()];
+        GossipPassCounters counters = null;
         long cpuStart = 0;
         boolean[] alive = new boolean[p.honest()];
         MemorySampler memory = new MemorySampler(nodes);
@@ -285,10 +282,7 @@ public final class GossipBench {
                     // again now: a dial completes on the dialling side before the accepting side has
                     // registered the session, so the count right after the dials can be short
                     meanDegree = nodes.stream().mapToInt(n -> n.peers().size()).average().orElse(0);
-                    for (int i = 0; i < p.honest(); i++) {
-                        gossipStart[i] = nodes.get(i).gossipStats();
-                        sigStart[i] = nodes.get(i).signatureStats();
-                    }
+                    counters = GossipPassCounters.start(nodes);
                     if (attackers != null) {
                         attackers.start();
                     }
@@ -346,24 +340,7 @@ public final class GossipBench {
                 attackers.close();
             }
             awaitDuplicatesSettled(nodes, alive); // late duplicates still count as cost
-            long duplicates = 0;
-            long ihaveFrames = 0;
-            long ihaveSkipped = 0;
-            long verified = 0;
-            long verifyNanos = 0;
-            long sharedHits = 0;
-            for (int i = 0; i < p.honest(); i++) {
-                if (alive[i]) {
-                    GossipRouter.Stats g = nodes.get(i).gossipStats();
-                    duplicates += g.duplicates() - gossipStart[i].duplicates();
-                    ihaveFrames += g.ihaveFrames() - gossipStart[i].ihaveFrames();
-                    ihaveSkipped += g.ihaveSkipped() - gossipStart[i].ihaveSkipped();
-                    SignatureStats s = nodes.get(i).signatureStats();
-                    verified += s.verified() - sigStart[i].verified();
-                    verifyNanos += s.verifyNanos() - sigStart[i].verifyNanos();
-                    sharedHits += s.sharedHits() - sigStart[i].sharedHits();
-                }
-            }
+            GossipPassCounters.Totals pass = counters.since(nodes, alive);
             long delivered = liveDeliveries(deliveredPerNode, alive);
             long heapPerNodeAfter = (Footprint.take().heapBytes() - before.heapBytes()) / p.honest();
             long[] lat = Arrays.copyOf(latenciesNanos, (int) Math.min(latencyCount.get(), latenciesNanos.length));
@@ -374,9 +351,9 @@ public final class GossipBench {
             }
             return new Result(p, live, expected, delivered, repeated.get(), expected == 0 ? 1 : (double) delivered / expected,
                     pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
-                    delivered == 0 ? 0 : (double) duplicates / delivered,
-                    meanDegree, nodes.get(firstLive).tlsProvider(), verified, verifyNanos, sharedHits, cpuNanos,
-                    ihaveFrames, ihaveSkipped, heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
+                    delivered == 0 ? 0 : (double) pass.duplicates() / delivered,
+                    meanDegree, nodes.get(firstLive).tlsProvider(), pass.verified(), pass.verifyNanos(), pass.sharedHits(),
+                    cpuNanos, pass.ihaveFrames(), pass.ihaveSkipped(), heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
                     attackers == null ? new GossipAttackers.Stats(0, 0, 0, 0) : attackers.stats());
         } finally {
             memory.stop();
