@@ -10,7 +10,6 @@ import io.nexo.p2p.wire.WireLimits;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Optional;
 
@@ -25,7 +24,7 @@ import java.util.Optional;
 public final class SignedGossip {
 
     /** Domain separation: these signatures can never be mistaken for another nexo signature. */
-    private static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID_PREFIX = "nexo-gossip-id-v1\0".getBytes(StandardCharsets.US_ASCII);
     /** Length of a message id. */
     public static final int ID_LENGTH = WireLimits.MESSAGE_ID_BYTES;
@@ -53,15 +52,11 @@ public final class SignedGossip {
 
     /** The id a message of {@code originId} with {@code seqno} must carry. */
     public static ByteString messageId(String originId, long seqno) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(ID_PREFIX);
-            sha.update(originId.getBytes(StandardCharsets.UTF_8));
-            sha.update(ByteBuffer.allocate(Long.BYTES).putLong(seqno).array());
-            return ByteString.copyFrom(sha.digest(), 0, ID_LENGTH);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
+        MessageDigest sha = Signatures.sha256();
+        sha.update(ID_PREFIX);
+        sha.update(originId.getBytes(StandardCharsets.UTF_8));
+        Signatures.updateLong(sha, seqno);
+        return ByteString.copyFrom(sha.digest(), 0, ID_LENGTH);
     }
 
     /** The bytes the origin signs after the prefix (everything but hops, id, key and the signature itself). */
@@ -109,8 +104,24 @@ public final class SignedGossip {
         return Signatures.verifyDigest(key, g.getSignature().toByteArray(), digest(g));
     }
 
-    /** What {@code g}'s origin signed, digested: SHA-256 of the prefix then {@link #signedBytes}. */
+    /**
+     * What {@code g}'s origin signed, digested: SHA-256 of the prefix then {@link #signedBytes}, the
+     * fields fed to the digest as they are (every node checks every broadcast: no copy of the
+     * payload for it).
+     */
     static byte[] digest(Gossip g) {
-        return Signatures.digest(SIGN_PREFIX, signedBytes(g));
+        MessageDigest sha = Signatures.sha256();
+        sha.update(SIGN_PREFIX);
+        Signatures.updateInt(sha, g.getOriginIdBytes().size());
+        Signatures.update(sha, g.getOriginIdBytes());
+        Signatures.updateLong(sha, g.getSeqno());
+        Signatures.updateLong(sha, g.getOriginTimeMillis());
+        Signatures.updateInt(sha, g.getOriginNameBytes().size());
+        Signatures.update(sha, g.getOriginNameBytes());
+        Signatures.updateInt(sha, g.getTopicBytes().size());
+        Signatures.update(sha, g.getTopicBytes());
+        Signatures.updateInt(sha, g.getPayload().size());
+        Signatures.update(sha, g.getPayload());
+        return sha.digest();
     }
 }

@@ -100,16 +100,50 @@ public final class Signatures {
 
     /** SHA-256 of {@code prefix} then {@code parts}: what a signature signs. */
     public static byte[] digest(byte[] prefix, byte[]... parts) {
+        MessageDigest sha = sha256();
+        sha.update(prefix);
+        for (byte[] p : parts) {
+            sha.update(p);
+        }
+        return sha.digest();
+    }
+
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(prefix);
-            for (byte[] p : parts) {
-                sha.update(p);
-            }
-            return sha.digest();
+            return MessageDigest.getInstance("SHA-256");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }
+    });
+
+    /**
+     * This thread's SHA-256, reset: for a digest made and finished ({@code digest()} resets it) with
+     * no other use of it in between. Looking the algorithm up for every broadcast a node checks cost
+     * a provider search and a reflective construction each time.
+     */
+    public static MessageDigest sha256() {
+        MessageDigest sha = SHA256.get();
+        sha.reset();
+        return sha;
+    }
+
+    /** Adds {@code v} big-endian, as {@code ByteBuffer.putInt} writes it. */
+    public static void updateInt(MessageDigest sha, int v) {
+        sha.update((byte) (v >>> 24));
+        sha.update((byte) (v >>> 16));
+        sha.update((byte) (v >>> 8));
+        sha.update((byte) v);
+    }
+
+    /** Adds {@code v} big-endian, as {@code ByteBuffer.putLong} writes it. */
+    public static void updateLong(MessageDigest sha, long v) {
+        updateInt(sha, (int) (v >>> 32));
+        updateInt(sha, (int) v);
+    }
+
+    /** Adds the bytes of {@code b} without copying them into an array of their own. */
+    public static void update(MessageDigest sha, ByteString b) {
+        sha.update(b.asReadOnlyByteBuffer());
     }
 
     /**

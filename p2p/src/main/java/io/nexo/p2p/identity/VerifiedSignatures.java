@@ -2,8 +2,6 @@ package io.nexo.p2p.identity;
 
 import com.google.protobuf.ByteString;
 
-import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -66,17 +64,14 @@ public final class VerifiedSignatures {
         if (capacity == 0) {
             return null;
         }
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(ByteBuffer.allocate(3 * Integer.BYTES)
-                    .putInt(key.size()).putInt(signature.size()).putInt(digest.length).array());
-            sha.update(key.asReadOnlyByteBuffer());
-            sha.update(signature.asReadOnlyByteBuffer());
-            sha.update(digest);
-            return ByteString.copyFrom(sha.digest());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
+        MessageDigest sha = Signatures.sha256();
+        Signatures.updateInt(sha, key.size());
+        Signatures.updateInt(sha, signature.size());
+        Signatures.updateInt(sha, digest.length);
+        Signatures.update(sha, key);
+        Signatures.update(sha, signature);
+        sha.update(digest);
+        return ByteString.copyFrom(sha.digest());
     }
 
     /** True when a check with this memo key was found valid before (counts a hit); false for null. */

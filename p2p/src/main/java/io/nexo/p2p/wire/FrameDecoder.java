@@ -2,7 +2,6 @@ package io.nexo.p2p.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -77,8 +76,8 @@ public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
             switch (kind) {
                 case WireFormat.KIND_ENVELOPE:
                     Envelope env;
-                    try (ByteBufInputStream stream = new ByteBufInputStream(frame)) {
-                        env = Envelope.parseFrom(stream);
+                    try {
+                        env = ProtobufBuffers.parse(Envelope.parser(), frame);
                     } catch (IOException e) {
                         throw new CorruptedFrameException("unparseable envelope: " + e.getMessage(), e);
                     }

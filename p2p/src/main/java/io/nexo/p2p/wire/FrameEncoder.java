@@ -2,7 +2,6 @@ package io.nexo.p2p.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.EncoderException;
@@ -61,8 +60,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<Object> {
         }
         ByteBuf buf = alloc.buffer(WireFormat.LENGTH_BYTES + 1 + size);
         buf.writeInt(1 + size).writeByte(WireFormat.KIND_ENVELOPE);
-        try (ByteBufOutputStream stream = new ByteBufOutputStream(buf)) {
-            env.writeTo(stream);
+        try {
+            ProtobufBuffers.write(env, size, buf);
         } catch (IOException | RuntimeException e) {
             buf.release();
             throw e;

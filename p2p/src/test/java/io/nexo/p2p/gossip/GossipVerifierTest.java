@@ -24,6 +24,14 @@ class GossipVerifierTest {
     }
 
     @Test
+    void theDigestFedFieldByFieldIsTheDigestOfTheSignedBytes() {
+        Gossip g = fromAlice(7, "digest me");
+        assertThat(SignedGossip.digest(g))
+                .isEqualTo(io.nexo.p2p.identity.Signatures.digest(SignedGossip.SIGN_PREFIX, SignedGossip.signedBytes(g)))
+                .isNotEqualTo(SignedGossip.digest(fromAlice(7, "digest mE")));
+    }
+
+    @Test
     void genuineMessageIsAcceptedOnce() {
         Gossip g = fromAlice(1, "hello");
         assertThat(g.getId()).isEqualTo(SignedGossip.messageId(ALICE.peerId().value(), 1));

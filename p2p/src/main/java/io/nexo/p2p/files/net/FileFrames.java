@@ -3,12 +3,12 @@ package io.nexo.p2p.files.net;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.nexo.p2p.files.FileId;
 import io.nexo.p2p.files.proto.FileMessage;
 import io.nexo.p2p.wire.BinaryFrame;
+import io.nexo.p2p.wire.ProtobufBuffers;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,8 +48,8 @@ public final class FileFrames {
         int size = message.getSerializedSize();
         ByteBuf buf = alloc.buffer(1 + size);
         buf.writeByte(TYPE_MESSAGE);
-        try (ByteBufOutputStream out = new ByteBufOutputStream(buf)) {
-            message.writeTo(out);
+        try {
+            ProtobufBuffers.write(message, size, buf);
         } catch (IOException | RuntimeException e) {
             buf.release();
             throw new IllegalStateException("encoding " + message.getBodyCase() + ": " + e, e);
@@ -94,9 +94,9 @@ public final class FileFrames {
         }
         byte type = payload.getByte(payload.readerIndex());
         if (type == TYPE_MESSAGE) {
-            try (ByteBufInputStream in = new ByteBufInputStream(payload.slice(payload.readerIndex() + 1,
-                    payload.readableBytes() - 1))) {
-                return new Message(FileMessageLimits.check(FileMessage.parseFrom(in)));
+            try {
+                return new Message(FileMessageLimits.check(ProtobufBuffers.parse(FileMessage.parser(),
+                        payload.slice(payload.readerIndex() + 1, payload.readableBytes() - 1))));
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalArgumentException("malformed files/1 message: " + e.getMessage(), e);
             } catch (IOException e) {
