@@ -150,8 +150,13 @@ public final class EnvelopeValidator {
         if (!utf8.isValidUtf8()) {
             return "not UTF-8";
         }
-        if (utf8.toStringUtf8().codePoints().anyMatch(Character::isISOControl)) {
-            return "control characters";
+        // valid UTF-8 from here: the C0 controls and DEL are single bytes, and the C1 controls
+        // (U+0080-U+009F) are 0xC2 followed by 0x80-0x9F; any other 0xC2 pair is printable
+        for (int i = 0; i < utf8.size(); i++) {
+            int b = utf8.byteAt(i) & 0xff;
+            if (b < 0x20 || b == 0x7f || b == 0xc2 && (utf8.byteAt(i + 1) & 0xff) <= 0x9f) {
+                return "control characters";
+            }
         }
         return null;
     }

@@ -59,6 +59,23 @@ class EnvelopeValidatorTest {
 
 
     @Test
+    void aNameHasAControlCharacterExactlyWhenItsTextDoes() {
+        // every code point below U+0800 (one and two UTF-8 bytes: all the C0 and C1 controls and
+        // their neighbours), and a few longer ones, alone and between printable text
+        java.util.List<Integer> points = new java.util.ArrayList<>();
+        for (int cp = 0; cp < 0x800; cp++) {
+            points.add(cp);
+        }
+        points.addAll(java.util.List.of(0x2028, 0xFEFF, 0x1F600, 0x10FFFF));
+        for (int cp : points) {
+            String text = "a" + new String(Character.toChars(cp)) + "b";
+            boolean control = text.codePoints().anyMatch(Character::isISOControl);
+            assertThat(EnvelopeValidator.nameProblem(ByteString.copyFromUtf8(text)))
+                    .as("U+%04X", cp).isEqualTo(control ? "control characters" : null);
+        }
+    }
+
+    @Test
     void gossipIdsAreExactlySixteenBytes() {
         passes(g(b -> b));
         refused(g(b -> b.setId(ByteString.copyFrom(new byte[17]))), WireViolation.ID_LENGTH);
