@@ -8,7 +8,6 @@ import io.nexo.p2p.identity.VerifyingKey;
 import io.nexo.p2p.wire.proto.Gossip;
 import io.nexo.p2p.wire.WireLimits;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
@@ -24,7 +23,7 @@ import java.util.Optional;
 public final class SignedGossip {
 
     /** Domain separation: these signatures can never be mistaken for another nexo signature. */
-    static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SIGN_PREFIX = "nexo-gossip-sig-v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID_PREFIX = "nexo-gossip-id-v1\0".getBytes(StandardCharsets.US_ASCII);
     /** Length of a message id. */
     public static final int ID_LENGTH = WireLimits.MESSAGE_ID_BYTES;
@@ -47,7 +46,7 @@ public final class SignedGossip {
                 .setOriginKey(ByteString.copyFrom(origin.publicKey().getEncoded()))
                 .build();
         return unsigned.toBuilder().setSignature(ByteString.copyFrom(
-                Signatures.sign(origin.privateKey(), SIGN_PREFIX, signedBytes(unsigned)))).build();
+                Signatures.signDigest(origin.privateKey(), digest(unsigned)))).build();
     }
 
     /** The id a message of {@code originId} with {@code seqno} must carry. */
@@ -57,23 +56,6 @@ public final class SignedGossip {
         sha.update(originId.getBytes(StandardCharsets.UTF_8));
         Signatures.updateLong(sha, seqno);
         return ByteString.copyFrom(sha.digest(), 0, ID_LENGTH);
-    }
-
-    /** The bytes the origin signs after the prefix (everything but hops, id, key and the signature itself). */
-    static byte[] signedBytes(Gossip g) {
-        byte[] origin = g.getOriginIdBytes().toByteArray();
-        byte[] name = g.getOriginNameBytes().toByteArray();
-        byte[] topic = g.getTopicBytes().toByteArray();
-        ByteBuffer b = ByteBuffer.allocate(4 * 4 + 2 * Long.BYTES + origin.length
-                + name.length + topic.length + g.getPayload().size());
-        b.putInt(origin.length).put(origin);
-        b.putLong(g.getSeqno());
-        b.putLong(g.getOriginTimeMillis());
-        b.putInt(name.length).put(name);
-        b.putInt(topic.length).put(topic);
-        b.putInt(g.getPayload().size());
-        g.getPayload().copyTo(b);
-        return b.array();
     }
 
     /**
@@ -99,15 +81,16 @@ public final class SignedGossip {
                 .filter(key -> signatureValid(g, key)).map(key -> origin);
     }
 
-    /** True when {@code g}'s signature is {@code key}'s over {@link #signedBytes}. */
+    /** True when {@code g}'s signature is {@code key}'s over {@link #digest}. */
     static boolean signatureValid(Gossip g, VerifyingKey key) {
         return Signatures.verifyDigest(key, g.getSignature().toByteArray(), digest(g));
     }
 
     /**
-     * What {@code g}'s origin signed, digested: SHA-256 of the prefix then {@link #signedBytes}, the
-     * fields fed to the digest as they are (every node checks every broadcast: no copy of the
-     * payload for it).
+     * What {@code g}'s origin signs, digested: SHA-256 of the prefix, then every field but hops, id,
+     * key and the signature itself, each length-prefixed (a 4-byte big-endian length; seqno and time
+     * as 8-byte big-endian numbers). The fields are fed as they are: every node checks every
+     * broadcast, and no copy of the payload is made for it.
      */
     static byte[] digest(Gossip g) {
         MessageDigest sha = Signatures.sha256();

@@ -68,9 +68,14 @@ public final class Signatures {
 
     /** The signature of {@code key} (a P-256 key) over {@code prefix} then {@code parts}, DER-encoded. */
     public static byte[] sign(PrivateKey key, byte[] prefix, byte[]... parts) {
+        return signDigest(key, digest(prefix, parts));
+    }
+
+    /** The signature of {@code key} over the message whose {@link #digest} is {@code digest}, DER-encoded. */
+    public static byte[] signDigest(PrivateKey key, byte[] digest) {
         ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
         signer.init(true, new ECPrivateKeyParameters(scalarOf(key), P256));
-        BigInteger[] rs = signer.generateSignature(digest(prefix, parts));
+        BigInteger[] rs = signer.generateSignature(digest);
         try {
             return StandardDSAEncoding.INSTANCE.encode(P256.getN(), rs[0], rs[1]);
         } catch (IOException e) {

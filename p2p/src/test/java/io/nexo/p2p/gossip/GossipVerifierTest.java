@@ -23,11 +23,25 @@ class GossipVerifierTest {
         return SignedGossip.sign(ALICE, "alice", seqno, T0, "chat", ByteString.copyFromUtf8(text));
     }
 
+    /** The signed layout, written out as the format defines it: signatures made by earlier versions must still verify. */
+    private static byte[] signedBytes(Gossip g) {
+        byte[] origin = g.getOriginIdBytes().toByteArray();
+        byte[] name = g.getOriginNameBytes().toByteArray();
+        byte[] topic = g.getTopicBytes().toByteArray();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * 4 + 2 * Long.BYTES + origin.length
+                + name.length + topic.length + g.getPayload().size());
+        b.putInt(origin.length).put(origin).putLong(g.getSeqno()).putLong(g.getOriginTimeMillis());
+        b.putInt(name.length).put(name).putInt(topic.length).put(topic).putInt(g.getPayload().size());
+        g.getPayload().copyTo(b);
+        return b.array();
+    }
+
     @Test
     void theDigestFedFieldByFieldIsTheDigestOfTheSignedBytes() {
         Gossip g = fromAlice(7, "digest me");
+        byte[] prefix = "nexo-gossip-sig-v1\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertThat(SignedGossip.digest(g))
-                .isEqualTo(io.nexo.p2p.identity.Signatures.digest(SignedGossip.SIGN_PREFIX, SignedGossip.signedBytes(g)))
+                .isEqualTo(io.nexo.p2p.identity.Signatures.digest(prefix, signedBytes(g)))
                 .isNotEqualTo(SignedGossip.digest(fromAlice(7, "digest mE")));
     }
 
