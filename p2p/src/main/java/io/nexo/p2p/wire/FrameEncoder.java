@@ -61,7 +61,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Object> {
         ByteBuf buf = alloc.buffer(WireFormat.LENGTH_BYTES + 1 + size);
         buf.writeInt(1 + size).writeByte(WireFormat.KIND_ENVELOPE);
         try {
-            ProtobufBuffers.write(env, size, buf);
+            ProtobufBuffers.write(env, buf);
         } catch (IOException | RuntimeException e) {
             buf.release();
             throw e;

@@ -34,16 +34,9 @@ public final class ProtobufBuffers {
         }
     }
 
-    /**
-     * Appends {@code message}, whose serialized size is {@code size} (the caller has it already: it
-     * sized the buffer), at {@code buf}'s writer index.
-     *
-     * @throws IllegalArgumentException if {@code size} is not the message's serialized size
-     */
-    public static void write(MessageLite message, int size, ByteBuf buf) throws IOException {
-        if (size != message.getSerializedSize()) { // memoized by protobuf: no second pass
-            throw new IllegalArgumentException("size " + size + " given for a message of " + message.getSerializedSize());
-        }
+    /** Appends {@code message} at {@code buf}'s writer index. */
+    public static void write(MessageLite message, ByteBuf buf) throws IOException {
+        int size = message.getSerializedSize(); // memoized by protobuf: callers that sized the buffer paid for it
         buf.ensureWritable(size);
         if (buf.nioBufferCount() == 1) {
             CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(buf.writerIndex(), size));

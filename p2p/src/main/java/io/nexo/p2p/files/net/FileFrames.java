@@ -49,7 +49,7 @@ public final class FileFrames {
         ByteBuf buf = alloc.buffer(1 + size);
         buf.writeByte(TYPE_MESSAGE);
         try {
-            ProtobufBuffers.write(message, size, buf);
+            ProtobufBuffers.write(message, buf);
         } catch (IOException | RuntimeException e) {
             buf.release();
             throw new IllegalStateException("encoding " + message.getBodyCase() + ": " + e, e);
