@@ -99,7 +99,6 @@ public final class GossipRouter {
     private final Network network;
     private final Delivery delivery;
     private final Validator validator;
-    private final ScheduledExecutorService scheduler;
     private final Random random;
     private final PeerLinks links = new PeerLinks();
     private final ExpiringIdCache seen;
@@ -148,7 +147,6 @@ public final class GossipRouter {
         this.network = network;
         this.delivery = delivery;
         this.validator = validator;
-        this.scheduler = scheduler;
         this.random = random;
         // the caches' hash seeds place entries in memory and change no outcome: they do not draw
         // from the injected random, whose sequence the routing decisions own
@@ -404,8 +402,7 @@ public final class GossipRouter {
 
     public Stats stats() {
         return new Stats(published, delivered, duplicates, grafts + grafter.grafts(), prunes, grafter.ignored(),
-                ihaves.dropped(), cache.bytesHeld(),
-                oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped());
+                ihaves.dropped(), cache.bytesHeld(), oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped());
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */
