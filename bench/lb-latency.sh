@@ -3,6 +3,7 @@
 #
 # Usage (from the repository root):
 #   bench/lb-latency.sh [-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m "keepalive newconn"] [-p "25 50 75 90"] [-- COMMAND]
+#   bench/lb-latency.sh -p ""   (the saturation part only)
 #   bench/lb-latency.sh -C "20000 40000 60000 80000"   (only the generator's ceiling: those rates, backends direct)
 # COMMAND starts the balancer under test in the foreground, listening on 127.0.0.1:$LB_PORT and
 # balancing round-robin over $LB_BACKENDS (default: ./nexo lb with the launcher's flags).
@@ -96,6 +97,10 @@ for m in $MODES; do
 done
 SATGEO=$(awk -v s="$LOGSUM" -v n="$NSAT" 'BEGIN { printf "%.3f", exp(s / n) }')
 echo "saturation throughput geomean nexo/HAProxy: $SATGEO"
+if [[ -z ${PCTS// /} ]]; then   # -p "": the saturation part only
+  echo "# end $(date -u '+%H:%M:%S UTC'), $(uptime | sed 's/.*load/load/')"
+  exit 0
+fi
 
 # 2. open loop at fixed rates
 SUMMARY=$W/summary
