@@ -26,8 +26,9 @@ import java.util.concurrent.Callable;
                 "others, and broadcasts M messages of BYTES bytes at MSGS/s from random nodes:",
                 "once with plain flooding (the baseline), once with Plumtree, and once with",
                 "Plumtree while PERCENT of the nodes are stopped halfway. Prints the delivery",
-                "ratio to live nodes, p50/p99 propagation latency and duplicate copies per",
-                "delivery. With --attackers K: Plumtree without attackers, then with K of the",
+                "ratio to live nodes, p50/p99 propagation latency (and its tail: p90, p99.9,",
+                "the share of deliveries over 100 ms) and duplicate copies per delivery.",
+                "With --attackers K: Plumtree without attackers, then with K of the",
                 "N nodes attacking their neighbours, both with a node's default limits, and",
                 "each run's peak memory.",
                 ""})
@@ -151,6 +152,10 @@ public final class GossipBenchCommand implements Callable<Integer> {
             out.printf("%-22s %6d %9.3f%% %9.2f %9.2f %9.2f %11.2f %12.1f%n", label(r.params()), r.liveNodes(),
                     100.0 * r.deliveryRatio(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.duplicatesPerDelivery(),
                     r.cpuMicrosPerDelivery());
+        }
+        for (GossipBench.Result r : results) {
+            out.printf("latency tail (%s): p90 %.2f ms, p99.9 %.2f ms, %.3f%% of deliveries over 100 ms%n",
+                    label(r.params()), r.p90Millis(), r.p999Millis(), 100.0 * r.over100MillisShare());
         }
         GossipBench.Result first = results.get(0);
         out.printf("per node: %d KiB heap once connected, %d KiB after the messages (with its caches), %d KiB direct; "

@@ -32,6 +32,9 @@ class GossipBenchCommandTest {
         assertThat(warm.out().indexOf("== warm-up pass")).isLessThan(warm.out().indexOf("== plumtree"));
         assertThat(warm.out().lines().filter(l -> l.startsWith("plumtree ") || l.startsWith("warm-up")))
                 .hasSize(1); // the table: the measured run alone
+        assertThat(warm.out().lines().filter(l -> l.startsWith("latency tail ")))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .matches("latency tail \\(plumtree\\): p90 [0-9.]+ ms, p99\\.9 [0-9.]+ ms, [0-9.]+% of deliveries over 100 ms");
 
         String[] cold = java.util.Arrays.copyOf(small, small.length + 1);
         cold[small.length] = "--no-warmup-pass";

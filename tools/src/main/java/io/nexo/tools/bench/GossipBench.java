@@ -127,6 +127,8 @@ public final class GossipBench {
 
     /**
      * What was measured. {@code delivered} counts distinct (node, message) pairs on live nodes;
+     * {@code over100MillisShare} is the fraction of the deliveries that took longer than 100 ms (p99 is
+     * under 100 ms while it stays under 0.01, so it says how far a run is from that bound);
      * {@code repeatedDeliveries} the deliveries of a message a node had already delivered; {@code meanDegree}
      * is taken when the measured messages start. {@code verified}: signature verifications made by the
      * live nodes, {@code verifyNanos} the CPU time they took, {@code sharedHits} the checks the shared memo
@@ -143,6 +145,7 @@ public final class GossipBench {
      */
     public record Result(Params params, int liveNodes, long expected, long delivered, long repeatedDeliveries,
                          double deliveryRatio, double p50Millis, double p99Millis, double maxMillis,
+                         double p90Millis, double p999Millis, double over100MillisShare,
                          double duplicatesPerDelivery, double meanDegree, String tls,
                          long verified, long verifyNanos, long sharedHits, long cpuNanos,
                          long ihaveFrames, long ihaveSkipped, long heapPerNode, long heapPerNodeAfter, long directPerNode, Set<String> nodeThreads,
@@ -351,6 +354,7 @@ public final class GossipBench {
             }
             return new Result(p, live, expected, delivered, repeated.get(), expected == 0 ? 1 : (double) delivered / expected,
                     pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
+                    pct(lat, 0.90), pct(lat, 0.999), shareOver(lat, 100_000_000L),
                     delivered == 0 ? 0 : (double) pass.duplicates() / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider(), pass.verified(), pass.verifyNanos(), pass.sharedHits(),
                     cpuNanos, pass.ihaveFrames(), pass.ihaveSkipped(), heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
@@ -421,6 +425,24 @@ public final class GossipBench {
             }
         }
         return sum;
+    }
+
+    /** The fraction of {@code sorted} (ascending) strictly greater than {@code bound}; 0 when empty. */
+    static double shareOver(long[] sorted, long bound) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int lo = 0;
+        int hi = sorted.length; // first index whose value exceeds bound, by binary search
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= bound) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return (double) (sorted.length - lo) / sorted.length;
     }
 
     private static double pct(long[] sorted, double q) {

@@ -64,6 +64,16 @@ class GossipBenchTest {
     }
 
     @Test
+    void shareOverCountsOnlyValuesStrictlyAboveTheBound() {
+        long[] sorted = {1, 5, 100, 100, 101, 250, 400, 1000};
+        assertThat(GossipBench.shareOver(sorted, 100)).isEqualTo(4 / 8.0);
+        assertThat(GossipBench.shareOver(sorted, 0)).isEqualTo(1.0);
+        assertThat(GossipBench.shareOver(sorted, 1000)).isZero();
+        assertThat(GossipBench.shareOver(sorted, 99)).isEqualTo(6 / 8.0);
+        assertThat(GossipBench.shareOver(new long[0], 100)).isZero();
+    }
+
+    @Test
     void everyLiveNodeButTheOriginGetsEveryMessageExactlyOnce() {
         assertThat(tree.liveNodes()).isEqualTo(NODES);
         assertThat(tree.expected()).isEqualTo((long) MESSAGES * (NODES - 1));
@@ -72,6 +82,14 @@ class GossipBenchTest {
         assertThat(tree.deliveryRatio()).isEqualTo(1.0);
         assertThat(tree.p50Millis()).isPositive().isLessThanOrEqualTo(tree.p99Millis());
         assertThat(tree.p99Millis()).isLessThanOrEqualTo(tree.maxMillis());
+        assertThat(tree.p90Millis()).isBetween(tree.p50Millis(), tree.p99Millis());
+        assertThat(tree.p999Millis()).isBetween(tree.p99Millis(), tree.maxMillis());
+        // some deliveries took over 100 ms exactly when the slowest one did
+        if (tree.maxMillis() > 100) {
+            assertThat(tree.over100MillisShare()).isPositive().isLessThanOrEqualTo(1.0);
+        } else {
+            assertThat(tree.over100MillisShare()).isZero();
+        }
         assertThat(treeProgress).contains("measuring 40 messages of 256 bytes at 1000/s (plumtree)");
     }
 
