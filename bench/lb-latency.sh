@@ -95,10 +95,11 @@ for m in $MODES; do
   echo "saturation $m: HAProxy median $h, nexo median $c, nexo/HAProxy $ratio"
   LOGSUM=$(awk -v s="$LOGSUM" -v r="$ratio" 'BEGIN { print (r > 0 ? s + log(r) : s - 10) }'); NSAT=$((NSAT + 1))
 done
+end_line() { echo "# end $(date -u '+%H:%M:%S UTC'), $(uptime | sed 's/.*load/load/')"; }
 SATGEO=$(awk -v s="$LOGSUM" -v n="$NSAT" 'BEGIN { printf "%.3f", exp(s / n) }')
 echo "saturation throughput geomean nexo/HAProxy: $SATGEO"
 if [[ -z ${PCTS// /} ]]; then   # -p "": the saturation part only
-  echo "# end $(date -u '+%H:%M:%S UTC'), $(uptime | sed 's/.*load/load/')"
+  end_line
   exit 0
 fi
 
@@ -147,4 +148,4 @@ awk '{ k = $1 " " $2; if ($9 < 0.97 * $3) behind[k] = behind[k] " " $4
            printf "| %s | %s%% | %.2f | %.2f | %.2f | %.2f | %s |\n", a[1], a[2], r(c50[k], h50[k]), r(c99[k], h99[k]), r(c999[k], h999[k]), r(cm[k], hm[k]), ok } }' "$SUMMARY"
 echo
 echo "saturation throughput geomean nexo/HAProxy: $SATGEO (target >= 1.0)"
-echo "# end $(date -u '+%H:%M:%S UTC'), $(uptime | sed 's/.*load/load/')"
+end_line

@@ -353,8 +353,9 @@ public final class GossipBench {
                 firstLive++;
             }
             return new Result(p, live, expected, delivered, repeated.get(), expected == 0 ? 1 : (double) delivered / expected,
-                    pct(lat, 0.50), pct(lat, 0.99), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6,
-                    pct(lat, 0.90), pct(lat, 0.999), shareOver(lat, 100_000_000L),
+                    SortedLatencies.millisAt(lat, 0.50), SortedLatencies.millisAt(lat, 0.99), SortedLatencies.millisAt(lat, 1.0),
+                    SortedLatencies.millisAt(lat, 0.90), SortedLatencies.millisAt(lat, 0.999),
+                    SortedLatencies.shareOver(lat, 100_000_000L),
                     delivered == 0 ? 0 : (double) pass.duplicates() / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider(), pass.verified(), pass.verifyNanos(), pass.sharedHits(),
                     cpuNanos, pass.ihaveFrames(), pass.ihaveSkipped(), heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
@@ -427,29 +428,4 @@ public final class GossipBench {
         return sum;
     }
 
-    /** The fraction of {@code sorted} (ascending) strictly greater than {@code bound}; 0 when empty. */
-    static double shareOver(long[] sorted, long bound) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int lo = 0;
-        int hi = sorted.length; // first index whose value exceeds bound, by binary search
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= bound) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return (double) (sorted.length - lo) / sorted.length;
-    }
-
-    private static double pct(long[] sorted, double q) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-        return sorted[Math.max(0, i)] / 1e6;
-    }
 }

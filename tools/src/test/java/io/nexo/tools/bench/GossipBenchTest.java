@@ -66,11 +66,14 @@ class GossipBenchTest {
     @Test
     void shareOverCountsOnlyValuesStrictlyAboveTheBound() {
         long[] sorted = {1, 5, 100, 100, 101, 250, 400, 1000};
-        assertThat(GossipBench.shareOver(sorted, 100)).isEqualTo(4 / 8.0);
-        assertThat(GossipBench.shareOver(sorted, 0)).isEqualTo(1.0);
-        assertThat(GossipBench.shareOver(sorted, 1000)).isZero();
-        assertThat(GossipBench.shareOver(sorted, 99)).isEqualTo(6 / 8.0);
-        assertThat(GossipBench.shareOver(new long[0], 100)).isZero();
+        assertThat(SortedLatencies.shareOver(sorted, 100)).isEqualTo(4 / 8.0);
+        assertThat(SortedLatencies.shareOver(sorted, 0)).isEqualTo(1.0);
+        assertThat(SortedLatencies.shareOver(sorted, 1000)).isZero();
+        assertThat(SortedLatencies.shareOver(sorted, 99)).isEqualTo(6 / 8.0);
+        assertThat(SortedLatencies.shareOver(new long[0], 100)).isZero();
+        assertThat(SortedLatencies.millisAt(sorted, 0.5)).isEqualTo(100 / 1e6); // the 4th of 8
+        assertThat(SortedLatencies.millisAt(sorted, 1.0)).isEqualTo(1000 / 1e6); // the slowest
+        assertThat(SortedLatencies.millisAt(new long[0], 0.99)).isZero();
     }
 
     @Test
