@@ -96,6 +96,13 @@ run_wrk() { # port spec -> "value p99ms requests"
   n=$(awk '/requests in/ {print $1}' <<<"$out")
   echo "${v:-0} ${p99:-0} ${n:-0}"
 }
+warmup() { # port spec: the scenario's own traffic, discarded (the client preloaded, as measured)
+  local name=${2%%:*} args=${2#*:} path
+  path=${args##*:}; args=${args%:*}
+  local header=()
+  [ "$name" = newconn ] && header=(-H "Connection: close")
+  LD_PRELOAD=$WORK/noresume.so NORESUME_STATS=/dev/null bench_wrk_warmup "https://127.0.0.1:$1$path" $args "${header[@]}"
+}
 measure() { # haproxy|candidate spec
   if [ "$1" = haproxy ]; then
     port=$HAPROXY_PORT; bench_start_proxy "$WORK/haproxy.log" $port "haproxy -f $WORK/haproxy.cfg -db"
@@ -103,7 +110,7 @@ measure() { # haproxy|candidate spec
     port=$LB_PORT; bench_start_proxy "$WORK/candidate.log" $port "$CANDIDATE"
   fi
   P=$BENCH_PID
-  bench_wrk_warmup "https://127.0.0.1:$port/"
+  warmup "$port" "$2"
   local before result after reused0 reuse="" cpu0 cpu1 n
   before=$(proxy_handshakes "$1")
   [ "$1" = haproxy ] && reused0=$(haproxy_stat ssl_reused_sess)

@@ -195,11 +195,19 @@ bench_wrk_mib_s() {
   awk '/^Transfer\/sec/ {v=$2; n=v+0; if (v ~ /GB/) n*=1024; else if (v ~ /KB/) n/=1024; else if (v !~ /MB/) n/=1048576; print n}'
 }
 
-# bench_wrk_warmup URL: a discarded wrk run (16 connections, BENCH_WARMUP_SECONDS, default 2) on
-# CPU 0, so the proxy's first measured run does not pay for its warm-up (JIT, pools); a JVM given
-# C2 (NEXO_JAVA_OPTS=-XX:TieredStopAtLevel=4) needs longer than C1's 2 s
+# bench_wrk_warmup URL [WRK ARGS...]: discarded wrk traffic on CPU 0 (WRK ARGS, default -c16), so the
+# proxy's first measured run does not pay for its warm-up (JIT, pools): a 1 s run, then one of
+# BENCH_WARMUP_SECONDS (default 2). The first run's end closes its connections, so the close path has
+# run (its classes loaded) before the JIT compiles the hot path from the long run: a class first
+# loaded when a measured run's connections close invalidates compiled code that assumed it absent,
+# and a C2-compiled loop then recompiles inside the measurement. Pass the measured run's own
+# connections and headers. A JVM given C2 needs longer than C1's 2 s (about 20 s on one core).
 bench_wrk_warmup() {
-  taskset -c 0 wrk -t1 -c16 -d"${BENCH_WARMUP_SECONDS:-2}"s "$1" >/dev/null 2>&1 || true
+  local url=$1
+  shift
+  [ $# -gt 0 ] || set -- -c16
+  taskset -c 0 wrk -t1 "$@" -d1s "$url" >/dev/null 2>&1 || true
+  taskset -c 0 wrk -t1 "$@" -d"${BENCH_WARMUP_SECONDS:-2}"s "$url" >/dev/null 2>&1 || true
 }
 
 # bench_loadgen ROOT: LOADGEN = the command line of the open-loop load generator
