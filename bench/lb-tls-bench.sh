@@ -10,7 +10,9 @@
 #   SCENARIOS: comma-separated subset of newconn,keepalive,bulk (default: all three)
 # Scenarios: newconn (`Connection: close`, one full handshake per request), keepalive (requests/s
 # over open TLS connections), bulk (64 MiB downloads, MiB/s). Prints p99 of both, and on stderr each
-# proxy's CPU per request and share of its core over the run.
+# proxy's CPU per request and share of its core over the run. Each run starts its proxy afresh and
+# warms it with the scenario's own traffic, discarded (bench_wrk_warmup in lib.sh: a 1 s run, then
+# BENCH_WARMUP_SECONDS, default 2).
 #
 # newconn and full handshakes: wrk reconnects after a `Connection: close` answer, but it keeps one
 # SSL object per connection slot and SSL_clear() keeps its session, so every reconnect would offer
