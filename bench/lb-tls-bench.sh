@@ -80,14 +80,18 @@ nexo_handshakes() {
 proxy_handshakes() { # haproxy|candidate -> TLS handshakes the proxy completed so far (its own count)
   if [ "$1" = haproxy ]; then haproxy_stat ssl_sess; else nexo_handshakes; fi
 }
-run_wrk() { # port spec -> "value p99ms requests"
-  local port=$1 spec=$2 name args path out
-  name=${spec%%:*}; args=${spec#*:}; path=${args##*:}; args=${args%:*}
-  local header=()
+scenario_wrk() { # spec -> WRK_ARGS (connections, headers) and WRK_PATH of that scenario's wrk
+  local name=${1%%:*} args=${1#*:}
+  WRK_PATH=${args##*:}
+  read -r -a WRK_ARGS <<<"${args%:*}"
   # wrk only takes a header written "Name: value" (colon and space); "Connection:close" is dropped
-  [ "$name" = newconn ] && header=(-H "Connection: close")
+  if [ "$name" = newconn ]; then WRK_ARGS+=(-H "Connection: close"); fi
+}
+run_wrk() { # port spec -> "value p99ms requests"
+  local port=$1 name=${2%%:*} out
+  scenario_wrk "$2"
   out=$(NORESUME_STATS=$WORK/client.stats LD_PRELOAD=$WORK/noresume.so \
-    taskset -c 0 wrk -t1 $args "${header[@]}" -d${SECONDS_PER_RUN}s --latency "https://127.0.0.1:$port$path" 2>&1) || true
+    taskset -c 0 wrk -t1 "${WRK_ARGS[@]}" -d${SECONDS_PER_RUN}s --latency "https://127.0.0.1:$port$WRK_PATH" 2>&1) || true
   local v p99 n
   if [ "$name" = bulk ]; then
     v=$(bench_wrk_mib_s <<<"$out")
@@ -99,11 +103,8 @@ run_wrk() { # port spec -> "value p99ms requests"
   echo "${v:-0} ${p99:-0} ${n:-0}"
 }
 warmup() { # port spec: the scenario's own traffic, discarded (the client preloaded, as measured)
-  local name=${2%%:*} args=${2#*:} path
-  path=${args##*:}; args=${args%:*}
-  local header=()
-  [ "$name" = newconn ] && header=(-H "Connection: close")
-  LD_PRELOAD=$WORK/noresume.so NORESUME_STATS=/dev/null bench_wrk_warmup "https://127.0.0.1:$1$path" $args "${header[@]}"
+  scenario_wrk "$2"
+  LD_PRELOAD=$WORK/noresume.so NORESUME_STATS=/dev/null bench_wrk_warmup "https://127.0.0.1:$1$WRK_PATH" "${WRK_ARGS[@]}"
 }
 measure() { # haproxy|candidate spec
   if [ "$1" = haproxy ]; then
