@@ -206,8 +206,10 @@ bench_wrk_warmup() {
   local url=$1
   shift
   [ $# -gt 0 ] || set -- -c16
-  taskset -c 0 wrk -t1 "$@" -d1s "$url" >/dev/null 2>&1 || true
-  taskset -c 0 wrk -t1 "$@" -d"${BENCH_WARMUP_SECONDS:-2}"s "$url" >/dev/null 2>&1 || true
+  local seconds
+  for seconds in 1 "${BENCH_WARMUP_SECONDS:-2}"; do
+    taskset -c 0 wrk -t1 "$@" -d"${seconds}"s "$url" >/dev/null 2>&1 || true
+  done
 }
 
 # bench_loadgen ROOT: LOADGEN = the command line of the open-loop load generator
