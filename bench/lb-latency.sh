@@ -2,7 +2,7 @@
 # Latency of nexo lb beside HAProxy at fixed loads below saturation (issue 16, part 2).
 #
 # Usage (from the repository root):
-#   bench/lb-latency.sh [-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m "keepalive newconn"] [-p "25 50 75 90"] [-- COMMAND]
+#   bench/lb-latency.sh [-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m "keepalive newconn"] [-p "25 50 75 90"] [-i MIN_IDLE] [-- COMMAND]
 #   bench/lb-latency.sh -p ""   (the saturation part only)
 #   bench/lb-latency.sh -C "20000 40000 60000 80000"   (only the generator's ceiling: those rates, backends direct)
 # COMMAND starts the balancer under test in the foreground, listening on 127.0.0.1:$LB_PORT and
@@ -16,7 +16,10 @@
 #    time, HdrHistogram) at each percentage of that rate, keepalive (64 connections) and newconn
 #    (32 slots, a new connection per request), both proxies alternately (order flips every round),
 #    each measurement after a WARMUP-second warm-up at the same rate that is discarded; then the
-#    backends direct at the same rate (the floor: generator plus nginx, no proxy).
+#    backends direct at the same rate (the floor: generator plus nginx, no proxy). CPU 0's idle
+#    share is taken over every run: a rate at which CPU 0 (generator, nginx and their half of the
+#    loopback traffic) idled under MIN_IDLE percent (median of the rounds) in either proxy's runs gets no verdict,
+#    since the queue measured there is CPU 0's, not the proxy's.
 # Both proxies run for the whole script, pinned to CPU 1 (one at a time under load); nginx (3 backends),
 # wrk and the load generator on CPU 0. Before anything is measured each proxy gets a discarded
 # closed-loop warm-up run (JIT). Prints per-round lines, then per rate the medians of p50, p99,
@@ -24,9 +27,9 @@
 # Needs: nginx haproxy wrk taskset java (and mvn to build bench/target/benchmarks.jar when missing).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ROUNDS=3; SECS=10; WARM=3; MODES="keepalive newconn"; PCTS="25 50 75 90"; CEILING=""
-bench_options "[-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m MODES] [-p PERCENTS] [-- COMMAND]" \
-  -r=ROUNDS -s=SECS -w=WARM -m=MODES -p=PCTS -C=CEILING -- "$@"
+ROUNDS=3; SECS=10; WARM=3; MODES="keepalive newconn"; PCTS="25 50 75 90"; CEILING=""; MIN_IDLE=25
+bench_options "[-r ROUNDS] [-s SECONDS] [-w WARMUP] [-m MODES] [-p PERCENTS] [-i MIN_IDLE] [-- COMMAND]" \
+  -r=ROUNDS -s=SECS -w=WARM -m=MODES -p=PCTS -i=MIN_IDLE -C=CEILING -- "$@"
 set -- "${BENCH_ARGS[@]}"
 # shellcheck disable=SC2016  # the command expands $LB_PORT and the others itself
 CANDIDATE=${*:-'./nexo lb --listen 127.0.0.1:$LB_PORT --backend $LB_BACKENDS'}
@@ -108,36 +111,39 @@ SUMMARY=$W/summary
 for m in $MODES; do
   for pct in $PCTS; do
     rate=$(awk -v s="${SAT[$m]}" -v p="$pct" 'BEGIN { printf "%d", s * p / 100 }')
-    declare -A P50=() P99=() P999=() MAX=() ACH=() CPU=()
+    declare -A P50=() P99=() P999=() MAX=() ACH=() CPU=() IDLE=()
     for ((r = 1; r <= ROUNDS; r++)); do
       for p in $(order $r) direct; do
-        t0=$(cpu_us $p)
+        t0=$(cpu_us $p); read -r b0 a0 < <(bench_cpu_ticks 0)
         line=$(loadgen $m "$rate" ${PORT[$p]})
-        t1=$(cpu_us $p)
+        t1=$(cpu_us $p); read -r b1 a1 < <(bench_cpu_ticks 0)
+        idle=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN { printf "%.0f", (a > 0 ? 100 * (a - b) / a : 0) }')
+        IDLE[$p]="${IDLE[$p]:-} $idle"
         # warm-up and measured runs both count: rate x (WARM + SECS) requests
         cpu=$(awk -v d=$((t1 - t0)) -v r="$rate" -v s="$((WARM + SECS))" 'BEGIN { printf "%.1f", d / (r * s) }')
         get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
         P50[$p]="${P50[$p]:-} $(get p50_us)"; P99[$p]="${P99[$p]:-} $(get p99_us)"
         P999[$p]="${P999[$p]:-} $(get p999_us)"; MAX[$p]="${MAX[$p]:-} $(get max_us)"
         ACH[$p]="${ACH[$p]:-} $(get achieved)"; CPU[$p]="${CPU[$p]:-} $cpu"
-        printf "%-9s %3d%% %7d/s round %d %-7s p50 %8s  p99 %9s  p99.9 %9s  max %10s us  achieved %9s  errors %s unfinished %s lag_p99 %s  cpu %s us/req\n" \
+        printf "%-9s %3d%% %7d/s round %d %-7s p50 %8s  p99 %9s  p99.9 %9s  max %10s us  achieved %9s  errors %s unfinished %s lag_p99 %s  cpu %s us/req  cpu0 idle %s%%\n" \
           $m $pct $rate $r $p "$(get p50_us)" "$(get p99_us)" "$(get p999_us)" "$(get max_us)" "$(get achieved)" \
-          "$(get errors)" "$(get unfinished)" "$(get lag_p99_us)" "$cpu"
+          "$(get errors)" "$(get unfinished)" "$(get lag_p99_us)" "$cpu" "$idle"
       done
     done
     for p in haproxy nexo direct; do
-      echo "$m $pct $rate $p $(med "${P50[$p]}") $(med "${P99[$p]}") $(med "${P999[$p]}") $(med "${MAX[$p]}") $(med "${ACH[$p]}") $(med "${CPU[$p]}")" >>"$SUMMARY"
+      echo "$m $pct $rate $p $(med "${P50[$p]}") $(med "${P99[$p]}") $(med "${P999[$p]}") $(med "${MAX[$p]}") $(med "${ACH[$p]}") $(med "${CPU[$p]}") $(med "${IDLE[$p]}")" >>"$SUMMARY"
     done
   done
 done
 
 echo
-echo "# medians of $ROUNDS rounds, microseconds; ratio = nexo/HAProxy; target: p99 and p99.9 <= 1.2x up to 75%, <= 1.5x at 90%"
-printf "| mode | load | rate/s | proxy | p50 | p99 | p99.9 | max | achieved/s | proxy CPU us/req |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-awk '{ printf "| %s | %s%% | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, ($4 == "haproxy" ? "HAProxy" : $4), $5, $6, $7, $8, $9, ($4 == "direct" ? "-" : $10) }' "$SUMMARY"
+echo "# medians of $ROUNDS rounds, microseconds; ratio = nexo/HAProxy; target: p99 and p99.9 <= 1.2x up to 75%, <= 1.5x at 90%; no verdict where CPU 0 idled under $MIN_IDLE%"
+printf "| mode | load | rate/s | proxy | p50 | p99 | p99.9 | max | achieved/s | proxy CPU us/req | CPU 0 idle |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+awk '{ printf "| %s | %s%% | %s | %s | %s | %s | %s | %s | %s | %s | %s%% |\n", $1, $2, $3, ($4 == "haproxy" ? "HAProxy" : $4), $5, $6, $7, $8, $9, ($4 == "direct" ? "-" : $10), $11 }' "$SUMMARY"
 echo
 printf "| mode | load | p50 ratio | p99 ratio | p99.9 ratio | max ratio | target |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
-awk '{ k = $1 " " $2; if ($9 < 0.97 * $3) behind[k] = behind[k] " " $4
+awk -v minidle="$MIN_IDLE" '{ k = $1 " " $2; if ($9 < 0.97 * $3) behind[k] = behind[k] " " $4
+       if ($4 != "direct" && $11 + 0 < minidle) busy[k] = busy[k] " " $4 " " $11 "%"
        if ($4 == "haproxy") { h50[k] = $5; h99[k] = $6; h999[k] = $7; hm[k] = $8; order[++n] = k }
        else if ($4 == "nexo") { c50[k] = $5; c99[k] = $6; c999[k] = $7; cm[k] = $8 } }
      function r(c, h) { return h > 0 ? c / h : 0 }
@@ -145,6 +151,8 @@ awk '{ k = $1 " " $2; if ($9 < 0.97 * $3) behind[k] = behind[k] " " $4
            ok = (r(c99[k], h99[k]) <= lim && r(c999[k], h999[k]) <= lim) ? "met (<= " lim "x)" : "MISSED (> " lim "x)"
            # a run that fell behind its schedule measured a queue, not the proxy: no verdict
            if (behind[k] != "") ok = "no verdict: behind schedule (" substr(behind[k], 2) ")"
+           # the generator and nginx share CPU 0: with little of it idle, the queue is theirs
+           else if (busy[k] != "") ok = "no verdict: CPU 0 idle under " minidle "% (" substr(busy[k], 2) ")"
            printf "| %s | %s%% | %.2f | %.2f | %.2f | %.2f | %s |\n", a[1], a[2], r(c50[k], h50[k]), r(c99[k], h99[k]), r(c999[k], h999[k]), r(cm[k], hm[k]), ok } }' "$SUMMARY"
 echo
 echo "saturation throughput geomean nexo/HAProxy: $SATGEO (target >= 1.0)"

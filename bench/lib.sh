@@ -190,6 +190,11 @@ bench_proc_cpu_us() {
   awk -v hz="$BENCH_CLK_TCK" '{printf "%d\n", ($14 + $15) * 1000000 / hz}' "/proc/$1/stat"
 }
 
+# bench_cpu_ticks CPU: "BUSY TOTAL" clock ticks of one CPU so far (/proc/stat, user to steal; idle and iowait are not busy)
+bench_cpu_ticks() {
+  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
 # bench_wrk_mib_s < wrk output: Transfer/sec in MiB/s (wrk prints B, KB, MB or GB, all binary)
 bench_wrk_mib_s() {
   awk '/^Transfer\/sec/ {v=$2; n=v+0; if (v ~ /GB/) n*=1024; else if (v ~ /KB/) n/=1024; else if (v !~ /MB/) n/=1048576; print n}'
