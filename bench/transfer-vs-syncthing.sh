@@ -2,7 +2,7 @@
 # nexo's verified download beside Syncthing's, on the same file, alternating run by run.
 #
 #   bench/transfer-vs-syncthing.sh [--size 1GiB] [--rounds 3] [--cpus 0-1] [--dir /dev/shm]
-#                                  [--baseline CHECKOUT]
+#                                  [--pages warm|as-found] [--baseline CHECKOUT]
 #
 # Syncthing (Debian's package, installed when missing): two instances on loopback in temp homes,
 # discovery, relays, NAT, STUN, usage reports and upgrades off, the two devices introduced to each
@@ -17,11 +17,18 @@
 # Both run under the same `taskset -c CPUS`. Prints MiB/s and CPU-s/GiB per round and the medians;
 # a nexo round's note gives the JIT compilers' part of its CPU-s/GiB (0 for a checkout whose bench
 # does not report it), which a node that has run for a while does not pay.
+# --pages warm (the default): right before each transfer, SIZE bytes are written to a scratch file
+# in DIR and deleted (before a Syncthing round by this script, before nexo's file copy and download by
+# `nexo bench transfer --warm-pages`), so both receivers write into memory the machine has backed
+# already. On a VM whose host takes freed memory back (free page reporting), the first write to each
+# page costs several times the copy, and which receiver pays it otherwise depends on the order of
+# the rounds: Syncthing's round follows nexo's deletions, while nexo's download, after its warm-ups,
+# lands on memory nobody has touched. --pages as-found measures both as they come.
 # --baseline CHECKOUT: another nexo checkout (e.g. a worktree of main) run the same way in each round
-# too, after this one, for before/after figures.
+# too, after this one, for before/after figures (with --pages warm it must know --warm-pages).
 set -euo pipefail
 
-size=1GiB rounds=3 cpus=0-1 dir=/dev/shm baseline=
+size=1GiB rounds=3 cpus=0-1 dir=/dev/shm baseline= pages=warm
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
@@ -29,7 +36,8 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --pages) pages=$2; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "transfer-vs-syncthing: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +47,7 @@ case "$size" in
   *) echo "transfer-vs-syncthing: --size '$size' (expected: NMiB or NGiB)" >&2; exit 2 ;;
 esac
 [[ "$rounds" =~ ^[1-9][0-9]?$ ]] || { echo "transfer-vs-syncthing: --rounds '$rounds' (expected: 1-99)" >&2; exit 2; }
+case "$pages" in warm|as-found) ;; *) echo "transfer-vs-syncthing: --pages '$pages' (expected: warm or as-found)" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if ! command -v syncthing >/dev/null; then
@@ -121,10 +130,19 @@ done
 mkdir -p "$work/files"
 head -c "$bytes" /dev/urandom >"$work/files/test.bin"
 
+# --pages warm: SIZE bytes written and freed, so the next receiver writes into backed memory
+warm_pages() {
+  if [ "$pages" = warm ]; then
+    dd if=/dev/zero of="$work/page-warm.bin" bs=1M count=$(( (bytes + 1048575) >> 20 )) status=none
+    rm -f "$work/page-warm.bin"
+  fi
+}
+
 # one Syncthing round: prints "transfer_s end_to_end_s cpu_s"
 syncthing_round() { # round
   local f="r$1" last ev t_add t_start="" t_end="" c_start="" c_end
   mkdir -p "$work/a/$f" "$work/b/$f"
+  warm_pages
   ln "$work/files/test.bin" "$work/a/$f/test.bin"
   # the same filter as below: Syncthing starts buffering a filter's events at its first request
   last=$(st b GET '/rest/events?events=StateChanged&limit=1&timeout=0' | jq '.[-1].id // 0')
@@ -163,8 +181,9 @@ syncthing_round() { # round
 
 # one nexo round: prints "MiB/s cpu_s_per_GiB jit_cpu_s_per_GiB" (the JIT's part of the CPU figure)
 nexo_round() { # checkout
-  local out
-  out=$(taskset -c "$cpus" "$1/nexo" bench transfer --size "$size" --dir "$work" 2>&1) \
+  local out warm=()
+  [ "$pages" = warm ] && warm=(--warm-pages)
+  out=$(taskset -c "$cpus" "$1/nexo" bench transfer --size "$size" --dir "$work" "${warm[@]}" 2>&1) \
     || { echo "$out" >&2; echo "transfer-vs-syncthing: nexo bench transfer failed" >&2; exit 1; }
   echo "$out" >>"$work/nexo.log"
   local rate cpu jit
@@ -177,7 +196,7 @@ nexo_round() { # checkout
 "$here/nexo" --version >/dev/null   # builds the jar now, not inside the first measured round
 [ -z "$baseline" ] || "$baseline/nexo" --version >/dev/null
 gib=$(awk -v b="$bytes" 'BEGIN { print b / 1073741824 }')
-echo "== nexo vs Syncthing $(syncthing --version | awk '{print $2}'), $size on $dir, taskset -c $cpus, $(date -u '+%F %T') UTC"
+echo "== nexo vs Syncthing $(syncthing --version | awk '{print $2}'), $size on $dir, taskset -c $cpus, pages $pages, $(date -u '+%F %T') UTC"
 echo "   load: $(uptime | sed 's/.*load average/load average/')"
 printf '%-6s %-10s %12s %12s %14s %12s\n' round system MiB/s CPU-s/GiB 'end-to-end' note
 st_rates=() st_cpus=() nx_rates=() nx_cpus=() nx_jits=() bl_rates=() bl_cpus=()

@@ -52,6 +52,12 @@ public final class TransferBenchCommand implements Callable<Integer> {
                     + " PEERID@relay:HOST:PORT; also prints how long the relayed session took to come up.")
     boolean relayed;
 
+    @Option(names = "--warm-pages",
+            description = "Right before the file copy and before the download, write and delete a scratch file of SIZE,"
+                    + " so both write into memory the machine has backed already (on a VM whose host takes freed"
+                    + " memory back, the first write to a page costs more than the copy).")
+    boolean warmPages;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -70,7 +76,7 @@ public final class TransferBenchCommand implements Callable<Integer> {
                 : Path.of(System.getProperty("java.io.tmpdir"));
         out.println("== transfer of " + size + " (" + bytes + " bytes), " + seeders + " seeder(s), scratch in " + work);
         out.flush();
-        TransferBench.Result r = new TransferBench(new TransferBench.Params(bytes, seeders, work, uploadRate, relayed), line -> {
+        TransferBench.Result r = new TransferBench(new TransferBench.Params(bytes, seeders, work, uploadRate, relayed, warmPages), line -> {
             out.println("   " + line);
             out.flush();
         }).run();

@@ -43,10 +43,15 @@ public final class TransferBench {
     /**
      * What to measure.
      *
-     * @param relayed the download runs through a relay node (one seeder, reserved on the relay; the
-     *                downloader dials it as {@code ID@relay:HOST:PORT})
+     * @param relayed   the download runs through a relay node (one seeder, reserved on the relay; the
+     *                  downloader dials it as {@code ID@relay:HOST:PORT})
+     * @param warmPages right before the file copy and again right before the download, write and
+     *                  delete a scratch file of {@code size} bytes, so both write into memory pages the
+     *                  machine has backed already: a VM whose host takes freed memory back charges the
+     *                  first write to each page of it (several times the copy) to whoever writes next
      */
-    public record Params(long size, int seeders, Path workDir, long uploadBytesPerSecond, boolean relayed) {
+    public record Params(long size, int seeders, Path workDir, long uploadBytesPerSecond, boolean relayed,
+                         boolean warmPages) {
         public Params {
             if (size <= 0) {
                 throw new IllegalArgumentException("size: " + size + " (expected: > 0)");
@@ -60,7 +65,7 @@ public final class TransferBench {
         }
 
         public Params(long size, int seeders, Path workDir, long uploadBytesPerSecond) {
-            this(size, seeders, workDir, uploadBytesPerSecond, false);
+            this(size, seeders, workDir, uploadBytesPerSecond, false, false);
         }
     }
 
@@ -264,9 +269,11 @@ public final class TransferBench {
             // like with like: the same file into a new file in the same folder, as the download does,
             // right before it (the copy stays until the end, so the download, too, writes into pages
             // not used before: on a VM, the first touch of a page costs more than the copy)
+            warmPages(dir);
             RawTcpCopy.Result rawFile = RawTcpCopy.runFiles(source, dir.resolve("raw-copy.bin"), 600);
             progress.accept(String.format("raw TCP copy, file to new file: %.0f MiB/s",
                     rawFile.bytesPerSecond() / (1L << 20)));
+            warmPages(dir);
             progress.accept("downloading " + params.size() + " bytes from " + params.seeders() + " seeder(s)");
             long relayedBefore = relay == null ? 0 : relay.relay().orElseThrow().stats().bytesForwarded();
             MemorySampler memory = new MemorySampler();
@@ -366,6 +373,22 @@ public final class TransferBench {
             quietTicks = now == last ? quietTicks + 1 : 0;
             last = now;
         }
+    }
+
+    /** With {@code warmPages}: {@code size} bytes written to a scratch file in {@code dir} and freed again. */
+    private void warmPages(Path dir) throws IOException {
+        if (params.warmPages()) {
+            long bytes = writeAndDelete(dir.resolve("page-warm.bin"), params.size());
+            progress.accept("pages warmed: " + (bytes >> 20) + " MiB written and freed");
+        }
+    }
+
+    /** Writes {@code size} bytes to {@code file}, which must not exist, deletes it, and returns the bytes written. */
+    static long writeAndDelete(Path file, long size) throws IOException {
+        writeFile(file, size);
+        long written = Files.size(file);
+        Files.delete(file);
+        return written;
     }
 
     private static void writeFile(Path file, long size) throws IOException {
