@@ -267,8 +267,9 @@ public final class TransferBench {
             }
 
             // like with like: the same file into a new file in the same folder, as the download does,
-            // right before it (the copy stays until the end, so the download, too, writes into pages
-            // not used before: on a VM, the first touch of a page costs more than the copy)
+            // right before it. The copy stays until the end, so the download, too, writes into pages
+            // not used before (on a VM, the first touch of a page can cost more than the copy), unless
+            // warmPages has both write into pages freed just before.
             warmPages(dir);
             RawTcpCopy.Result rawFile = RawTcpCopy.runFiles(source, dir.resolve("raw-copy.bin"), 600);
             progress.accept(String.format("raw TCP copy, file to new file: %.0f MiB/s",
