@@ -171,6 +171,12 @@ public final class GossipBenchCommand implements Callable<Integer> {
         out.printf("lazy push (plumtree): %.2f IHave frames per delivery, %.2f ids per delivery left unannounced "
                 + "(the peer had shown it held them)%n", tree.ihaveFramesPerDelivery(),
                 tree.delivered() == 0 ? 0 : (double) tree.ihaveSkipped() / tree.delivered());
+        for (GossipBench.Result r : results) {
+            if (!r.params().backupWait().isZero()) {
+                out.printf("backup fallbacks (%s): %d (a live node's timers ran late: it kept its eager floor "
+                        + "without backups for a hold)%n", label(r.params()), r.backupFallbacks());
+            }
+        }
         if (!noFlood) {
             GossipBench.Result flood = results.get(0);
             out.printf("plumtree / flood: duplicates x%.3f, p99 latency x%.2f%n",

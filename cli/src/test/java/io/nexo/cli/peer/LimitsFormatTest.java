@@ -13,7 +13,7 @@ class LimitsFormatTest {
 
     private final ResourceManager resources = new ResourceManager(
             ResourceLimits.defaults().withPending(1 << 20, 1 << 20, 1 << 20, 16), () -> 0L);
-    private final GossipRouter.Stats gossip = new GossipRouter.Stats(1, 2, 3, 4, 5, 600, 7, 8192, 1, 9, 10, 11);
+    private final GossipRouter.Stats gossip = new GossipRouter.Stats(1, 2, 3, 4, 5, 600, 7, 8192, 1, 9, 10, 11, 0);
 
     @Test
     void textNamesEachCounterAndOnlyTheRefusalsThatHappened() {

@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -82,10 +83,11 @@ public final class GossipRouter {
      * @param rejected     messages refused by the validator (failed signature checks)
      * @param ihaveFrames  IHave frames sent (lazy push, batched and immediate)
      * @param ihaveSkipped ids not announced to a lazy peer because it showed it had them first
+     * @param backupFallbacks times this node stopped using its backup links for a hold ({@link BackupFallback})
      */
     public record Stats(long published, long delivered, long duplicates, long grafts, long prunes,
                         long ihaveIgnored, long ihaveDropped, long cachedBytes, long oversizedNotRelayed,
-                        long rejected, long ihaveFrames, long ihaveSkipped) {
+                        long rejected, long ihaveFrames, long ihaveSkipped, long backupFallbacks) {
     }
 
     /** A local broadcast that would not fit in a frame once relayed: refused before anything is sent. */
@@ -94,6 +96,9 @@ public final class GossipRouter {
             super(message);
         }
     }
+
+    /** The heartbeat's load probe: a timer this far ahead, whose lateness is a sample of the thread's backlog. */
+    static final long LOAD_PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final GossipParams params;
     private final Network network;
@@ -105,6 +110,10 @@ public final class GossipRouter {
     // messages kept serialized (a Graft, the only reader, is rare and parses again)
     private final ExpiringIdCache cache;
     private final LateMessageGrafter grafter;
+    private final ScheduledExecutorService scheduler;
+    private final LongSupplier nanoTime;
+    /** With backups on: when the node stops using them; null without backups. */
+    private final BackupFallback fallback;
     private final IHaveBatcher ihaves;
     private final int maxFrameBytes;
     private long oversizedNotRelayed;
@@ -154,7 +163,16 @@ public final class GossipRouter {
                 ThreadLocalRandom.current().nextLong(), nanoTime);
         this.cache = ExpiringIdCache.withValues(params.cacheTtl().toNanos(), params.cacheCapacity(),
                 params.cacheBytes(), ThreadLocalRandom.current().nextLong(), nanoTime);
-        this.grafter = new LateMessageGrafter(params, network, scheduler, links, seen::contains, nanoTime);
+        this.scheduler = scheduler;
+        this.nanoTime = nanoTime;
+        this.fallback = params.backups() ? new BackupFallback(params.backupWait().toNanos(), nanoTime) : null;
+        this.grafter = new LateMessageGrafter(params, network, scheduler, links, seen::contains, nanoTime,
+                this::backupsInUse, fallback == null ? due -> { } : fallback::timerRan);
+    }
+
+    /** Backups are configured and the node is not falling back to the plain floor ({@link BackupFallback}). */
+    private boolean backupsInUse() {
+        return fallback != null && !fallback.active();
     }
 
     /**
@@ -173,9 +191,9 @@ public final class GossipRouter {
         links.up(peer);
     }
 
-    /** What the eager floor counts: eager links, and with backups on, backups too. */
+    /** What the eager floor counts: eager links, and with backups in use, backups too. */
     private int floorCount() {
-        return params.backups() ? links.support() : links.eagerCount();
+        return backupsInUse() ? links.support() : links.eagerCount();
     }
 
     public void peerDown(PeerId peer) {
@@ -241,9 +259,9 @@ public final class GossipRouter {
                 // the link that brought it first is on the fastest path: keep it in the tree
                 links.promote(from);
                 // an eager peer that passed nothing on for long is not a path (PeerLinks), unless the
-                // eager links form a tree (backups on): there a leaf's link carries only the few
+                // eager links form a tree (backups in use): there a leaf's link carries only the few
                 // messages its side sends, and a black hole delays the nodes behind it by the backup wait
-                List<PeerId> silent = params.backups() ? List.of() : links.demoteSilent(from);
+                List<PeerId> silent = backupsInUse() ? List.of() : links.demoteSilent(from);
                 for (PeerId p : silent) {
                     prunes++;
                     network.send(p, Envelope.newBuilder().setPrune(Prune.getDefaultInstance()).build());
@@ -272,7 +290,7 @@ public final class GossipRouter {
             backup = links.isBackup(from);
         } else if (floorCount() > params.eagerFloor()) {
             backup = false;
-        } else if (params.backups()) {
+        } else if (backupsInUse()) {
             backup = true;
         } else {
             return;
@@ -306,21 +324,31 @@ public final class GossipRouter {
 
     /**
      * Periodic upkeep (the node calls it every second): below {@code eagerFloor} eager links (eager
-     * links and backups, with backups on), lazy peers are grafted back at random (an empty Graft
-     * means "push to me").
+     * links and backups, with backups in use), lazy peers are grafted back at random (an empty Graft
+     * means "push to me"); a node falling back from backups grafts its backups first. With backups
+     * on, it also sets a short timer whose lateness tells the {@link BackupFallback} how busy the
+     * node's thread is while no Graft timer runs.
      */
     public void heartbeat() {
         if (params.mode() != GossipParams.Mode.PLUMTREE) {
             return;
         }
+        if (fallback != null) {
+            long due = nanoTime.getAsLong() + LOAD_PROBE_NANOS;
+            scheduler.schedule(() -> fallback.timerRan(due), LOAD_PROBE_NANOS, TimeUnit.NANOSECONDS);
+        }
+        boolean inUse = backupsInUse();
         List<PeerId> candidates = new ArrayList<>(links.lazy());
         java.util.Collections.shuffle(candidates, random);
         candidates.sort(java.util.Comparator.comparing(links::isSilenced)); // the silenced last
+        if (fallback != null && !inUse) {
+            candidates.sort(java.util.Comparator.comparing((PeerId p) -> !links.isBackup(p))); // backups first
+        }
         for (PeerId p : candidates) {
             if (floorCount() >= params.eagerFloor()) {
                 break;
             }
-            if (links.isBackup(p)) {
+            if (inUse && links.isBackup(p)) {
                 continue; // already counted
             }
             links.promote(p);
@@ -402,7 +430,8 @@ public final class GossipRouter {
 
     public Stats stats() {
         return new Stats(published, delivered, duplicates, grafts + grafter.grafts(), prunes, grafter.ignored(),
-                ihaves.dropped(), cache.bytesHeld(), oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped());
+                ihaves.dropped(), cache.bytesHeld(), oversizedNotRelayed, rejected, ihaves.frames(), ihaves.skipped(),
+                fallback == null ? 0 : fallback.trips());
     }
 
     /** Neighbours that currently get whole messages (Plumtree's tree links). */

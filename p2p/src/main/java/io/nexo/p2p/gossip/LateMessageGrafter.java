@@ -7,6 +7,8 @@ import io.nexo.p2p.wire.proto.Graft;
 
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -24,15 +26,24 @@ final class LateMessageGrafter {
     private final PeerLinks links;
     private final Predicate<ByteString> seen;
     private final MissingIds missing;
+    private final LongSupplier nanoTime;
+    private final BooleanSupplier backupsInUse;
+    private final LongConsumer timerRan;
     private long grafts;
 
     /**
      * @param links the router's links (whether an announcer is a backup)
      * @param seen  whether the router has the message already
+     * @param backupsInUse whether a backup's announcement gets the backup wait (else the graft wait)
+     * @param timerRan     told the due time of each graft timer as it runs (how late the thread is)
      */
     LateMessageGrafter(GossipParams params, GossipRouter.Network network, ScheduledExecutorService scheduler,
-                       PeerLinks links, Predicate<ByteString> seen, LongSupplier nanoTime) {
+                       PeerLinks links, Predicate<ByteString> seen, LongSupplier nanoTime,
+                       BooleanSupplier backupsInUse, LongConsumer timerRan) {
         this.params = params;
+        this.nanoTime = nanoTime;
+        this.backupsInUse = backupsInUse;
+        this.timerRan = timerRan;
         this.network = network;
         this.scheduler = scheduler;
         this.links = links;
@@ -49,7 +60,7 @@ final class LateMessageGrafter {
         // a backup announces as soon as it has the message: the tree is late if it has not
         // brought it within backupWait. A backup's announcement after a lazy peer's batched one
         // shortens the wait and goes first in line for the Graft.
-        boolean backup = links.isBackup(from);
+        boolean backup = links.isBackup(from) && backupsInUse.getAsBoolean();
         if (backup && !m.fromBackup && !m.grafted) {
             m.announcers.remove(from);
             m.announcers.addFirst(from);
@@ -62,8 +73,7 @@ final class LateMessageGrafter {
         }
         if (m.timer == null) {
             m.fromBackup = backup;
-            m.timer = scheduler.schedule(() -> graftMissing(id),
-                    backup ? params.backupWait().toNanos() : missing.graftWaitNanos(), TimeUnit.NANOSECONDS);
+            schedule(m, id, backup ? params.backupWait().toNanos() : missing.graftWaitNanos());
         }
     }
 
@@ -84,6 +94,7 @@ final class LateMessageGrafter {
         if (m == null) {
             return;
         }
+        timerRan.accept(m.dueNanos);
         if (seen.test(id) || m.announcers.isEmpty()) {
             missing.remove(id);
             return;
@@ -95,7 +106,12 @@ final class LateMessageGrafter {
         // ids nobody has stay eager, and hold a place in the floor, by being grafted again and again.
         grafts++;
         network.send(announcer, Envelope.newBuilder().setGraft(Graft.newBuilder().addIds(id)).build());
-        m.timer = scheduler.schedule(() -> graftMissing(id), params.graftRetry().toMillis(), TimeUnit.MILLISECONDS);
+        schedule(m, id, params.graftRetry().toNanos());
+    }
+
+    private void schedule(MissingIds.Entry m, ByteString id, long delayNanos) {
+        m.dueNanos = nanoTime.getAsLong() + delayNanos;
+        m.timer = scheduler.schedule(() -> graftMissing(id), delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /** The graft wait now (the configured timeout, longer while the tree runs late). */

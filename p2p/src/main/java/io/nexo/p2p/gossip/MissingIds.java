@@ -27,6 +27,8 @@ final class MissingIds {
         boolean grafted;
         /** The id was announced by a backup link: grafted after {@code backupWait}. */
         boolean fromBackup;
+        /** When its graft timer is due (how late the timer ran tells the router how busy its thread is). */
+        long dueNanos;
 
         Entry(PeerId creator, long announcedAtNanos) {
             this.creator = creator;

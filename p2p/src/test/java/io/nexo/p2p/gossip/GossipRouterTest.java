@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,9 +42,13 @@ class GossipRouterTest {
     private static final GossipParams PURE = GossipParams.defaults().withEagerFloor(0);
 
     private GossipRouter router(GossipParams params) {
+        return router(params, scheduler::nanoTime);
+    }
+
+    /** @param clock the router's clock: ahead of the scheduler's, it sees its timers run late */
+    private GossipRouter router(GossipParams params, LongSupplier clock) {
         GossipRouter r = new GossipRouter(params, (to, env) -> sent.add(new Sent(to, env)),
-                (g, from) -> delivered.add(g.getPayload().toStringUtf8()), scheduler, new Random(1),
-                scheduler::nanoTime);
+                (g, from) -> delivered.add(g.getPayload().toStringUtf8()), scheduler, new Random(1), clock);
         for (PeerId p : List.of(A, B, C)) {
             r.peerUp(p);
             if (!r.eagerPeers().contains(p)) {
@@ -289,7 +295,11 @@ class GossipRouterTest {
 
     /** With {@link #BACKUPS}: A eager, C a backup (pruned softly at the floor), B plain lazy; nothing sent yet. */
     private GossipRouter routerWithBackupC() {
-        GossipRouter r = router(BACKUPS);
+        return routerWithBackupC(scheduler::nanoTime);
+    }
+
+    private GossipRouter routerWithBackupC(LongSupplier clock) {
+        GossipRouter r = router(BACKUPS, clock);
         r.onGossip(A, msg(1, "one", 1));
         r.onGossip(B, msg(1, "one", 2));
         r.onGossip(C, msg(1, "one", 2));
@@ -332,6 +342,57 @@ class GossipRouterTest {
         assertThat(sentLog()).isEmpty();
         scheduler.advance(1);
         assertThat(sentLog()).containsExactly("C:GRAFT");
+    }
+
+    /**
+     * The node's thread falls behind: its heartbeat's probe timer runs later than half the backup
+     * wait, four times in a row (a moving share of 0.34 > 0.3). It then keeps its eager floor as a
+     * node without backups does, for 30 s: a backup's announcement waits the graft timeout, the
+     * heartbeat grafts the backup into the tree, and a duplicate at the floor prunes nothing.
+     */
+    @Test
+    void whenItsTimersRunLateANodeFallsBackFromBackupsToTheEagerFloorForAHold() {
+        long[] ahead = {0};
+        GossipRouter r = routerWithBackupC(() -> scheduler.nanoTime() + ahead[0]);
+        long probe = TimeUnit.NANOSECONDS.toMillis(GossipRouter.LOAD_PROBE_NANOS);
+        for (int i = 0; i < 4; i++) {
+            r.heartbeat(); // A eager + C backup = floor 2: nothing to graft, backups in use
+            assertThat(sentLog()).isEmpty();
+            ahead[0] += TimeUnit.MILLISECONDS.toNanos(11); // the probe runs 11 ms late: over 20 / 2
+            scheduler.advance(probe);
+        }
+        // falling back: C's announcement waits the graft timeout, not the backup wait
+        r.onIHave(C, IHave.newBuilder().addIds(id16(7)).build());
+        scheduler.advance(20);
+        assertThat(sentLog()).isEmpty();
+        scheduler.advance(GossipParams.defaults().graftTimeout().toMillis() - 20);
+        assertThat(sentLog()).containsExactly("C:GRAFT");
+        r.onGossip(C, msg(7, "seven", 2)); // C brings it: in the tree
+        sentLog();
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
+        r.onGossip(A, msg(8, "eight", 1));
+        sentLog();
+        r.onGossip(C, msg(8, "eight", 2)); // a duplicate at the floor of 2 eager links: kept
+        assertThat(sentLog()).isEmpty();
+        assertThat(r.eagerPeers()).containsExactlyInAnyOrder(A, C);
+        // the hold ends 30 s after the trip: backups again, the same duplicate prunes softly
+        scheduler.advance(TimeUnit.SECONDS.toMillis(30));
+        sentLog();
+        r.onGossip(C, msg(8, "eight", 2));
+        assertThat(sentLog()).containsExactly("C:PRUNE(backup)");
+    }
+
+    @Test
+    void aNodeWithBackupsWhoseTimersRunOnTimeKeepsThem() {
+        GossipRouter r = routerWithBackupC();
+        for (int i = 0; i < 50; i++) {
+            r.heartbeat();
+            scheduler.advance(1000);
+        }
+        assertThat(sentLog()).isEmpty(); // A eager + C backup hold the floor; C never grafted
+        r.onIHave(C, IHave.newBuilder().addIds(id16(7)).build());
+        scheduler.advance(20);
+        assertThat(sentLog()).containsExactly("C:GRAFT"); // after the backup wait
     }
 
     @Test

@@ -134,7 +134,8 @@ public final class GossipBench {
      * live nodes, {@code verifyNanos} the CPU time they took, {@code sharedHits} the checks the shared memo
      * answered; {@code cpuNanos} is the process's CPU time over the measured messages; {@code ihaveFrames}
      * the IHave frames the live nodes sent then, {@code ihaveSkipped} the ids they did not announce to a
-     * lazy peer that had shown it held them.
+     * lazy peer that had shown it held them, {@code backupFallbacks} the times a live node stopped using
+     * its backup links for a hold (its timers ran late).
      * {@code heapPerNode} and {@code directPerNode} are what the JVM held once the nodes were
      * connected (before any attacker), less what it held before, per honest node;
      * {@code heapPerNodeAfter} the same once the measured messages were delivered (the nodes then
@@ -148,7 +149,7 @@ public final class GossipBench {
                          double p90Millis, double p999Millis, double over100MillisShare,
                          double duplicatesPerDelivery, double meanDegree, String tls,
                          long verified, long verifyNanos, long sharedHits, long cpuNanos,
-                         long ihaveFrames, long ihaveSkipped, long heapPerNode, long heapPerNodeAfter, long directPerNode, Set<String> nodeThreads,
+                         long ihaveFrames, long ihaveSkipped, long backupFallbacks, long heapPerNode, long heapPerNodeAfter, long directPerNode, Set<String> nodeThreads,
                          MemorySampler.Peaks memory, GossipAttackers.Stats attacks) {
 
         /** Mean CPU time of one signature verification, in microseconds (0 when none was made). */
@@ -358,7 +359,7 @@ public final class GossipBench {
                     SortedLatencies.shareOver(lat, 100_000_000L),
                     delivered == 0 ? 0 : (double) pass.duplicates() / delivered,
                     meanDegree, nodes.get(firstLive).tlsProvider(), pass.verified(), pass.verifyNanos(), pass.sharedHits(),
-                    cpuNanos, pass.ihaveFrames(), pass.ihaveSkipped(), heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
+                    cpuNanos, pass.ihaveFrames(), pass.ihaveSkipped(), pass.backupFallbacks(), heapPerNode, heapPerNodeAfter, directPerNode, nodeThreads, memory.peaks(),
                     attackers == null ? new GossipAttackers.Stats(0, 0, 0, 0) : attackers.stats());
         } finally {
             memory.stop();

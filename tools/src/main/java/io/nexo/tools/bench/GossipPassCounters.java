@@ -14,7 +14,7 @@ final class GossipPassCounters {
 
     /** Growth over the measured pass, summed over the live nodes. */
     record Totals(long duplicates, long ihaveFrames, long ihaveSkipped, long verified, long verifyNanos,
-                  long sharedHits) {
+                  long sharedHits, long backupFallbacks) {
     }
 
     private final GossipRouter.Stats[] gossip;
@@ -44,18 +44,20 @@ final class GossipPassCounters {
         long verified = 0;
         long verifyNanos = 0;
         long sharedHits = 0;
+        long backupFallbacks = 0;
         for (int i = 0; i < gossip.length; i++) {
             if (alive[i]) {
                 GossipRouter.Stats g = nodes.get(i).gossipStats();
                 duplicates += g.duplicates() - gossip[i].duplicates();
                 ihaveFrames += g.ihaveFrames() - gossip[i].ihaveFrames();
                 ihaveSkipped += g.ihaveSkipped() - gossip[i].ihaveSkipped();
+                backupFallbacks += g.backupFallbacks() - gossip[i].backupFallbacks();
                 SignatureStats s = nodes.get(i).signatureStats();
                 verified += s.verified() - signatures[i].verified();
                 verifyNanos += s.verifyNanos() - signatures[i].verifyNanos();
                 sharedHits += s.sharedHits() - signatures[i].sharedHits();
             }
         }
-        return new Totals(duplicates, ihaveFrames, ihaveSkipped, verified, verifyNanos, sharedHits);
+        return new Totals(duplicates, ihaveFrames, ihaveSkipped, verified, verifyNanos, sharedHits, backupFallbacks);
     }
 }
