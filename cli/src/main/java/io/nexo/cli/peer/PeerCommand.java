@@ -117,7 +117,8 @@ public final class PeerCommand implements Callable<Integer> {
 
     @Option(names = "--gossip-backup-wait", paramLabel = "MS", defaultValue = "0",
             description = "Plumtree backup links, grafting a backup's id after MS ms (1-400); 0: off (default: ${DEFAULT-VALUE}). "
-                    + "Far fewer duplicate copies on large networks; where hops take longer than MS, needless grafts.")
+                    + "Far fewer duplicate copies on large networks; where hops take longer than MS, needless grafts, "
+                    + "so a node whose timers run later than MS/2 keeps the plain eager floor for a while.")
     long gossipBackupWaitMillis;
 
     @CommandLine.Mixin

@@ -36,7 +36,8 @@ import java.util.Objects;
  *                       The eager links settle into a tree (no duplicates) while every node keeps
  *                       {@code eagerFloor} fast paths. Off by default: on a loaded network whose hops
  *                       take longer than this wait, backups graft needlessly and duplicates rise
- *                       (docs/benchmarks.md, "Fewer duplicates")
+ *                       (docs/benchmarks.md, "Fewer duplicates"); a node whose own timers run that
+ *                       late falls back to the plain floor for a while ({@link BackupFallback})
  * @param signed         broadcasts are signed by their origin and verified by every node (always, in
  *                       production). False only for the benchmark's comparison of the cost of
  *                       signing: such a node sends unsigned messages with random ids and accepts
